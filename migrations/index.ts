@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './20261125_0001_initial.js';
+
+/**
+ * Every migration, imported explicitly (no directory scan) so a bundler (Workers) carries them.
+ * Names sort in the order they run.
+ */
+export const migrations: Record<string, Migration> = {
+  '20261125_0001_initial': m0001,
+};

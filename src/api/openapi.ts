@@ -1,0 +1,49 @@
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AuthVariables } from '../auth/middleware.js';
+import { AppError } from '../errors/index.js';
+
+export type ApiEnv = { Variables: AuthVariables & { requestId: string } };
+
+/**
+ * A sub-app for API routes whose validation failures become one 422 problem listing every
+ * bad field (path and message, never the submitted value: it may be personal data).
+ */
+export function apiApp() {
+  return new OpenAPIHono<ApiEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new AppError(
+          'validation_failed',
+          'The request does not match the schema; see errors.',
+          result.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message })),
+        );
+      }
+    },
+  });
+}
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
+
+/** The error responses every authenticated route can give. */
+export const commonErrors = {
+  400: problem('Malformed request (e.g. invalid JSON)'),
+  401: problem('Missing, unknown or revoked API key'),
+  403: problem('The key lacks the scope this operation needs'),
+  413: problem('Request body too large'),
+  415: problem('Content-Type must be application/json'),
+  422: problem('The body does not match the schema'),
+} as const;
+
+export const bearerSecurity = [{ bearer: [] }];

@@ -1,0 +1,136 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import type { Context } from 'hono';
+import { bearerAuth } from './auth/middleware.js';
+import { confirmationRoutes } from './confirmation/routes.js';
+import { consentRoutes } from './consent/routes.js';
+import type { AppDeps, ResolvedDeps } from './deps.js';
+import { AppError } from './errors/index.js';
+import { healthRoutes } from './health/routes.js';
+import { linkRoutes } from './links/routes.js';
+import { messages } from './pages/i18n.js';
+import { messagePage, pageLocale } from './pages/token.js';
+import { freshLinkRoutes, preferencesRoutes } from './preferences/routes.js';
+import { weekendCalendar } from './requests/due.js';
+import { suppressionRoutes } from './suppressions/routes.js';
+import { unsubscribeRoutes } from './unsubscribe/routes.js';
+import { withdrawalRoutes } from './withdrawal/routes.js';
+
+const PUBLIC_BODY_LIMIT = 16 * 1024;
+
+const isApi = (path: string) => path.startsWith('/v1/') || path === '/v1';
+
+/**
+ * Builds the whole service from its dependencies. Used by the Node server, the Workers entry
+ * and the tests alike; nothing here touches the runtime directly.
+ *
+ * @example
+ * const app = createApp({ config, db, clock: systemClock, logger, signer, hasher });
+ * const res = await app.request('/healthz');
+ */
+export function createApp(input: AppDeps) {
+  const deps: ResolvedDeps = {
+    newId: () => crypto.randomUUID(),
+    clientIp: () => undefined,
+    calendar: weekendCalendar,
+    ...input,
+  } as ResolvedDeps;
+  const { config, logger } = deps;
+
+  const app = new OpenAPIHono();
+  app.use('*', requestId({ limitLength: 64 }));
+
+  app.use('*', async (c, next) => {
+    const started = Date.now();
+    await next();
+    // Paths hold link tokens: log the route's first segment only, never the token.
+    const path = c.req.path.split('/').slice(0, isApi(c.req.path) ? 4 : 2).join('/');
+    logger.debug('request', { method: c.req.method, path, status: c.res.status, ms: Date.now() - started, requestId: c.get('requestId') });
+  });
+
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: config.apiBodyLimitBytes,
+      onError: () => {
+        throw new AppError('payload_too_large', `The body is over ${config.apiBodyLimitBytes} bytes.`);
+      },
+    }),
+  );
+  app.use('/v1/*', async (c, next) => {
+    if (['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
+      const type = c.req.header('content-type') ?? '';
+      if (!/^application\/([a-z.+-]+\+)?json\s*(;|$)/i.test(type)) {
+        throw new AppError('unsupported_media_type', 'Send the body as application/json.');
+      }
+    }
+    await next();
+  });
+  app.use('/v1/*', bearerAuth(deps.db));
+  for (const p of ['/u/*', '/w/*', '/c/*', '/p/*']) {
+    app.use(
+      p,
+      bodyLimit({
+        maxSize: PUBLIC_BODY_LIMIT,
+        onError: () => {
+          throw new AppError('payload_too_large');
+        },
+      }),
+    );
+  }
+
+  app.route('/', healthRoutes(deps));
+  app.route('/', consentRoutes(deps));
+  app.route('/', linkRoutes(deps));
+  app.route('/', suppressionRoutes(deps));
+  app.route('/', unsubscribeRoutes(deps));
+  app.route('/', withdrawalRoutes(deps));
+  app.route('/', confirmationRoutes(deps));
+  app.route('/', preferencesRoutes(deps));
+  app.route('/', freshLinkRoutes(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key from `npm run cli -- keys create`' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Mailing preferences and unsubscribe service',
+      version: '0.1.0',
+      description: 'Consent with evidence, signed links, one-click unsubscribe (RFC 8058) and the suppression feed. Errors are RFC 9457 problem+json.',
+    },
+    servers: [{ url: config.publicBaseUrl }],
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+
+  app.notFound((c) => {
+    if (isApi(c.req.path)) return problem(c, new AppError('not_found', 'No such endpoint.'));
+    const locale = pageLocale(c, deps);
+    const t = messages[locale];
+    return messagePage(c, 404, locale, t.unknownTitle, t.unknownLead);
+  });
+
+  app.onError((err, c) => {
+    let e: AppError;
+    if (err instanceof AppError) e = err;
+    else if (err instanceof HTTPException && err.status < 500) {
+      e = err.status === 413 ? new AppError('payload_too_large') : err.status === 401 ? new AppError('unauthorized') : new AppError('bad_request', err.message || undefined);
+    } else {
+      logger.error('unhandled error', { requestId: c.get('requestId'), error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), stack: err instanceof Error ? err.stack : undefined });
+      e = new AppError('internal');
+    }
+    if (isApi(c.req.path)) return problem(c, e);
+    const locale = pageLocale(c, deps);
+    const t = messages[locale];
+    return messagePage(c, e.status, locale, t.errorTitle, e.status >= 500 ? t.errorLead : t.invalidLead);
+  });
+
+  return app;
+}
+
+function problem(c: Context, e: AppError) {
+  return c.body(JSON.stringify(e.toProblem(c.req.path)), e.status as 400, { 'Content-Type': 'application/problem+json' });
+}
+
+export type App = ReturnType<typeof createApp>;

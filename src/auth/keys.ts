@@ -1,0 +1,94 @@
+import type { Db } from '../db/handle.js';
+
+/** Every scope a key can hold. `admin` implies all the others. */
+export const SCOPES = [
+  'leads:write',
+  'links:write',
+  'sends:write',
+  'suppressions:read',
+  'suppressions:read:hashed',
+  'suppressions:write',
+  'subjects:read',
+  'subjects:write',
+  'requests:manage',
+  'mail-sender:events',
+  'admin',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface ApiKeyIdentity {
+  id: string;
+  name: string;
+  scopes: Scope[];
+}
+
+const enc = new TextEncoder();
+
+function b64url(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** SHA-256 of the whole key, hex. Keys are 256-bit random, so a fast hash is enough. */
+export async function hashApiKey(key: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', enc.encode(key)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function parseScopes(list: string): Scope[] {
+  const scopes = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+  if (unknown.length) throw new Error(`unknown scope(s): ${unknown.join(', ')}; known: ${SCOPES.join(', ')}`);
+  if (scopes.length === 0) throw new Error('at least one scope is required');
+  return [...new Set(scopes)] as Scope[];
+}
+
+/**
+ * Creates a key and returns it in full: the only time it exists outside its holder's hands.
+ *
+ * @example
+ * const { key } = await createApiKey(db, { name: 'site', scopes: ['leads:write'] }, new Date());
+ */
+export async function createApiKey(
+  db: Db,
+  input: { name: string; scopes: Scope[] },
+  now: Date,
+): Promise<{ id: string; key: string }> {
+  const id = b64url(crypto.getRandomValues(new Uint8Array(6)));
+  const key = `mpk_${id}_${b64url(crypto.getRandomValues(new Uint8Array(32)))}`;
+  await db
+    .insertInto('api_keys')
+    .values({ id, name: input.name, key_hash: await hashApiKey(key), scopes: input.scopes, created_at: now, revoked_at: null })
+    .execute();
+  return { id, key };
+}
+
+export async function listApiKeys(db: Db) {
+  return db.selectFrom('api_keys').select(['id', 'name', 'scopes', 'created_at', 'revoked_at']).orderBy('created_at').execute();
+}
+
+/** Revokes by id; returns false when there is no such live key. */
+export async function revokeApiKey(db: Db, id: string, now: Date): Promise<boolean> {
+  const r = await db.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** The live key a bearer token names, or null. */
+export async function findApiKey(db: Db, key: string): Promise<ApiKeyIdentity | null> {
+  if (!/^mpk_[A-Za-z0-9_-]{8}_[A-Za-z0-9_-]{43}$/.test(key)) return null;
+  const row = await db
+    .selectFrom('api_keys')
+    .select(['id', 'name', 'scopes'])
+    .where('key_hash', '=', await hashApiKey(key))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row ? { id: row.id, name: row.name, scopes: row.scopes as Scope[] } : null;
+}
+
+export function hasScope(identity: ApiKeyIdentity, anyOf: readonly Scope[]): boolean {
+  return identity.scopes.includes('admin') || anyOf.some((s) => identity.scopes.includes(s));
+}

@@ -1,0 +1,87 @@
+// Operator CLI: `npm run cli -- <command>`. Wiring and argument parsing only.
+import { parseArgs } from 'node:util';
+import { createApiKey, listApiKeys, parseScopes, revokeApiKey, SCOPES } from './auth/keys.js';
+import { ConfigError, loadConfig } from './config/index.js';
+import { migrateToLatest } from './db/migrate.js';
+import { DataDirInUseError } from './db/pglite.js';
+import { openDatabase } from './node/bootstrap.js';
+
+const USAGE = `Usage: npm run cli -- <command>
+
+  migrate                                   apply pending migrations
+  keys create --name NAME --scopes a,b      create an API key (printed once, on the last line)
+  keys list                                 list keys (never the keys themselves)
+  keys revoke --id ID                       revoke a key
+
+Scopes: ${SCOPES.join(', ')}`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, scopes: { type: 'string' }, id: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [group, action] = positionals;
+  if (values.help || !group) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const config = loadConfig(process.env);
+  const known = (group === 'migrate' && !action) || (group === 'keys' && ['create', 'list', 'revoke'].includes(action ?? ''));
+  if (!known) {
+    console.error(`Unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
+    return 2;
+  }
+  // Validate arguments before opening the database.
+  let scopes: ReturnType<typeof parseScopes> = [];
+  if (group === 'keys' && action === 'create') {
+    if (!values.name?.trim()) throw new UsageError('keys create needs --name NAME');
+    scopes = parseScopes(values.scopes ?? '');
+  }
+  if (group === 'keys' && action === 'revoke' && !values.id) throw new UsageError('keys revoke needs --id ID');
+
+  const handle = await openDatabase(config, `cli ${group} ${action ?? ''}`.trim());
+  try {
+    // The CLI is often the first thing run against a fresh database.
+    await migrateToLatest(handle.db);
+    if (group === 'migrate') {
+      console.log('Database is at the latest migration.');
+      return 0;
+    }
+    const now = new Date();
+    if (action === 'create') {
+      const { id, key } = await createApiKey(handle.db, { name: values.name!.trim(), scopes }, now);
+      console.log(`Created key ${id} (${values.name!.trim()}) with scopes ${scopes.join(',')}. Store it now; it is not shown again:`);
+      console.log(key);
+      return 0;
+    }
+    if (action === 'list') {
+      const keys = await listApiKeys(handle.db);
+      if (keys.length === 0) console.log('No keys.');
+      for (const k of keys) {
+        console.log(`${k.id}\t${k.revoked_at ? 'revoked' : 'active'}\t${k.name}\t${k.scopes.join(',')}\t${new Date(k.created_at).toISOString()}`);
+      }
+      return 0;
+    }
+    if (action === 'revoke') {
+      const ok = await revokeApiKey(handle.db, values.id!, now);
+      console.log(ok ? `Revoked ${values.id}.` : `No active key with id ${values.id}.`);
+      return ok ? 0 : 1;
+    }
+    return 2;
+  } finally {
+    await handle.close();
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    if (e instanceof ConfigError || e instanceof DataDirInUseError || e instanceof UsageError) console.error(e.message);
+    else if (e instanceof Error && /unknown scope|at least one scope|Unknown option|Unexpected argument/.test(e.message)) console.error(e.message);
+    else console.error(e);
+    process.exit(e instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,150 @@
+import { z } from 'zod';
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const validTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The environment as the service reads it. Every variable is optional so that
+ * `npm start` works on a fresh machine; production refuses to run on generated secrets
+ * (see {@link loadConfig}).
+ */
+export const envSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: int(3000, 0, 65535),
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DB_POOL_MAX: int(10, 1, 200),
+  MIGRATE_ON_START: bool(true),
+  LINK_SIGNING_KEYS: z.string().min(1).optional(),
+  SUPPRESSION_HASH_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  DOUBLE_OPT_IN: bool(true),
+  CADENCE_MAX_PER_WINDOW: int(3, 1, 100),
+  CADENCE_WINDOW_DAYS: int(30, 1, 366),
+  CADENCE_MIN_GAP_HOURS: int(72, 0, 24 * 366),
+  PREFERENCES_LINK_TTL_DAYS: int(90, 1, 3660),
+  WITHDRAWAL_LINK_TTL_DAYS: int(365, 1, 3660),
+  CONFIRMATION_LINK_TTL_DAYS: int(30, 1, 3660),
+  ERASURE_DUE_BUSINESS_DAYS: int(2, 1, 30),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().min(3).default('Mailing preferences <no-reply@localhost>'),
+  UNSUBSCRIBE_MAILTO: z.email().optional(),
+  MAIL_SENDER_PUSH_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DEFAULT_LOCALE: z.enum(['ru', 'en']).default('ru'),
+  TIME_ZONE: z.string().refine(validTimeZone, 'must be an IANA time zone such as Europe/Moscow').default('Europe/Moscow'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  API_BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  env: string;
+  production: boolean;
+  port: number;
+  publicBaseUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  dbPoolMax: number;
+  migrateOnStart: boolean;
+  /** Raw JWK set (JSON) from configuration; undefined means "generate and keep in DATA_DIR". */
+  linkSigningKeys: string | undefined;
+  suppressionHashKey: string | undefined;
+  doubleOptIn: boolean;
+  cadence: { maxPerWindow: number; windowDays: number; minGapHours: number };
+  linkTtlDays: { preferences: number; withdrawal: number; confirmation: number };
+  erasureDueBusinessDays: number;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  unsubscribeMailto: string | undefined;
+  mailSenderPushUrl: string | undefined;
+  defaultLocale: 'ru' | 'en';
+  timeZone: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  apiBodyLimitBytes: number;
+}
+
+/** Thrown when the environment is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment into a {@link Config}, collecting every problem at once.
+ *
+ * @example
+ * const config = loadConfig(process.env);
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings are treated as unset: `FOO= npm start` should mean the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '(environment)');
+      problems.push(`${name}: ${issue.message}`);
+    }
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production && !e.LINK_SIGNING_KEYS) problems.push('LINK_SIGNING_KEYS: required when NODE_ENV=production');
+  if (production && !e.SUPPRESSION_HASH_KEY) problems.push('SUPPRESSION_HASH_KEY: required when NODE_ENV=production');
+  if (production && !e.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL: required when NODE_ENV=production');
+  if (problems.length) throw new ConfigError(problems);
+
+  return {
+    env: e.NODE_ENV,
+    production,
+    port: e.PORT,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    dbPoolMax: e.DB_POOL_MAX,
+    migrateOnStart: e.MIGRATE_ON_START,
+    linkSigningKeys: e.LINK_SIGNING_KEYS,
+    suppressionHashKey: e.SUPPRESSION_HASH_KEY,
+    doubleOptIn: e.DOUBLE_OPT_IN,
+    cadence: {
+      maxPerWindow: e.CADENCE_MAX_PER_WINDOW,
+      windowDays: e.CADENCE_WINDOW_DAYS,
+      minGapHours: e.CADENCE_MIN_GAP_HOURS,
+    },
+    linkTtlDays: {
+      preferences: e.PREFERENCES_LINK_TTL_DAYS,
+      withdrawal: e.WITHDRAWAL_LINK_TTL_DAYS,
+      confirmation: e.CONFIRMATION_LINK_TTL_DAYS,
+    },
+    erasureDueBusinessDays: e.ERASURE_DUE_BUSINESS_DAYS,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    unsubscribeMailto: e.UNSUBSCRIBE_MAILTO,
+    mailSenderPushUrl: e.MAIL_SENDER_PUSH_URL,
+    defaultLocale: e.DEFAULT_LOCALE,
+    timeZone: e.TIME_ZONE,
+    logLevel: e.LOG_LEVEL,
+    apiBodyLimitBytes: e.API_BODY_LIMIT_BYTES,
+  };
+}

@@ -1,0 +1,58 @@
+import { Hono } from 'hono';
+import type { ResolvedDeps } from '../deps.js';
+import { messages } from '../pages/i18n.js';
+import { messagePage, pageLocale, renderPage, unknownSubjectPage, verifyForPage } from '../pages/token.js';
+import { loadSubjectState } from '../subjects/queries.js';
+import { confirmSubscription } from './actions.js';
+
+/** `/c/{token}`: double opt-in. GET states what the person agrees to; POST confirms. */
+export function confirmationRoutes(deps: ResolvedDeps) {
+  const app = new Hono();
+
+  app.get('/c/:token', async (c) => {
+    const v = await verifyForPage(c, deps, 'c');
+    if (v instanceof Response) return v;
+    const s = await loadSubjectState(deps.db, v.claims.sub);
+    if (!s) return unknownSubjectPage(c, pageLocale(c, deps));
+    const locale = pageLocale(c, deps, s.locale);
+    const t = messages[locale];
+    if (s.marketing === 'granted') return messagePage(c, 200, locale, t.confirmedTitle, t.confirmedLead);
+    if (s.marketing !== 'pending' || s.status === 'erased') {
+      return messagePage(c, 409, locale, t.confirmStaleTitle, t.confirmStaleLead);
+    }
+    return renderPage(
+      c,
+      200,
+      locale,
+      t.confirmTitle,
+      <>
+        <h1>{t.confirmTitle}</h1>
+        <p>{t.confirmLead}</p>
+        <form method="post" action={`/c/${v.token}?lang=${locale}`}>
+          <button type="submit">{t.confirmButton}</button>
+        </form>
+      </>,
+    );
+  });
+
+  app.post('/c/:token', async (c) => {
+    const v = await verifyForPage(c, deps, 'c');
+    if (v instanceof Response) return v;
+    const outcome = await confirmSubscription(deps.db, v.claims.sub, {
+      actorType: 'subject',
+      at: deps.clock.now(),
+      ip: deps.clientIp(c) ?? null,
+      userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
+      source: 'confirmation-link',
+    });
+    if (outcome === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
+    deps.logger.info('confirmation', { subject: v.claims.sub, outcome });
+    const s = await loadSubjectState(deps.db, v.claims.sub);
+    const locale = pageLocale(c, deps, s?.locale);
+    const t = messages[locale];
+    if (outcome === 'stale') return messagePage(c, 409, locale, t.confirmStaleTitle, t.confirmStaleLead);
+    return messagePage(c, 200, locale, t.confirmedTitle, t.confirmedLead);
+  });
+
+  return app;
+}

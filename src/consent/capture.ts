@@ -1,0 +1,152 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/handle.js';
+import type { ConsentState } from '../db/schema.js';
+import type { EmailHasher } from './hash.js';
+import { recordEvents, type Evidence } from './events.js';
+import { marketingOnOptIn } from './rules.js';
+import { SELF_REASONS } from '../suppressions/queries.js';
+import { enqueue } from '../outbox/queries.js';
+
+export const PROFILE_FIELDS = ['lastName', 'firstName', 'patronymic', 'phone', 'website', 'organization', 'industry', 'city'] as const;
+export type ProfileField = (typeof PROFILE_FIELDS)[number];
+
+const COLUMN: Record<ProfileField, 'last_name' | 'first_name' | 'patronymic' | 'phone' | 'website' | 'organization' | 'industry' | 'city'> = {
+  lastName: 'last_name',
+  firstName: 'first_name',
+  patronymic: 'patronymic',
+  phone: 'phone',
+  website: 'website',
+  organization: 'organization',
+  industry: 'industry',
+  city: 'city',
+};
+
+export interface Lead {
+  email: string; // normalized
+  profile: Partial<Record<ProfileField, string>>;
+  locale: 'ru' | 'en' | undefined;
+  marketing: boolean;
+  policyVersion: string;
+  source: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface CaptureResult {
+  id: string;
+  created: boolean;
+  consents: { processing: ConsentState; marketing: ConsentState };
+}
+
+/**
+ * Registers a lead: finds the live person by keyed hash or creates them, applies the form's
+ * fields and consents, and appends the evidence. One transaction; a failure writes nothing.
+ */
+export async function captureLead(
+  db: Db,
+  deps: { hasher: EmailHasher; doubleOptIn: boolean; defaultLocale: string; newId: () => string },
+  lead: Lead,
+  evidence: Omit<Evidence, 'ip' | 'userAgent' | 'policyVersion' | 'source'>,
+): Promise<CaptureResult> {
+  const hash = await deps.hasher.hash(lead.email);
+  const at = evidence.at;
+  const ev: Evidence = { ...evidence, ip: lead.ip, userAgent: lead.userAgent, policyVersion: lead.policyVersion, source: lead.source };
+  const profile: Record<string, string> = {};
+  for (const f of PROFILE_FIELDS) if (lead.profile[f] !== undefined) profile[COLUMN[f]] = lead.profile[f]!;
+
+  return db.transaction().execute(async (trx) => {
+    let created = false;
+    let subject = await trx
+      .selectFrom('subjects')
+      .select(['id', 'status'])
+      .where('email_hash', '=', hash)
+      .where('status', '<>', 'erased')
+      .forUpdate()
+      .executeTakeFirst();
+    if (!subject) {
+      // Two concurrent submissions of one new address: the unique index lets one insert win;
+      // the other finds the winner's row and proceeds as an update.
+      const inserted = await trx
+        .insertInto('subjects')
+        .values({
+          id: deps.newId(),
+          email: lead.email,
+          email_hash: hash,
+          ...profile,
+          locale: lead.locale ?? deps.defaultLocale,
+          status: 'active',
+          created_at: at,
+          updated_at: at,
+          erased_at: null,
+        })
+        .onConflict((oc) => oc.column('email_hash').where(sql<boolean>`status <> 'erased'`).doNothing())
+        .returning(['id', 'status'])
+        .executeTakeFirst();
+      if (inserted) {
+        subject = inserted;
+        created = true;
+      } else {
+        subject = await trx
+          .selectFrom('subjects')
+          .select(['id', 'status'])
+          .where('email_hash', '=', hash)
+          .where('status', '<>', 'erased')
+          .forUpdate()
+          .executeTakeFirstOrThrow();
+      }
+    }
+    const subjectId = subject.id;
+    if (!created) {
+      await trx
+        .updateTable('subjects')
+        .set({ ...profile, ...(lead.locale ? { locale: lead.locale } : {}), updated_at: at })
+        .where('id', '=', subjectId)
+        .execute();
+    }
+
+    const current = await trx.selectFrom('consents').select(['purpose', 'state']).where('subject_id', '=', subjectId).execute();
+    const stateOf = (p: 'processing' | 'marketing'): ConsentState => current.find((c) => c.purpose === p)?.state ?? 'none';
+
+    const events: Parameters<typeof recordEvents>[3] = [{ purpose: 'processing', action: 'granted' }];
+    let marketing = stateOf('marketing');
+    let needsConfirmation = false;
+    if (lead.marketing) {
+      const suppression = await trx.selectFrom('suppressions').select(['reason', 'active']).where('hash', '=', hash).executeTakeFirst();
+      const selfSuppressed = !!suppression?.active && SELF_REASONS.includes(suppression.reason);
+      const decision = marketingOnOptIn(marketing, { doubleOptIn: deps.doubleOptIn, selfSuppressed });
+      marketing = decision.next;
+      needsConfirmation = decision.needsConfirmation;
+      events.push({ purpose: 'marketing', action: decision.next === 'granted' ? 'granted' : 'requested' });
+    }
+
+    const rows = [
+      { subject_id: subjectId, purpose: 'processing' as const, state: 'granted' as const, policy_version: lead.policyVersion, updated_at: at },
+      { subject_id: subjectId, purpose: 'marketing' as const, state: marketing, policy_version: lead.marketing ? lead.policyVersion : null, updated_at: at },
+    ];
+    await trx
+      .insertInto('consents')
+      .values(lead.marketing ? rows : [rows[0]!, ...(current.some((c) => c.purpose === 'marketing') ? [] : [rows[1]!])])
+      .onConflict((oc) =>
+        oc.columns(['subject_id', 'purpose']).doUpdateSet({
+          state: (eb) => eb.ref('excluded.state'),
+          policy_version: (eb) => eb.ref('excluded.policy_version'),
+          updated_at: (eb) => eb.ref('excluded.updated_at'),
+        }),
+      )
+      .execute();
+    if (created) {
+      await trx.insertInto('preferences').values({ subject_id: subjectId, frequency: 'standard', paused_until: null, updated_at: at }).execute();
+    }
+    await recordEvents(trx, subjectId, ev, events);
+    if (needsConfirmation) {
+      await enqueue(trx, {
+        kind: 'confirm-subscription',
+        subjectId,
+        payload: { subjectId },
+        idempotencyKey: `confirm-subscription:${subjectId}:${at.getTime()}`,
+        at,
+      });
+    }
+    return { id: subjectId, created, consents: { processing: 'granted', marketing } };
+  });
+}

@@ -1,0 +1,91 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireScope } from '../auth/middleware.js';
+import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
+import type { ResolvedDeps } from '../deps.js';
+import { AppError } from '../errors/index.js';
+import { captureLead, PROFILE_FIELDS } from './capture.js';
+import { normalizeEmail } from './email.js';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const LeadBody = z
+  .object({
+    email: z.string().max(320).openapi({ example: 'ivan.petrov@example.ru' }),
+    lastName: text(200).optional(),
+    firstName: text(200).optional(),
+    patronymic: text(200).optional(),
+    phone: z.string().trim().regex(/^[0-9+()\-.\s]{3,40}$/, 'a phone number: digits, spaces, + ( ) - .').optional(),
+    website: text(2000).optional(),
+    organization: text(500).optional(),
+    industry: text(500).optional(),
+    city: text(200).optional(),
+    locale: z.enum(['ru', 'en']).optional(),
+    consents: z
+      .object({ processing: z.boolean(), marketing: z.boolean() })
+      .strict()
+      .openapi({ description: 'Processing consent is required (true); marketing is separate and optional.' }),
+    policyVersion: text(100).openapi({ example: '2025-06-01' }),
+    source: text(200).optional().openapi({ example: 'site:contact-form' }),
+    ip: z.union([z.ipv4(), z.ipv6()]).optional().openapi({ description: "The visitor's IP as the site saw it" }),
+    userAgent: z.string().max(1000).optional(),
+  })
+  .strict()
+  .openapi('Lead');
+
+const ConsentStates = z.object({
+  processing: z.enum(['granted']),
+  marketing: z.enum(['none', 'pending', 'granted', 'withdrawn']),
+});
+
+export const LeadResult = z.object({ id: z.uuid(), consents: ConsentStates }).openapi('LeadResult');
+
+const captureRoute = createRoute({
+  method: 'post',
+  path: '/v1/subjects',
+  tags: ['Consent'],
+  summary: "Register a lead from the site's form, with consent evidence",
+  security: bearerSecurity,
+  middleware: [requireScope('leads:write')] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: LeadBody } } } },
+  responses: {
+    201: { description: 'A new person', content: { 'application/json': { schema: LeadResult } } },
+    200: { description: 'A known person, updated; the submission is appended to the evidence', content: { 'application/json': { schema: LeadResult } } },
+    ...commonErrors,
+  },
+});
+
+/** `POST /v1/subjects` (leads:write). */
+export function consentRoutes(deps: ResolvedDeps) {
+  const app = apiApp();
+  app.openapi(captureRoute, async (c) => {
+    const body = c.req.valid('json');
+    const email = normalizeEmail(body.email);
+    if (!email) throw new AppError('validation_failed', 'The e-mail address is not valid.', [{ path: 'email', message: 'not a valid e-mail address' }]);
+    if (!body.consents.processing) {
+      throw new AppError('consent_required', 'Consent to processing of personal data is required to register a lead.', [
+        { path: 'consents.processing', message: 'must be true' },
+      ]);
+    }
+    const profile: Record<string, string> = {};
+    for (const f of PROFILE_FIELDS) if (body[f] !== undefined) profile[f] = body[f];
+    const result = await captureLead(
+      deps.db,
+      { hasher: deps.hasher, doubleOptIn: deps.config.doubleOptIn, defaultLocale: deps.config.defaultLocale, newId: deps.newId },
+      {
+        email,
+        profile,
+        locale: body.locale,
+        marketing: body.consents.marketing,
+        policyVersion: body.policyVersion,
+        source: body.source ?? null,
+        ip: body.ip ?? null,
+        userAgent: body.userAgent ?? null,
+      },
+      // The person consents; the site's key only relays the form, so it is named as the channel.
+      { actorType: 'subject', actorId: `via-key:${c.var.apiKey.id}`, at: deps.clock.now() },
+    );
+    deps.logger.info('lead captured', { subject: result.id, created: result.created, marketing: result.consents.marketing, key: c.var.apiKey.id });
+    return c.json({ id: result.id, consents: { processing: 'granted' as const, marketing: result.consents.marketing } }, result.created ? 201 : 200);
+  });
+  return app;
+}

@@ -1,0 +1,11 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+/** An open database and how to close it. `kind` lets callers skip what PGlite cannot do. */
+export interface DbHandle {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}

@@ -1,0 +1,172 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export type SubjectStatus = 'active' | 'restricted' | 'erased';
+export type Purpose = 'processing' | 'marketing';
+export type ConsentState = 'none' | 'pending' | 'granted' | 'withdrawn';
+export type ActorType = 'subject' | 'staff' | 'mail_sender' | 'system';
+export type SuppressionReason = 'unsubscribed' | 'withdrawn' | 'erased' | 'bounced' | 'complained' | 'manual';
+export type RequestType =
+  | 'access'
+  | 'rectification'
+  | 'restriction'
+  | 'erasure'
+  | 'appeal'
+  | 'automated_decision_appeal'
+  | 'withdrawal';
+export type RequestStatus = 'received' | 'in_progress' | 'completed' | 'rejected';
+export type ConsentAction =
+  | 'granted'
+  | 'requested'
+  | 'confirmed'
+  | 'withdrawn'
+  | 'unsubscribed'
+  | 'frequency_changed'
+  | 'paused'
+  | 'restricted'
+  | 'unrestricted'
+  | 'rectified'
+  | 'erasure_requested'
+  | 'erased'
+  | 'suppressed'
+  | 'unsuppressed';
+
+export interface SubjectsTable {
+  id: string;
+  email: string | null;
+  email_hash: string;
+  last_name: string | null;
+  first_name: string | null;
+  patronymic: string | null;
+  phone: string | null;
+  website: string | null;
+  organization: string | null;
+  industry: string | null;
+  city: string | null;
+  locale: string;
+  status: SubjectStatus;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  erased_at: Timestamp | null;
+}
+
+export interface ConsentsTable {
+  subject_id: string;
+  purpose: Purpose;
+  state: ConsentState;
+  policy_version: string | null;
+  updated_at: Timestamp;
+}
+
+export interface ConsentEventsTable {
+  id: Generated<string>;
+  subject_id: string;
+  purpose: Purpose | null;
+  action: ConsentAction;
+  actor_type: ActorType;
+  actor_id: string | null;
+  occurred_at: Timestamp;
+  ip: string | null;
+  user_agent: string | null;
+  policy_version: string | null;
+  source: string | null;
+  campaign_id: string | null;
+  details: unknown | null;
+}
+
+export interface PreferencesTable {
+  subject_id: string;
+  frequency: 'monthly' | 'standard';
+  paused_until: ColumnType<string | null, string | null, string | null>;
+  updated_at: Timestamp;
+}
+
+export interface SendsTable {
+  campaign_id: string;
+  subject_id: string;
+  status: 'reserved' | 'sent' | 'released';
+  reserved_at: Timestamp;
+  expires_at: Timestamp;
+  sent_at: Timestamp | null;
+  released_at: Timestamp | null;
+}
+
+export interface SuppressionsTable {
+  hash: string;
+  email: string | null;
+  subject_id: string | null;
+  reason: SuppressionReason;
+  active: boolean;
+  /** bigint comes back from pg as a string. */
+  seq: ColumnType<string | null, string | number | null, string | number | null>;
+  changed_at: Timestamp;
+  created_at: Timestamp;
+  actor_type: ActorType;
+  actor_id: string | null;
+  note: string | null;
+}
+
+export interface RequestsTable {
+  id: string;
+  subject_id: string;
+  type: RequestType;
+  status: RequestStatus;
+  channel: 'link' | 'staff';
+  received_at: Timestamp;
+  due_at: Timestamp;
+  completed_at: Timestamp | null;
+  status_reason: string | null;
+  body: string | null;
+  created_by: string | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  scopes: string[];
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  key_id: string | null;
+  subject_id: string | null;
+  action: string;
+  purpose: string | null;
+  request_id: string | null;
+  occurred_at: Timestamp;
+}
+
+export interface OutboxTable {
+  id: Generated<string>;
+  kind: string;
+  subject_id: string | null;
+  payload: unknown;
+  idempotency_key: string;
+  status: ColumnType<'pending' | 'done' | 'dead', 'pending' | 'done' | 'dead' | undefined>;
+  attempts: ColumnType<number, number | undefined>;
+  available_at: Timestamp;
+  last_error: string | null;
+  created_at: Timestamp;
+  done_at: Timestamp | null;
+}
+
+export interface Database {
+  subjects: SubjectsTable;
+  consents: ConsentsTable;
+  consent_events: ConsentEventsTable;
+  preferences: PreferencesTable;
+  sends: SendsTable;
+  suppressions: SuppressionsTable;
+  requests: RequestsTable;
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
+  outbox: OutboxTable;
+}
+
+export type Subject = Selectable<SubjectsTable>;
+export type NewConsentEvent = Insertable<ConsentEventsTable>;
+export type Suppression = Selectable<SuppressionsTable>;

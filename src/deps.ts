@@ -1,0 +1,25 @@
+import type { Context } from 'hono';
+import type { Clock } from './clock.js';
+import type { Config } from './config/index.js';
+import type { Db } from './db/handle.js';
+import type { EmailHasher } from './consent/hash.js';
+import type { LinkSigner } from './links/tokens.js';
+import type { Logger } from './log.js';
+import type { BusinessCalendar } from './requests/due.js';
+
+/** Everything the app needs from outside; the entries (Node, Workers, tests) provide it. */
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  signer: LinkSigner;
+  hasher: EmailHasher;
+  /** New ids (uuid v4 by default); tests may make them predictable. */
+  newId?: () => string;
+  /** The client's address as the runtime sees it (socket address, or a trusted proxy header). */
+  clientIp?: (c: Context) => string | undefined;
+  calendar?: BusinessCalendar;
+}
+
+export type ResolvedDeps = Required<AppDeps>;

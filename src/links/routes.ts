@@ -1,0 +1,67 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireScope } from '../auth/middleware.js';
+import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
+import type { ResolvedDeps } from '../deps.js';
+import { buildLinks } from './build.js';
+
+export const MAX_LINK_SUBJECTS = 10_000;
+
+const LinksBody = z
+  .object({
+    subjects: z.array(z.uuid()).min(1).max(MAX_LINK_SUBJECTS),
+    campaignId: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict()
+  .openapi('LinksRequest');
+
+const LinkSet = z
+  .object({
+    subject: z.uuid(),
+    unsubscribeUrl: z.url(),
+    preferencesUrl: z.url(),
+    withdrawUrl: z.url(),
+    headers: z.object({ 'List-Unsubscribe': z.string(), 'List-Unsubscribe-Post': z.literal('List-Unsubscribe=One-Click') }),
+  })
+  .openapi('LinkSet');
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/links',
+  tags: ['Links'],
+  summary: 'Signed links and List-Unsubscribe headers for up to 10,000 subjects',
+  description:
+    'Duplicates are answered once. Ids that are unknown or erased get no links and are listed in `unknown`: do not mail them.',
+  security: bearerSecurity,
+  middleware: [requireScope('links:write')] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: LinksBody } } } },
+  responses: {
+    200: {
+      description: 'One link set per known subject, in request order',
+      content: { 'application/json': { schema: z.object({ links: z.array(LinkSet), unknown: z.array(z.uuid()) }) } },
+    },
+    ...commonErrors,
+  },
+});
+
+/** `POST /v1/links` (links:write). */
+export function linkRoutes(deps: ResolvedDeps) {
+  const app = apiApp();
+  app.openapi(route, async (c) => {
+    const { subjects, campaignId } = c.req.valid('json');
+    const unique = [...new Set(subjects)];
+    const known = new Set<string>();
+    for (let i = 0; i < unique.length; i += 1000) {
+      const rows = await deps.db
+        .selectFrom('subjects')
+        .select('id')
+        .where('id', 'in', unique.slice(i, i + 1000))
+        .where('status', '<>', 'erased')
+        .execute();
+      for (const r of rows) known.add(r.id);
+    }
+    const unknown = unique.filter((id) => !known.has(id));
+    const links = await buildLinks(deps, unique.filter((id) => known.has(id)), campaignId);
+    return c.json({ links, unknown }, 200);
+  });
+  return app;
+}

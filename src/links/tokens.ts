@@ -1,0 +1,192 @@
+import { SignJWT, errors as joseErrors, importJWK, jwtVerify, type JWK, type JWTPayload, type CryptoKey as JoseKey } from 'jose';
+import type { Clock } from '../clock.js';
+
+/** What a link lets its holder do. One purpose is never accepted on another's path. */
+export type LinkPurpose = 'u' | 'w' | 'p' | 'c';
+
+export interface LinkClaims {
+  /** Subject id (opaque uuid, never the address: URLs end up in logs). */
+  sub: string;
+  p: LinkPurpose;
+  cmp?: string;
+  iat: number;
+  exp?: number;
+}
+
+export type TokenFailure = 'malformed' | 'bad_signature' | 'unknown_key' | 'wrong_purpose' | 'expired';
+
+/** Why a token was refused. `claims` is set only for `expired`: the signature was good. */
+export class TokenError extends Error {
+  constructor(
+    readonly reason: TokenFailure,
+    readonly claims?: LinkClaims,
+  ) {
+    super(`link token refused: ${reason}`);
+    this.name = 'TokenError';
+  }
+}
+
+const ALGS_BY_KEY: Record<string, string> = {
+  'OKP:Ed25519': 'EdDSA',
+  'EC:P-256': 'ES256',
+  'EC:P-384': 'ES384',
+  'EC:P-521': 'ES512',
+};
+const ALLOWED_ALGS = new Set(['EdDSA', 'Ed25519', 'ES256', 'ES384', 'ES512', 'RS256', 'PS256', 'HS256', 'HS384', 'HS512']);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const PURPOSES = new Set<LinkPurpose>(['u', 'w', 'p', 'c']);
+
+interface LoadedKey {
+  kid: string;
+  alg: string;
+  verifyKey: JoseKey | Uint8Array;
+}
+
+/** Signs and verifies link tokens with a rotating key set. */
+export interface LinkSigner {
+  sign(claims: { sub: string; p: LinkPurpose; cmp?: string; ttlSeconds?: number }): Promise<string>;
+  /** Verifies signature, algorithm, purpose and expiry; throws {@link TokenError}. */
+  verify(token: string, purpose: LinkPurpose): Promise<LinkClaims>;
+  readonly currentKid: string;
+}
+
+/** The algorithm a key is pinned to: its own `alg`, or the only one its type allows. */
+export function pinnedAlg(jwk: JWK): string {
+  if (jwk.alg) {
+    if (!ALLOWED_ALGS.has(jwk.alg)) throw new Error(`key ${jwk.kid ?? '?'}: algorithm ${jwk.alg} is not allowed`);
+    const family = jwk.alg.slice(0, 2);
+    const ok =
+      (jwk.kty === 'OKP' && (jwk.alg === 'EdDSA' || jwk.alg === 'Ed25519')) ||
+      (jwk.kty === 'EC' && family === 'ES') ||
+      (jwk.kty === 'RSA' && (family === 'RS' || family === 'PS')) ||
+      (jwk.kty === 'oct' && family === 'HS');
+    if (!ok) throw new Error(`key ${jwk.kid ?? '?'}: algorithm ${jwk.alg} does not match key type ${jwk.kty}`);
+    return jwk.alg;
+  }
+  const inferred = ALGS_BY_KEY[`${jwk.kty}:${jwk.crv ?? ''}`];
+  if (inferred) return inferred;
+  throw new Error(`key ${jwk.kid ?? '?'}: set "alg" (key type ${jwk.kty} allows several algorithms)`);
+}
+
+/**
+ * Parses a JWK set (`{"keys":[...]}`). Every key needs a `kid`; the first needs its private
+ * half because it signs. HMAC keys must be at least 32 bytes.
+ */
+export function parseKeySet(json: string): JWK[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new Error('LINK_SIGNING_KEYS is not valid JSON (expected a JWK set: {"keys":[...]})');
+  }
+  const keys = Array.isArray(parsed) ? parsed : (parsed as { keys?: unknown }).keys;
+  if (!Array.isArray(keys) || keys.length === 0) throw new Error('LINK_SIGNING_KEYS must hold at least one key');
+  const kids = new Set<string>();
+  for (const k of keys as JWK[]) {
+    if (!k || typeof k !== 'object' || typeof k.kty !== 'string') throw new Error('LINK_SIGNING_KEYS: every entry must be a JWK');
+    if (!k.kid) throw new Error('LINK_SIGNING_KEYS: every key needs a "kid"');
+    if (kids.has(k.kid)) throw new Error(`LINK_SIGNING_KEYS: duplicate kid ${k.kid}`);
+    kids.add(k.kid);
+    pinnedAlg(k);
+    if (k.kty === 'oct' && (!k.k || Math.floor((k.k.length * 3) / 4) < 32)) {
+      throw new Error(`LINK_SIGNING_KEYS: HMAC key ${k.kid} must be at least 32 bytes`);
+    }
+  }
+  const first = keys[0] as JWK;
+  if (!first.d && !first.k) throw new Error('LINK_SIGNING_KEYS: the first key signs and needs its private part');
+  return keys as JWK[];
+}
+
+function publicPart(jwk: JWK): JWK {
+  if (jwk.kty === 'oct') return jwk;
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, ...pub } = jwk;
+  return pub;
+}
+
+/**
+ * Builds the signer: the first key signs, every key verifies (so rotation keeps old mail
+ * working). The header algorithm must equal the key's pinned one: `none`, and HMAC tokens
+ * "signed" with a public key, are refused before any cryptography runs.
+ *
+ * @example
+ * const signer = await createLinkSigner(parseKeySet(config.linkSigningKeys), systemClock);
+ * const token = await signer.sign({ sub: subjectId, p: 'u' });
+ */
+export async function createLinkSigner(jwks: JWK[], clock: Clock): Promise<LinkSigner> {
+  const loaded = new Map<string, LoadedKey>();
+  for (const jwk of jwks) {
+    const alg = pinnedAlg(jwk);
+    const verifyKey = (await importJWK(publicPart(jwk), alg)) as JoseKey | Uint8Array;
+    loaded.set(jwk.kid!, { kid: jwk.kid!, alg, verifyKey });
+  }
+  const signing = jwks[0]!;
+  const signAlg = pinnedAlg(signing);
+  const signKey = (await importJWK(signing, signAlg)) as JoseKey | Uint8Array;
+  const algorithms = [...new Set([...loaded.values()].map((k) => k.alg))];
+
+  return {
+    currentKid: signing.kid!,
+    async sign({ sub, p, cmp, ttlSeconds }) {
+      const iat = Math.floor(clock.now().getTime() / 1000);
+      const payload: JWTPayload = { p, ...(cmp ? { cmp } : {}) };
+      const jwt = new SignJWT(payload).setProtectedHeader({ alg: signAlg, kid: signing.kid! }).setSubject(sub).setIssuedAt(iat);
+      if (ttlSeconds !== undefined) jwt.setExpirationTime(iat + ttlSeconds);
+      return jwt.sign(signKey);
+    },
+    async verify(token, purpose) {
+      if (typeof token !== 'string' || token.length > 4096 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) {
+        throw new TokenError('malformed');
+      }
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(
+          token,
+          (header) => {
+            const key = header.kid ? loaded.get(header.kid) : undefined;
+            if (!key) throw new TokenError('unknown_key');
+            if (header.alg !== key.alg) throw new TokenError('bad_signature');
+            return key.verifyKey;
+          },
+          { algorithms, currentDate: clock.now(), clockTolerance: 60 },
+        ));
+      } catch (e) {
+        if (e instanceof TokenError) throw e;
+        if (e instanceof joseErrors.JWTExpired) {
+          const claims = toClaims(e.payload);
+          if (claims && claims.p === purpose) throw new TokenError('expired', claims);
+          throw new TokenError(claims ? 'wrong_purpose' : 'malformed');
+        }
+        if (e instanceof joseErrors.JWSSignatureVerificationFailed || e instanceof joseErrors.JOSEAlgNotAllowed) {
+          throw new TokenError('bad_signature');
+        }
+        throw new TokenError('malformed');
+      }
+      const claims = toClaims(payload);
+      if (!claims) throw new TokenError('malformed');
+      if (claims.p !== purpose) throw new TokenError('wrong_purpose');
+      return claims;
+    },
+  };
+}
+
+function toClaims(payload: JWTPayload): LinkClaims | null {
+  const { sub, p, cmp, iat, exp } = payload as Record<string, unknown>;
+  if (typeof sub !== 'string' || !UUID.test(sub)) return null;
+  if (typeof p !== 'string' || !PURPOSES.has(p as LinkPurpose)) return null;
+  if (typeof iat !== 'number') return null;
+  if (cmp !== undefined && (typeof cmp !== 'string' || cmp.length > 200)) return null;
+  return {
+    sub,
+    p: p as LinkPurpose,
+    iat,
+    ...(typeof cmp === 'string' ? { cmp } : {}),
+    ...(typeof exp === 'number' ? { exp } : {}),
+  };
+}
+
+/** A fresh Ed25519 key as a private JWK, for the embedded default and for tests. */
+export async function generateSigningJwk(kid: string): Promise<JWK> {
+  const { generateKeyPair, exportJWK } = await import('jose');
+  const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  return { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA', use: 'sig' };
+}

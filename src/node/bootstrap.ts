@@ -1,0 +1,40 @@
+// Node-only wiring shared by the server, the CLI and the benchmarks.
+import { systemClock } from '../clock.js';
+import { loadConfig, type Config } from '../config/index.js';
+import { createEmailHasher } from '../consent/hash.js';
+import type { DbHandle } from '../db/handle.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { createPgliteDb } from '../db/pglite.js';
+import { createPostgresDb } from '../db/postgres.js';
+import type { AppDeps } from '../deps.js';
+import { createLinkSigner } from '../links/tokens.js';
+import { createLogger, type Logger } from '../log.js';
+import { resolveHashKey, resolveSigningKeys } from './secrets.js';
+
+/** Opens the configured database: PostgreSQL with DATABASE_URL, else PGlite in DATA_DIR. */
+export async function openDatabase(config: Config, role: string): Promise<DbHandle> {
+  if (config.databaseUrl) return createPostgresDb(config.databaseUrl, { max: config.dbPoolMax });
+  return createPgliteDb(`${config.dataDir}`, role);
+}
+
+/**
+ * Everything the app needs, from the environment. The embedded database is always migrated
+ * (nobody else can); PostgreSQL unless MIGRATE_ON_START=false.
+ */
+export async function bootstrap(env: Record<string, string | undefined>, role: string): Promise<{ deps: AppDeps; handle: DbHandle; logger: Logger }> {
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel);
+  const handle = await openDatabase(config, role);
+  try {
+    if (handle.kind === 'pglite' || config.migrateOnStart) {
+      const r = await migrateToLatest(handle.db);
+      for (const m of r.results ?? []) logger.info('migration applied', { migration: m.migrationName, status: m.status });
+    }
+    const signer = await createLinkSigner(await resolveSigningKeys(config, logger), systemClock);
+    const hasher = await createEmailHasher(resolveHashKey(config, logger));
+    return { deps: { config, db: handle.db, clock: systemClock, logger, signer, hasher }, handle, logger };
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+}

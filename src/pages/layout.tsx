@@ -1,0 +1,50 @@
+import type { Child } from 'hono/jsx';
+import { raw } from 'hono/html';
+import type { Locale } from './i18n.js';
+
+const css = `
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#f4f4f5}
+main{max-width:36rem;margin:0 auto;padding:1.5rem 1rem}
+.card{background:#fff;border-radius:12px;padding:1.5rem;box-shadow:0 1px 3px rgba(0,0,0,.12)}
+h1{font-size:1.5rem;line-height:1.25;margin:0 0 1rem}
+p{margin:0 0 1rem}
+button{font:inherit;font-weight:600;min-height:48px;width:100%;padding:.75rem 1rem;border:0;border-radius:8px;background:#0b57d0;color:#fff;cursor:pointer}
+button.danger{background:#b3261e}
+button:focus-visible,a:focus-visible,input:focus-visible{outline:3px solid #f9ab00;outline-offset:2px}
+a{color:#0b57d0}
+label{display:block;font-weight:600;margin-bottom:.25rem}
+input{font:inherit;width:100%;min-height:44px;padding:.5rem;border:1px solid #757575;border-radius:6px;margin-bottom:1rem}
+.muted{color:#4a4a4a;font-size:.9375rem}
+footer{margin-top:1rem;text-align:center}
+`;
+
+/** The frame of every public page: readable on a 360 px phone, no scripts, no external assets. */
+export function Layout(props: { locale: Locale; title: string; children: Child }) {
+  return (
+    <html lang={props.locale}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex, nofollow" />
+        <meta name="referrer" content="no-referrer" />
+        <title>{props.title}</title>
+        <style>{raw(css)}</style>
+      </head>
+      <body>
+        <main>
+          <div class="card">{props.children}</div>
+        </main>
+      </body>
+    </html>
+  );
+}
+
+/** Headers every public page carries: nothing cached, token never sent on as a referrer. */
+export const PAGE_HEADERS: Record<string, string> = {
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+  'X-Robots-Tag': 'noindex, nofollow',
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+};

@@ -1,0 +1,41 @@
+// Node entry: wiring only.
+import { serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { createApp } from './app.js';
+import { ConfigError } from './config/index.js';
+import { bootstrap } from './node/bootstrap.js';
+
+async function main() {
+  const { deps, handle, logger } = await bootstrap(process.env, 'server');
+  const trustProxy = process.env.TRUST_PROXY === 'true';
+  const app = createApp({
+    ...deps,
+    clientIp: (c) => {
+      if (trustProxy) {
+        const xff = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+        if (xff) return xff;
+      }
+      return getConnInfo(c).remote.address;
+    },
+  });
+  const server = serve({ fetch: app.fetch, port: deps.config.port }, (info) => {
+    logger.info('listening', { port: info.port, database: handle.kind, publicBaseUrl: deps.config.publicBaseUrl });
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping', { signal });
+    server.close(() => {
+      void handle.close().then(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((e) => {
+  console.error(e instanceof ConfigError ? e.message : e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,187 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { stream } from 'hono/streaming';
+import { requireScope } from '../auth/middleware.js';
+import { hasScope } from '../auth/keys.js';
+import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
+import type { ResolvedDeps } from '../deps.js';
+import { AppError } from '../errors/index.js';
+import { normalizeEmail } from '../consent/email.js';
+import { readFeed, sequenceSuppressions, suppress, type FeedRecord } from './queries.js';
+import { recordEvents } from '../consent/events.js';
+
+const FeedQuery = z.object({
+  since: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0).openapi({ description: 'Return records with seq greater than this' }),
+  format: z.enum(['ndjson', 'csv', 'json']).default('ndjson'),
+  limit: z.coerce.number().int().min(1).max(10_000_000).optional().openapi({ description: 'At most this many records; page on with since=<last seq>' }),
+});
+
+const FeedRecordSchema = z
+  .object({
+    seq: z.number().int(),
+    hash: z.string().openapi({ description: 'HMAC-SHA256 (hex) of the normalized address with SUPPRESSION_HASH_KEY' }),
+    email: z.string().optional().openapi({ description: 'Only for the suppressions:read scope, and never after erasure' }),
+    reason: z.enum(['unsubscribed', 'withdrawn', 'erased', 'bounced', 'complained', 'manual']),
+    active: z.boolean().openapi({ description: 'false: a lifted entry (tombstone); the address may be mailed again' }),
+    createdAt: z.string(),
+  })
+  .openapi('SuppressionRecord');
+
+const feedRoute = createRoute({
+  method: 'get',
+  path: '/v1/suppressions',
+  tags: ['Suppressions'],
+  summary: 'The suppression list as an incremental, streamed feed',
+  description:
+    'Records in seq order, one per address at its latest state. Keep the highest seq you applied and ask with since=<it> next time. ' +
+    'ETag is the high-water mark: send If-None-Match to get 304 when nothing changed. X-High-Water-Mark says the last seq this response can reach.',
+  security: bearerSecurity,
+  middleware: [requireScope('suppressions:read', 'suppressions:read:hashed')] as const,
+  request: { query: FeedQuery },
+  responses: {
+    200: {
+      description: 'The records',
+      content: {
+        'application/x-ndjson': { schema: FeedRecordSchema },
+        'text/csv': { schema: z.string() },
+        'application/json': { schema: z.object({ records: z.array(FeedRecordSchema), highWaterMark: z.number().int() }) },
+      },
+    },
+    304: { description: 'Nothing changed since the ETag you sent' },
+    ...commonErrors,
+  },
+});
+
+const ManualBody = z
+  .object({
+    entries: z
+      .array(z.object({ email: z.string().max(320), note: z.string().trim().max(500).optional() }).strict())
+      .min(1)
+      .max(10_000),
+  })
+  .strict()
+  .openapi('ManualSuppressions');
+
+const manualRoute = createRoute({
+  method: 'post',
+  path: '/v1/suppressions',
+  tags: ['Suppressions'],
+  summary: 'Suppress addresses by hand (reason manual)',
+  description: 'All or nothing: one invalid address refuses the whole request. An address already suppressed keeps its entry.',
+  security: bearerSecurity,
+  middleware: [requireScope('suppressions:write')] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: ManualBody } } } },
+  responses: {
+    200: {
+      description: 'How many entries were added; the others were already suppressed',
+      content: { 'application/json': { schema: z.object({ added: z.number().int(), unchanged: z.number().int() }) } },
+    },
+    ...commonErrors,
+  },
+});
+
+const CSV_HEADER = 'seq,hash,email,reason,active,createdAt\n';
+
+function csvField(v: string): string {
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+function toWire(r: FeedRecord, withEmail: boolean) {
+  return {
+    seq: r.seq,
+    hash: r.hash,
+    ...(withEmail && r.email ? { email: r.email } : {}),
+    reason: r.reason,
+    active: r.active,
+    createdAt: r.createdAt.toISOString(),
+  };
+}
+
+/** `GET /v1/suppressions` (suppressions:read or :hashed) and `POST /v1/suppressions` (suppressions:write). */
+export function suppressionRoutes(deps: ResolvedDeps) {
+  const app = apiApp();
+
+  app.openapi(feedRoute, async (c) => {
+    const { since, format, limit } = c.req.valid('query');
+    const withEmail = hasScope(c.var.apiKey, ['suppressions:read']);
+    const hwm = await sequenceSuppressions(deps.db);
+    const etag = `"hwm-${hwm}-${withEmail ? 'e' : 'h'}"`;
+    const types = { ndjson: 'application/x-ndjson', csv: 'text/csv; charset=utf-8', json: 'application/json' } as const;
+    c.header('ETag', etag);
+    c.header('X-High-Water-Mark', String(hwm));
+    c.header('Cache-Control', 'private, no-cache');
+    c.header('Vary', 'Authorization');
+    const inm = c.req.header('if-none-match');
+    if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
+      return c.body(null, 304);
+    }
+    c.header('Content-Type', types[format]);
+    const records = readFeed(deps.db, since, hwm, limit ?? Number.MAX_SAFE_INTEGER);
+    return stream(c, async (s) => {
+      s.onAbort(() => {
+        void records.return(undefined);
+      });
+      if (format === 'csv') await s.write(CSV_HEADER);
+      if (format === 'json') await s.write('{"records":[');
+      let first = true;
+      let buf = '';
+      for await (const r of records) {
+        const w = toWire(r, withEmail);
+        if (format === 'ndjson') buf += JSON.stringify(w) + '\n';
+        else if (format === 'json') buf += (first ? '' : ',') + JSON.stringify(w);
+        else buf += [String(w.seq), w.hash, csvField(w.email ?? ''), w.reason, String(w.active), w.createdAt].join(',') + '\n';
+        first = false;
+        if (buf.length >= 64 * 1024) {
+          await s.write(buf);
+          buf = '';
+        }
+      }
+      if (format === 'json') buf += `],"highWaterMark":${hwm}}`;
+      if (buf) await s.write(buf);
+    }, async (err, s) => {
+      // Headers are gone already; cut the stream so the client sees a truncated body, not a
+      // silently complete one.
+      deps.logger.error('suppression feed failed mid-stream', { error: String(err), requestId: c.get('requestId') });
+      s.abort();
+    }) as any;
+  });
+
+  app.openapi(manualRoute, async (c) => {
+    const { entries } = c.req.valid('json');
+    const normalized = entries.map((e, i) => ({ email: normalizeEmail(e.email), note: e.note ?? null, i }));
+    const bad = normalized.filter((e) => !e.email);
+    if (bad.length) {
+      throw new AppError(
+        'validation_failed',
+        `${bad.length} address(es) are not valid e-mail addresses; nothing was added.`,
+        bad.slice(0, 100).map((e) => ({ path: `entries.${e.i}.email`, message: 'not a valid e-mail address' })),
+      );
+    }
+    const at = deps.clock.now();
+    const keyId = c.var.apiKey.id;
+    const hashed = await Promise.all(normalized.map(async (e) => ({ ...e, hash: await deps.hasher.hash(e.email!) })));
+    let added = 0;
+    await deps.db.transaction().execute(async (trx) => {
+      for (const e of hashed) {
+        const subject = await trx.selectFrom('subjects').select('id').where('email_hash', '=', e.hash).where('status', '<>', 'erased').executeTakeFirst();
+        const changed = await suppress(trx, {
+          hash: e.hash,
+          email: e.email,
+          subjectId: subject?.id ?? null,
+          reason: 'manual',
+          actorType: 'staff',
+          actorId: keyId,
+          note: e.note,
+          at,
+        });
+        if (changed) {
+          added++;
+          if (subject) await recordEvents(trx, subject.id, { actorType: 'staff', actorId: keyId, at }, [{ purpose: 'marketing', action: 'suppressed', details: { reason: 'manual' } }]);
+        }
+      }
+    });
+    deps.logger.info('manual suppressions', { added, unchanged: entries.length - added, key: keyId });
+    return c.json({ added, unchanged: entries.length - added }, 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,90 @@
+import type { Db } from '../db/handle.js';
+import { recordEvents, type Evidence } from '../consent/events.js';
+import { loadSubjectState, setConsent } from '../subjects/queries.js';
+import { suppress } from '../suppressions/queries.js';
+import { enqueue } from '../outbox/queries.js';
+
+export type WithdrawalOutcome =
+  | { kind: 'withdrawn'; requestId: string; dueAt: Date }
+  | { kind: 'already'; requestId: string | null; dueAt: Date | null }
+  | { kind: 'unknown_subject' };
+
+/**
+ * Withdraws consent to processing: marketing stops too, the address is suppressed, and an
+ * erasure request is filed with its due date. If an erasure request is already open, nothing
+ * new is written and that request is returned.
+ */
+export async function withdrawProcessing(
+  db: Db,
+  subjectId: string,
+  evidence: Evidence,
+  deps: { newId: () => string; dueAt: (received: Date) => Date },
+): Promise<WithdrawalOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const s = await loadSubjectState(trx, subjectId, { lock: true });
+    if (!s) return { kind: 'unknown_subject' };
+    if (s.status === 'erased') return { kind: 'already', requestId: null, dueAt: null };
+    const open = await trx
+      .selectFrom('requests')
+      .select(['id', 'due_at'])
+      .where('subject_id', '=', s.id)
+      .where('type', '=', 'erasure')
+      .where('status', 'in', ['received', 'in_progress'])
+      .orderBy('received_at')
+      .executeTakeFirst();
+    if (open && s.processing === 'withdrawn') return { kind: 'already', requestId: open.id, dueAt: open.due_at };
+
+    const events: Parameters<typeof recordEvents>[3] = [];
+    if (s.processing !== 'withdrawn') {
+      await setConsent(trx, s.id, 'processing', 'withdrawn', evidence.at);
+      events.push({ purpose: 'processing', action: 'withdrawn' });
+    }
+    if (s.marketing !== 'withdrawn' && s.marketing !== 'none') {
+      await setConsent(trx, s.id, 'marketing', 'withdrawn', evidence.at);
+      events.push({ purpose: 'marketing', action: 'withdrawn', details: { from: s.marketing } });
+    }
+    const added = await suppress(trx, {
+      hash: s.emailHash,
+      email: s.email,
+      subjectId: s.id,
+      reason: 'withdrawn',
+      actorType: evidence.actorType,
+      actorId: evidence.actorId ?? null,
+      at: evidence.at,
+    });
+    if (added) events.push({ purpose: null, action: 'suppressed', details: { reason: 'withdrawn' } });
+
+    let requestId = open?.id;
+    let dueAt = open?.due_at;
+    if (!open) {
+      requestId = deps.newId();
+      dueAt = deps.dueAt(evidence.at);
+      await trx
+        .insertInto('requests')
+        .values({
+          id: requestId,
+          subject_id: s.id,
+          type: 'erasure',
+          status: 'received',
+          channel: evidence.actorType === 'subject' ? 'link' : 'staff',
+          received_at: evidence.at,
+          due_at: dueAt,
+          completed_at: null,
+          status_reason: null,
+          body: null,
+          created_by: evidence.actorId ?? null,
+        })
+        .execute();
+      events.push({ purpose: 'processing', action: 'erasure_requested', details: { requestId } });
+      await enqueue(trx, {
+        kind: 'withdrawal-received',
+        subjectId: s.id,
+        payload: { subjectId: s.id, requestId },
+        idempotencyKey: `withdrawal-received:${requestId}`,
+        at: evidence.at,
+      });
+    }
+    await recordEvents(trx, s.id, evidence, events);
+    return { kind: 'withdrawn', requestId: requestId!, dueAt: dueAt! };
+  });
+}

@@ -1,0 +1,73 @@
+import { Hono } from 'hono';
+import type { ResolvedDeps } from '../deps.js';
+import { formatDate, messages } from '../pages/i18n.js';
+import { messagePage, pageLocale, renderPage, unknownSubjectPage, verifyForPage } from '../pages/token.js';
+import { loadSubjectState } from '../subjects/queries.js';
+import { dueAfterBusinessDays } from '../requests/due.js';
+import { withdrawProcessing } from './actions.js';
+
+/**
+ * `/w/{token}`: withdrawal of consent to processing. GET explains the consequences and asks
+ * for confirmation; POST withdraws and files an erasure request due in
+ * `ERASURE_DUE_BUSINESS_DAYS` business days.
+ */
+export function withdrawalRoutes(deps: ResolvedDeps) {
+  const app = new Hono();
+
+  app.get('/w/:token', async (c) => {
+    const v = await verifyForPage(c, deps, 'w');
+    if (v instanceof Response) return v;
+    const s = await loadSubjectState(deps.db, v.claims.sub);
+    if (!s) return unknownSubjectPage(c, pageLocale(c, deps));
+    const locale = pageLocale(c, deps, s.locale);
+    const t = messages[locale];
+    if (s.status === 'erased') {
+      return messagePage(c, 200, locale, t.withdrawnTitle, t.erasedLead);
+    }
+    return renderPage(
+      c,
+      200,
+      locale,
+      t.withdrawTitle,
+      <>
+        <h1>{t.withdrawTitle}</h1>
+        <p>{t.withdrawLead}</p>
+        <form method="post" action={`/w/${v.token}?lang=${locale}`}>
+          <input type="hidden" name="confirm" value="1" />
+          <button type="submit" class="danger">{t.withdrawButton}</button>
+        </form>
+      </>,
+    );
+  });
+
+  app.post('/w/:token', async (c) => {
+    const v = await verifyForPage(c, deps, 'w');
+    if (v instanceof Response) return v;
+    const { config } = deps;
+    const outcome = await withdrawProcessing(
+      deps.db,
+      v.claims.sub,
+      {
+        actorType: 'subject',
+        at: deps.clock.now(),
+        ip: deps.clientIp(c) ?? null,
+        userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
+        campaignId: v.claims.cmp ?? null,
+        source: 'withdrawal-link',
+      },
+      {
+        newId: deps.newId,
+        dueAt: (received) => dueAfterBusinessDays(received, config.erasureDueBusinessDays, config.timeZone, deps.calendar),
+      },
+    );
+    if (outcome.kind === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
+    deps.logger.info('withdrawal', { subject: v.claims.sub, outcome: outcome.kind, request: outcome.requestId });
+    const s = await loadSubjectState(deps.db, v.claims.sub);
+    const locale = pageLocale(c, deps, s?.locale);
+    const t = messages[locale];
+    const lead = outcome.dueAt ? t.withdrawnLead(formatDate(outcome.dueAt, locale, config.timeZone)) : t.erasedLead;
+    return messagePage(c, 200, locale, t.withdrawnTitle, lead);
+  });
+
+  return app;
+}

@@ -1,0 +1,101 @@
+import { sql } from 'kysely';
+import { createApp } from '../../src/app.js';
+import { createApiKey, type Scope } from '../../src/auth/keys.js';
+import { fixedClock } from '../../src/clock.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { createEmailHasher } from '../../src/consent/hash.js';
+import type { DbHandle } from '../../src/db/handle.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { createPgliteDb } from '../../src/db/pglite.js';
+import { createPostgresDb } from '../../src/db/postgres.js';
+import type { AppDeps } from '../../src/deps.js';
+import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
+import { silentLogger } from '../../src/log.js';
+
+export const onPostgres = !!process.env.TEST_DATABASE_URL;
+
+/**
+ * A fresh, migrated database for one test file: its own schema on PostgreSQL
+ * (TEST_DATABASE_URL), an in-memory PGlite otherwise.
+ */
+export async function createTestDb(opts: { poolMax?: number } = {}): Promise<DbHandle> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) {
+    const handle = await createPgliteDb(undefined);
+    await migrateToLatest(handle.db);
+    return handle;
+  }
+  const schema = `t_${crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const admin = createPostgresDb(url, { max: 1 });
+  await sql`create schema ${sql.id(schema)}`.execute(admin.db);
+  await admin.close();
+  const handle = createPostgresDb(url, { max: opts.poolMax ?? 10, searchPath: schema });
+  await migrateToLatest(handle.db);
+  return {
+    ...handle,
+    close: async () => {
+      await handle.close();
+      const cleanup = createPostgresDb(url, { max: 1 });
+      await sql`drop schema ${sql.id(schema)} cascade`.execute(cleanup.db);
+      await cleanup.close();
+    },
+  };
+}
+
+export const TEST_HASH_KEY = 'test-suppression-hash-key-0123456789abcdef';
+
+export interface Harness {
+  app: ReturnType<typeof createApp>;
+  deps: AppDeps & { clock: ReturnType<typeof fixedClock> };
+  config: Config;
+  db: DbHandle['db'];
+  handle: DbHandle;
+  clock: ReturnType<typeof fixedClock>;
+  /** Creates an API key with these scopes and returns its Authorization header value. */
+  bearer(...scopes: Scope[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The app over a fresh database, a fixed clock and a generated signing key. */
+export async function createHarness(
+  opts: { env?: Record<string, string>; now?: string; handle?: DbHandle; clientIp?: string } = {},
+): Promise<Harness> {
+  const handle = opts.handle ?? (await createTestDb());
+  const config = loadConfig({
+    PUBLIC_BASE_URL: 'https://prefs.example.ru',
+    SUPPRESSION_HASH_KEY: TEST_HASH_KEY,
+    LOG_LEVEL: 'silent',
+    ...opts.env,
+  });
+  const clock = fixedClock(opts.now ?? '2026-03-02T09:00:00Z');
+  const signer = await createLinkSigner([await generateSigningJwk('test-key-1')], clock);
+  const hasher = await createEmailHasher(config.suppressionHashKey!);
+  const deps = { config, db: handle.db, clock, logger: silentLogger, signer, hasher };
+  const app = createApp({ ...deps, clientIp: () => opts.clientIp ?? '198.51.100.7' });
+  return {
+    app,
+    deps,
+    config,
+    db: handle.db,
+    handle,
+    clock,
+    bearer: async (...scopes) => `Bearer ${(await createApiKey(handle.db, { name: 'test', scopes }, clock.now())).key}`,
+    close: () => handle.close(),
+  };
+}
+
+/** JSON request helper for API routes. */
+export function jsonRequest(method: string, body: unknown, auth?: string): RequestInit {
+  return {
+    method,
+    headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  };
+}
+
+export const lead = (email: string, over: Record<string, unknown> = {}) => ({
+  email,
+  consents: { processing: true, marketing: true },
+  policyVersion: '2025-06-01',
+  ...over,
+});
