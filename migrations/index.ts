@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './20261125_0001_initial.js';
+import * as m0002 from './20261125_0002_sends_retention.js';
 
 /**
  * Every migration, imported explicitly (no directory scan) so a bundler (Workers) carries them.
@@ -7,4 +8,5 @@ import * as m0001 from './20261125_0001_initial.js';
  */
 export const migrations: Record<string, Migration> = {
   '20261125_0001_initial': m0001,
+  '20261125_0002_sends_retention': m0002,
 };

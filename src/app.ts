@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Context } from 'hono';
 import { bearerAuth } from './auth/middleware.js';
+import { cadenceRoutes } from './cadence/routes.js';
 import { confirmationRoutes } from './confirmation/routes.js';
 import { consentRoutes } from './consent/routes.js';
 import type { AppDeps, ResolvedDeps } from './deps.js';
@@ -20,6 +21,8 @@ import { unsubscribeRoutes } from './unsubscribe/routes.js';
 import { withdrawalRoutes } from './withdrawal/routes.js';
 
 const PUBLIC_BODY_LIMIT = 16 * 1024;
+// 100,000 addresses of up to 320 characters, JSON-quoted.
+const BATCH_BODY_LIMIT = 40 * 1024 * 1024;
 
 const isApi = (path: string) => path.startsWith('/v1/') || path === '/v1';
 
@@ -51,15 +54,17 @@ export function createApp(input: AppDeps) {
     logger.debug('request', { method: c.req.method, path, status: c.res.status, ms: Date.now() - started, requestId: c.get('requestId') });
   });
 
-  app.use(
-    '/v1/*',
+  // Campaign batches of 100,000 recipients are bigger than any other body; they get their own limit.
+  const limitFor = (maxSize: number) =>
     bodyLimit({
-      maxSize: config.apiBodyLimitBytes,
+      maxSize,
       onError: () => {
-        throw new AppError('payload_too_large', `The body is over ${config.apiBodyLimitBytes} bytes.`);
+        throw new AppError('payload_too_large', `The body is over ${maxSize} bytes.`);
       },
-    }),
-  );
+    });
+  const apiLimit = limitFor(config.apiBodyLimitBytes);
+  const batchLimit = limitFor(Math.max(config.apiBodyLimitBytes, BATCH_BODY_LIMIT));
+  app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/campaigns/') ? batchLimit(c, next) : apiLimit(c, next)));
   app.use('/v1/*', async (c, next) => {
     if (['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
       const type = c.req.header('content-type') ?? '';
@@ -86,6 +91,7 @@ export function createApp(input: AppDeps) {
   app.route('/', consentRoutes(deps));
   app.route('/', linkRoutes(deps));
   app.route('/', suppressionRoutes(deps));
+  app.route('/', cadenceRoutes(deps));
   app.route('/', unsubscribeRoutes(deps));
   app.route('/', withdrawalRoutes(deps));
   app.route('/', confirmationRoutes(deps));

@@ -1,5 +1,6 @@
 // Operator CLI: `npm run cli -- <command>`. Wiring and argument parsing only.
 import { parseArgs } from 'node:util';
+import { sweepLedger } from './cadence/reservations.js';
 import { createApiKey, listApiKeys, parseScopes, revokeApiKey, SCOPES } from './auth/keys.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -12,6 +13,7 @@ const USAGE = `Usage: npm run cli -- <command>
   keys create --name NAME --scopes a,b      create an API key (printed once, on the last line)
   keys list                                 list keys (never the keys themselves)
   keys revoke --id ID                       revoke a key
+  jobs run                                  run every due background job once and exit
 
 Scopes: ${SCOPES.join(', ')}`;
 
@@ -27,7 +29,8 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const config = loadConfig(process.env);
-  const known = (group === 'migrate' && !action) || (group === 'keys' && ['create', 'list', 'revoke'].includes(action ?? ''));
+  const known =
+    (group === 'migrate' && !action) || (group === 'keys' && ['create', 'list', 'revoke'].includes(action ?? '')) || (group === 'jobs' && action === 'run');
   if (!known) {
     console.error(`Unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
     return 2;
@@ -49,6 +52,11 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const now = new Date();
+    if (group === 'jobs') {
+      const ledger = await sweepLedger(handle.db, now, config.cadence.ledgerRetentionDays);
+      console.log(`cadence ledger: ${ledger.expired} expired reservation(s) released, ${ledger.pruned} send(s) past retention deleted`);
+      return 0;
+    }
     if (action === 'create') {
       const { id, key } = await createApiKey(handle.db, { name: values.name!.trim(), scopes }, now);
       console.log(`Created key ${id} (${values.name!.trim()}) with scopes ${scopes.join(',')}. Store it now; it is not shown again:`);

@@ -40,6 +40,9 @@ export const envSchema = z.object({
   CADENCE_MAX_PER_WINDOW: int(3, 1, 100),
   CADENCE_WINDOW_DAYS: int(30, 1, 366),
   CADENCE_MIN_GAP_HOURS: int(72, 0, 24 * 366),
+  CADENCE_WINDOW_MODE: z.enum(['rolling', 'calendar_month']).default('rolling'),
+  CADENCE_RESERVATION_TTL_HOURS: int(24, 1, 24 * 30),
+  CADENCE_LEDGER_RETENTION_DAYS: int(400, 31, 3660),
   PREFERENCES_LINK_TTL_DAYS: int(90, 1, 3660),
   WITHDRAWAL_LINK_TTL_DAYS: int(365, 1, 3660),
   CONFIRMATION_LINK_TTL_DAYS: int(30, 1, 3660),
@@ -69,7 +72,14 @@ export interface Config {
   linkSigningKeys: string | undefined;
   suppressionHashKey: string | undefined;
   doubleOptIn: boolean;
-  cadence: { maxPerWindow: number; windowDays: number; minGapHours: number };
+  cadence: {
+    maxPerWindow: number;
+    windowDays: number;
+    minGapHours: number;
+    windowMode: 'rolling' | 'calendar_month';
+    reservationTtlHours: number;
+    ledgerRetentionDays: number;
+  };
   linkTtlDays: { preferences: number; withdrawal: number; confirmation: number };
   erasureDueBusinessDays: number;
   smtpUrl: string | undefined;
@@ -131,6 +141,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxPerWindow: e.CADENCE_MAX_PER_WINDOW,
       windowDays: e.CADENCE_WINDOW_DAYS,
       minGapHours: e.CADENCE_MIN_GAP_HOURS,
+      windowMode: e.CADENCE_WINDOW_MODE,
+      reservationTtlHours: e.CADENCE_RESERVATION_TTL_HOURS,
+      ledgerRetentionDays: e.CADENCE_LEDGER_RETENTION_DAYS,
     },
     linkTtlDays: {
       preferences: e.PREFERENCES_LINK_TTL_DAYS,

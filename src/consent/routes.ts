@@ -21,7 +21,7 @@ export const LeadBody = z
     city: text(200).optional(),
     locale: z.enum(['ru', 'en']).optional(),
     consents: z
-      .object({ processing: z.boolean(), marketing: z.boolean() })
+      .object({ processing: z.boolean(), marketing: z.boolean().default(false) })
       .strict()
       .openapi({ description: 'Processing consent is required (true); marketing is separate and optional.' }),
     policyVersion: text(100).openapi({ example: '2025-06-01' }),

@@ -8,7 +8,8 @@ export const MAX_LINK_SUBJECTS = 10_000;
 
 const LinksBody = z
   .object({
-    subjects: z.array(z.uuid()).min(1).max(MAX_LINK_SUBJECTS),
+    // Ids are stored lower-case; senders (SQL Server, for one) may hand them upper-case.
+    subjects: z.array(z.uuid().transform((s) => s.toLowerCase())).min(1).max(MAX_LINK_SUBJECTS),
     campaignId: z.string().trim().min(1).max(200).optional(),
   })
   .strict()

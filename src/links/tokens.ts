@@ -57,7 +57,7 @@ export function pinnedAlg(jwk: JWK): string {
     const family = jwk.alg.slice(0, 2);
     const ok =
       (jwk.kty === 'OKP' && (jwk.alg === 'EdDSA' || jwk.alg === 'Ed25519')) ||
-      (jwk.kty === 'EC' && family === 'ES') ||
+      (jwk.kty === 'EC' && family === 'ES' && ALGS_BY_KEY[`EC:${jwk.crv ?? ''}`] === jwk.alg) ||
       (jwk.kty === 'RSA' && (family === 'RS' || family === 'PS')) ||
       (jwk.kty === 'oct' && family === 'HS');
     if (!ok) throw new Error(`key ${jwk.kid ?? '?'}: algorithm ${jwk.alg} does not match key type ${jwk.kty}`);
@@ -79,7 +79,7 @@ export function parseKeySet(json: string): JWK[] {
   } catch {
     throw new Error('LINK_SIGNING_KEYS is not valid JSON (expected a JWK set: {"keys":[...]})');
   }
-  const keys = Array.isArray(parsed) ? parsed : (parsed as { keys?: unknown }).keys;
+  const keys = Array.isArray(parsed) ? parsed : parsed && typeof parsed === 'object' ? (parsed as { keys?: unknown }).keys : undefined;
   if (!Array.isArray(keys) || keys.length === 0) throw new Error('LINK_SIGNING_KEYS must hold at least one key');
   const kids = new Set<string>();
   for (const k of keys as JWK[]) {
@@ -93,7 +93,7 @@ export function parseKeySet(json: string): JWK[] {
     }
   }
   const first = keys[0] as JWK;
-  if (!first.d && !first.k) throw new Error('LINK_SIGNING_KEYS: the first key signs and needs its private part');
+  if (first.kty === 'oct' ? !first.k : !first.d) throw new Error('LINK_SIGNING_KEYS: the first key signs and needs its private part');
   return keys as JWK[];
 }
 
@@ -127,6 +127,10 @@ export async function createLinkSigner(jwks: JWK[], clock: Clock): Promise<LinkS
   return {
     currentKid: signing.kid!,
     async sign({ sub, p, cmp, ttlSeconds }) {
+      // The subject is named by its opaque id only: a link must never carry an address.
+      if (!UUID.test(sub)) throw new TypeError('link tokens name subjects by uuid only');
+      if (!PURPOSES.has(p)) throw new TypeError(`unknown link purpose ${p}`);
+      if (cmp !== undefined && cmp.length > 200) throw new TypeError('campaign id over 200 characters');
       const iat = Math.floor(clock.now().getTime() / 1000);
       const payload: JWTPayload = { p, ...(cmp ? { cmp } : {}) };
       const jwt = new SignJWT(payload).setProtectedHeader({ alg: signAlg, kid: signing.kid! }).setSubject(sub).setIssuedAt(iat);

@@ -58,9 +58,8 @@ export function preferencesRoutes(deps: ResolvedDeps) {
       userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
       source: 'preference-center',
     });
-    if (outcome === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
-    const s = await loadSubjectState(deps.db, v.claims.sub);
-    const locale = pageLocale(c, deps, s?.locale);
+    if (outcome.kind === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
+    const locale = pageLocale(c, deps, outcome.locale);
     const t = messages[locale];
     return messagePage(c, 200, locale, t.unsubscribedTitle, t.unsubscribedLead);
   });

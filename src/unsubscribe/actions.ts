@@ -1,38 +1,65 @@
+import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
-import { recordEvents, type Evidence } from '../consent/events.js';
-import { loadSubjectState, setConsent } from '../subjects/queries.js';
-import { suppress } from '../suppressions/queries.js';
+import type { Evidence } from '../consent/events.js';
 
-export type UnsubscribeOutcome = 'unsubscribed' | 'already' | 'unknown_subject';
+export type UnsubscribeOutcome =
+  | { kind: 'unsubscribed' | 'already'; status: 'active' | 'restricted' | 'erased'; locale: string }
+  | { kind: 'unknown_subject' };
 
 /**
- * Withdraws marketing consent and suppresses the address, in one transaction. Repeating it
- * changes nothing and adds no record. An erased person is already suppressed by hash.
+ * Withdraws marketing consent and suppresses the address, atomically. Repeating it changes
+ * nothing and adds no record, even when two clicks race. An erased person is already
+ * suppressed by hash, so nothing is written for them.
+ *
+ * This is the hottest write path (every one-click from every mailbox), so it is one statement:
+ * one round trip, its own transaction. The subject row lock serializes acts on one person;
+ * both upserts re-check the latest committed row (ON CONFLICT ... WHERE), so the loser of a
+ * race finds nothing to change and writes no event.
  *
  * @example
  * await unsubscribe(db, claims.sub, { actorType: 'subject', at: clock.now(), ip, campaignId: claims.cmp });
  */
-export async function unsubscribe(db: Db, subjectId: string, evidence: Evidence): Promise<UnsubscribeOutcome> {
-  return db.transaction().execute(async (trx) => {
-    const s = await loadSubjectState(trx, subjectId, { lock: true });
-    if (!s) return 'unknown_subject';
-    if (s.status === 'erased') return 'already';
-    let changed = false;
-    if (s.marketing !== 'withdrawn') {
-      await setConsent(trx, s.id, 'marketing', 'withdrawn', evidence.at);
-      await recordEvents(trx, s.id, evidence, [{ purpose: 'marketing', action: 'unsubscribed', details: { from: s.marketing } }]);
-      changed = true;
-    }
-    const added = await suppress(trx, {
-      hash: s.emailHash,
-      email: s.email,
-      subjectId: s.id,
-      reason: 'unsubscribed',
-      actorType: evidence.actorType,
-      actorId: evidence.actorId ?? null,
-      at: evidence.at,
-    });
-    if (added) await recordEvents(trx, s.id, evidence, [{ purpose: 'marketing', action: 'suppressed', details: { reason: 'unsubscribed' } }]);
-    return changed || added ? 'unsubscribed' : 'already';
-  });
+export async function unsubscribe(db: Db, subjectId: string, e: Evidence): Promise<UnsubscribeOutcome> {
+  const r = await sql<{ status: 'active' | 'restricted' | 'erased'; locale: string; consent_changed: boolean; suppressed: boolean }>`
+    with s as (
+      select id, email, email_hash, status, locale from subjects where id = ${subjectId} for update
+    ),
+    before as (
+      select state from consents where subject_id = ${subjectId} and purpose = 'marketing'
+    ),
+    c as (
+      insert into consents (subject_id, purpose, state, policy_version, updated_at)
+      select id, 'marketing', 'withdrawn', null, ${e.at} from s where status <> 'erased'
+      on conflict (subject_id, purpose) do update set state = 'withdrawn', updated_at = excluded.updated_at
+        where consents.state <> 'withdrawn'
+      returning subject_id
+    ),
+    sup as (
+      insert into suppressions (hash, email, subject_id, reason, active, seq, changed_at, created_at, actor_type, actor_id, note)
+      select email_hash, email, id, 'unsubscribed', true, null, ${e.at}, ${e.at}, ${e.actorType}, ${e.actorId ?? null}, null
+      from s where status <> 'erased'
+      on conflict (hash) do update set
+        reason = excluded.reason, active = true, seq = null, changed_at = excluded.changed_at,
+        email = coalesce(excluded.email, suppressions.email), subject_id = coalesce(excluded.subject_id, suppressions.subject_id),
+        actor_type = excluded.actor_type, actor_id = excluded.actor_id, note = null
+        where suppressions.active = false
+      returning hash
+    ),
+    ev as (
+      insert into consent_events (subject_id, purpose, action, actor_type, actor_id, occurred_at, ip, user_agent, policy_version, source, campaign_id, details)
+      select s.id, 'marketing', a.action, ${e.actorType}, ${e.actorId ?? null}, ${e.at}, ${e.ip ?? null}, ${e.userAgent ?? null},
+             ${e.policyVersion ?? null}, ${e.source ?? null}, ${e.campaignId ?? null}, a.details
+      from s cross join (
+        select 'unsubscribed' as action, jsonb_build_object('from', coalesce((select state from before), 'none')) as details
+        where exists (select 1 from c)
+        union all
+        select 'suppressed', jsonb_build_object('reason', 'unsubscribed') where exists (select 1 from sup)
+      ) a
+      returning 1
+    )
+    select s.status, s.locale, exists (select 1 from c) as consent_changed, exists (select 1 from sup) as suppressed from s
+  `.execute(db);
+  const row = r.rows[0];
+  if (!row) return { kind: 'unknown_subject' };
+  return { kind: row.consent_changed || row.suppressed ? 'unsubscribed' : 'already', status: row.status, locale: row.locale };
 }

@@ -53,11 +53,10 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
       campaignId: v.claims.cmp ?? null,
       source: await oneClickSource(c.req.raw),
     });
-    if (outcome === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
-    deps.logger.info('unsubscribe', { subject: v.claims.sub, outcome, campaign: v.claims.cmp });
-    const s = await loadSubjectState(deps.db, v.claims.sub);
-    const locale = pageLocale(c, deps, s?.locale);
-    return renderPage(c, 200, locale, messages[locale].unsubscribedTitle, <Done locale={locale} erased={s?.status === 'erased'} />);
+    if (outcome.kind === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
+    deps.logger.info('unsubscribe', { subject: v.claims.sub, outcome: outcome.kind, campaign: v.claims.cmp });
+    const locale = pageLocale(c, deps, outcome.locale);
+    return renderPage(c, 200, locale, messages[locale].unsubscribedTitle, <Done locale={locale} erased={outcome.status === 'erased'} />);
   });
 
   return app;

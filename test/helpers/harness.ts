@@ -30,14 +30,23 @@ export async function createTestDb(opts: { poolMax?: number } = {}): Promise<DbH
   await sql`create schema ${sql.id(schema)}`.execute(admin.db);
   await admin.close();
   const handle = createPostgresDb(url, { max: opts.poolMax ?? 10, searchPath: schema });
-  await migrateToLatest(handle.db);
+  const dropSchema = async () => {
+    const cleanup = createPostgresDb(url, { max: 1 });
+    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(cleanup.db);
+    await cleanup.close();
+  };
+  try {
+    await migrateToLatest(handle.db);
+  } catch (e) {
+    await handle.close();
+    await dropSchema();
+    throw e;
+  }
   return {
     ...handle,
     close: async () => {
       await handle.close();
-      const cleanup = createPostgresDb(url, { max: 1 });
-      await sql`drop schema ${sql.id(schema)} cascade`.execute(cleanup.db);
-      await cleanup.close();
+      await dropSchema();
     },
   };
 }

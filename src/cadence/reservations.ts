@@ -1,0 +1,152 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/handle.js';
+import type { ConsentState, SubjectStatus } from '../db/schema.js';
+import { decide, type CadenceLimits, type DenialReason, type Frequency } from './policy.js';
+
+export interface Denial {
+  subject: string;
+  reason: DenialReason;
+  nextAllowedAt?: string;
+}
+
+export interface ReservationResult {
+  allowed: string[];
+  denied: Denial[];
+}
+
+const DAY = 86_400_000;
+
+/** How far back the ledger must be read for a decision now. */
+function lookbackStart(limits: CadenceLimits, ttlHours: number, now: Date): Date {
+  const span = Math.max(limits.windowDays * DAY, 32 * DAY, limits.minGapHours * 3_600_000) + ttlHours * 3_600_000 + DAY;
+  return new Date(now.getTime() - span);
+}
+
+interface StateRow {
+  id: string;
+  status: SubjectStatus;
+  marketing: ConsentState | null;
+  suppressed: boolean | null;
+  frequency: Frequency | null;
+  paused_until: string | null;
+  already: boolean;
+  sends: (number | string)[] | null;
+}
+
+/**
+ * Decides and reserves a campaign's recipients in one transaction, set-based: a handful of
+ * statements whatever the batch size. The subjects are locked in id order first, so two
+ * campaigns racing for one person decide one after the other (no deadlock, no double pass),
+ * and an unsubscribe racing a reservation is seen by it or waits for it.
+ *
+ * A subject already reserved (or sent) for this campaign is allowed again without a new row.
+ */
+export async function reserve(
+  db: Db,
+  opts: { campaignId: string; subjectIds: string[]; limits: CadenceLimits; ttlHours: number; now: Date },
+): Promise<ReservationResult> {
+  const { campaignId, limits, now } = opts;
+  const ids = [...new Set(opts.subjectIds)];
+  return db.transaction().execute(async (trx) => {
+    await sql`select id from subjects where id = any(${ids}::uuid[]) order by id for update`.execute(trx);
+    // Reservations never marked sent nor released stop counting after their TTL; free them
+    // here for the people at hand (the jobs sweep the rest).
+    await sql`
+      update sends set status = 'released', released_at = ${now}
+      where subject_id = any(${ids}::uuid[]) and status = 'reserved' and expires_at <= ${now}`.execute(trx);
+    const since = lookbackStart(limits, opts.ttlHours, now);
+    const rows = await sql<StateRow>`
+      with req as (select unnest(${ids}::uuid[]) as id),
+      hist as (
+        select x.subject_id, array_agg((extract(epoch from coalesce(x.sent_at, x.reserved_at)) * 1000)::float8) as sends
+        from sends x join req on req.id = x.subject_id
+        where x.status <> 'released' and x.reserved_at > ${since}
+        group by x.subject_id
+      )
+      select s.id, s.status, m.state as marketing, sup.active as suppressed, p.frequency,
+             to_char(p.paused_until, 'YYYY-MM-DD') as paused_until,
+             (c.subject_id is not null) as already, hist.sends
+      from req
+      join subjects s on s.id = req.id
+      left join consents m on m.subject_id = s.id and m.purpose = 'marketing'
+      left join suppressions sup on sup.hash = s.email_hash and sup.active
+      left join preferences p on p.subject_id = s.id
+      left join sends c on c.campaign_id = ${campaignId} and c.subject_id = s.id and c.status <> 'released'
+      left join hist on hist.subject_id = s.id`.execute(trx);
+
+    const byId = new Map(rows.rows.map((r) => [r.id, r]));
+    const allowed: string[] = [];
+    const fresh: string[] = [];
+    const denied: Denial[] = [];
+    for (const id of ids) {
+      const r = byId.get(id);
+      if (r?.already) {
+        allowed.push(id);
+        continue;
+      }
+      const d = decide(
+        r
+          ? {
+              status: r.status,
+              marketing: r.marketing ?? 'none',
+              suppressed: !!r.suppressed,
+              frequency: r.frequency ?? 'standard',
+              pausedUntil: r.paused_until,
+              sends: (r.sends ?? []).map((ms) => new Date(Number(ms))),
+            }
+          : null,
+        limits,
+        now,
+      );
+      if (d.allowed) {
+        allowed.push(id);
+        fresh.push(id);
+      } else {
+        denied.push({ subject: id, reason: d.reason, ...(d.nextAllowedAt ? { nextAllowedAt: d.nextAllowedAt.toISOString() } : {}) });
+      }
+    }
+    if (fresh.length) {
+      const expires = new Date(now.getTime() + opts.ttlHours * 3_600_000);
+      await sql`
+        insert into sends (campaign_id, subject_id, status, reserved_at, expires_at)
+        select ${campaignId}, id, 'reserved', ${now}, ${expires} from unnest(${fresh}::uuid[]) as id
+        on conflict (campaign_id, subject_id) do update
+          set status = 'reserved', reserved_at = excluded.reserved_at, expires_at = excluded.expires_at, sent_at = null, released_at = null
+          where sends.status = 'released'`.execute(trx);
+    }
+    return { allowed, denied };
+  });
+}
+
+/** Marks reservations sent (idempotent). Returns the subjects that had no live reservation. */
+export async function markSent(db: Db, campaignId: string, subjectIds: string[], now: Date): Promise<{ updated: number; notReserved: string[] }> {
+  const ids = [...new Set(subjectIds)];
+  const r = await sql<{ subject_id: string }>`
+    update sends set status = 'sent', sent_at = coalesce(sent_at, ${now})
+    where campaign_id = ${campaignId} and subject_id = any(${ids}::uuid[]) and status in ('reserved', 'sent')
+    returning subject_id`.execute(db);
+  const done = new Set(r.rows.map((x) => x.subject_id));
+  return { updated: done.size, notReserved: ids.filter((id) => !done.has(id)) };
+}
+
+/** Frees reservations that were not sent. Sent ones cannot be released. */
+export async function release(db: Db, campaignId: string, subjectIds: string[], now: Date): Promise<{ released: number; notReserved: string[] }> {
+  const ids = [...new Set(subjectIds)];
+  const r = await sql<{ subject_id: string }>`
+    update sends set status = 'released', released_at = ${now}
+    where campaign_id = ${campaignId} and subject_id = any(${ids}::uuid[]) and status = 'reserved'
+    returning subject_id`.execute(db);
+  const done = new Set(r.rows.map((x) => x.subject_id));
+  return { released: done.size, notReserved: ids.filter((id) => !done.has(id)) };
+}
+
+/**
+ * Housekeeping: releases expired reservations everywhere and deletes ledger rows older than
+ * the retention (kept that long as evidence of what we sent). Returns the counts.
+ */
+export async function sweepLedger(db: Db, now: Date, retentionDays: number): Promise<{ expired: number; pruned: number }> {
+  const expired = await sql`update sends set status = 'released', released_at = ${now} where status = 'reserved' and expires_at <= ${now}`.execute(db);
+  const cutoff = new Date(now.getTime() - retentionDays * DAY);
+  const pruned = await sql`delete from sends where coalesce(sent_at, released_at, reserved_at) < ${cutoff}`.execute(db);
+  return { expired: Number(expired.numAffectedRows ?? 0), pruned: Number(pruned.numAffectedRows ?? 0) };
+}
