@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './20261125_0001_initial.js';
 import * as m0002 from './20261125_0002_sends_retention.js';
+import * as m0003 from './20261125_0003_sends_lean.js';
 
 /**
  * Every migration, imported explicitly (no directory scan) so a bundler (Workers) carries them.
@@ -9,4 +10,5 @@ import * as m0002 from './20261125_0002_sends_retention.js';
 export const migrations: Record<string, Migration> = {
   '20261125_0001_initial': m0001,
   '20261125_0002_sends_retention': m0002,
+  '20261125_0003_sends_lean': m0003,
 };

@@ -136,7 +136,9 @@ export function createApp(input: AppDeps) {
 }
 
 function problem(c: Context, e: AppError) {
-  return c.body(JSON.stringify(e.toProblem(c.req.path)), e.status as 400, { 'Content-Type': 'application/problem+json' });
+  const headers: Record<string, string> = { 'Content-Type': 'application/problem+json' };
+  if (e.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="mailprefs"';
+  return c.body(JSON.stringify(e.toProblem(c.req.path)), e.status as 400, headers);
 }
 
 export type App = ReturnType<typeof createApp>;

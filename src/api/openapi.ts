@@ -15,7 +15,12 @@ export function apiApp() {
         throw new AppError(
           'validation_failed',
           'The request does not match the schema; see errors.',
-          result.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message })),
+          result.error.issues.flatMap((i) => {
+            const at = (path: PropertyKey[]) => path.map(String).join('.') || '(body)';
+            // An unknown field is reported where it is, not at its parent.
+            if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ path: at([...i.path, k]), message: 'unknown field' }));
+            return [{ path: at(i.path), message: i.message }];
+          }),
         );
       }
     },

@@ -116,14 +116,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       const name = String(issue.path[0] ?? '(environment)');
       problems.push(`${name}: ${issue.message}`);
     }
-    throw new ConfigError(problems);
   }
+  // Checked on the raw values too, so one start names every problem, not the first round.
+  if (cleaned.NODE_ENV === 'production') {
+    for (const name of ['LINK_SIGNING_KEYS', 'SUPPRESSION_HASH_KEY', 'PUBLIC_BASE_URL']) {
+      if (!cleaned[name]) problems.push(`${name}: required when NODE_ENV=production`);
+    }
+  }
+  if (problems.length || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
-  if (production && !e.LINK_SIGNING_KEYS) problems.push('LINK_SIGNING_KEYS: required when NODE_ENV=production');
-  if (production && !e.SUPPRESSION_HASH_KEY) problems.push('SUPPRESSION_HASH_KEY: required when NODE_ENV=production');
-  if (production && !e.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL: required when NODE_ENV=production');
-  if (problems.length) throw new ConfigError(problems);
 
   return {
     env: e.NODE_ENV,

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { sql } from 'kysely';
 import type { ResolvedDeps } from '../deps.js';
 import { messages } from '../pages/i18n.js';
 import { messagePage, pageLocale, renderPage, unknownSubjectPage, verifyForPage } from '../pages/token.js';
@@ -70,7 +71,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
 /**
  * `POST /{p|w|c}/{token}/fresh-link`: an expired link whose signature is good names its
  * person, so we queue a fresh link to the address on file. At most one per person and purpose
- * every 10 minutes (the idempotency key is the window), and the page reads the same whatever
+ * in any 10 minutes (checked under the person's row lock), and the page reads the same whatever
  * happened, so it reveals nothing.
  */
 export function freshLinkRoutes(deps: ResolvedDeps) {
@@ -91,17 +92,27 @@ export function freshLinkRoutes(deps: ResolvedDeps) {
       return messagePage(c, 400, locale, t.invalidTitle, t.invalidLead);
     }
     const now = deps.clock.now();
-    const s = await loadSubjectState(deps.db, sub);
-    if (s && s.status !== 'erased') {
-      const window = Math.floor(now.getTime() / FRESH_LINK_WINDOW_MS);
-      await enqueue(deps.db, {
+    const subjectId = sub;
+    await deps.db.transaction().execute(async (trx) => {
+      const s = await loadSubjectState(trx, subjectId, { lock: true });
+      if (!s || s.status === 'erased') return;
+      const recent = await trx
+        .selectFrom('outbox')
+        .select('id')
+        .where('subject_id', '=', s.id)
+        .where('kind', '=', 'fresh-link')
+        .where('created_at', '>', new Date(now.getTime() - FRESH_LINK_WINDOW_MS))
+        .where(sql<boolean>`payload->>'purpose' = ${purpose}`)
+        .executeTakeFirst();
+      if (recent) return;
+      await enqueue(trx, {
         kind: 'fresh-link',
         subjectId: s.id,
         payload: { subjectId: s.id, purpose },
-        idempotencyKey: `fresh-link:${s.id}:${purpose}:${window}`,
+        idempotencyKey: `fresh-link:${s.id}:${purpose}:${now.getTime()}`,
         at: now,
       });
-    }
+    });
     return messagePage(c, 200, locale, t.expiredTitle, t.freshLinkSent);
   });
   return app;

@@ -16,13 +16,15 @@ export interface SubjectState {
  * on one person (two clicks, a click and a form) apply one after the other.
  */
 export async function loadSubjectState(db: Db, id: string, opts: { lock?: boolean } = {}): Promise<SubjectState | null> {
-  let q = db
+  // Lock first, read after: a statement that waited on the lock would otherwise return the
+  // consents as they were before the other transaction changed them.
+  if (opts.lock) await db.selectFrom('subjects').select('id').where('id', '=', id).forUpdate().execute();
+  const q = db
     .selectFrom('subjects as s')
     .leftJoin('consents as p', (j) => j.onRef('p.subject_id', '=', 's.id').on('p.purpose', '=', 'processing'))
     .leftJoin('consents as m', (j) => j.onRef('m.subject_id', '=', 's.id').on('m.purpose', '=', 'marketing'))
     .select(['s.id', 's.email', 's.email_hash', 's.status', 's.locale', 'p.state as processing', 'm.state as marketing'])
     .where('s.id', '=', id);
-  if (opts.lock) q = q.forUpdate('s');
   const row = await q.executeTakeFirst();
   if (!row) return null;
   return {

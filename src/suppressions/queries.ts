@@ -18,7 +18,8 @@ export interface SuppressInput {
 
 /**
  * Suppresses an address. An address already actively suppressed keeps its entry as it is
- * (a second click adds no feed record); a lifted one becomes active again with a new record.
+ * (a second click adds no feed record), unless the new reason is one only staff may lift and
+ * the old one was the person's own; a lifted one becomes active again with a new record.
  * Returns whether the feed changed.
  */
 export async function suppress(db: Db, s: SuppressInput): Promise<boolean> {
@@ -51,7 +52,14 @@ export async function suppress(db: Db, s: SuppressInput): Promise<boolean> {
           actor_id: (eb) => eb.ref('excluded.actor_id'),
           note: (eb) => eb.ref('excluded.note'),
         })
-        .where('suppressions.active', '=', false),
+        // A new entry where none is active; or an upgrade from the person's own reason to one
+        // only staff may lift (a bounce while unsubscribed must survive their next opt-in).
+        .where((eb) =>
+          eb.or([
+            eb('suppressions.active', '=', false),
+            eb.and([eb('suppressions.reason', 'in', [...SELF_REASONS]), eb('excluded.reason', 'not in', [...SELF_REASONS])]),
+          ]),
+        ),
     )
     .returning('hash')
     .executeTakeFirst();

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return e as ConfigError;
+  }
+  throw new Error('loadConfig accepted the environment');
+}
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.publicBaseUrl).toBe('http://localhost:3000');
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.dataDir).toBe('./data');
+    expect(c.linkSigningKeys).toBeUndefined();
+    expect(c.suppressionHashKey).toBeUndefined();
+    expect(c.doubleOptIn).toBe(true);
+    expect(c.cadence).toMatchObject({ maxPerWindow: 3, windowDays: 30, minGapHours: 72 });
+    expect(c.smtpUrl).toBeUndefined();
+    expect(c.mailSenderPushUrl).toBeUndefined();
+    expect(c.defaultLocale).toBe('ru');
+    expect(c.timeZone).toBe('Europe/Moscow');
+    expect(c.logLevel).toBe('info');
+    expect(c.production).toBe(false);
+  });
+
+  it('derives the public base URL from PORT, and strips a trailing slash from PUBLIC_BASE_URL', () => {
+    expect(loadConfig({ PORT: '8080' }).publicBaseUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://prefs.example.ru/' }).publicBaseUrl).toBe('https://prefs.example.ru');
+  });
+
+  it('treats empty variables as unset', () => {
+    const c = loadConfig({ PORT: '', DOUBLE_OPT_IN: '', DATABASE_URL: '', TIME_ZONE: '' });
+    expect(c.port).toBe(3000);
+    expect(c.doubleOptIn).toBe(true);
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.timeZone).toBe('Europe/Moscow');
+  });
+
+  it('reads the values it is given', () => {
+    const c = loadConfig({
+      PORT: '8081',
+      DATABASE_URL: 'postgresql://u@db/prefs',
+      DOUBLE_OPT_IN: 'false',
+      CADENCE_MAX_PER_WINDOW: '1',
+      CADENCE_WINDOW_DAYS: '7',
+      CADENCE_MIN_GAP_HOURS: '0',
+      DEFAULT_LOCALE: 'en',
+      TIME_ZONE: 'Asia/Yekaterinburg',
+    });
+    expect(c).toMatchObject({
+      port: 8081,
+      databaseUrl: 'postgresql://u@db/prefs',
+      doubleOptIn: false,
+      cadence: { maxPerWindow: 1, windowDays: 7, minGapHours: 0 },
+      defaultLocale: 'en',
+      timeZone: 'Asia/Yekaterinburg',
+    });
+  });
+
+  it('names every bad variable in one ConfigError', () => {
+    const e = configError({ PORT: 'abc', TIME_ZONE: 'Mars/Base', DATABASE_URL: 'mysql://x', DEFAULT_LOCALE: 'de', DOUBLE_OPT_IN: 'maybe' });
+    for (const name of ['PORT', 'TIME_ZONE', 'DATABASE_URL', 'DEFAULT_LOCALE', 'DOUBLE_OPT_IN']) expect(e.message).toContain(name);
+    expect(e.problems).toHaveLength(5);
+    // Variables that are fine are not blamed.
+    expect(e.message).not.toContain('CADENCE');
+  });
+
+  it('refuses in production without LINK_SIGNING_KEYS, SUPPRESSION_HASH_KEY and PUBLIC_BASE_URL, naming each', () => {
+    const e = configError({ NODE_ENV: 'production' });
+    for (const name of ['LINK_SIGNING_KEYS', 'SUPPRESSION_HASH_KEY', 'PUBLIC_BASE_URL']) expect(e.message).toContain(name);
+    expect(e.problems).toHaveLength(3);
+  });
+
+  it('names only what is missing in production', () => {
+    const e = configError({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://prefs.example.ru', SUPPRESSION_HASH_KEY: 'k'.repeat(40) });
+    expect(e.message).toContain('LINK_SIGNING_KEYS');
+    expect(e.message).not.toContain('SUPPRESSION_HASH_KEY');
+    expect(e.message).not.toContain('PUBLIC_BASE_URL');
+  });
+
+  it('names malformed and missing production variables together in one error', () => {
+    const e = configError({ NODE_ENV: 'production', PORT: 'abc' });
+    for (const name of ['PORT', 'LINK_SIGNING_KEYS', 'SUPPRESSION_HASH_KEY', 'PUBLIC_BASE_URL']) expect(e.message).toContain(name);
+  });
+
+  it('starts in production when the secrets and the public URL are given', () => {
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      LINK_SIGNING_KEYS: '{"keys":[]}',
+      SUPPRESSION_HASH_KEY: 'k'.repeat(40),
+      PUBLIC_BASE_URL: 'https://prefs.example.ru',
+    });
+    expect(c.production).toBe(true);
+    expect(c.publicBaseUrl).toBe('https://prefs.example.ru');
+  });
+
+  it('refuses a suppression hash key shorter than 32 characters', () => {
+    expect(configError({ SUPPRESSION_HASH_KEY: 'short' }).message).toContain('SUPPRESSION_HASH_KEY');
+  });
+});
