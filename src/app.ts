@@ -15,7 +15,8 @@ import { linkRoutes } from './links/routes.js';
 import { messages } from './pages/i18n.js';
 import { messagePage, pageLocale } from './pages/token.js';
 import { freshLinkRoutes, preferencesRoutes } from './preferences/routes.js';
-import { weekendCalendar } from './requests/due.js';
+import { productionCalendar } from './requests/calendar.js';
+import { ruCalendar } from './requests/calendars/ru.js';
 import { suppressionRoutes } from './suppressions/routes.js';
 import { unsubscribeRoutes } from './unsubscribe/routes.js';
 import { withdrawalRoutes } from './withdrawal/routes.js';
@@ -38,7 +39,7 @@ export function createApp(input: AppDeps) {
   const deps: ResolvedDeps = {
     newId: () => crypto.randomUUID(),
     clientIp: () => undefined,
-    calendar: weekendCalendar,
+    calendar: productionCalendar(ruCalendar),
     ...input,
   } as ResolvedDeps;
   const { config, logger } = deps;

@@ -5,7 +5,7 @@ import type { Db } from './db/handle.js';
 import type { EmailHasher } from './consent/hash.js';
 import type { LinkSigner } from './links/tokens.js';
 import type { Logger } from './log.js';
-import type { BusinessCalendar } from './requests/due.js';
+import type { ProductionCalendar } from './requests/calendar.js';
 
 /** Everything the app needs from outside; the entries (Node, Workers, tests) provide it. */
 export interface AppDeps {
@@ -19,7 +19,8 @@ export interface AppDeps {
   newId?: () => string;
   /** The client's address as the runtime sees it (socket address, or a trusted proxy header). */
   clientIp?: (c: Context) => string | undefined;
-  calendar?: BusinessCalendar;
+  /** The production calendar for due dates (Russian by default). */
+  calendar?: ProductionCalendar;
 }
 
 export type ResolvedDeps = Required<AppDeps>;

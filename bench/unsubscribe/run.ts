@@ -68,7 +68,8 @@ async function main() {
   const signer = await createLinkSigner([jwk], fixedClock(now));
   const paths = await Promise.all(ids.map(async (sub) => `/u/${await signer.sign({ sub, p: 'u', cmp: 'bench' })}`));
 
-  const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  const server = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   try {
     await waitForHealth(`http://127.0.0.1:${port}/healthz`);
     let next = 0;

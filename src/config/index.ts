@@ -47,6 +47,8 @@ export const envSchema = z.object({
   WITHDRAWAL_LINK_TTL_DAYS: int(365, 1, 3660),
   CONFIRMATION_LINK_TTL_DAYS: int(30, 1, 3660),
   ERASURE_DUE_BUSINESS_DAYS: int(2, 1, 30),
+  REQUEST_DUE_BUSINESS_DAYS: int(10, 1, 60),
+  CALENDAR_DIR: z.string().min(1).optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).default('Mailing preferences <no-reply@localhost>'),
   UNSUBSCRIBE_MAILTO: z.email().optional(),
@@ -82,6 +84,9 @@ export interface Config {
   };
   linkTtlDays: { preferences: number; withdrawal: number; confirmation: number };
   erasureDueBusinessDays: number;
+  requestDueBusinessDays: number;
+  /** Extra production-calendar years (xmlcalendar files) an operator adds without a release. */
+  calendarDir: string | undefined;
   smtpUrl: string | undefined;
   mailFrom: string;
   unsubscribeMailto: string | undefined;
@@ -153,6 +158,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       confirmation: e.CONFIRMATION_LINK_TTL_DAYS,
     },
     erasureDueBusinessDays: e.ERASURE_DUE_BUSINESS_DAYS,
+    requestDueBusinessDays: e.REQUEST_DUE_BUSINESS_DAYS,
+    calendarDir: e.CALENDAR_DIR,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     unsubscribeMailto: e.UNSUBSCRIBE_MAILTO,

@@ -9,6 +9,7 @@ import { createPostgresDb } from '../db/postgres.js';
 import type { AppDeps } from '../deps.js';
 import { createLinkSigner } from '../links/tokens.js';
 import { createLogger, type Logger } from '../log.js';
+import { loadCalendar } from './calendar.js';
 import { resolveHashKey, resolveSigningKeys } from './secrets.js';
 
 /** Opens the configured database: PostgreSQL with DATABASE_URL, else PGlite in DATA_DIR. */
@@ -32,7 +33,8 @@ export async function bootstrap(env: Record<string, string | undefined>, role: s
     }
     const signer = await createLinkSigner(await resolveSigningKeys(config, logger), systemClock);
     const hasher = await createEmailHasher(resolveHashKey(config, logger));
-    return { deps: { config, db: handle.db, clock: systemClock, logger, signer, hasher }, handle, logger };
+    const calendar = loadCalendar(config.calendarDir, logger);
+    return { deps: { config, db: handle.db, clock: systemClock, logger, signer, hasher, calendar }, handle, logger };
   } catch (e) {
     await handle.close();
     throw e;

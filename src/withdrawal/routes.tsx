@@ -3,7 +3,7 @@ import type { ResolvedDeps } from '../deps.js';
 import { formatDate, messages } from '../pages/i18n.js';
 import { messagePage, pageLocale, renderPage, unknownSubjectPage, verifyForPage } from '../pages/token.js';
 import { loadSubjectState } from '../subjects/queries.js';
-import { dueAfterBusinessDays } from '../requests/due.js';
+import { dueFor } from '../requests/deadlines.js';
 import { withdrawProcessing } from './actions.js';
 
 /**
@@ -57,7 +57,7 @@ export function withdrawalRoutes(deps: ResolvedDeps) {
       },
       {
         newId: deps.newId,
-        dueAt: (received) => dueAfterBusinessDays(received, config.erasureDueBusinessDays, config.timeZone, deps.calendar),
+        dueAt: (received) => dueFor('erasure', received, deps),
       },
     );
     if (outcome.kind === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));

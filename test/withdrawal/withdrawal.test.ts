@@ -70,7 +70,7 @@ describe('POST /w/{token}', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('location')).toBeNull();
     expectPageHeaders(res);
-    expect(await res.text()).toContain('10 марта 2026');
+    expect(await res.text()).toContain('11 марта 2026');
 
     expect(await consentState(h, id, 'processing')).toBe('withdrawn');
     expect(await consentState(h, id, 'marketing')).toBe('withdrawn');
@@ -80,8 +80,9 @@ describe('POST /w/{token}', () => {
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({ type: 'erasure', status: 'received', channel: 'link', completed_at: null });
     expect(requests[0]!.received_at.toISOString()).toBe('2026-03-06T09:00:00.000Z');
-    // End of Tuesday 2026-03-10 in Moscow (weekends only): 23:59:59.999+03:00.
-    expect(requests[0]!.due_at.toISOString()).toBe('2026-03-10T20:59:59.999Z');
+    // The production calendar: Sunday 8 March is a holiday, moved to Monday 9 March, so the two
+    // business days are Tuesday 10 and Wednesday 11: end of 2026-03-11 in Moscow.
+    expect(requests[0]!.due_at.toISOString()).toBe('2026-03-11T20:59:59.999Z');
 
     const outbox = (await outboxOf(h, id)).filter((o) => o.kind === 'withdrawal-received');
     expect(outbox).toHaveLength(1);
