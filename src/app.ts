@@ -17,6 +17,8 @@ import { messagePage, pageLocale } from './pages/token.js';
 import { freshLinkRoutes, preferencesRoutes } from './preferences/routes.js';
 import { productionCalendar } from './requests/calendar.js';
 import { ruCalendar } from './requests/calendars/ru.js';
+import { requestRoutes } from './requests/routes.js';
+import { subjectRoutes } from './subjects/routes.js';
 import { suppressionRoutes } from './suppressions/routes.js';
 import { unsubscribeRoutes } from './unsubscribe/routes.js';
 import { withdrawalRoutes } from './withdrawal/routes.js';
@@ -93,6 +95,8 @@ export function createApp(input: AppDeps) {
   app.route('/', linkRoutes(deps));
   app.route('/', suppressionRoutes(deps));
   app.route('/', cadenceRoutes(deps));
+  app.route('/', subjectRoutes(deps));
+  app.route('/', requestRoutes(deps));
   app.route('/', unsubscribeRoutes(deps));
   app.route('/', withdrawalRoutes(deps));
   app.route('/', confirmationRoutes(deps));

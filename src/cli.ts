@@ -1,6 +1,7 @@
 // Operator CLI: `npm run cli -- <command>`. Wiring and argument parsing only.
 import { parseArgs } from 'node:util';
-import { sweepLedger } from './cadence/reservations.js';
+import { runJobs } from './jobs/run.js';
+import { createLogger } from './log.js';
 import { createApiKey, listApiKeys, parseScopes, revokeApiKey, SCOPES } from './auth/keys.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -53,8 +54,11 @@ async function main(argv: string[]): Promise<number> {
     }
     const now = new Date();
     if (group === 'jobs') {
-      const ledger = await sweepLedger(handle.db, now, config.cadence.ledgerRetentionDays);
-      console.log(`cadence ledger: ${ledger.expired} expired reservation(s) released, ${ledger.pruned} send(s) past retention deleted`);
+      const r = await runJobs({ db: handle.db, config, logger: createLogger(config.logLevel), now: () => new Date() });
+      console.log(
+        `erasure: ${r.erased} person(s) erased; cadence ledger: ${r.expiredReservations} expired reservation(s) released, ` +
+          `${r.prunedSends} send(s) past retention deleted; requests: ${r.overdue} overdue, ${r.atRisk} due within 4 hours`,
+      );
       return 0;
     }
     if (action === 'create') {

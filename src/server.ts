@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from './app.js';
 import { ConfigError } from './config/index.js';
+import { startJobLoop } from './jobs/run.js';
 import { bootstrap } from './node/bootstrap.js';
 
 async function main() {
@@ -21,13 +22,18 @@ async function main() {
   const server = serve({ fetch: app.fetch, port: deps.config.port }, (info) => {
     logger.info('listening', { port: info.port, database: handle.kind, publicBaseUrl: deps.config.publicBaseUrl });
   });
+  // On the embedded database this loop is the only way jobs run while the server is up (the
+  // CLI cannot open a data dir in use); on PostgreSQL every instance may run it.
+  const stopJobs = deps.config.jobsIntervalSeconds > 0 ? startJobLoop({ db: deps.db, config: deps.config, logger, now: () => deps.clock.now() }, deps.config.jobsIntervalSeconds * 1000) : async () => {};
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('stopping', { signal });
     server.close(() => {
-      void handle.close().then(() => process.exit(0));
+      void stopJobs()
+        .then(() => handle.close())
+        .then(() => process.exit(0));
     });
     setTimeout(() => process.exit(1), 10_000).unref();
   };

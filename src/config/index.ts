@@ -56,6 +56,7 @@ export const envSchema = z.object({
   DEFAULT_LOCALE: z.enum(['ru', 'en']).default('ru'),
   TIME_ZONE: z.string().refine(validTimeZone, 'must be an IANA time zone such as Europe/Moscow').default('Europe/Moscow'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  JOBS_INTERVAL_SECONDS: int(60, 0, 86_400),
   API_BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
 });
 
@@ -95,6 +96,8 @@ export interface Config {
   timeZone: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   apiBodyLimitBytes: number;
+  /** How often the server runs background jobs in-process; 0 turns the loop off. */
+  jobsIntervalSeconds: number;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -168,5 +171,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     timeZone: e.TIME_ZONE,
     logLevel: e.LOG_LEVEL,
     apiBodyLimitBytes: e.API_BODY_LIMIT_BYTES,
+    jobsIntervalSeconds: e.JOBS_INTERVAL_SECONDS,
   };
 }

@@ -119,6 +119,18 @@ export interface RequestsTable {
   status_reason: string | null;
   body: string | null;
   created_by: string | null;
+  extensions: ColumnType<unknown, string | undefined, string>;
+}
+
+export interface DisclosuresTable {
+  id: string;
+  subject_id: string;
+  recipient: string;
+  legal_basis: string;
+  data_disclosed: string;
+  disclosed_at: Timestamp;
+  recorded_at: Timestamp;
+  recorded_by: string;
 }
 
 export interface ApiKeysTable {
@@ -165,6 +177,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
   outbox: OutboxTable;
+  disclosures: DisclosuresTable;
 }
 
 export type Subject = Selectable<SubjectsTable>;

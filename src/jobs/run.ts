@@ -1,0 +1,56 @@
+import type { Config } from '../config/index.js';
+import type { Db } from '../db/handle.js';
+import type { Logger } from '../log.js';
+import { sweepLedger } from '../cadence/reservations.js';
+import { runErasureJob } from '../erasure/job.js';
+import { AT_RISK_MS } from '../requests/routes.js';
+import { listRequests } from '../requests/queries.js';
+
+export interface JobReport {
+  erased: number;
+  expiredReservations: number;
+  prunedSends: number;
+  overdue: number;
+  atRisk: number;
+}
+
+/**
+ * Every due background job, once: erasure of open requests, the cadence ledger sweep, and the
+ * deadline watch (a warning per request past or within 4 hours of its due time: ids only).
+ * Safe to run from several instances at once.
+ */
+export async function runJobs(deps: { db: Db; config: Config; logger: Logger; now: () => Date }): Promise<JobReport> {
+  const { erased } = await runErasureJob(deps.db, { now: deps.now, logger: deps.logger });
+  const ledger = await sweepLedger(deps.db, deps.now(), deps.config.cadence.ledgerRetentionDays);
+  const now = deps.now();
+  const due = await listRequests(deps.db, { dueBefore: new Date(now.getTime() + AT_RISK_MS), limit: 1000, now });
+  let overdue = 0;
+  for (const r of due) {
+    if (r.overdue) overdue++;
+    deps.logger.warn(r.overdue ? 'request overdue' : 'request due within 4 hours', { request: r.id, subject: r.subject, type: r.type, dueAt: r.dueAt });
+  }
+  return { erased, expiredReservations: ledger.expired, prunedSends: ledger.pruned, overdue, atRisk: due.length - overdue };
+}
+
+/** Runs {@link runJobs} every `intervalMs` until stopped; errors are logged, never thrown. */
+export function startJobLoop(deps: Parameters<typeof runJobs>[0], intervalMs: number): () => Promise<void> {
+  let stopped = false;
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    if (stopped) return;
+    running = runJobs(deps)
+      .then((r) => {
+        if (r.erased || r.expiredReservations || r.prunedSends) deps.logger.info('jobs ran', { ...r });
+      })
+      .catch((e) => deps.logger.error('jobs failed', { error: e instanceof Error ? e.message : String(e) }))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, intervalMs);
+      });
+  };
+  let timer = setTimeout(tick, Math.min(intervalMs, 5_000));
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await running;
+  };
+}

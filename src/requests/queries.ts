@@ -1,0 +1,95 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/handle.js';
+import type { RequestStatus, RequestType } from '../db/schema.js';
+
+export interface RequestOut {
+  id: string;
+  subject: string;
+  type: RequestType;
+  status: RequestStatus;
+  channel: 'link' | 'staff';
+  receivedAt: string;
+  dueAt: string;
+  completedAt: string | null;
+  statusReason: string | null;
+  overdue: boolean;
+  extensions: unknown;
+}
+
+const OPEN: RequestStatus[] = ['received', 'in_progress'];
+
+/** Files a data-subject request; `body` is the person's own text (appeals), erased with them. */
+export async function createRequest(
+  db: Db,
+  r: { id: string; subjectId: string; type: RequestType; channel: 'link' | 'staff'; body: string | null; createdBy: string | null; receivedAt: Date; dueAt: Date; status?: RequestStatus },
+): Promise<void> {
+  await db
+    .insertInto('requests')
+    .values({
+      id: r.id,
+      subject_id: r.subjectId,
+      type: r.type,
+      status: r.status ?? 'received',
+      channel: r.channel,
+      received_at: r.receivedAt,
+      due_at: r.dueAt,
+      completed_at: r.status === 'completed' ? r.receivedAt : null,
+      status_reason: null,
+      body: r.body,
+      created_by: r.createdBy,
+    })
+    .execute();
+}
+
+export function toRequestOut(
+  r: { id: string; subject_id: string; type: RequestType; status: RequestStatus; channel: 'link' | 'staff'; received_at: Date; due_at: Date; completed_at: Date | null; status_reason: string | null; extensions: unknown },
+  now: Date,
+): RequestOut {
+  return {
+    id: r.id,
+    subject: r.subject_id,
+    type: r.type,
+    status: r.status,
+    channel: r.channel,
+    receivedAt: new Date(r.received_at).toISOString(),
+    dueAt: new Date(r.due_at).toISOString(),
+    completedAt: r.completed_at ? new Date(r.completed_at).toISOString() : null,
+    statusReason: r.status_reason,
+    overdue: OPEN.includes(r.status) && new Date(r.due_at) < now,
+    extensions: r.extensions ?? [],
+  };
+}
+
+const COLUMNS = ['id', 'subject_id', 'type', 'status', 'channel', 'received_at', 'due_at', 'completed_at', 'status_reason', 'extensions'] as const;
+
+/** Requests by status, overdue, due within a time, subject; oldest due first. */
+export async function listRequests(
+  db: Db,
+  f: { status?: RequestStatus; overdue?: boolean; dueBefore?: Date; subjectId?: string; type?: RequestType; limit: number; now: Date },
+): Promise<RequestOut[]> {
+  let q = db.selectFrom('requests').select(COLUMNS).orderBy('due_at').orderBy('id').limit(f.limit);
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.type) q = q.where('type', '=', f.type);
+  if (f.subjectId) q = q.where('subject_id', '=', f.subjectId);
+  if (f.overdue) q = q.where('status', 'in', OPEN).where('due_at', '<', f.now);
+  if (f.dueBefore) q = q.where('status', 'in', OPEN).where('due_at', '<=', f.dueBefore);
+  const rows = await q.execute();
+  return rows.map((r) => toRequestOut(r, f.now));
+}
+
+export async function getRequest(db: Db, id: string, opts: { lock?: boolean } = {}) {
+  let q = db.selectFrom('requests').select(COLUMNS).where('id', '=', id);
+  if (opts.lock) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+/** Counts for monitoring: open requests past due, and those due within `soonMs`. */
+export async function deadlineCounts(db: Db, now: Date, soonMs: number): Promise<{ overdue: number; dueSoon: number; open: number }> {
+  const r = await sql<{ overdue: string; due_soon: string; open: string }>`
+    select count(*) filter (where due_at < ${now})::text as overdue,
+           count(*) filter (where due_at >= ${now} and due_at <= ${new Date(now.getTime() + soonMs)})::text as due_soon,
+           count(*)::text as open
+    from requests where status in ('received', 'in_progress')`.execute(db);
+  const row = r.rows[0]!;
+  return { overdue: Number(row.overdue), dueSoon: Number(row.due_soon), open: Number(row.open) };
+}

@@ -1,0 +1,256 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireScope } from '../auth/middleware.js';
+import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
+import { recordAudit, statedPurpose } from '../audit/log.js';
+import type { ResolvedDeps } from '../deps.js';
+import { AppError } from '../errors/index.js';
+import { normalizeEmail } from '../consent/email.js';
+import { rectify, setRestricted } from './actions.js';
+import { subjectExport, subjectProfile } from './view.js';
+
+const IdParam = z.object({ id: z.uuid().transform((s) => s.toLowerCase()).openapi({ param: { name: 'id', in: 'path' } }) });
+const purposeHeader = z.object({ 'x-purpose': z.string().optional().openapi({ description: 'Why you read this person\'s data; required, written to the audit log' }) });
+
+const Profile = z
+  .object({
+    id: z.uuid(),
+    email: z.string().nullable(),
+    lastName: z.string().nullable(),
+    firstName: z.string().nullable(),
+    patronymic: z.string().nullable(),
+    phone: z.string().nullable(),
+    website: z.string().nullable(),
+    organization: z.string().nullable(),
+    industry: z.string().nullable(),
+    city: z.string().nullable(),
+    locale: z.string(),
+    status: z.enum(['active', 'restricted', 'erased']),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    consents: z.object({ processing: z.string(), marketing: z.string() }),
+    preferences: z.object({ frequency: z.enum(['monthly', 'standard']), pausedUntil: z.string().nullable() }),
+  })
+  .openapi('Subject');
+
+const text = (max: number) => z.string().trim().max(max).nullable().optional();
+const PatchBody = z
+  .object({
+    email: z.string().max(320).optional(),
+    lastName: text(200),
+    firstName: text(200),
+    patronymic: text(200),
+    phone: z.string().trim().regex(/^[0-9+()\-.\s]{0,40}$/, 'a phone number: digits, spaces, + ( ) - .').nullable().optional(),
+    website: text(2000),
+    organization: text(500),
+    industry: text(500),
+    city: text(200),
+    locale: z.enum(['ru', 'en']).optional(),
+  })
+  .strict()
+  .openapi('Rectification');
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/v1/subjects/{id}',
+  tags: ['Subjects'],
+  summary: 'A person, their consents and preferences (audited; X-Purpose required)',
+  security: bearerSecurity,
+  middleware: [requireScope('subjects:read')] as const,
+  request: { params: IdParam, headers: purposeHeader },
+  responses: { 200: { description: 'The person', content: { 'application/json': { schema: Profile } } }, 404: commonErrors[422], ...commonErrors },
+});
+
+const findRoute = createRoute({
+  method: 'get',
+  path: '/v1/subjects',
+  tags: ['Subjects'],
+  summary: 'Find a person by e-mail (audited; X-Purpose required)',
+  security: bearerSecurity,
+  middleware: [requireScope('subjects:read')] as const,
+  request: { query: z.object({ email: z.string().max(320) }), headers: purposeHeader },
+  responses: { 200: { description: 'Matches (at most one live person per address)', content: { 'application/json': { schema: z.object({ subjects: z.array(Profile) }) } } }, ...commonErrors },
+});
+
+const patchRoute = createRoute({
+  method: 'patch',
+  path: '/v1/subjects/{id}',
+  tags: ['Subjects'],
+  summary: 'Rectify a person\'s data (applied at once, recorded)',
+  security: bearerSecurity,
+  middleware: [requireScope('subjects:write')] as const,
+  request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: PatchBody } } } },
+  responses: {
+    200: { description: 'The person now', content: { 'application/json': { schema: z.object({ subject: Profile, changed: z.array(z.string()) }) } } },
+    404: commonErrors[422],
+    409: commonErrors[422],
+    ...commonErrors,
+  },
+});
+
+const exportRoute = createRoute({
+  method: 'get',
+  path: '/v1/subjects/{id}/export',
+  tags: ['Subjects'],
+  summary: 'Everything held about a person (right of access; audited; X-Purpose required)',
+  security: bearerSecurity,
+  middleware: [requireScope('subjects:read')] as const,
+  request: { params: IdParam, headers: purposeHeader },
+  responses: { 200: { description: 'The export', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } }, 404: commonErrors[422], ...commonErrors },
+});
+
+const restrictionRoute = createRoute({
+  method: 'put',
+  path: '/v1/subjects/{id}/restriction',
+  tags: ['Subjects'],
+  summary: 'Block (restrict) or unblock processing for marketing',
+  security: bearerSecurity,
+  middleware: [requireScope('subjects:write')] as const,
+  request: {
+    params: IdParam,
+    body: { required: true, content: { 'application/json': { schema: z.object({ restricted: z.boolean(), reason: z.string().trim().min(1).max(2000) }).strict() } } },
+  },
+  responses: { 200: { description: 'Status now', content: { 'application/json': { schema: z.object({ status: z.string(), changed: z.boolean() }) } } }, 404: commonErrors[422], ...commonErrors },
+});
+
+const disclosureRoute = createRoute({
+  method: 'post',
+  path: '/v1/subjects/{id}/disclosures',
+  tags: ['Subjects'],
+  summary: 'Record a disclosure to a third party (court order, subpoena)',
+  security: bearerSecurity,
+  middleware: [requireScope('requests:manage')] as const,
+  request: {
+    params: IdParam,
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              recipient: z.string().trim().min(1).max(500),
+              legalBasis: z.string().trim().min(1).max(2000).openapi({ example: 'Court order No. 2-1234/2026 of 01.12.2026' }),
+              data: z.string().trim().min(1).max(2000).openapi({ description: 'What was disclosed (categories, not the data itself)' }),
+              disclosedAt: z.iso.datetime({ offset: true }).optional(),
+            })
+            .strict(),
+        },
+      },
+    },
+  },
+  responses: { 201: { description: 'Recorded', content: { 'application/json': { schema: z.object({ id: z.uuid() }) } } }, 404: commonErrors[422], ...commonErrors },
+});
+
+const auditRoute = createRoute({
+  method: 'get',
+  path: '/v1/audit',
+  tags: ['Subjects'],
+  summary: 'Who read or changed whose data, why and when (admin)',
+  security: bearerSecurity,
+  middleware: [requireScope('admin')] as const,
+  request: {
+    query: z.object({
+      subject: z.uuid().optional(),
+      key: z.string().max(64).optional(),
+      before: z.coerce.number().int().positive().optional().openapi({ description: 'Page backwards: entries with id below this' }),
+      limit: z.coerce.number().int().min(1).max(1000).default(100),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'Newest first',
+      content: {
+        'application/json': {
+          schema: z.object({
+            entries: z.array(z.object({ id: z.number(), key: z.string().nullable(), subject: z.string().nullable(), action: z.string(), purpose: z.string().nullable(), requestId: z.string().nullable(), at: z.string() })),
+          }),
+        },
+      },
+    },
+    ...commonErrors,
+  },
+});
+
+/** The staff API over a person: read (audited), rectify, export, restrict, disclosures, and the audit log. */
+export function subjectRoutes(deps: ResolvedDeps) {
+  const app = apiApp();
+  const audit = (c: { var: { apiKey: { id: string } }; get(k: 'requestId'): string }, subjectId: string | null, action: string, purpose: string) =>
+    recordAudit(deps.db, { keyId: c.var.apiKey.id, subjectId, action, purpose, requestId: c.get('requestId') ?? null, at: deps.clock.now() });
+
+  app.openapi(getRoute, async (c) => {
+    const purpose = statedPurpose(c);
+    const { id } = c.req.valid('param');
+    const p = await subjectProfile(deps.db, id);
+    if (!p) throw new AppError('not_found', 'No subject with this id.');
+    await audit(c, id, 'subject.read', purpose);
+    return c.json(p, 200);
+  });
+
+  app.openapi(findRoute, async (c) => {
+    const purpose = statedPurpose(c);
+    const email = normalizeEmail(c.req.valid('query').email);
+    if (!email) throw new AppError('validation_failed', 'Not a valid e-mail address.', [{ path: 'email', message: 'not a valid e-mail address' }]);
+    const hash = await deps.hasher.hash(email);
+    const row = await deps.db.selectFrom('subjects').select('id').where('email_hash', '=', hash).where('status', '<>', 'erased').executeTakeFirst();
+    const p = row ? await subjectProfile(deps.db, row.id) : null;
+    // A search is a read of personal data even when it finds nobody: log it either way.
+    await audit(c, p?.id ?? null, p ? 'subject.search' : 'subject.search.miss', purpose);
+    return c.json({ subjects: p ? [p] : [] }, 200);
+  });
+
+  app.openapi(patchRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const changed = await rectify(deps.db, deps.hasher, id, body, { actorType: 'staff', actorId: c.var.apiKey.id, at: deps.clock.now(), source: 'staff-api' });
+    await audit(c, id, 'subject.rectify', c.req.header('x-purpose')?.slice(0, 500) ?? 'rectification');
+    return c.json({ subject: (await subjectProfile(deps.db, id))!, changed }, 200);
+  });
+
+  app.openapi(exportRoute, async (c) => {
+    const purpose = statedPurpose(c);
+    const { id } = c.req.valid('param');
+    const data = await subjectExport(deps.db, id);
+    if (!data) throw new AppError('not_found', 'No subject with this id.');
+    await audit(c, id, 'subject.export', purpose);
+    return c.json(data as Record<string, unknown>, 200, { 'Content-Disposition': `attachment; filename="subject-${id}.json"` });
+  });
+
+  app.openapi(restrictionRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const { restricted, reason } = c.req.valid('json');
+    const changed = await setRestricted(deps.db, id, restricted, { actorType: 'staff', actorId: c.var.apiKey.id, at: deps.clock.now(), source: 'staff-api' }, reason);
+    await audit(c, id, restricted ? 'subject.restrict' : 'subject.unrestrict', reason);
+    return c.json({ status: restricted ? 'restricted' : 'active', changed }, 200);
+  });
+
+  app.openapi(disclosureRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const b = c.req.valid('json');
+    const subject = await deps.db.selectFrom('subjects').select('id').where('id', '=', id).executeTakeFirst();
+    if (!subject) throw new AppError('not_found', 'No subject with this id.');
+    const now = deps.clock.now();
+    const disclosureId = deps.newId();
+    await deps.db
+      .insertInto('disclosures')
+      .values({ id: disclosureId, subject_id: id, recipient: b.recipient, legal_basis: b.legalBasis, data_disclosed: b.data, disclosed_at: b.disclosedAt ? new Date(b.disclosedAt) : now, recorded_at: now, recorded_by: c.var.apiKey.id })
+      .execute();
+    await audit(c, id, 'subject.disclosure', b.legalBasis);
+    return c.json({ id: disclosureId }, 201);
+  });
+
+  app.openapi(auditRoute, async (c) => {
+    const q = c.req.valid('query');
+    let query = deps.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(q.limit);
+    if (q.subject) query = query.where('subject_id', '=', q.subject);
+    if (q.key) query = query.where('key_id', '=', q.key);
+    if (q.before) query = query.where('id', '<', String(q.before));
+    const rows = await query.execute();
+    return c.json(
+      {
+        entries: rows.map((r) => ({ id: Number(r.id), key: r.key_id, subject: r.subject_id, action: r.action, purpose: r.purpose, requestId: r.request_id, at: new Date(r.occurred_at).toISOString() })),
+      },
+      200,
+    );
+  });
+
+  return app;
+}

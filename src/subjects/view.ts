@@ -1,0 +1,109 @@
+import type { Db } from '../db/handle.js';
+
+const PROFILE = ['email', 'last_name', 'first_name', 'patronymic', 'phone', 'website', 'organization', 'industry', 'city'] as const;
+
+export interface SubjectProfile {
+  id: string;
+  email: string | null;
+  lastName: string | null;
+  firstName: string | null;
+  patronymic: string | null;
+  phone: string | null;
+  website: string | null;
+  organization: string | null;
+  industry: string | null;
+  city: string | null;
+  locale: string;
+  status: 'active' | 'restricted' | 'erased';
+  createdAt: string;
+  updatedAt: string;
+  consents: { processing: string; marketing: string };
+  preferences: { frequency: 'monthly' | 'standard'; pausedUntil: string | null };
+}
+
+/** One person as the API and the preference center show them (row-to-API mapping in one place). */
+export async function subjectProfile(db: Db, id: string): Promise<SubjectProfile | null> {
+  const s = await db
+    .selectFrom('subjects as s')
+    .leftJoin('preferences as p', 'p.subject_id', 's.id')
+    .select([...PROFILE.map((f) => `s.${f}` as const), 's.id', 's.locale', 's.status', 's.created_at', 's.updated_at', 'p.frequency'])
+    .select((eb) => eb.fn<string | null>('to_char', [eb.ref('p.paused_until'), eb.val('YYYY-MM-DD')]).as('paused_until'))
+    .where('s.id', '=', id)
+    .executeTakeFirst();
+  if (!s) return null;
+  const consents = await db.selectFrom('consents').select(['purpose', 'state']).where('subject_id', '=', id).execute();
+  const state = (p: string) => consents.find((c) => c.purpose === p)?.state ?? 'none';
+  return {
+    id: s.id,
+    email: s.email,
+    lastName: s.last_name,
+    firstName: s.first_name,
+    patronymic: s.patronymic,
+    phone: s.phone,
+    website: s.website,
+    organization: s.organization,
+    industry: s.industry,
+    city: s.city,
+    locale: s.locale,
+    status: s.status,
+    createdAt: new Date(s.created_at).toISOString(),
+    updatedAt: new Date(s.updated_at).toISOString(),
+    consents: { processing: state('processing'), marketing: state('marketing') },
+    preferences: { frequency: s.frequency ?? 'standard', pausedUntil: s.paused_until },
+  };
+}
+
+/**
+ * Everything held about a person (right of access): profile, consents, the evidence ledger,
+ * sends, suppression state, requests and disclosures.
+ */
+export async function subjectExport(db: Db, id: string) {
+  const profile = await subjectProfile(db, id);
+  if (!profile) return null;
+  const [events, sends, requests, disclosures, suppression] = await Promise.all([
+    db
+      .selectFrom('consent_events')
+      .select(['purpose', 'action', 'actor_type', 'occurred_at', 'ip', 'user_agent', 'policy_version', 'source', 'campaign_id'])
+      .where('subject_id', '=', id)
+      .orderBy('id')
+      .execute(),
+    db.selectFrom('sends').select(['campaign_id', 'status', 'reserved_at', 'sent_at']).where('subject_id', '=', id).orderBy('reserved_at').execute(),
+    db.selectFrom('requests').select(['id', 'type', 'status', 'received_at', 'due_at', 'completed_at', 'status_reason', 'body']).where('subject_id', '=', id).orderBy('received_at').execute(),
+    db.selectFrom('disclosures').select(['recipient', 'legal_basis', 'data_disclosed', 'disclosed_at']).where('subject_id', '=', id).orderBy('disclosed_at').execute(),
+    db
+      .selectFrom('suppressions as sup')
+      .innerJoin('subjects as s', 's.email_hash', 'sup.hash')
+      .select(['sup.reason', 'sup.active', 'sup.changed_at'])
+      .where('s.id', '=', id)
+      .executeTakeFirst(),
+  ]);
+  const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
+  return {
+    exportedAt: new Date().toISOString(),
+    subject: profile,
+    consentEvents: events.map((e) => ({
+      purpose: e.purpose,
+      action: e.action,
+      actor: e.actor_type,
+      at: iso(e.occurred_at),
+      ip: e.ip,
+      userAgent: e.user_agent,
+      policyVersion: e.policy_version,
+      source: e.source,
+      campaignId: e.campaign_id,
+    })),
+    sends: sends.map((x) => ({ campaignId: x.campaign_id, status: x.status, reservedAt: iso(x.reserved_at), sentAt: iso(x.sent_at) })),
+    suppression: suppression ? { reason: suppression.reason, active: suppression.active, since: iso(suppression.changed_at) } : null,
+    requests: requests.map((r) => ({
+      id: r.id,
+      type: r.type,
+      status: r.status,
+      receivedAt: iso(r.received_at),
+      dueAt: iso(r.due_at),
+      completedAt: iso(r.completed_at),
+      statusReason: r.status_reason,
+      text: r.body,
+    })),
+    disclosures: disclosures.map((d) => ({ recipient: d.recipient, legalBasis: d.legal_basis, data: d.data_disclosed, at: iso(d.disclosed_at) })),
+  };
+}
