@@ -93,7 +93,8 @@ export function decide(subject: CadenceSubject | null, limits: CadenceLimits, no
     const until = parseDate(subject.pausedUntil);
     if (cmpDate(localDate(now, limits.timeZone), until) < 0) pausedUntil = startOfLocalDay(until, limits.timeZone).getTime();
   }
-  const prefCap = Math.min(PREFERENCE_CAP[subject.frequency], limits.maxPerWindow);
+  // The preference counts over its own 30 days, the global ceiling over its window; both hold.
+  const prefCap = PREFERENCE_CAP[subject.frequency];
   const freqAt = Math.max(
     earliestUnderCap(sends, prefCap, t, limits.windowMode, PREFERENCE_WINDOW_DAYS * DAY, limits.timeZone),
     earliestUnderCap(sends, limits.maxPerWindow, t, limits.windowMode, windowMs, limits.timeZone),

@@ -17,7 +17,7 @@ export interface ReservationResult {
 const DAY = 86_400_000;
 
 /** How far back the ledger must be read for a decision now. */
-function lookbackStart(limits: CadenceLimits, ttlHours: number, now: Date): Date {
+export function lookbackStart(limits: CadenceLimits, ttlHours: number, now: Date): Date {
   const span = Math.max(limits.windowDays * DAY, 32 * DAY, limits.minGapHours * 3_600_000) + ttlHours * 3_600_000 + DAY;
   return new Date(now.getTime() - span);
 }
@@ -78,10 +78,22 @@ export async function reserve(
     const allowed: string[] = [];
     const fresh: string[] = [];
     const denied: Denial[] = [];
+    const withdrawnSince: string[] = [];
     for (const id of ids) {
       const r = byId.get(id);
       if (r?.already) {
-        allowed.push(id);
+        // Idempotent for the timing rules (the reservation is the send being counted), but a
+        // person who left since the first call must not be mailed: re-check who they are.
+        const who = decide(
+          { status: r.status, marketing: r.marketing ?? 'none', suppressed: !!r.suppressed, frequency: 'standard', pausedUntil: null, sends: [] },
+          limits,
+          now,
+        );
+        if (who.allowed) allowed.push(id);
+        else {
+          denied.push({ subject: id, reason: who.reason });
+          withdrawnSince.push(id);
+        }
         continue;
       }
       const d = decide(
@@ -105,6 +117,11 @@ export async function reserve(
         denied.push({ subject: id, reason: d.reason, ...(d.nextAllowedAt ? { nextAllowedAt: d.nextAllowedAt.toISOString() } : {}) });
       }
     }
+    if (withdrawnSince.length) {
+      await sql`
+        update sends set status = 'released', released_at = ${now}
+        where campaign_id = ${campaignId} and subject_id = any(${withdrawnSince}::uuid[]) and status = 'reserved'`.execute(trx);
+    }
     if (fresh.length) {
       const expires = new Date(now.getTime() + opts.ttlHours * 3_600_000);
       await sql`
@@ -118,12 +135,17 @@ export async function reserve(
   });
 }
 
-/** Marks reservations sent (idempotent). Returns the subjects that had no live reservation. */
+/**
+ * Marks reservations sent (idempotent). An expired reservation cannot be marked sent: it
+ * stopped counting, so another campaign may have taken its place; reserve again instead.
+ * Returns the subjects that had no live reservation.
+ */
 export async function markSent(db: Db, campaignId: string, subjectIds: string[], now: Date): Promise<{ updated: number; notReserved: string[] }> {
   const ids = [...new Set(subjectIds)];
   const r = await sql<{ subject_id: string }>`
     update sends set status = 'sent', sent_at = coalesce(sent_at, ${now})
-    where campaign_id = ${campaignId} and subject_id = any(${ids}::uuid[]) and status in ('reserved', 'sent')
+    where campaign_id = ${campaignId} and subject_id = any(${ids}::uuid[])
+      and (status = 'sent' or (status = 'reserved' and expires_at > ${now}))
     returning subject_id`.execute(db);
   const done = new Set(r.rows.map((x) => x.subject_id));
   return { updated: done.size, notReserved: ids.filter((id) => !done.has(id)) };

@@ -5,8 +5,9 @@ import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { normalizeEmail } from '../consent/email.js';
 import { recordEvents } from '../consent/events.js';
-import { decide, PREFERENCE_CAP, type CadenceLimits } from './policy.js';
-import { markSent, release, reserve } from './reservations.js';
+import { localDate, startOfLocalDay } from '../requests/due.js';
+import { decide, PREFERENCE_CAP, PREFERENCE_WINDOW_DAYS, type CadenceLimits } from './policy.js';
+import { lookbackStart, markSent, release, reserve } from './reservations.js';
 
 export const MAX_RESERVATION_SUBJECTS = 100_000;
 
@@ -99,7 +100,11 @@ const cadenceRoute = createRoute({
 const PreferencesBody = z
   .object({
     frequency: z.enum(['monthly', 'standard']),
-    pausedUntil: z.iso.date().nullable().default(null),
+    pausedUntil: z.iso
+      .date()
+      .refine((d) => d >= '2000-01-01' && d <= '9999-12-31', 'a date from 2000-01-01 on')
+      .nullable()
+      .default(null),
   })
   .strict()
   .openapi('Preferences');
@@ -190,16 +195,23 @@ export function cadenceRoutes(deps: ResolvedDeps) {
       .where('s.id', '=', id)
       .executeTakeFirst();
     if (!s) throw new AppError('not_found', 'No subject with this id.');
-    const windowStart = new Date(now.getTime() - Math.max(limits.windowDays, 31) * 86_400_000);
+    // Read as far back as a decision does (the minimum gap may be longer than the window)...
     const sends = await deps.db
       .selectFrom('sends')
       .select(['campaign_id', 'status', 'sent_at', 'reserved_at', 'expires_at'])
       .where('subject_id', '=', id)
       .where('status', '<>', 'released')
-      .where('reserved_at', '>', new Date(windowStart.getTime() - deps.config.cadence.reservationTtlHours * 3_600_000))
+      .where('reserved_at', '>', lookbackStart(limits, deps.config.cadence.reservationTtlHours, now))
       .orderBy('reserved_at')
       .execute();
     const live = sends.filter((x) => x.status === 'sent' || new Date(x.expires_at) > now);
+    // ...but list only the sends that count in a window now.
+    const windowStart =
+      limits.windowMode === 'calendar_month'
+        ? startOfLocalDay({ ...localDate(now, limits.timeZone), day: 1 }, limits.timeZone)
+        : new Date(now.getTime() - Math.max(limits.windowDays, PREFERENCE_WINDOW_DAYS) * 86_400_000);
+    const atOf = (x: (typeof live)[number]) => new Date(x.sent_at ?? x.reserved_at);
+    const inWindow = live.filter((x) => (limits.windowMode === 'calendar_month' ? atOf(x) >= windowStart : atOf(x) > windowStart));
     const frequency = s.frequency ?? 'standard';
     const d = decide(
       { status: s.status, marketing: s.marketing ?? 'none', suppressed: !!s.suppressed, frequency, pausedUntil: s.paused_until, sends: live.map((x) => new Date(x.sent_at ?? x.reserved_at)) },
@@ -211,8 +223,8 @@ export function cadenceRoutes(deps: ResolvedDeps) {
         subject: s.id,
         frequency,
         pausedUntil: s.paused_until,
-        limits: { preferenceCap: Math.min(PREFERENCE_CAP[frequency], limits.maxPerWindow), maxPerWindow: limits.maxPerWindow, windowDays: limits.windowDays, windowMode: limits.windowMode, minGapHours: limits.minGapHours },
-        sends: live.map((x) => ({ campaignId: x.campaign_id, status: x.status as 'reserved' | 'sent', at: new Date(x.sent_at ?? x.reserved_at).toISOString() })),
+        limits: { preferenceCap: PREFERENCE_CAP[frequency], maxPerWindow: limits.maxPerWindow, windowDays: limits.windowDays, windowMode: limits.windowMode, minGapHours: limits.minGapHours },
+        sends: inWindow.map((x) => ({ campaignId: x.campaign_id, status: x.status as 'reserved' | 'sent', at: atOf(x).toISOString() })),
         allowedNow: d.allowed,
         ...(d.allowed ? {} : { reason: d.reason }),
         nextAllowedAt: d.allowed ? now.toISOString() : (d.nextAllowedAt?.toISOString() ?? null),

@@ -131,6 +131,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       if (!cleaned[name]) problems.push(`${name}: required when NODE_ENV=production`);
     }
   }
+  if (parsed.success && parsed.data.CADENCE_LEDGER_RETENTION_DAYS < Math.max(parsed.data.CADENCE_WINDOW_DAYS, 31)) {
+    problems.push('CADENCE_LEDGER_RETENTION_DAYS: must be at least CADENCE_WINDOW_DAYS (and 31): sends still counting must not be deleted');
+  }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
