@@ -29,7 +29,9 @@ interface StateRow {
   suppressed: boolean | null;
   frequency: Frequency | null;
   paused_until: string | null;
-  already: boolean;
+  already: boolean | null;
+  /** A released or expired row for this campaign exists: re-reserving updates it. */
+  has_row: boolean;
   sends: (number | string)[] | null;
 }
 
@@ -49,34 +51,39 @@ export async function reserve(
   const ids = [...new Set(opts.subjectIds)];
   return db.transaction().execute(async (trx) => {
     await sql`select id from subjects where id = any(${ids}::uuid[]) order by id for update`.execute(trx);
-    // Reservations never marked sent nor released stop counting after their TTL; free them
-    // here for the people at hand (the jobs sweep the rest).
+    // A reservation neither sent nor released stops counting once expired. Release those of
+    // the people at hand within the look-back (an index range per person); older ones no
+    // longer matter to a decision and the jobs sweep them.
+    const since = lookbackStart(limits, opts.ttlHours, now);
     await sql`
       update sends set status = 'released', released_at = ${now}
-      where subject_id = any(${ids}::uuid[]) and status = 'reserved' and expires_at <= ${now}`.execute(trx);
-    const since = lookbackStart(limits, opts.ttlHours, now);
+      where subject_id = any(${ids}::uuid[]) and status = 'reserved' and reserved_at > ${since} and expires_at <= ${now}`.execute(trx);
     const rows = await sql<StateRow>`
       with req as (select unnest(${ids}::uuid[]) as id),
       hist as (
         select x.subject_id, array_agg((extract(epoch from coalesce(x.sent_at, x.reserved_at)) * 1000)::float8) as sends
         from sends x join req on req.id = x.subject_id
         where x.status <> 'released' and x.reserved_at > ${since}
+          and (x.status = 'sent' or x.expires_at > ${now})
         group by x.subject_id
       )
       select s.id, s.status, m.state as marketing, sup.active as suppressed, p.frequency,
              to_char(p.paused_until, 'YYYY-MM-DD') as paused_until,
-             (c.subject_id is not null) as already, hist.sends
+             (c.status = 'sent' or (c.status = 'reserved' and c.expires_at > ${now})) as already,
+             (c.subject_id is not null) as has_row,
+             hist.sends
       from req
       join subjects s on s.id = req.id
       left join consents m on m.subject_id = s.id and m.purpose = 'marketing'
       left join suppressions sup on sup.hash = s.email_hash and sup.active
       left join preferences p on p.subject_id = s.id
-      left join sends c on c.campaign_id = ${campaignId} and c.subject_id = s.id and c.status <> 'released'
+      left join sends c on c.campaign_id = ${campaignId} and c.subject_id = s.id
       left join hist on hist.subject_id = s.id`.execute(trx);
 
     const byId = new Map(rows.rows.map((r) => [r.id, r]));
     const allowed: string[] = [];
     const fresh: string[] = [];
+    const revived: string[] = [];
     const denied: Denial[] = [];
     const withdrawnSince: string[] = [];
     for (const id of ids) {
@@ -112,7 +119,7 @@ export async function reserve(
       );
       if (d.allowed) {
         allowed.push(id);
-        fresh.push(id);
+        (r?.has_row ? revived : fresh).push(id);
       } else {
         denied.push({ subject: id, reason: d.reason, ...(d.nextAllowedAt ? { nextAllowedAt: d.nextAllowedAt.toISOString() } : {}) });
       }
@@ -122,14 +129,18 @@ export async function reserve(
         update sends set status = 'released', released_at = ${now}
         where campaign_id = ${campaignId} and subject_id = any(${withdrawnSince}::uuid[]) and status = 'reserved'`.execute(trx);
     }
+    const expires = new Date(now.getTime() + opts.ttlHours * 3_600_000);
+    // Plain INSERT, no ON CONFLICT: every reservation of a subject holds its row lock, so no
+    // other transaction can add a (campaign, subject) row we did not see.
     if (fresh.length) {
-      const expires = new Date(now.getTime() + opts.ttlHours * 3_600_000);
       await sql`
         insert into sends (campaign_id, subject_id, status, reserved_at, expires_at)
-        select ${campaignId}, id, 'reserved', ${now}, ${expires} from unnest(${fresh}::uuid[]) as id
-        on conflict (campaign_id, subject_id) do update
-          set status = 'reserved', reserved_at = excluded.reserved_at, expires_at = excluded.expires_at, sent_at = null, released_at = null
-          where sends.status = 'released'`.execute(trx);
+        select ${campaignId}, id, 'reserved', ${now}, ${expires} from unnest(${fresh}::uuid[]) as id`.execute(trx);
+    }
+    if (revived.length) {
+      await sql`
+        update sends set status = 'reserved', reserved_at = ${now}, expires_at = ${expires}, sent_at = null, released_at = null
+        where campaign_id = ${campaignId} and subject_id = any(${revived}::uuid[])`.execute(trx);
     }
     return { allowed, denied };
   });
