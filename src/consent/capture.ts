@@ -96,6 +96,9 @@ export async function captureLead(
       }
     }
     const subjectId = subject.id;
+    // A suppression entered by hand before the person registered is theirs now: erasure finds
+    // and blanks it through this link even after the address is rectified.
+    await trx.updateTable('suppressions').set({ subject_id: subjectId }).where('hash', '=', hash).where('subject_id', 'is', null).execute();
     if (!created) {
       await trx
         .updateTable('subjects')

@@ -56,6 +56,14 @@ export async function eraseSubject(db: Db, subjectId: string, at: Date, requestI
       active = true, seq = null, changed_at = excluded.changed_at, actor_type = 'system', actor_id = null, note = null`.execute(db);
   // Manual entries keyed by the same hash could hold the address too.
   await db.updateTable('suppressions').set({ email: null }).where('subject_id', '=', subjectId).execute();
+  // Other open requests cannot be answered any more: close them (their text is gone above).
+  await db
+    .updateTable('requests')
+    .set({ status: 'completed', completed_at: at, status_reason: 'closed: the person was erased' })
+    .where('subject_id', '=', subjectId)
+    .where('status', 'in', ['received', 'in_progress'])
+    .where('type', '<>', 'erasure')
+    .execute();
   await recordEvents(db, subjectId, { actorType: 'system', at }, [{ purpose: null, action: 'erased', details: requestId ? { requestId } : undefined }]);
   return true;
 }

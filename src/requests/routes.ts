@@ -143,6 +143,7 @@ export function requestRoutes(deps: ResolvedDeps) {
       if (!open) throw new AppError('conflict', `The request is already ${r.status}.`);
       if ((action === 'reject' || action === 'extend') && !reason) throw new AppError('validation_failed', `${action} needs a reason.`, [{ path: 'reason', message: 'required' }]);
       if (action === 'complete' && r.type === 'erasure') throw new AppError('conflict', 'Erasure requests are completed by the erasure job (npm run cli -- jobs run, or the server\'s job loop).');
+      if (action === 'extend' && r.type === 'erasure') throw new AppError('conflict', 'Erasure is promised within 2 business days; it cannot be extended.');
       if (action === 'start') {
         await trx.updateTable('requests').set({ status: 'in_progress' }).where('id', '=', id).execute();
       } else if (action === 'complete' || action === 'reject') {
@@ -169,8 +170,6 @@ export function requestRoutes(deps: ResolvedDeps) {
     const now = deps.clock.now();
     const receivedAt = body.receivedAt ? new Date(body.receivedAt) : now;
     if (receivedAt > now) throw new AppError('validation_failed', 'receivedAt is in the future.', [{ path: 'receivedAt', message: 'must not be in the future' }]);
-    const subject = await deps.db.selectFrom('subjects').select(['id', 'status']).where('id', '=', id).executeTakeFirst();
-    if (!subject || subject.status === 'erased') throw new AppError('not_found', 'No subject with this id.');
     let requestId: string;
     if (body.type === 'erasure' || body.type === 'withdrawal') {
       const r = await withdrawProcessing(
@@ -184,6 +183,10 @@ export function requestRoutes(deps: ResolvedDeps) {
     } else {
       requestId = deps.newId();
       await deps.db.transaction().execute(async (trx) => {
+        // Lock before checking: an erasure committing meanwhile must not be followed by a
+        // request whose text outlives the person.
+        const subject = await trx.selectFrom('subjects').select(['id', 'status']).where('id', '=', id).forUpdate().executeTakeFirst();
+        if (!subject || subject.status === 'erased') throw new AppError('not_found', 'No subject with this id.');
         await createRequest(trx, {
           id: requestId,
           subjectId: id,

@@ -51,11 +51,20 @@ export async function rectify(db: Db, hasher: EmailHasher, subjectId: string, ch
       if ((current as Record<string, unknown>)[col] !== v && col !== 'email_hash') changed.push(col);
     }
     if (changed.length === 0) return [];
-    await trx
-      .updateTable('subjects')
-      .set({ ...set, updated_at: evidence.at } as never)
-      .where('id', '=', subjectId)
-      .execute();
+    try {
+      await trx
+        .updateTable('subjects')
+        .set({ ...set, updated_at: evidence.at } as never)
+        .where('id', '=', subjectId)
+        .execute();
+    } catch (e) {
+      // Two rectifications moving different people to one address at once: the unique index decides.
+      if ((e as { code?: string }).code === '23505') throw new AppError('conflict', 'This e-mail address belongs to another person.');
+      throw e;
+    }
+    if (newHash && newHash !== current.email_hash) {
+      await trx.updateTable('suppressions').set({ subject_id: subjectId }).where('hash', '=', newHash).where('subject_id', 'is', null).execute();
+    }
     await recordEvents(trx, subjectId, evidence, [{ purpose: null, action: 'rectified', details: { fields: changed } }]);
     return changed;
   });

@@ -208,7 +208,7 @@ export function subjectRoutes(deps: ResolvedDeps) {
   app.openapi(exportRoute, async (c) => {
     const purpose = statedPurpose(c);
     const { id } = c.req.valid('param');
-    const data = await subjectExport(deps.db, id);
+    const data = await subjectExport(deps.db, id, deps.clock.now());
     if (!data) throw new AppError('not_found', 'No subject with this id.');
     await audit(c, id, 'subject.export', purpose);
     return c.json(data as Record<string, unknown>, 200, { 'Content-Disposition': `attachment; filename="subject-${id}.json"` });

@@ -1,0 +1,46 @@
+// Node-only: SMTP through nodemailer, or .eml files in DATA_DIR/outbox for development.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import { PermanentMailError, type Mailer, type OutgoingMail } from '../emails/mailer.js';
+
+function toNodemailer(m: OutgoingMail) {
+  return { from: m.from, to: m.to, subject: m.subject, html: m.html, text: m.text, messageId: m.messageId, headers: m.headers };
+}
+
+/**
+ * SMTP from a URL (`smtp://user:pass@host:587`, `smtps://…:465`). Timeouts are short so a hung
+ * relay fails the try (and it is retried) instead of stalling the worker.
+ */
+export function smtpMailer(url: string, opts: { timeoutMs?: number } = {}): Mailer {
+  const t = opts.timeoutMs ?? 30_000;
+  const transport = nodemailer.createTransport(url, { connectionTimeout: t, greetingTimeout: t, socketTimeout: t } as never);
+  const u = new URL(url);
+  return {
+    describe: `${u.protocol}//${u.hostname}:${u.port || (u.protocol === 'smtps:' ? 465 : 587)}`,
+    async send(mail) {
+      try {
+        await transport.sendMail(toNodemailer(mail));
+      } catch (e) {
+        const err = e as { responseCode?: number; message?: string };
+        // 5xx for the recipient is final; 4xx, timeouts and dropped connections are worth a retry.
+        if (err.responseCode && err.responseCode >= 500 && err.responseCode < 600) throw new PermanentMailError(`SMTP ${err.responseCode}: ${err.message ?? ''}`);
+        throw e;
+      }
+    },
+  };
+}
+
+/** Writes each message as an .eml file (development default without SMTP_URL). */
+export function fileMailer(dir: string): Mailer {
+  mkdirSync(dir, { recursive: true });
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    describe: dir,
+    async send(mail) {
+      const info = await transport.sendMail(toNodemailer(mail));
+      const name = mail.messageId.replace(/[<>]/g, '').replace(/[^A-Za-z0-9@._-]/g, '_');
+      writeFileSync(join(dir, `${name}.eml`), info.message as Buffer);
+    },
+  };
+}
