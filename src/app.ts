@@ -13,6 +13,7 @@ import { AppError } from './errors/index.js';
 import { healthRoutes } from './health/routes.js';
 import { linkRoutes } from './links/routes.js';
 import { messages } from './pages/i18n.js';
+import { policyRoutes } from './pages/policy.js';
 import { messagePage, pageLocale } from './pages/token.js';
 import { freshLinkRoutes, preferencesRoutes } from './preferences/routes.js';
 import { productionCalendar } from './requests/calendar.js';
@@ -102,6 +103,7 @@ export function createApp(input: AppDeps) {
   app.route('/', confirmationRoutes(deps));
   app.route('/', preferencesRoutes(deps));
   app.route('/', freshLinkRoutes(deps));
+  app.route('/', policyRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key from `npm run cli -- keys create`' });
   app.doc31('/openapi.json', {

@@ -6,7 +6,7 @@ import { createApiKey, listApiKeys, parseScopes, revokeApiKey, SCOPES } from './
 import { ConfigError, loadConfig } from './config/index.js';
 import { migrateToLatest } from './db/migrate.js';
 import { DataDirInUseError } from './db/pglite.js';
-import { openDatabase } from './node/bootstrap.js';
+import { buildDeps, openDatabase } from './node/bootstrap.js';
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -54,9 +54,10 @@ async function main(argv: string[]): Promise<number> {
     }
     const now = new Date();
     if (group === 'jobs') {
-      const r = await runJobs({ db: handle.db, config, logger: createLogger(config.logLevel), now: () => new Date() });
+      const { deps, mailer } = await buildDeps(config, handle, createLogger(config.logLevel));
+      const r = await runJobs({ db: handle.db, config, logger: deps.logger, now: () => new Date(), delivery: { db: handle.db, mailer, signer: deps.signer, config, clock: deps.clock, logger: deps.logger } });
       console.log(
-        `erasure: ${r.erased} person(s) erased; cadence ledger: ${r.expiredReservations} expired reservation(s) released, ` +
+        `mail: ${r.mail?.sent ?? 0} sent, ${r.mail?.retried ?? 0} to retry, ${r.mail?.dead ?? 0} parked; erasure: ${r.erased} person(s) erased; cadence ledger: ${r.expiredReservations} expired reservation(s) released, ` +
           `${r.prunedSends} send(s) past retention deleted; requests: ${r.overdue} overdue, ${r.atRisk} due within 4 hours`,
       );
       return 0;

@@ -52,6 +52,9 @@ export const envSchema = z.object({
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).default('Mailing preferences <no-reply@localhost>'),
   UNSUBSCRIBE_MAILTO: z.email().optional(),
+  SUPPORT_EMAIL: z.email().optional(),
+  POLICY_URL: z.url({ protocol: /^https?$/ }).optional(),
+  OUTBOX_MAX_ATTEMPTS: int(10, 1, 100),
   MAIL_SENDER_PUSH_URL: z.url({ protocol: /^https?$/ }).optional(),
   DEFAULT_LOCALE: z.enum(['ru', 'en']).default('ru'),
   TIME_ZONE: z.string().refine(validTimeZone, 'must be an IANA time zone such as Europe/Moscow').default('Europe/Moscow'),
@@ -91,6 +94,10 @@ export interface Config {
   smtpUrl: string | undefined;
   mailFrom: string;
   unsubscribeMailto: string | undefined;
+  supportEmail: string | undefined;
+  /** Where the privacy policy is published (linked from the confirmation mail). */
+  policyUrl: string;
+  outboxMaxAttempts: number;
   mailSenderPushUrl: string | undefined;
   defaultLocale: 'ru' | 'en';
   timeZone: string;
@@ -169,6 +176,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     unsubscribeMailto: e.UNSUBSCRIBE_MAILTO,
+    supportEmail: e.SUPPORT_EMAIL,
+    policyUrl: e.POLICY_URL ?? `${(e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '')}/privacy`,
+    outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
     mailSenderPushUrl: e.MAIL_SENDER_PUSH_URL,
     defaultLocale: e.DEFAULT_LOCALE,
     timeZone: e.TIME_ZONE,

@@ -3,10 +3,12 @@ import type { Db } from '../db/handle.js';
 import type { Logger } from '../log.js';
 import { sweepLedger } from '../cadence/reservations.js';
 import { runErasureJob } from '../erasure/job.js';
+import { deliverEmails, type DeliveryDeps } from '../outbox/deliver.js';
 import { AT_RISK_MS } from '../requests/routes.js';
 import { listRequests } from '../requests/queries.js';
 
 export interface JobReport {
+  mail: { sent: number; retried: number; dead: number } | null;
   erased: number;
   expiredReservations: number;
   prunedSends: number;
@@ -15,11 +17,13 @@ export interface JobReport {
 }
 
 /**
- * Every due background job, once: erasure of open requests, the cadence ledger sweep, and the
+ * Every due background job, once: e-mail from the outbox, erasure of open requests, the cadence ledger sweep, and the
  * deadline watch (a warning per request past or within 4 hours of its due time: ids only).
  * Safe to run from several instances at once.
  */
-export async function runJobs(deps: { db: Db; config: Config; logger: Logger; now: () => Date }): Promise<JobReport> {
+export async function runJobs(deps: { db: Db; config: Config; logger: Logger; now: () => Date; delivery?: DeliveryDeps }): Promise<JobReport> {
+  // Mail first: a withdrawal-received message must go out before the erasure blanks the address.
+  const mail = deps.delivery ? await deliverEmails(deps.delivery) : null;
   const { erased } = await runErasureJob(deps.db, { now: deps.now, logger: deps.logger });
   const ledger = await sweepLedger(deps.db, deps.now(), deps.config.cadence.ledgerRetentionDays);
   const now = deps.now();
@@ -29,7 +33,7 @@ export async function runJobs(deps: { db: Db; config: Config; logger: Logger; no
     if (r.overdue) overdue++;
     deps.logger.warn(r.overdue ? 'request overdue' : 'request due within 4 hours', { request: r.id, subject: r.subject, type: r.type, dueAt: r.dueAt });
   }
-  return { erased, expiredReservations: ledger.expired, prunedSends: ledger.pruned, overdue, atRisk: due.length - overdue };
+  return { mail, erased, expiredReservations: ledger.expired, prunedSends: ledger.pruned, overdue, atRisk: due.length - overdue };
 }
 
 /** Runs {@link runJobs} every `intervalMs` until stopped; errors are logged, never thrown. */
@@ -40,7 +44,7 @@ export function startJobLoop(deps: Parameters<typeof runJobs>[0], intervalMs: nu
     if (stopped) return;
     running = runJobs(deps)
       .then((r) => {
-        if (r.erased || r.expiredReservations || r.prunedSends) deps.logger.info('jobs ran', { ...r });
+        if (r.erased || r.expiredReservations || r.prunedSends || r.mail?.sent || r.mail?.dead) deps.logger.info('jobs ran', { ...r });
       })
       .catch((e) => deps.logger.error('jobs failed', { error: e instanceof Error ? e.message : String(e) }))
       .finally(() => {

@@ -7,7 +7,10 @@ import { migrateToLatest } from '../db/migrate.js';
 import { createPgliteDb } from '../db/pglite.js';
 import { createPostgresDb } from '../db/postgres.js';
 import type { AppDeps } from '../deps.js';
-import { createLinkSigner } from '../links/tokens.js';
+import { join } from 'node:path';
+import type { Mailer } from '../emails/mailer.js';
+import { createLinkSigner, type LinkSigner } from '../links/tokens.js';
+import { fileMailer, smtpMailer } from './mailer.js';
 import { createLogger, type Logger } from '../log.js';
 import { loadCalendar } from './calendar.js';
 import { resolveHashKey, resolveSigningKeys } from './secrets.js';
@@ -18,11 +21,24 @@ export async function openDatabase(config: Config, role: string): Promise<DbHand
   return createPgliteDb(`${config.dataDir}`, role);
 }
 
+/** Secrets, signer, hasher, calendar and mailer for an open database. */
+export async function buildDeps(config: Config, handle: DbHandle, logger: Logger): Promise<{ deps: AppDeps & { signer: LinkSigner }; mailer: Mailer }> {
+  const signer = await createLinkSigner(await resolveSigningKeys(config, logger), systemClock);
+  const hasher = await createEmailHasher(resolveHashKey(config, logger));
+  const calendar = loadCalendar(config.calendarDir, logger);
+  const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl) : fileMailer(join(config.dataDir, 'outbox'));
+  logger.info(config.smtpUrl ? 'mail goes through SMTP' : 'no SMTP_URL: mail is written as .eml files', { to: mailer.describe });
+  return { deps: { config, db: handle.db, clock: systemClock, logger, signer, hasher, calendar }, mailer };
+}
+
 /**
  * Everything the app needs, from the environment. The embedded database is always migrated
  * (nobody else can); PostgreSQL unless MIGRATE_ON_START=false.
  */
-export async function bootstrap(env: Record<string, string | undefined>, role: string): Promise<{ deps: AppDeps; handle: DbHandle; logger: Logger }> {
+export async function bootstrap(
+  env: Record<string, string | undefined>,
+  role: string,
+): Promise<{ deps: AppDeps & { signer: LinkSigner }; handle: DbHandle; logger: Logger; mailer: Mailer }> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
   const handle = await openDatabase(config, role);
@@ -31,10 +47,7 @@ export async function bootstrap(env: Record<string, string | undefined>, role: s
       const r = await migrateToLatest(handle.db);
       for (const m of r.results ?? []) logger.info('migration applied', { migration: m.migrationName, status: m.status });
     }
-    const signer = await createLinkSigner(await resolveSigningKeys(config, logger), systemClock);
-    const hasher = await createEmailHasher(resolveHashKey(config, logger));
-    const calendar = loadCalendar(config.calendarDir, logger);
-    return { deps: { config, db: handle.db, clock: systemClock, logger, signer, hasher, calendar }, handle, logger };
+    return { ...(await buildDeps(config, handle, logger)), handle, logger };
   } catch (e) {
     await handle.close();
     throw e;

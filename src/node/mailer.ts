@@ -14,8 +14,18 @@ function toNodemailer(m: OutgoingMail) {
  */
 export function smtpMailer(url: string, opts: { timeoutMs?: number } = {}): Mailer {
   const t = opts.timeoutMs ?? 30_000;
-  const transport = nodemailer.createTransport(url, { connectionTimeout: t, greetingTimeout: t, socketTimeout: t } as never);
+  // nodemailer ignores every other option when given a URL, timeouts included: parse it here.
   const u = new URL(url);
+  const secure = u.protocol === 'smtps:';
+  const transport = nodemailer.createTransport({
+    host: u.hostname,
+    port: Number(u.port) || (secure ? 465 : 587),
+    secure,
+    ...(u.username ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } } : {}),
+    connectionTimeout: t,
+    greetingTimeout: t,
+    socketTimeout: t,
+  });
   return {
     describe: `${u.protocol}//${u.hostname}:${u.port || (u.protocol === 'smtps:' ? 465 : 587)}`,
     async send(mail) {

@@ -1,0 +1,119 @@
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/index.js';
+import type { Db } from '../db/handle.js';
+import { PermanentMailError, type Mailer } from '../emails/mailer.js';
+import { isEmailName, renderEmail, type EmailName, type RenderedEmail } from '../emails/render.js';
+import type { LinkSigner } from '../links/tokens.js';
+import type { Logger } from '../log.js';
+import { formatDate, type Locale } from '../pages/i18n.js';
+import { claimDue, markDone, markFailed, type OutboxRow } from './claim.js';
+
+export interface DeliveryDeps {
+  db: Db;
+  mailer: Mailer;
+  signer: LinkSigner;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  random?: () => number;
+}
+
+const DAY = 86_400;
+
+/** The address mail is sent from, also offered as the support contact in mails. */
+export function supportAddress(config: Config): string {
+  return config.supportEmail ?? /<([^>]+)>/.exec(config.mailFrom)?.[1] ?? config.mailFrom;
+}
+
+/**
+ * Builds one message for an outbox row, reading the person now (the row holds ids only).
+ * Returns null when there is nobody to write to any more (erased, or no address).
+ */
+async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName }): Promise<{ to: string; mail: RenderedEmail } | null> {
+  if (!row.subject_id) return null;
+  const s = await deps.db.selectFrom('subjects').select(['id', 'email', 'first_name', 'locale', 'status']).where('id', '=', row.subject_id).executeTakeFirst();
+  if (!s || s.status === 'erased' || !s.email) return null;
+  const { config, signer } = deps;
+  const locale = (s.locale === 'en' ? 'en' : 'ru') as Locale;
+  const base = config.publicBaseUrl;
+  const link = async (p: 'p' | 'w' | 'c', ttlDays: number) => `${base}/${p}/${await signer.sign({ sub: s.id, p, ttlSeconds: ttlDays * DAY })}`;
+  const firstName = s.first_name ?? undefined;
+  const date = (d: Date) => formatDate(d, locale, config.timeZone);
+  let mail: RenderedEmail;
+  switch (row.kind) {
+    case 'confirm-subscription':
+      mail = renderEmail('confirm-subscription', locale, { firstName, confirmUrl: await link('c', config.linkTtlDays.confirmation), policyUrl: config.policyUrl });
+      break;
+    case 'unsubscribed':
+      mail = renderEmail('unsubscribed', locale, { firstName, preferencesUrl: await link('p', config.linkTtlDays.preferences) });
+      break;
+    case 'fresh-link': {
+      const purpose = row.payload.purpose === 'w' ? 'w' : row.payload.purpose === 'c' ? 'c' : 'p';
+      const ttl = purpose === 'w' ? config.linkTtlDays.withdrawal : purpose === 'c' ? config.linkTtlDays.confirmation : config.linkTtlDays.preferences;
+      const until = new Date(deps.clock.now().getTime() + ttl * DAY * 1000);
+      mail = renderEmail('fresh-link', locale, { firstName, linkUrl: await link(purpose, ttl), validUntil: date(until) });
+      break;
+    }
+    case 'withdrawal-received': {
+      const r = await deps.db.selectFrom('requests').select(['due_at']).where('id', '=', String(row.payload.requestId ?? '')).executeTakeFirst();
+      if (!r) return null;
+      mail = renderEmail('withdrawal-received', locale, {
+        firstName,
+        dueDate: date(new Date(r.due_at)),
+        preferencesUrl: await link('p', config.linkTtlDays.preferences),
+        supportEmail: supportAddress(config),
+      });
+      break;
+    }
+    default:
+      throw new PermanentMailError(`no composer for ${row.kind}`);
+  }
+  return { to: s.email, mail };
+}
+
+/**
+ * Delivers due e-mail from the outbox: claims a batch under a lease, renders each message from
+ * the person's current data, sends it with a Message-ID derived from the row (the same on every
+ * retry, so duplicates can be dropped), and records the outcome with backoff or dead-parking.
+ */
+export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; leaseMs?: number; maxAttempts?: number } = {}) {
+  const now = deps.clock.now();
+  const rows = await claimDue(deps.db, {
+    now,
+    leaseMs: opts.leaseMs ?? 5 * 60_000,
+    limit: opts.limit ?? 50,
+    kinds: ['confirm-subscription', 'unsubscribed', 'fresh-link', 'withdrawal-received'],
+  });
+  const host = new URL(deps.config.publicBaseUrl).hostname;
+  const stats = { sent: 0, retried: 0, dead: 0 };
+  for (const row of rows) {
+    const failure = { now: deps.clock.now(), maxAttempts: opts.maxAttempts ?? deps.config.outboxMaxAttempts, baseMs: 30_000, capMs: 6 * 3_600_000, random: deps.random ?? Math.random };
+    try {
+      if (!isEmailName(row.kind)) throw new PermanentMailError(`unknown kind ${row.kind}`);
+      const composed = await compose(deps, row as OutboxRow & { kind: EmailName });
+      if (!composed) {
+        await markFailed(deps.db, row, 'nobody to write to: the person is erased or has no address', { ...failure, permanent: true });
+        stats.dead++;
+        continue;
+      }
+      await deps.mailer.send({
+        to: composed.to,
+        from: deps.config.mailFrom,
+        subject: composed.mail.subject,
+        html: composed.mail.html,
+        text: composed.mail.text,
+        messageId: `<outbox-${row.id}@${host}>`,
+        headers: { 'X-Idempotency-Key': row.idempotency_key, 'Auto-Submitted': 'auto-generated' },
+      });
+      await markDone(deps.db, row.id, deps.clock.now());
+      stats.sent++;
+      deps.logger.info('mail sent', { outbox: row.id, kind: row.kind, subject: row.subject_id, attempt: row.attempts });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      const outcome = await markFailed(deps.db, row, message, { ...failure, permanent: e instanceof PermanentMailError });
+      stats[outcome === 'dead' ? 'dead' : 'retried']++;
+      deps.logger.warn(outcome === 'dead' ? 'mail parked as dead' : 'mail failed, will retry', { outbox: row.id, kind: row.kind, attempt: row.attempts, error: message.slice(0, 300) });
+    }
+  }
+  return stats;
+}

@@ -1,0 +1,189 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { deliverEmails } from '../../src/outbox/deliver.js';
+import { smtpMailer } from '../../src/node/mailer.js';
+import { silentLogger } from '../../src/log.js';
+import { createHarness, jsonRequest, lead, type Harness } from '../helpers/harness.js';
+
+interface Inbox {
+  port: number;
+  mails: ParsedMail[];
+  close(): Promise<void>;
+}
+
+/** A real SMTP server on loopback; `behaviour` decides how it treats each message. */
+async function startSmtp(behaviour: Partial<SMTPServerOptions> = {}): Promise<Inbox> {
+  const mails: ParsedMail[] = [];
+  const server = new SMTPServer({
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    onData(stream, _session, cb) {
+      simpleParser(stream)
+        .then((m) => {
+          mails.push(m);
+          cb();
+        })
+        .catch(cb);
+    },
+    ...behaviour,
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.server.address() as AddressInfo).port;
+  return { port, mails, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** A hand-rolled SMTP peer for the failures a well-behaved server library will not produce. */
+async function rawSmtp(onLine: (socket: Socket, line: string, state: { inData: boolean }) => void, opts: { greet?: boolean } = {}) {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    const state = { inData: false };
+    if (opts.greet !== false) socket.write('220 relay.test ESMTP\r\n');
+    let buf = '';
+    socket.on('data', (chunk) => {
+      buf += chunk.toString('utf8');
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i).replace(/\r$/, '');
+        buf = buf.slice(i + 1);
+        if (!socket.destroyed) onLine(socket, line, state);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+let h: Harness;
+let auth: string;
+const inboxes: Inbox[] = [];
+beforeAll(async () => {
+  h = await createHarness({ env: { MAIL_FROM: 'Рассылка <news@example.ru>' } });
+  auth = await h.bearer('leads:write');
+});
+afterAll(() => h.close());
+afterEach(async () => {
+  await Promise.all(inboxes.splice(0).map((i) => i.close()));
+  // Leave nothing due for the next test.
+  await h.db.updateTable('outbox').set({ status: 'done' }).where('status', '=', 'pending').execute();
+});
+
+async function inbox(behaviour?: Partial<SMTPServerOptions>) {
+  const i = await startSmtp(behaviour);
+  inboxes.push(i);
+  return i;
+}
+
+const deliver = (port: number, timeoutMs = 5_000) =>
+  deliverEmails({ db: h.db, mailer: smtpMailer(`smtp://127.0.0.1:${port}`, { timeoutMs }), signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 });
+
+async function register(email: string, extra: Record<string, unknown> = {}) {
+  const res = await h.app.request('/v1/subjects', jsonRequest('POST', lead(email, extra), auth));
+  return (await res.json()).id as string;
+}
+
+describe('e-mail delivery from the outbox over real SMTP', () => {
+  it('sends the double opt-in mail whose link confirms the subscription', async () => {
+    const box = await inbox();
+    const id = await register('Olga@Example.ru', { firstName: 'Ольга <b>', locale: 'ru' });
+    expect(await deliver(box.port)).toEqual({ sent: 1, retried: 0, dead: 0 });
+    expect(box.mails).toHaveLength(1);
+    const m = box.mails[0]!;
+    expect((m.to as { text: string }).text).toBe('olga@example.ru');
+    expect(m.from?.text).toContain('news@example.ru');
+    expect(m.text).toBeTruthy();
+    expect(m.html).toContain('&lt;b&gt;');
+    const row = await h.db.selectFrom('outbox').select(['id', 'status', 'idempotency_key']).where('subject_id', '=', id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('done');
+    expect(m.messageId).toBe(`<outbox-${row.id}@prefs.example.ru>`);
+    expect(m.headers.get('x-idempotency-key')).toBe(row.idempotency_key);
+    const url = /https:\/\/prefs\.example\.ru\/c\/[A-Za-z0-9_.-]+/.exec(m.text!)![0];
+    const confirm = await h.app.request(url.replace('https://prefs.example.ru', ''), { method: 'POST' });
+    expect(confirm.status).toBe(200);
+    const consent = await h.db.selectFrom('consents').select('state').where('subject_id', '=', id).where('purpose', '=', 'marketing').executeTakeFirstOrThrow();
+    expect(consent.state).toBe('granted');
+  });
+
+  it('parks a message as dead when the relay refuses the recipient for good (550)', async () => {
+    const box = await inbox({
+      onRcptTo(_addr, _s, cb) {
+        const e = new Error('No such user') as Error & { responseCode: number };
+        e.responseCode = 550;
+        cb(e);
+      },
+    });
+    const id = await register('gone@example.ru');
+    expect(await deliver(box.port)).toEqual({ sent: 0, retried: 0, dead: 1 });
+    const row = await h.db.selectFrom('outbox').select(['status', 'last_error', 'attempts']).where('subject_id', '=', id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'dead', attempts: 1 });
+    expect(row.last_error).toContain('550');
+  });
+
+  it('retries later with backoff when the relay defers (451), then delivers once', async () => {
+    let refuse = true;
+    const box = await inbox({
+      onRcptTo(_addr, _s, cb) {
+        if (!refuse) return cb();
+        const e = new Error('Try again later') as Error & { responseCode: number };
+        e.responseCode = 451;
+        cb(e);
+      },
+    });
+    const id = await register('later@example.ru');
+    expect(await deliver(box.port)).toEqual({ sent: 0, retried: 1, dead: 0 });
+    const row = await h.db.selectFrom('outbox').select(['status', 'available_at', 'attempts']).where('subject_id', '=', id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('pending');
+    expect(new Date(row.available_at).getTime()).toBeGreaterThan(h.clock.now().getTime());
+    // Not due yet: nothing is tried.
+    refuse = false;
+    expect(await deliver(box.port)).toEqual({ sent: 0, retried: 0, dead: 0 });
+    h.clock.set(new Date(new Date(row.available_at).getTime() + 1));
+    expect(await deliver(box.port)).toEqual({ sent: 1, retried: 0, dead: 0 });
+    expect(box.mails).toHaveLength(1);
+  });
+
+  it('retries when the relay drops the connection mid-message', async () => {
+    const relay = await rawSmtp((socket, line, state) => {
+      if (state.inData) return socket.destroy(); // the message body starts: hang up
+      if (/^(EHLO|HELO)/i.test(line)) socket.write('250 relay.test\r\n');
+      else if (/^DATA/i.test(line)) {
+        state.inData = true;
+        socket.write('354 go ahead\r\n');
+      } else socket.write('250 ok\r\n');
+    });
+    const id = await register('dropped@example.ru');
+    expect(await deliver(relay.port, 2_000)).toEqual({ sent: 0, retried: 1, dead: 0 });
+    const row = await h.db.selectFrom('outbox').select(['status', 'last_error']).where('subject_id', '=', id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('pending');
+    expect(row.last_error).toBeTruthy();
+    await relay.close();
+  });
+
+  it('retries when the relay accepts the connection and never answers', async () => {
+    const relay = await rawSmtp(() => {}, { greet: false });
+    const id = await register('hung@example.ru');
+    expect(await deliver(relay.port, 500)).toEqual({ sent: 0, retried: 1, dead: 0 });
+    const row = await h.db.selectFrom('outbox').select(['status', 'last_error']).where('subject_id', '=', id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('pending');
+    expect(row.last_error).toMatch(/timeout|timed out/i);
+    await relay.close();
+  });
+
+  it('writes nothing to anyone when the person was erased before delivery', async () => {
+    const box = await inbox();
+    const id = await register('erased-before@example.ru');
+    await h.db.updateTable('subjects').set({ status: 'erased', email: null }).where('id', '=', id).execute();
+    expect(await deliver(box.port)).toEqual({ sent: 0, retried: 0, dead: 1 });
+    expect(box.mails).toHaveLength(0);
+  });
+});
