@@ -43,6 +43,7 @@ export function createApp(input: AppDeps) {
     newId: () => crypto.randomUUID(),
     clientIp: () => undefined,
     calendar: productionCalendar(ruCalendar),
+    pushJwks: { keys: [] },
     ...input,
   } as ResolvedDeps;
   const { config, logger } = deps;
@@ -92,6 +93,7 @@ export function createApp(input: AppDeps) {
   }
 
   app.route('/', healthRoutes(deps));
+  app.get('/.well-known/jwks.json', (c) => c.json(deps.pushJwks, 200, { 'Cache-Control': 'public, max-age=300' }));
   app.route('/', consentRoutes(deps));
   app.route('/', linkRoutes(deps));
   app.route('/', suppressionRoutes(deps));

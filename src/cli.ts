@@ -54,10 +54,18 @@ async function main(argv: string[]): Promise<number> {
     }
     const now = new Date();
     if (group === 'jobs') {
-      const { deps, mailer } = await buildDeps(config, handle, createLogger(config.logLevel));
-      const r = await runJobs({ db: handle.db, config, logger: deps.logger, now: () => new Date(), delivery: { db: handle.db, mailer, signer: deps.signer, config, clock: deps.clock, logger: deps.logger } });
+      const { deps, mailer, pushSigner } = await buildDeps(config, handle, createLogger(config.logLevel));
+      const r = await runJobs({
+        db: handle.db,
+        config,
+        logger: deps.logger,
+        now: () => new Date(),
+        delivery: { db: handle.db, mailer, signer: deps.signer, config, clock: deps.clock, logger: deps.logger },
+        push: { db: handle.db, clock: deps.clock, logger: deps.logger, signer: pushSigner, endpoints: config.pushEndpoints },
+      });
       console.log(
-        `mail: ${r.mail?.sent ?? 0} sent, ${r.mail?.retried ?? 0} to retry, ${r.mail?.dead ?? 0} parked; erasure: ${r.erased} person(s) erased; cadence ledger: ${r.expiredReservations} expired reservation(s) released, ` +
+        `mail: ${r.mail?.sent ?? 0} sent, ${r.mail?.retried ?? 0} to retry, ${r.mail?.dead ?? 0} parked; ` +
+          `pushes: ${r.pushes?.pushed ?? 0} change(s) pushed, ${r.pushes?.failed ?? 0} failed; erasure: ${r.erased} person(s) erased; cadence ledger: ${r.expiredReservations} expired reservation(s) released, ` +
           `${r.prunedSends} send(s) past retention deleted; requests: ${r.overdue} overdue, ${r.atRisk} due within 4 hours`,
       );
       return 0;

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { JWK } from 'jose';
 import type { Clock } from './clock.js';
 import type { Config } from './config/index.js';
 import type { Db } from './db/handle.js';
@@ -21,6 +22,8 @@ export interface AppDeps {
   clientIp?: (c: Context) => string | undefined;
   /** The production calendar for due dates (Russian by default). */
   calendar?: ProductionCalendar;
+  /** Public keys that verify our pushes, served at /.well-known/jwks.json. */
+  pushJwks?: { keys: JWK[] };
 }
 
 export type ResolvedDeps = Required<AppDeps>;

@@ -7,7 +7,7 @@ import { startJobLoop } from './jobs/run.js';
 import { bootstrap } from './node/bootstrap.js';
 
 async function main() {
-  const { deps, handle, logger, mailer } = await bootstrap(process.env, 'server');
+  const { deps, handle, logger, mailer, pushSigner } = await bootstrap(process.env, 'server');
   const trustProxy = process.env.TRUST_PROXY === 'true';
   const app = createApp({
     ...deps,
@@ -25,7 +25,9 @@ async function main() {
   // On the embedded database this loop is the only way jobs run while the server is up (the
   // CLI cannot open a data dir in use); on PostgreSQL every instance may run it.
   const stopJobs = deps.config.jobsIntervalSeconds > 0 ? startJobLoop(
-          { db: deps.db, config: deps.config, logger, now: () => deps.clock.now(), delivery: { db: deps.db, mailer, signer: deps.signer, config: deps.config, clock: deps.clock, logger } },
+          { db: deps.db, config: deps.config, logger, now: () => deps.clock.now(), delivery: { db: deps.db, mailer, signer: deps.signer, config: deps.config, clock: deps.clock, logger },
+            push: { db: deps.db, clock: deps.clock, logger, signer: pushSigner, endpoints: deps.config.pushEndpoints },
+          },
           deps.config.jobsIntervalSeconds * 1000,
         ) : async () => {};
   let stopping = false;

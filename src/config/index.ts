@@ -55,7 +55,11 @@ export const envSchema = z.object({
   SUPPORT_EMAIL: z.email().optional(),
   POLICY_URL: z.url({ protocol: /^https?$/ }).optional(),
   OUTBOX_MAX_ATTEMPTS: int(10, 1, 100),
-  MAIL_SENDER_PUSH_URL: z.url({ protocol: /^https?$/ }).optional(),
+  MAIL_SENDER_PUSH_URL: z
+    .string()
+    .refine((v) => v.split(',').every((u) => /^https?:\/\/[^\s]+$/.test(u.trim())), 'one or more http(s) URLs, comma-separated')
+    .optional(),
+  PUSH_SIGNING_KEYS: z.string().min(1).optional(),
   DEFAULT_LOCALE: z.enum(['ru', 'en']).default('ru'),
   TIME_ZONE: z.string().refine(validTimeZone, 'must be an IANA time zone such as Europe/Moscow').default('Europe/Moscow'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -98,7 +102,10 @@ export interface Config {
   /** Where the privacy policy is published (linked from the confirmation mail). */
   policyUrl: string;
   outboxMaxAttempts: number;
-  mailSenderPushUrl: string | undefined;
+  /** Endpoints that receive signed suppression pushes (none: no pushes). */
+  pushEndpoints: string[];
+  /** Raw JWK set for signing pushes; undefined means "generate and keep in DATA_DIR". */
+  pushSigningKeys: string | undefined;
   defaultLocale: 'ru' | 'en';
   timeZone: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -137,6 +144,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     for (const name of ['LINK_SIGNING_KEYS', 'SUPPRESSION_HASH_KEY', 'PUBLIC_BASE_URL']) {
       if (!cleaned[name]) problems.push(`${name}: required when NODE_ENV=production`);
     }
+    if (cleaned.MAIL_SENDER_PUSH_URL && !cleaned.PUSH_SIGNING_KEYS) problems.push('PUSH_SIGNING_KEYS: required with MAIL_SENDER_PUSH_URL when NODE_ENV=production');
   }
   if (parsed.success && parsed.data.CADENCE_LEDGER_RETENTION_DAYS < Math.max(parsed.data.CADENCE_WINDOW_DAYS, 31)) {
     problems.push('CADENCE_LEDGER_RETENTION_DAYS: must be at least CADENCE_WINDOW_DAYS (and 31): sends still counting must not be deleted');
@@ -179,7 +187,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     supportEmail: e.SUPPORT_EMAIL,
     policyUrl: e.POLICY_URL ?? `${(e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '')}/privacy`,
     outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
-    mailSenderPushUrl: e.MAIL_SENDER_PUSH_URL,
+    pushEndpoints: (e.MAIL_SENDER_PUSH_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean),
+    pushSigningKeys: e.PUSH_SIGNING_KEYS,
     defaultLocale: e.DEFAULT_LOCALE,
     timeZone: e.TIME_ZONE,
     logLevel: e.LOG_LEVEL,

@@ -122,6 +122,16 @@ export interface RequestsTable {
   extensions: ColumnType<unknown, string | undefined, string>;
 }
 
+export interface PushCursorsTable {
+  endpoint: string;
+  last_seq: ColumnType<string, string | number, string | number>;
+  attempts: number;
+  next_attempt_at: Timestamp;
+  locked_until: Timestamp | null;
+  last_error: string | null;
+  last_success_at: Timestamp | null;
+}
+
 export interface DisclosuresTable {
   id: string;
   subject_id: string;
@@ -178,6 +188,7 @@ export interface Database {
   audit_log: AuditLogTable;
   outbox: OutboxTable;
   disclosures: DisclosuresTable;
+  push_cursors: PushCursorsTable;
 }
 
 export type Subject = Selectable<SubjectsTable>;

@@ -4,11 +4,13 @@ import type { Logger } from '../log.js';
 import { sweepLedger } from '../cadence/reservations.js';
 import { runErasureJob } from '../erasure/job.js';
 import { deliverEmails, type DeliveryDeps } from '../outbox/deliver.js';
+import { pushSuppressions, type PushDeps } from '../pushes/push.js';
 import { AT_RISK_MS } from '../requests/routes.js';
 import { listRequests } from '../requests/queries.js';
 
 export interface JobReport {
   mail: { sent: number; retried: number; dead: number } | null;
+  pushes: { pushed: number; failed: number } | null;
   erased: number;
   expiredReservations: number;
   prunedSends: number;
@@ -21,9 +23,10 @@ export interface JobReport {
  * deadline watch (a warning per request past or within 4 hours of its due time: ids only).
  * Safe to run from several instances at once.
  */
-export async function runJobs(deps: { db: Db; config: Config; logger: Logger; now: () => Date; delivery?: DeliveryDeps }): Promise<JobReport> {
+export async function runJobs(deps: { db: Db; config: Config; logger: Logger; now: () => Date; delivery?: DeliveryDeps; push?: PushDeps }): Promise<JobReport> {
   // Mail first: a withdrawal-received message must go out before the erasure blanks the address.
   const mail = deps.delivery ? await deliverEmails(deps.delivery) : null;
+  const pushes = deps.push && deps.push.endpoints.length ? await pushSuppressions(deps.push) : null;
   const { erased } = await runErasureJob(deps.db, { now: deps.now, logger: deps.logger });
   const ledger = await sweepLedger(deps.db, deps.now(), deps.config.cadence.ledgerRetentionDays);
   const now = deps.now();
@@ -33,7 +36,7 @@ export async function runJobs(deps: { db: Db; config: Config; logger: Logger; no
     if (r.overdue) overdue++;
     deps.logger.warn(r.overdue ? 'request overdue' : 'request due within 4 hours', { request: r.id, subject: r.subject, type: r.type, dueAt: r.dueAt });
   }
-  return { mail, erased, expiredReservations: ledger.expired, prunedSends: ledger.pruned, overdue, atRisk: due.length - overdue };
+  return { mail, pushes, erased, expiredReservations: ledger.expired, prunedSends: ledger.pruned, overdue, atRisk: due.length - overdue };
 }
 
 /** Runs {@link runJobs} every `intervalMs` until stopped; errors are logged, never thrown. */
@@ -44,7 +47,7 @@ export function startJobLoop(deps: Parameters<typeof runJobs>[0], intervalMs: nu
     if (stopped) return;
     running = runJobs(deps)
       .then((r) => {
-        if (r.erased || r.expiredReservations || r.prunedSends || r.mail?.sent || r.mail?.dead) deps.logger.info('jobs ran', { ...r });
+        if (r.erased || r.expiredReservations || r.prunedSends || r.mail?.sent || r.mail?.dead || r.pushes?.pushed) deps.logger.info('jobs ran', { ...r });
       })
       .catch((e) => deps.logger.error('jobs failed', { error: e instanceof Error ? e.message : String(e) }))
       .finally(() => {

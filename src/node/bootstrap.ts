@@ -12,8 +12,9 @@ import type { Mailer } from '../emails/mailer.js';
 import { createLinkSigner, type LinkSigner } from '../links/tokens.js';
 import { fileMailer, smtpMailer } from './mailer.js';
 import { createLogger, type Logger } from '../log.js';
+import { createPushSigner, type PushSigner } from '../pushes/push.js';
 import { loadCalendar } from './calendar.js';
-import { resolveHashKey, resolveSigningKeys } from './secrets.js';
+import { resolveHashKey, resolvePushKeys, resolveSigningKeys } from './secrets.js';
 
 /** Opens the configured database: PostgreSQL with DATABASE_URL, else PGlite in DATA_DIR. */
 export async function openDatabase(config: Config, role: string): Promise<DbHandle> {
@@ -22,13 +23,18 @@ export async function openDatabase(config: Config, role: string): Promise<DbHand
 }
 
 /** Secrets, signer, hasher, calendar and mailer for an open database. */
-export async function buildDeps(config: Config, handle: DbHandle, logger: Logger): Promise<{ deps: AppDeps & { signer: LinkSigner }; mailer: Mailer }> {
+export async function buildDeps(
+  config: Config,
+  handle: DbHandle,
+  logger: Logger,
+): Promise<{ deps: AppDeps & { signer: LinkSigner }; mailer: Mailer; pushSigner: PushSigner }> {
   const signer = await createLinkSigner(await resolveSigningKeys(config, logger), systemClock);
   const hasher = await createEmailHasher(resolveHashKey(config, logger));
   const calendar = loadCalendar(config.calendarDir, logger);
   const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl) : fileMailer(join(config.dataDir, 'outbox'));
   logger.info(config.smtpUrl ? 'mail goes through SMTP' : 'no SMTP_URL: mail is written as .eml files', { to: mailer.describe });
-  return { deps: { config, db: handle.db, clock: systemClock, logger, signer, hasher, calendar }, mailer };
+  const pushSigner = await createPushSigner(await resolvePushKeys(config, logger));
+  return { deps: { config, db: handle.db, clock: systemClock, logger, signer, hasher, calendar, pushJwks: pushSigner.publicJwks }, mailer, pushSigner };
 }
 
 /**
@@ -38,7 +44,7 @@ export async function buildDeps(config: Config, handle: DbHandle, logger: Logger
 export async function bootstrap(
   env: Record<string, string | undefined>,
   role: string,
-): Promise<{ deps: AppDeps & { signer: LinkSigner }; handle: DbHandle; logger: Logger; mailer: Mailer }> {
+): Promise<{ deps: AppDeps & { signer: LinkSigner }; handle: DbHandle; logger: Logger; mailer: Mailer; pushSigner: PushSigner }> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
   const handle = await openDatabase(config, role);

@@ -41,3 +41,20 @@ export function resolveHashKey(config: Config, logger: Logger): string {
   }
   return readFileSync(path, 'utf8').trim();
 }
+
+/**
+ * The push-signing keys (asymmetric: receivers verify with the public half at
+ * /.well-known/jwks.json). Separate from the link keys, so a push can never pass as a link.
+ */
+export async function resolvePushKeys(config: Config, logger: Logger): Promise<JWK[]> {
+  if (config.pushSigningKeys) return parseKeySet(config.pushSigningKeys);
+  if (config.production && config.pushEndpoints.length) throw new Error('PUSH_SIGNING_KEYS is required with MAIL_SENDER_PUSH_URL when NODE_ENV=production');
+  mkdirSync(config.dataDir, { recursive: true });
+  const path = join(config.dataDir, 'push-signing-keys.json');
+  if (!existsSync(path)) {
+    const kid = `push-${new Date().toISOString().slice(0, 10)}-${crypto.randomUUID().slice(0, 8)}`;
+    writeSecret(path, JSON.stringify({ keys: [await generateSigningJwk(kid)] }, null, 2));
+    logger.warn('generated a push-signing key; set PUSH_SIGNING_KEYS in production', { path, kid });
+  }
+  return parseKeySet(readFileSync(path, 'utf8'));
+}

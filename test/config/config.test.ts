@@ -23,7 +23,7 @@ describe('loadConfig', () => {
     expect(c.doubleOptIn).toBe(true);
     expect(c.cadence).toMatchObject({ maxPerWindow: 3, windowDays: 30, minGapHours: 72 });
     expect(c.smtpUrl).toBeUndefined();
-    expect(c.mailSenderPushUrl).toBeUndefined();
+    expect(c.pushEndpoints).toEqual([]);
     expect(c.defaultLocale).toBe('ru');
     expect(c.timeZone).toBe('Europe/Moscow');
     expect(c.logLevel).toBe('info');

@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { compactVerify, createRemoteJWKSet } from 'jose';
+import { createApp } from '../../src/app.js';
+import { generateSigningJwk } from '../../src/links/tokens.js';
+import { silentLogger } from '../../src/log.js';
+import { createPushSigner, pushSuppressions, type PushSigner } from '../../src/pushes/push.js';
+import { suppress, lift } from '../../src/suppressions/queries.js';
+import { createHarness, type Harness } from '../helpers/harness.js';
+
+interface Change {
+  seq: number;
+  hash: string;
+  reason: string;
+  active: boolean;
+}
+
+/** A mail sender's receiver: verifies every push against our JWKS, keeps a de-duplicated view. */
+async function startReceiver(jwksUrl: string, failFirst: number) {
+  const jwks = createRemoteJWKSet(new URL(jwksUrl));
+  const seen: Change[] = [];
+  const keys = new Set<string>();
+  let calls = 0;
+  let rejectedSignatures = 0;
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', async () => {
+      calls++;
+      if (calls <= failFirst) {
+        res.writeHead(500).end('not now');
+        return;
+      }
+      try {
+        const { payload, protectedHeader } = await compactVerify(body, jwks, { algorithms: ['EdDSA'] });
+        expect(protectedHeader.typ).toBe('suppression-push+jws');
+        const msg = JSON.parse(new TextDecoder().decode(payload)) as { changes: Change[]; after: number };
+        const key = req.headers['idempotency-key'] as string;
+        if (!keys.has(key)) {
+          keys.add(key);
+          // Gap detection, as a receiver would: the batch must start right after what we hold.
+          const last = seen.at(-1)?.seq ?? 0;
+          if (msg.after !== last) throw new Error(`gap: have ${last}, batch after ${msg.after}`);
+          seen.push(...msg.changes);
+        }
+        res.writeHead(200).end('ok');
+      } catch {
+        rejectedSignatures++;
+        res.writeHead(400).end('bad');
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/suppressions`,
+    seen,
+    stats: () => ({ calls, rejectedSignatures }),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+let h: Harness;
+let signer: PushSigner;
+let jwksServer: ReturnType<typeof serve>;
+let jwksUrl: string;
+beforeAll(async () => {
+  h = await createHarness();
+  signer = await createPushSigner([await generateSigningJwk('push-test-1')]);
+  // The app's own JWKS endpoint, served on a real loopback port.
+  const app = createApp({ ...h.deps, pushJwks: signer.publicJwks });
+  jwksServer = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((r) => jwksServer.once('listening', r));
+  jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`;
+});
+afterAll(async () => {
+  await new Promise((r) => jwksServer.close(r));
+  await h.close();
+});
+
+const hashOf = (i: number) => i.toString(16).padStart(64, '0');
+
+describe('suppression pushes to the mail sender', () => {
+  it('publishes only public keys at /.well-known/jwks.json', async () => {
+    const res = await fetch(jwksUrl);
+    const body = (await res.json()) as { keys: Record<string, unknown>[] };
+    expect(body.keys).toHaveLength(1);
+    expect(body.keys[0]).toMatchObject({ kid: 'push-test-1', kty: 'OKP', crv: 'Ed25519' });
+    expect(body.keys[0]!.d).toBeUndefined();
+  });
+
+  it('delivers every change in seq order, in batches of at most 1,000, through failures', async () => {
+    const receiver = await startReceiver(jwksUrl, 2);
+    const deps = { db: h.db, clock: h.clock, logger: silentLogger, signer, endpoints: [receiver.url], random: () => 0.5 };
+    for (let i = 1; i <= 2500; i++) {
+      await suppress(h.db, { hash: hashOf(i), email: `p${i}@example.ru`, subjectId: null, reason: 'bounced', actorType: 'mail_sender', at: h.clock.now() });
+    }
+    await lift(h.db, { hash: hashOf(7), reasons: ['bounced'], actorType: 'staff', at: h.clock.now() });
+
+    // Two failures: each backs off; nothing is skipped.
+    expect(await pushSuppressions(deps)).toEqual({ pushed: 0, failed: 1 });
+    h.clock.advance(60_000);
+    expect(await pushSuppressions(deps)).toEqual({ pushed: 0, failed: 1 });
+    h.clock.advance(60_000);
+    const ok = await pushSuppressions(deps);
+    expect(ok).toEqual({ pushed: 2500, failed: 0 });
+    expect(receiver.stats()).toEqual({ calls: 5, rejectedSignatures: 0 }); // 2 failures + 3 batches
+
+    const seqs = receiver.seen.map((c) => c.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(receiver.seen.map((c) => c.hash)).size).toBe(2500);
+    expect(receiver.seen.find((c) => c.hash === hashOf(7))).toMatchObject({ active: false });
+    // Keyed hashes only: no address ever leaves in a push.
+    expect(JSON.stringify(receiver.seen)).not.toContain('@');
+
+    // Nothing new: nothing sent.
+    expect(await pushSuppressions(deps)).toEqual({ pushed: 0, failed: 0 });
+    // A new change goes out on its own.
+    await suppress(h.db, { hash: hashOf(9999), email: null, subjectId: null, reason: 'manual', actorType: 'staff', at: h.clock.now() });
+    expect(await pushSuppressions(deps)).toEqual({ pushed: 1, failed: 0 });
+    expect(receiver.seen.at(-1)).toMatchObject({ hash: hashOf(9999), active: true });
+    await receiver.close();
+  });
+
+  it('a receiver refuses a push signed with a key not in our JWKS', async () => {
+    const receiver = await startReceiver(jwksUrl, 0);
+    const impostor = await createPushSigner([await generateSigningJwk('push-test-1')]);
+    const res = await fetch(receiver.url, { method: 'POST', body: await impostor.sign({ changes: [], after: 0 }) });
+    expect(res.status).toBe(400);
+    expect(receiver.stats().rejectedSignatures).toBe(1);
+    await receiver.close();
+  });
+
+  it('retries a receiver that times out, without losing the batch', async () => {
+    const slow = createServer(() => {
+      /* never answers */
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/`;
+    await suppress(h.db, { hash: hashOf(50_000), email: null, subjectId: null, reason: 'manual', actorType: 'staff', at: h.clock.now() });
+    const r = await pushSuppressions({ db: h.db, clock: h.clock, logger: silentLogger, signer, endpoints: [url], timeoutMs: 300, random: () => 0.5 });
+    expect(r).toEqual({ pushed: 0, failed: 1 });
+    const cursor = await h.db.selectFrom('push_cursors').selectAll().where('endpoint', '=', url).executeTakeFirstOrThrow();
+    expect(Number(cursor.last_seq)).toBe(0);
+    expect(cursor.last_error).toMatch(/timeout|abort/i);
+    slow.closeAllConnections();
+    await new Promise<void>((res) => slow.close(() => res()));
+  });
+});
