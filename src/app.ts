@@ -25,6 +25,7 @@ import { unsubscribeRoutes } from './unsubscribe/routes.js';
 import { withdrawalRoutes } from './withdrawal/routes.js';
 
 const PUBLIC_BODY_LIMIT = 16 * 1024;
+const CENTER_BODY_LIMIT = 64 * 1024;
 // 100,000 addresses of up to 320 characters, JSON-quoted.
 const BATCH_BODY_LIMIT = 40 * 1024 * 1024;
 
@@ -84,7 +85,8 @@ export function createApp(input: AppDeps) {
     app.use(
       p,
       bodyLimit({
-        maxSize: PUBLIC_BODY_LIMIT,
+        // The preference center takes appeals of up to 10,000 characters (Cyrillic: 2 bytes each).
+        maxSize: p === '/p/*' ? CENTER_BODY_LIMIT : PUBLIC_BODY_LIMIT,
         onError: () => {
           throw new AppError('payload_too_large');
         },
@@ -131,6 +133,9 @@ export function createApp(input: AppDeps) {
     if (err instanceof AppError) e = err;
     else if (err instanceof HTTPException && err.status < 500) {
       e = err.status === 413 ? new AppError('payload_too_large') : err.status === 401 ? new AppError('unauthorized') : new AppError('bad_request', err.message || undefined);
+    } else if (['22021', '22P05'].includes((err as { code?: string }).code ?? '')) {
+      // Text PostgreSQL cannot store (a NUL character): the input is at fault, not the service.
+      e = new AppError('validation_failed', 'Text fields must not contain NUL characters.');
     } else {
       logger.error('unhandled error', { requestId: c.get('requestId'), error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), stack: err instanceof Error ? err.stack : undefined });
       e = new AppError('internal');
@@ -138,6 +143,7 @@ export function createApp(input: AppDeps) {
     if (isApi(c.req.path)) return problem(c, e);
     const locale = pageLocale(c, deps);
     const t = messages[locale];
+    if (e.status === 413) return messagePage(c, 413, locale, t.tooLargeTitle, t.tooLargeLead);
     return messagePage(c, e.status, locale, t.errorTitle, e.status >= 500 ? t.errorLead : t.invalidLead);
   });
 

@@ -4,7 +4,7 @@ import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { normalizeEmail } from '../consent/email.js';
-import { recordEvents } from '../consent/events.js';
+import { setPreferences } from '../preferences/actions.js';
 import { localDate, startOfLocalDay } from '../requests/due.js';
 import { decide, PREFERENCE_CAP, PREFERENCE_WINDOW_DAYS, type CadenceLimits } from './policy.js';
 import { lookbackStart, markSent, release, reserve } from './reservations.js';
@@ -236,30 +236,8 @@ export function cadenceRoutes(deps: ResolvedDeps) {
   app.openapi(preferencesRoute, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    const at = deps.clock.now();
-    await deps.db.transaction().execute(async (trx) => {
-      const s = await trx.selectFrom('subjects').select(['id', 'status']).where('id', '=', id).forUpdate().executeTakeFirst();
-      if (!s || s.status === 'erased') throw new AppError('not_found', 'No subject with this id.');
-      const before = await trx
-        .selectFrom('preferences')
-        .select(['frequency'])
-        .select((eb) => eb.fn<string | null>('to_char', [eb.ref('paused_until'), eb.val('YYYY-MM-DD')]).as('paused_until'))
-        .where('subject_id', '=', id)
-        .executeTakeFirst();
-      await trx
-        .insertInto('preferences')
-        .values({ subject_id: id, frequency: body.frequency, paused_until: body.pausedUntil, updated_at: at })
-        .onConflict((oc) => oc.column('subject_id').doUpdateSet({ frequency: body.frequency, paused_until: body.pausedUntil, updated_at: at }))
-        .execute();
-      const events: Parameters<typeof recordEvents>[3] = [];
-      if ((before?.frequency ?? 'standard') !== body.frequency) {
-        events.push({ purpose: 'marketing', action: 'frequency_changed', details: { from: before?.frequency ?? 'standard', to: body.frequency } });
-      }
-      if ((before?.paused_until ?? null) !== body.pausedUntil) {
-        events.push({ purpose: 'marketing', action: 'paused', details: { from: before?.paused_until ?? null, until: body.pausedUntil } });
-      }
-      await recordEvents(trx, id, { actorType: 'staff', actorId: c.var.apiKey.id, at }, events);
-    });
+    const r = await setPreferences(deps.db, id, body, { actorType: 'staff', actorId: c.var.apiKey.id, at: deps.clock.now() });
+    if (r.kind === 'unknown_subject') throw new AppError('not_found', 'No subject with this id.');
     return c.json({ frequency: body.frequency, pausedUntil: body.pausedUntil }, 200);
   });
 

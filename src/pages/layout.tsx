@@ -11,17 +11,20 @@ h1{font-size:1.5rem;line-height:1.25;margin:0 0 1rem}
 p{margin:0 0 1rem}
 button{font:inherit;font-weight:600;min-height:48px;width:100%;padding:.75rem 1rem;border:0;border-radius:8px;background:#0b57d0;color:#fff;cursor:pointer}
 button.danger{background:#b3261e}
-button:focus-visible,a:focus-visible,input:focus-visible{outline:3px solid #f9ab00;outline-offset:2px}
+button:focus-visible,a:focus-visible,input:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}
 a{color:#0b57d0}
 label{display:block;font-weight:600;margin-bottom:.25rem}
-input{font:inherit;width:100%;min-height:44px;padding:.5rem;border:1px solid #757575;border-radius:6px;margin-bottom:1rem}
+input:not([type=radio]):not([type=checkbox]){font:inherit;width:100%;min-height:44px;padding:.5rem;border:1px solid #757575;border-radius:6px;margin-bottom:1rem}
 .muted{color:#4a4a4a;font-size:.9375rem}
 footer{margin-top:1rem;text-align:center}
 `;
 
 /** The frame of every public page: readable on a 360 px phone, no scripts, no external assets. */
 export function Layout(props: { locale: Locale; title: string; children: Child }) {
+  // The doctype keeps browsers out of quirks mode (hono/jsx writes none of its own).
   return (
+    <>
+      {raw('<!DOCTYPE html>')}
     <html lang={props.locale}>
       <head>
         <meta charset="utf-8" />
@@ -37,6 +40,7 @@ export function Layout(props: { locale: Locale; title: string; children: Child }
         </main>
       </body>
     </html>
+    </>
   );
 }
 

@@ -1,68 +1,310 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { sql } from 'kysely';
 import type { ResolvedDeps } from '../deps.js';
-import { messages } from '../pages/i18n.js';
-import { messagePage, pageLocale, renderPage, unknownSubjectPage, verifyForPage } from '../pages/token.js';
-import { loadSubjectState } from '../subjects/queries.js';
+import type { Evidence } from '../consent/events.js';
+import { AppError } from '../errors/index.js';
+import { formatDateInText, messages, type Locale } from '../pages/i18n.js';
+import { PAGE_HEADERS } from '../pages/layout.js';
+import { messagePage, pageLocale, unknownSubjectPage, verifyForPage } from '../pages/token.js';
+import { dueFor } from '../requests/deadlines.js';
+import { rectify } from '../subjects/actions.js';
+import { loadSubjectState, type SubjectState } from '../subjects/queries.js';
+import { subjectExport, subjectProfile } from '../subjects/view.js';
 import { unsubscribe } from '../unsubscribe/actions.js';
-import { TokenError, type LinkPurpose } from '../links/tokens.js';
+import { withdrawProcessing } from '../withdrawal/actions.js';
+import { TokenError, type LinkClaims, type LinkPurpose } from '../links/tokens.js';
 import { enqueue } from '../outbox/queries.js';
+import { fileAppeal, restrictByPerson, setPreferences } from './actions.js';
+import { frequencyLimits, parseAppealForm, parseFrequencyForm, parseRectifyForm, readForm, RECTIFY_FIELDS, typedValues, type FieldProblem, type FormFields, type RectifyField } from './forms.js';
+import { renderCenterPage } from './layout.js';
+import { AppealForm, CenterPage, FormErrorPage, FrequencyForm, RectifyForm, RestrictForm, ResultPage, WithdrawConfirmPage, type Ctx } from './pages.js';
 
 const FRESH_LINK_WINDOW_MS = 10 * 60 * 1000;
 
+/** rectify() names changed columns; the page names fields. */
+const COLUMN_FIELD: Record<string, string> = { last_name: 'lastName', first_name: 'firstName' };
+
+/** The ids of the inputs an error summary links to, per field name. */
+const FIELD_IDS: Record<string, string> = {
+  frequency: 'frequency-monthly',
+  pausedUntil: 'paused-until',
+  confirm: 'restrict-confirm',
+  kind: 'appeal-kind-appeal',
+  text: 'appeal-text',
+  lastName: 'f-lastName',
+  firstName: 'f-firstName',
+  patronymic: 'f-patronymic',
+  email: 'f-email',
+  phone: 'f-phone',
+  website: 'f-website',
+  organization: 'f-organization',
+  industry: 'f-industry',
+  city: 'f-city',
+};
+
 /**
- * `/p/{token}`: the preference center. This first version shows the state of the mailing and
- * lets the person unsubscribe or go on to withdraw consent; frequency, rights and data come
- * with the full center.
+ * `/p/{token}`: the preference center. The person sees their data, consents and frequency,
+ * and exercises each right with a form posting to `/p/{token}/<action>`: frequency and pause,
+ * rectification, access (the JSON export), restriction, unsubscribe, withdrawal with erasure
+ * (after a confirmation step), and appeals. Every POST verifies the link exactly as the page
+ * does; each answers with a page in the person's language: 200 with the result, 4xx with what
+ * to fix. No scripts; every change goes through an action that writes its consent event.
  */
 export function preferencesRoutes(deps: ResolvedDeps) {
   const app = new Hono();
+  const { config } = deps;
 
-  app.get('/p/:token', async (c) => {
-    const v = await verifyForPage(c, deps, 'p');
-    if (v instanceof Response) return v;
-    const s = await loadSubjectState(deps.db, v.claims.sub);
-    if (!s || s.status === 'erased') return unknownSubjectPage(c, pageLocale(c, deps));
-    const locale = pageLocale(c, deps, s.locale);
-    const t = messages[locale];
-    const withdrawToken = await deps.signer.sign({ sub: s.id, p: 'w', ttlSeconds: deps.config.linkTtlDays.withdrawal * 86400 });
-    return renderPage(
-      c,
-      200,
+  /** The page's context for a person: their language (?lang=, then the browser, then theirs). */
+  function ctx(c: Context, token: string, storedLocale: string | null): Ctx {
+    const locale = pageLocale(c, deps, storedLocale);
+    const numbers = new Intl.NumberFormat(locale === 'ru' ? 'ru-RU' : 'en-GB');
+    return {
       locale,
-      t.title,
-      <>
-        <h1>{t.title}</h1>
-        <p>{t.preferencesLead}</p>
-        <p>
-          <strong>{t.marketingStatus}:</strong> {t.state[s.marketing]}
-        </p>
-        {s.marketing === 'granted' || s.marketing === 'pending' ? (
-          <form method="post" action={`/p/${v.token}/unsubscribe?lang=${locale}`}>
-            <button type="submit">{t.unsubscribeButton}</button>
-          </form>
-        ) : null}
-        <p class="muted" style="margin-top:1rem">
-          <a href={`/w/${withdrawToken}?lang=${locale}`}>{t.withdrawTitle}</a>
-        </p>
-      </>,
-    );
-  });
+      t: messages[locale],
+      token,
+      day: (ymd) => formatDateInText(new Date(`${ymd}T00:00:00Z`), locale, 'UTC'),
+      num: (n) => numbers.format(n),
+    };
+  }
 
-  app.post('/p/:token/unsubscribe', async (c) => {
-    const v = await verifyForPage(c, deps, 'p');
-    if (v instanceof Response) return v;
-    const outcome = await unsubscribe(deps.db, v.claims.sub, {
+  const instant = (d: Date, locale: Locale) => formatDateInText(d, locale, config.timeZone);
+
+  function evidence(c: Context, claims: LinkClaims): Evidence {
+    return {
       actorType: 'subject',
       at: deps.clock.now(),
       ip: deps.clientIp(c) ?? null,
       userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
       source: 'preference-center',
+      campaignId: claims.cmp ?? null,
+    };
+  }
+
+  /**
+   * Verifies the link as every page of the center does, and finds its person: an erased or
+   * unknown person gets the "not found" page, like a link that never was.
+   */
+  async function open(c: Context): Promise<Response | { claims: LinkClaims; token: string; state: SubjectState; x: Ctx }> {
+    const v = await verifyForPage(c, deps, 'p');
+    if (v instanceof Response) return v;
+    const state = await loadSubjectState(deps.db, v.claims.sub);
+    if (!state || state.status === 'erased') return unknownSubjectPage(c, pageLocale(c, deps));
+    return { ...v, state, x: ctx(c, v.token, state.locale) };
+  }
+
+  const result = (c: Context, x: Ctx, title: string, lines: string[], status = 200) =>
+    renderCenterPage(c, status, x.locale, title, <ResultPage x={x} title={title} lines={lines} />);
+  const badForm = (c: Context, x: Ctx) => result(c, x, x.t.pcBadFormTitle, [x.t.pcBadFormLead], 400);
+  const blocked = (c: Context, x: Ctx) => result(c, x, x.t.pcBlockedTitle, [x.t.pcBlockedLead], 409);
+  const gone = (c: Context) => unknownSubjectPage(c, pageLocale(c, deps));
+  const errorTitle = (x: Ctx, title: string) => `${x.t.pcFixErrors}: ${title}`;
+
+  app.get('/p/:token', async (c) => {
+    const o = await open(c);
+    if (o instanceof Response) return o;
+    const profile = await subjectProfile(deps.db, o.state.id);
+    if (!profile || profile.status === 'erased') return gone(c);
+    let erasureDue: string | null = null;
+    if (profile.consents.processing === 'withdrawn') {
+      const erasure = await deps.db
+        .selectFrom('requests')
+        .select('due_at')
+        .where('subject_id', '=', profile.id)
+        .where('type', '=', 'erasure')
+        .where('status', 'in', ['received', 'in_progress'])
+        .orderBy('received_at')
+        .executeTakeFirst();
+      if (erasure) erasureDue = instant(new Date(erasure.due_at), o.x.locale);
+    }
+    const t = o.x.t;
+    return renderCenterPage(
+      c,
+      200,
+      o.x.locale,
+      t.pcTitle,
+      <CenterPage
+        x={o.x}
+        v={{
+          profile,
+          erasureDue,
+          limits: frequencyLimits(deps.clock.now(), config.timeZone),
+          erasureDays: t.businessDays(config.erasureDueBusinessDays),
+          requestDays: t.businessDays(config.requestDueBusinessDays),
+          policyUrl: config.policyUrl,
+          contact: config.unsubscribeMailto,
+        }}
+      />,
+    );
+  });
+
+  // Access: everything held about the person, as a file. A GET that only reads.
+  app.get('/p/:token/export', async (c) => {
+    const o = await open(c);
+    if (o instanceof Response) return o;
+    const data = await subjectExport(deps.db, o.state.id, deps.clock.now());
+    if (!data) return gone(c);
+    const day = deps.clock.now().toISOString().slice(0, 10);
+    return c.body(`${JSON.stringify(data, null, 2)}\n`, 200, {
+      ...PAGE_HEADERS,
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Disposition': `attachment; filename="personal-data-${day}.json"`,
     });
-    if (outcome.kind === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
-    const locale = pageLocale(c, deps, outcome.locale);
-    const t = messages[locale];
-    return messagePage(c, 200, locale, t.unsubscribedTitle, t.unsubscribedLead);
+  });
+
+  app.post('/p/:token/frequency', async (c) => {
+    const o = await open(c);
+    if (o instanceof Response) return o;
+    const { x } = o;
+    const t = x.t;
+    const form = await readForm(c);
+    if (!form) return badForm(c, x);
+    const limits = frequencyLimits(deps.clock.now(), config.timeZone);
+    const parsed = parseFrequencyForm(form, limits);
+    if (!parsed.ok) {
+      const frequency = form.frequency === 'monthly' ? 'monthly' : 'standard';
+      return renderCenterPage(
+        c,
+        422,
+        x.locale,
+        errorTitle(x, t.pcFrequencyTitle),
+        <FormErrorPage x={x} title={t.pcFrequencyTitle} problems={parsed.problems} ids={FIELD_IDS} limits={limits}>
+          <FrequencyForm x={x} frequency={frequency} pausedUntil={form.pausedUntil ?? ''} limits={limits} problems={parsed.problems} />
+        </FormErrorPage>,
+      );
+    }
+    const r = await setPreferences(deps.db, o.state.id, parsed.value, evidence(c, o.claims), { refuseAfterWithdrawal: true });
+    if (r.kind === 'unknown_subject') return gone(c);
+    if (r.kind === 'processing_withdrawn') return blocked(c, x);
+    const lines =
+      r.kind === 'unchanged'
+        ? [t.pcNothingChangedLead]
+        : [t.pcFrequencySavedLead(t.frequencyName[r.after.frequency]!), r.after.pausedUntil && r.after.pausedUntil > limits.today ? t.pcPauseSavedLead(x.day(r.after.pausedUntil)) : t.pcPauseClearedLead];
+    return result(c, x, t.pcFrequencySavedTitle, lines);
+  });
+
+  app.post('/p/:token/rectify', async (c) => {
+    const o = await open(c);
+    if (o instanceof Response) return o;
+    const { x } = o;
+    const t = x.t;
+    const form = await readForm(c);
+    if (!form) return badForm(c, x);
+    const refuse = (status: number, problems: FieldProblem[]) =>
+      renderCenterPage(
+        c,
+        status,
+        x.locale,
+        errorTitle(x, t.pcRectifyTitle),
+        <FormErrorPage x={x} title={t.pcRectifyTitle} problems={problems} ids={FIELD_IDS}>
+          <RectifyForm x={x} values={typedValues(form)} problems={problems} />
+        </FormErrorPage>,
+      );
+    const parsed = parseRectifyForm(form);
+    if (!parsed.ok) return refuse(422, parsed.problems);
+    if (o.state.processing === 'withdrawn') return blocked(c, x);
+    let changed: string[];
+    try {
+      changed = await rectify(deps.db, deps.hasher, o.state.id, parsed.value, evidence(c, o.claims));
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e;
+      if (e.code === 'conflict') return refuse(409, [{ field: 'email', problem: 'email_taken' }]);
+      if (e.code === 'validation_failed') return refuse(422, [{ field: 'email', problem: 'email_invalid' }]);
+      if (e.code === 'not_found') return gone(c);
+      throw e;
+    }
+    if (changed.length === 0) return result(c, x, t.pcRectifiedTitle, [t.pcRectifyNothingLead]);
+    const fields = changed.map((col) => COLUMN_FIELD[col] ?? col).sort((a, b) => RECTIFY_FIELDS.indexOf(a as RectifyField) - RECTIFY_FIELDS.indexOf(b as RectifyField));
+    const names = fields.map((f) => t.field[f] ?? f);
+    return result(c, x, t.pcRectifiedTitle, [t.pcRectifiedLead(names.join(', '))]);
+  });
+
+  app.post('/p/:token/restrict', async (c) => {
+    const o = await open(c);
+    if (o instanceof Response) return o;
+    const { x } = o;
+    const t = x.t;
+    const form = await readForm(c);
+    if (!form) return badForm(c, x);
+    if (o.state.processing === 'withdrawn') return blocked(c, x);
+    if (o.state.status === 'restricted') return result(c, x, t.pcRestrictedTitle, [t.pcAlreadyRestrictedLead]);
+    if (form.confirm !== 'yes') {
+      const problems: FieldProblem[] = [{ field: 'confirm', problem: 'restrict_confirm' }];
+      return renderCenterPage(
+        c,
+        422,
+        x.locale,
+        errorTitle(x, t.pcRestrictTitle),
+        <FormErrorPage x={x} title={t.pcRestrictTitle} problems={problems} ids={FIELD_IDS}>
+          <p>{t.pcRestrictLead}</p>
+          <RestrictForm x={x} problems={problems} />
+        </FormErrorPage>,
+      );
+    }
+    const r = await restrictByPerson(deps.db, o.state.id, evidence(c, o.claims), { newId: deps.newId, dueAt: (at) => dueFor('restriction', at, deps) });
+    if (r.kind === 'unknown_subject') return gone(c);
+    if (r.kind === 'processing_withdrawn') return blocked(c, x);
+    if (r.kind === 'already') return result(c, x, t.pcRestrictedTitle, [t.pcAlreadyRestrictedLead]);
+    deps.logger.info('restriction', { subject: o.state.id, request: r.requestId, channel: 'link' });
+    return result(c, x, t.pcRestrictedTitle, [t.pcRestrictedLead]);
+  });
+
+  app.post('/p/:token/unsubscribe', async (c) => {
+    const o = await open(c);
+    if (o instanceof Response) return o;
+    const outcome = await unsubscribe(deps.db, o.state.id, evidence(c, o.claims));
+    if (outcome.kind === 'unknown_subject' || outcome.status === 'erased') return gone(c);
+    const t = o.x.t;
+    return result(c, o.x, t.unsubscribedTitle, [t.unsubscribedLead]);
+  });
+
+  // Withdrawal of consent with erasure: the first post shows the consequences and asks again;
+  // only a post with confirm=yes acts, and a second confirmation finds the open request.
+  app.post('/p/:token/withdraw', async (c) => {
+    const o = await open(c);
+    if (o instanceof Response) return o;
+    const { x } = o;
+    const t = x.t;
+    const form = await readForm(c);
+    if (!form) return badForm(c, x);
+    if (form.confirm !== 'yes' && o.state.processing !== 'withdrawn') {
+      return renderCenterPage(c, 200, x.locale, t.pcWithdrawConfirmTitle, <WithdrawConfirmPage x={x} erasureDays={t.businessDays(config.erasureDueBusinessDays)} />);
+    }
+    const outcome = await withdrawProcessing(deps.db, o.state.id, evidence(c, o.claims), {
+      newId: deps.newId,
+      dueAt: (received) => dueFor('erasure', received, deps),
+    });
+    if (outcome.kind === 'unknown_subject' || !outcome.dueAt) return gone(c);
+    deps.logger.info('withdrawal', { subject: o.state.id, outcome: outcome.kind, request: outcome.requestId, channel: 'link' });
+    const due = instant(outcome.dueAt, x.locale);
+    return outcome.kind === 'withdrawn' ? result(c, x, t.withdrawnTitle, [t.withdrawnLead(due)]) : result(c, x, t.withdrawnTitle, [t.pcAlreadyWithdrawnLead(due)]);
+  });
+
+  app.post('/p/:token/appeal', async (c) => {
+    const o = await open(c);
+    if (o instanceof Response) return o;
+    const { x } = o;
+    const t = x.t;
+    const form: FormFields | null = await readForm(c);
+    if (!form) return badForm(c, x);
+    const parsed = parseAppealForm(form);
+    if (!parsed.ok) {
+      const tooLong = parsed.problems.some((p) => p.problem === 'appeal_too_long');
+      return renderCenterPage(
+        c,
+        tooLong ? 413 : 422,
+        x.locale,
+        errorTitle(x, t.pcAppealTitle),
+        <FormErrorPage x={x} title={t.pcAppealTitle} problems={parsed.problems} ids={FIELD_IDS}>
+          <AppealForm x={x} kind={form.kind} text={parsed.text} problems={parsed.problems} />
+        </FormErrorPage>,
+      );
+    }
+    const { type, text } = parsed.value;
+    const r = await fileAppeal(deps.db, o.state.id, type, text, deps.clock.now(), { newId: deps.newId, dueAt: (at) => dueFor(type, at, deps) });
+    if (r.kind === 'unknown_subject') return gone(c);
+    deps.logger.info('appeal', { subject: o.state.id, type, outcome: r.kind, request: r.requestId, channel: 'link' });
+    const due = instant(r.dueAt, x.locale);
+    return result(c, x, t.pcAppealSentTitle, [r.kind === 'filed' ? t.pcAppealSentLead(due) : t.pcAppealDuplicateLead(due)]);
   });
 
   return app;

@@ -72,20 +72,23 @@ export async function rectify(db: Db, hasher: EmailHasher, subjectId: string, ch
 
 /**
  * Restriction (blocking): while restricted no advertising mail passes the cadence policy.
- * Returns whether the status changed.
+ * Runs in the caller's transaction. Returns whether the status changed.
  */
+export async function setRestrictedIn(trx: Db, subjectId: string, restricted: boolean, evidence: Evidence, reason?: string): Promise<boolean> {
+  const r = await sql<{ id: string }>`
+    update subjects set status = ${restricted ? 'restricted' : 'active'}, updated_at = ${evidence.at}
+    where id = ${subjectId} and status = ${restricted ? 'active' : 'restricted'}
+    returning id`.execute(trx);
+  if (r.rows.length === 0) {
+    const s = await trx.selectFrom('subjects').select('status').where('id', '=', subjectId).executeTakeFirst();
+    if (!s || s.status === 'erased') throw new AppError('not_found', 'No subject with this id.');
+    return false;
+  }
+  await recordEvents(trx, subjectId, evidence, [{ purpose: null, action: restricted ? 'restricted' : 'unrestricted', details: reason ? { reason } : undefined }]);
+  return true;
+}
+
+/** {@link setRestrictedIn} in a transaction of its own. */
 export async function setRestricted(db: Db, subjectId: string, restricted: boolean, evidence: Evidence, reason?: string): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const r = await sql<{ id: string }>`
-      update subjects set status = ${restricted ? 'restricted' : 'active'}, updated_at = ${evidence.at}
-      where id = ${subjectId} and status = ${restricted ? 'active' : 'restricted'}
-      returning id`.execute(trx);
-    if (r.rows.length === 0) {
-      const s = await trx.selectFrom('subjects').select('status').where('id', '=', subjectId).executeTakeFirst();
-      if (!s || s.status === 'erased') throw new AppError('not_found', 'No subject with this id.');
-      return false;
-    }
-    await recordEvents(trx, subjectId, evidence, [{ purpose: null, action: restricted ? 'restricted' : 'unrestricted', details: reason ? { reason } : undefined }]);
-    return true;
-  });
+  return db.transaction().execute((trx) => setRestrictedIn(trx, subjectId, restricted, evidence, reason));
 }

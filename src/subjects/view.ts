@@ -57,7 +57,7 @@ export async function subjectProfile(db: Db, id: string): Promise<SubjectProfile
  * Everything held about a person (right of access): profile, consents, the evidence ledger,
  * sends, suppression state, requests and disclosures.
  */
-export async function subjectExport(db: Db, id: string, now: Date = new Date()) {
+export async function subjectExport(db: Db, id: string, now: Date) {
   const profile = await subjectProfile(db, id);
   if (!profile) return null;
   const [events, sends, requests, disclosures, suppression] = await Promise.all([

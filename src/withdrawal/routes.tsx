@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
-import { formatDate, messages } from '../pages/i18n.js';
+import { formatDateInText, messages } from '../pages/i18n.js';
 import { messagePage, pageLocale, renderPage, unknownSubjectPage, verifyForPage } from '../pages/token.js';
 import { loadSubjectState } from '../subjects/queries.js';
 import { dueFor } from '../requests/deadlines.js';
@@ -65,7 +65,7 @@ export function withdrawalRoutes(deps: ResolvedDeps) {
     const s = await loadSubjectState(deps.db, v.claims.sub);
     const locale = pageLocale(c, deps, s?.locale);
     const t = messages[locale];
-    const lead = outcome.dueAt ? t.withdrawnLead(formatDate(outcome.dueAt, locale, config.timeZone)) : t.erasedLead;
+    const lead = outcome.dueAt ? t.withdrawnLead(formatDateInText(outcome.dueAt, locale, config.timeZone)) : t.erasedLead;
     return messagePage(c, 200, locale, t.withdrawnTitle, lead);
   });
 

@@ -175,3 +175,13 @@ describe('Authorization header', () => {
     expect(await countSubjects()).toBe(before);
   });
 });
+
+describe('text PostgreSQL cannot store', () => {
+  it('answers 422, not 500, for a NUL character in a field, and writes nothing', async () => {
+    const before = await countSubjects();
+    const res = await postSubjects(jsonRequest('POST', lead('nul@example.ru', { city: 'Ка\u0000зань' }), auth));
+    expect(res.status).toBe(422);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(await countSubjects()).toBe(before);
+  });
+});
