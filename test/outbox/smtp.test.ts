@@ -3,6 +3,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { deliverEmails } from '../../src/outbox/deliver.js';
+import { claimDue } from '../../src/outbox/claim.js';
 import { smtpMailer } from '../../src/node/mailer.js';
 import { silentLogger } from '../../src/log.js';
 import { createHarness, jsonRequest, lead, type Harness } from '../helpers/harness.js';
@@ -185,5 +186,32 @@ describe('e-mail delivery from the outbox over real SMTP', () => {
     await h.db.updateTable('subjects').set({ status: 'erased', email: null }).where('id', '=', id).execute();
     expect(await deliver(box.port)).toEqual({ sent: 0, retried: 0, dead: 1 });
     expect(box.mails).toHaveLength(0);
+  });
+
+  it('a worker that dies after claiming leaves the message to the next one once the lease runs out', async () => {
+    const box = await inbox();
+    const id = await register('crash-claim@example.ru');
+    // The first worker claims and dies before sending anything.
+    const claimed = await claimDue(h.db, { now: h.clock.now(), leaseMs: 60_000, limit: 10 });
+    expect(claimed.map((r) => r.subject_id)).toContain(id);
+    expect(await deliver(box.port)).toEqual({ sent: 0, retried: 0, dead: 0 }); // still leased
+    h.clock.advance(60_001);
+    expect(await deliver(box.port)).toEqual({ sent: 1, retried: 0, dead: 0 });
+    expect(box.mails).toHaveLength(1);
+  });
+
+  it('a worker that dies after sending but before recording it causes a duplicate the receiver can drop', async () => {
+    const box = await inbox();
+    await register('crash-send@example.ru');
+    const real = smtpMailer(`smtp://127.0.0.1:${box.port}`);
+    const crashing = { describe: 'crashing', send: async (m: Parameters<typeof real.send>[0]) => { await real.send(m); throw new Error('worker died after send'); } };
+    const run = (mailer: typeof real) => deliverEmails({ db: h.db, mailer, signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 });
+    expect(await run(crashing)).toEqual({ sent: 0, retried: 1, dead: 0 });
+    const row = await h.db.selectFrom('outbox').select(['available_at']).where('status', '=', 'pending').executeTakeFirstOrThrow();
+    h.clock.set(new Date(new Date(row.available_at).getTime() + 1));
+    expect(await run(real)).toEqual({ sent: 1, retried: 0, dead: 0 });
+    expect(box.mails).toHaveLength(2);
+    const deduplicated = new Set(box.mails.map((m) => m.messageId));
+    expect(deduplicated.size).toBe(1);
   });
 });
