@@ -4,6 +4,7 @@ import * as m0002 from './20261125_0002_sends_retention.js';
 import * as m0003 from './20261125_0003_sends_lean.js';
 import * as m0004 from './20261125_0004_rights.js';
 import * as m0005 from './20261125_0005_push_cursors.js';
+import * as m0006 from './20261125_0006_soft_bounces.js';
 
 /**
  * Every migration, imported explicitly (no directory scan) so a bundler (Workers) carries them.
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '20261125_0003_sends_lean': m0003,
   '20261125_0004_rights': m0004,
   '20261125_0005_push_cursors': m0005,
+  '20261125_0006_soft_bounces': m0006,
 };

@@ -12,6 +12,7 @@ import type { AppDeps, ResolvedDeps } from './deps.js';
 import { AppError } from './errors/index.js';
 import { healthRoutes } from './health/routes.js';
 import { linkRoutes } from './links/routes.js';
+import { mailSenderRoutes } from './mailsender/routes.js';
 import { messages } from './pages/i18n.js';
 import { policyRoutes } from './pages/policy.js';
 import { messagePage, pageLocale } from './pages/token.js';
@@ -74,7 +75,9 @@ export function createApp(input: AppDeps) {
   app.use('/v1/*', async (c, next) => {
     if (['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
       const type = c.req.header('content-type') ?? '';
-      if (!/^application\/([a-z.+-]+\+)?json\s*(;|$)/i.test(type)) {
+      // Amazon SNS posts its JSON as text/plain; that one sender on that one route is let through.
+      const snsDelivery = c.req.path === '/v1/events/mail-sender' && !!c.req.header('x-amz-sns-message-type') && /^text\/plain\s*(;|$)/i.test(type);
+      if (!snsDelivery && !/^application\/([a-z.+-]+\+)?json\s*(;|$)/i.test(type)) {
         throw new AppError('unsupported_media_type', 'Send the body as application/json.');
       }
     }
@@ -99,6 +102,7 @@ export function createApp(input: AppDeps) {
   app.route('/', consentRoutes(deps));
   app.route('/', linkRoutes(deps));
   app.route('/', suppressionRoutes(deps));
+  app.route('/', mailSenderRoutes(deps));
   app.route('/', cadenceRoutes(deps));
   app.route('/', subjectRoutes(deps));
   app.route('/', requestRoutes(deps));

@@ -6,7 +6,33 @@ import { findApiKey, hasScope, type ApiKeyIdentity, type Scope } from './keys.js
 export type AuthVariables = { apiKey: ApiKeyIdentity };
 
 /**
- * Bearer authentication against stored key hashes. Sets `c.var.apiKey`.
+ * The password of an HTTP Basic `Authorization` value (RFC 7617), or null when it is not one.
+ * The user name is ignored: webhook senders that only take credentials in a URL
+ * (`https://user:KEY@host/...`, e.g. Amazon SNS, Postmark) send the API key as the password.
+ */
+export function basicPassword(header: string): string | null {
+  const m = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header);
+  if (!m) return null;
+  let decoded: string;
+  try {
+    const bin = atob(m[1]!);
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0)));
+  } catch {
+    return null;
+  }
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  const password = decoded.slice(colon + 1);
+  return password.length > 0 ? password : null;
+}
+
+/**
+ * API key authentication against stored key hashes: `Authorization: Bearer <key>`, or HTTP
+ * Basic with the key as the password. Sets `c.var.apiKey`.
+ *
+ * An Amazon SNS delivery that comes without credentials is answered with a Basic challenge:
+ * SNS sends the credentials of the subscription URL only after a 401 with
+ * `WWW-Authenticate: Basic`.
  *
  * @example
  * app.use('/v1/*', bearerAuth(db));
@@ -15,8 +41,22 @@ export function bearerAuth(db: Db) {
   return createMiddleware<{ Variables: AuthVariables }>(async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) throw new AppError('unauthorized', 'Send an API key as "Authorization: Bearer <key>".');
-    const identity = await findApiKey(db, match[1]!);
+    let key = match ? match[1]! : null;
+    if (!key && /^Basic\s/i.test(header)) {
+      key = basicPassword(header);
+      if (!key) throw new AppError('unauthorized', 'HTTP Basic credentials must be base64 of "user:<api key>".');
+    }
+    if (!key) {
+      if (!header && c.req.header('x-amz-sns-message-type')) {
+        const e = new AppError('unauthorized', 'Put the API key in the subscription URL: https://user:<key>@host/v1/events/mail-sender.');
+        return c.body(JSON.stringify(e.toProblem(c.req.path)), 401, {
+          'Content-Type': 'application/problem+json',
+          'WWW-Authenticate': 'Basic realm="mailprefs", charset="UTF-8"',
+        });
+      }
+      throw new AppError('unauthorized', 'Send an API key as "Authorization: Bearer <key>".');
+    }
+    const identity = await findApiKey(db, key);
     if (!identity) throw new AppError('unauthorized', 'The API key is unknown or revoked.');
     c.set('apiKey', identity);
     await next();

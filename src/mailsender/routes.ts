@@ -1,0 +1,178 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireScope } from '../auth/middleware.js';
+import { apiApp, commonErrors, Problem } from '../api/openapi.js';
+import type { ResolvedDeps } from '../deps.js';
+import { AppError } from '../errors/index.js';
+import { MAIL_SENDER_EVENT_TYPES, MAX_EVENTS_PER_REQUEST, parseMailSenderPayload, type IgnoredEvent } from './adapters.js';
+import { applyEvents, defaultSoftBouncePolicy, type HashedEvent, type SoftBouncePolicy } from './queries.js';
+
+const GenericEvents = z
+  .object({
+    events: z
+      .array(
+        z.object({
+          type: z.enum(MAIL_SENDER_EVENT_TYPES).openapi({
+            description:
+              'hard_bounce: suppress (reason bounced). complaint: suppress (reason complained). unsubscribe: the person left (as a one-click unsubscribe). ' +
+              'soft_bounce: counted; the 3rd within 30 days suppresses (reason bounced).',
+          }),
+          email: z.string().max(320),
+          at: z.string().openapi({ description: 'ISO 8601 date-time of the event at the sender', example: '2026-03-01T10:00:00Z' }),
+          id: z.string().max(200).openapi({ description: "The sender's event id; an event replayed with the same id and address changes nothing" }),
+          detail: z.string().max(1000).optional().openapi({ description: 'Free text (e.g. the SMTP diagnostic); addresses in it are masked before it is kept' }),
+        }),
+      )
+      .min(1)
+      .max(MAX_EVENTS_PER_REQUEST),
+  })
+  .openapi('MailSenderEvents');
+
+const Result = z
+  .object({
+    processed: z.number().int().openapi({ description: 'Events applied by this request (including those that found the address already suppressed)' }),
+    duplicates: z.number().int().openapi({ description: 'Events already applied by an earlier request (replays); nothing was written for them' }),
+    suppressed: z.number().int().openapi({ description: 'How many of the processed events changed the suppression list or withdrew consent' }),
+    ignored: z
+      .array(z.object({ index: z.number().int(), reason: z.string() }))
+      .openapi({ description: 'Events not applied and why (invalid_email, invalid_type, invalid_at, invalid_id, unsupported_..., not_spam_feedback). The address is never echoed.' }),
+  })
+  .openapi('MailSenderResult');
+
+const eventsRoute = createRoute({
+  method: 'post',
+  path: '/v1/events/mail-sender',
+  tags: ['Mail sender'],
+  summary: 'Bounces, complaints and unsubscribes reported by the mail sender',
+  description: [
+    'Accepts, told apart by the body (and the `x-amz-sns-message-type` header):',
+    '',
+    '* our own shape `{"events":[{"type","email","at","id","detail"?}]}`, 1 to 1,000 events;',
+    '* Amazon SES bounce and complaint notifications, inside an SNS envelope or delivered raw. A `SubscriptionConfirmation` is answered 202 and logged: ' +
+      'this service fetches nothing, so confirm the subscription by hand (open the SubscribeURL from the SNS delivery log, or call ConfirmSubscription with its Token);',
+    '* Postmark Bounce, SpamComplaint and SubscriptionChange webhooks.',
+    '',
+    'Authentication: `Authorization: Bearer <key>`, or HTTP Basic with the API key as the password (any user name), ' +
+      'for senders that can only put credentials in the URL: subscribe SNS to `https://mail-sender:<key>@<host>/v1/events/mail-sender` ' +
+      '(SNS sends the credentials after a 401 challenge, which this endpoint gives), or set the same URL as the Postmark webhook. ' +
+      'SNS message signatures are not verified (that needs the AWS signing certificate fetched from the network); the API key is what authenticates a delivery.',
+    '',
+    'All events of one request are applied in one transaction. An invalid address fails only its own event (listed in `ignored`). ' +
+      'An unknown shape is refused with 422, malformed JSON with 400.',
+  ].join('\n'),
+  security: [{ bearer: [] }, { basic: [] }],
+  middleware: [requireScope('mail-sender:events')] as const,
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: z.any().openapi({
+            oneOf: [
+              { $ref: '#/components/schemas/MailSenderEvents' },
+              { type: 'object', description: 'An SNS message (Type Notification, SubscriptionConfirmation or UnsubscribeConfirmation) carrying an SES notification' },
+              { type: 'object', description: 'A Postmark Bounce, SpamComplaint or SubscriptionChange webhook' },
+            ],
+          }),
+        },
+        'text/plain': { schema: z.string().openapi({ description: 'SNS posts its JSON as text/plain; charset=UTF-8' }) },
+      },
+    },
+  },
+  responses: {
+    200: { description: 'The events were read and applied', content: { 'application/json': { schema: Result } } },
+    202: {
+      description: 'An SNS SubscriptionConfirmation or UnsubscribeConfirmation: logged, nothing fetched; confirm the subscription by hand',
+      content: { 'application/json': { schema: z.object({ status: z.string(), detail: z.string() }) } },
+    },
+    ...commonErrors,
+    422: { description: 'Unknown payload shape, or more than 1,000 events', content: { 'application/problem+json': { schema: Problem } } },
+  },
+});
+
+export interface MailSenderOptions {
+  /** Soft bounces within the window that suppress an address (default 3 within 30 days). */
+  softBounces?: Partial<SoftBouncePolicy>;
+}
+
+/**
+ * `POST /v1/events/mail-sender` (scope `mail-sender:events`).
+ *
+ * @example
+ * app.route('/', mailSenderRoutes(deps));
+ * app.route('/', mailSenderRoutes(deps, { softBounces: { threshold: 5, windowDays: 14 } }));
+ */
+export function mailSenderRoutes(deps: ResolvedDeps, opts: MailSenderOptions = {}) {
+  const softBounces: SoftBouncePolicy = { ...defaultSoftBouncePolicy, ...opts.softBounces };
+  if (!Number.isInteger(softBounces.threshold) || softBounces.threshold < 1) throw new Error('softBounces.threshold must be a positive integer');
+  if (!(softBounces.windowDays > 0)) throw new Error('softBounces.windowDays must be positive');
+
+  const app = apiApp();
+  app.openAPIRegistry.register('MailSenderEvents', GenericEvents);
+  app.openAPIRegistry.registerComponent('securitySchemes', 'basic', {
+    type: 'http',
+    scheme: 'basic',
+    description: 'The API key as the password, any user name (for SNS and Postmark webhook URLs)',
+  });
+
+  app.openapi(eventsRoute, async (c) => {
+    // Read the raw text whatever the content type (SNS says text/plain); the JSON validator has
+    // already answered 400 to malformed JSON sent as application/json.
+    let body: unknown;
+    try {
+      body = JSON.parse(await c.req.text());
+    } catch {
+      throw new AppError('bad_request', 'The body is not valid JSON.');
+    }
+    const requestId = c.get('requestId');
+    const parsed = parseMailSenderPayload(body, { snsMessageType: c.req.header('x-amz-sns-message-type') ?? null });
+
+    if (parsed.kind === 'unknown') throw new AppError('validation_failed', parsed.detail);
+
+    if (parsed.kind === 'sns_subscription') {
+      const host = parsed.subscribeHost;
+      const looksLikeSns = !!host && /^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/i.test(host);
+      if (parsed.messageType === 'SubscriptionConfirmation') {
+        // Never fetched: no network from here, and a forged confirmation must not make us
+        // call an arbitrary URL. The token stays out of the log; the host says where it leads.
+        deps.logger.warn('SNS subscription must be confirmed manually: open the SubscribeURL from the SNS message, or call ConfirmSubscription with its Token', {
+          subscribeHost: host,
+          expectedHost: looksLikeSns,
+          key: c.var.apiKey.id,
+          requestId,
+        });
+      } else {
+        deps.logger.info('SNS subscription removed', { subscribeHost: host, key: c.var.apiKey.id, requestId });
+      }
+      return c.json(
+        {
+          status: parsed.messageType === 'SubscriptionConfirmation' ? 'confirmation_required' : 'unsubscribed',
+          detail:
+            parsed.messageType === 'SubscriptionConfirmation'
+              ? 'Logged. This service does not fetch the SubscribeURL; confirm the subscription by hand.'
+              : 'Logged. Nothing to do.',
+        },
+        202,
+      );
+    }
+
+    const now = deps.clock.now();
+    const hashed: HashedEvent[] = await Promise.all(parsed.events.map(async (e) => ({ ...e, hash: await deps.hasher.hash(e.email) })));
+    const outcomes = await deps.db.transaction().execute((trx) =>
+      applyEvents(trx, { provider: parsed.provider, keyId: c.var.apiKey.id, now, softBounces }, hashed),
+    );
+    let processed = 0;
+    let duplicates = 0;
+    let suppressed = 0;
+    for (const o of outcomes.values()) {
+      if (o === 'duplicate') duplicates++;
+      else {
+        processed++;
+        if (o === 'suppressed' || o === 'unsubscribed') suppressed++;
+      }
+    }
+    const ignored: IgnoredEvent[] = [...parsed.ignored].sort((a, b) => a.index - b.index);
+    deps.logger.info('mail sender events', { provider: parsed.provider, processed, duplicates, suppressed, ignored: ignored.length, key: c.var.apiKey.id, requestId });
+    return c.json({ processed, duplicates, suppressed, ignored }, 200);
+  });
+
+  return app;
+}
