@@ -25,6 +25,10 @@ export function smtpMailer(url: string, opts: { timeoutMs?: number } = {}): Mail
     connectionTimeout: t,
     greetingTimeout: t,
     socketTimeout: t,
+    // One SMTP session carries many messages: a handshake per mail would cap delivery.
+    pool: true,
+    maxConnections: 2,
+    maxMessages: 500,
   });
   return {
     describe: `${u.protocol}//${u.hostname}:${u.port || (u.protocol === 'smtps:' ? 465 : 587)}`,

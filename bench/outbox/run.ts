@@ -1,0 +1,111 @@
+/**
+ * Deliveries per second to local receivers:
+ *  - pushes of single suppression changes (one change, one signed POST) to an HTTP receiver;
+ *  - e-mails from the outbox to an SMTP server.
+ *
+ *   npm run bench:outbox                      # PostgreSQL at BENCH_DATABASE_URL (default local `test` db)
+ *   BENCH_DB=pglite npm run bench:outbox
+ *   BENCH_PUSHES=2000 BENCH_MAILS=1000 ...
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus } from 'node:os';
+import { sql } from 'kysely';
+import { SMTPServer } from 'smtp-server';
+import { systemClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config/index.js';
+import type { DbHandle } from '../../src/db/handle.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { createPgliteDb } from '../../src/db/pglite.js';
+import { createPostgresDb } from '../../src/db/postgres.js';
+import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
+import { silentLogger } from '../../src/log.js';
+import { smtpMailer } from '../../src/node/mailer.js';
+import { deliverEmails } from '../../src/outbox/deliver.js';
+import { enqueue } from '../../src/outbox/queries.js';
+import { createPushSigner, pushSuppressions } from '../../src/pushes/push.js';
+import { suppress } from '../../src/suppressions/queries.js';
+import { seedSubjects } from '../lib/seed.js';
+
+const kind = process.env.BENCH_DB === 'pglite' ? 'pglite' : 'postgres';
+const pushes = Number(process.env.BENCH_PUSHES ?? 2000);
+const mails = Number(process.env.BENCH_MAILS ?? 1000);
+const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function main() {
+  let handle: DbHandle;
+  let cleanup = async () => {};
+  if (kind === 'postgres') {
+    const schema = `bench_${Date.now()}`;
+    const admin = createPostgresDb(baseUrl, { max: 1 });
+    await sql`create schema ${sql.id(schema)}`.execute(admin.db);
+    handle = createPostgresDb(baseUrl, { max: 10, searchPath: schema });
+    cleanup = async () => {
+      await sql`drop schema ${sql.id(schema)} cascade`.execute(admin.db);
+      await admin.close();
+    };
+  } else handle = await createPgliteDb(undefined);
+  const db = handle.db;
+  try {
+    await migrateToLatest(db);
+    let received = 0;
+    const http = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received++;
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const endpoint = `http://127.0.0.1:${(http.address() as AddressInfo).port}/push`;
+    const signer = await createPushSigner([await generateSigningJwk('bench-push')]);
+    const pushDeps = { db, clock: systemClock, logger: silentLogger, signer, endpoints: [endpoint] };
+
+    const t0 = performance.now();
+    for (let i = 0; i < pushes; i++) {
+      await suppress(db, { hash: `bench-${i}`.padEnd(64, '0'), email: null, subjectId: null, reason: 'manual', actorType: 'staff', at: new Date() });
+      await pushSuppressions(pushDeps);
+    }
+    const pushSeconds = (performance.now() - t0) / 1000;
+    http.close();
+
+    let delivered = 0;
+    const smtp = new SMTPServer({ disabledCommands: ['AUTH', 'STARTTLS'], logger: false, onData: (s, _x, cb) => { s.resume(); s.on('end', () => { delivered++; cb(); }); } });
+    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+    const port = (smtp.server.address() as AddressInfo).port;
+    const now = new Date();
+    const ids = await seedSubjects(db, mails, now);
+    for (const id of ids) await enqueue(db, { kind: 'unsubscribed', subjectId: id, payload: { subjectId: id }, idempotencyKey: `bench:${id}`, at: now });
+    const config = loadConfig({ SUPPRESSION_HASH_KEY: 'bench-suppression-hash-key-0123456789abcdef', LOG_LEVEL: 'silent' });
+    const linkSigner = await createLinkSigner([await generateSigningJwk('bench-link')], systemClock);
+    const mailer = smtpMailer(`smtp://127.0.0.1:${port}`);
+    const t1 = performance.now();
+    while (delivered < mails) {
+      const r = await deliverEmails({ db, mailer, signer: linkSigner, config, clock: systemClock, logger: silentLogger }, { limit: 100 });
+      if (r.sent + r.retried + r.dead === 0) break;
+    }
+    const mailSeconds = (performance.now() - t1) / 1000;
+    smtp.close();
+
+    console.log(
+      JSON.stringify(
+        {
+          database: kind,
+          pushes: { count: pushes, received, perSecond: Math.round(pushes / pushSeconds) },
+          mails: { count: mails, delivered, perSecond: Math.round(delivered / mailSeconds) },
+          machine: `${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}`,
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    await handle.close();
+    await cleanup();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
