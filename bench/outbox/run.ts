@@ -10,14 +10,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
-import { sql } from 'kysely';
 import { SMTPServer } from 'smtp-server';
 import { systemClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/index.js';
-import type { DbHandle } from '../../src/db/handle.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { createPgliteDb } from '../../src/db/pglite.js';
-import { createPostgresDb } from '../../src/db/postgres.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
 import { silentLogger } from '../../src/log.js';
 import { smtpMailer } from '../../src/node/mailer.js';
@@ -25,6 +21,7 @@ import { deliverEmails } from '../../src/outbox/deliver.js';
 import { enqueue } from '../../src/outbox/queries.js';
 import { createPushSigner, pushSuppressions } from '../../src/pushes/push.js';
 import { suppress } from '../../src/suppressions/queries.js';
+import { openBenchDb } from '../lib/db.js';
 import { seedSubjects } from '../lib/seed.js';
 
 const kind = process.env.BENCH_DB === 'pglite' ? 'pglite' : 'postgres';
@@ -33,18 +30,7 @@ const mails = Number(process.env.BENCH_MAILS ?? 1000);
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 async function main() {
-  let handle: DbHandle;
-  let cleanup = async () => {};
-  if (kind === 'postgres') {
-    const schema = `bench_${Date.now()}`;
-    const admin = createPostgresDb(baseUrl, { max: 1 });
-    await sql`create schema ${sql.id(schema)}`.execute(admin.db);
-    handle = createPostgresDb(baseUrl, { max: 10, searchPath: schema });
-    cleanup = async () => {
-      await sql`drop schema ${sql.id(schema)} cascade`.execute(admin.db);
-      await admin.close();
-    };
-  } else handle = await createPgliteDb(undefined);
+  const { handle, cleanup } = await openBenchDb(kind, baseUrl);
   const db = handle.db;
   try {
     await migrateToLatest(db);

@@ -13,12 +13,10 @@ import { createApiKey } from '../../src/auth/keys.js';
 import { fixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createEmailHasher } from '../../src/consent/hash.js';
-import type { DbHandle } from '../../src/db/handle.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { createPgliteDb } from '../../src/db/pglite.js';
-import { createPostgresDb } from '../../src/db/postgres.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
 import { silentLogger } from '../../src/log.js';
+import { openBenchDb } from '../lib/db.js';
 import { seedSubjects } from '../lib/seed.js';
 
 const kind = process.env.BENCH_DB === 'pglite' ? 'pglite' : 'postgres';
@@ -27,20 +25,7 @@ const pastSends = Number(process.env.BENCH_PAST_SENDS ?? 1_000_000);
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 async function main() {
-  let handle: DbHandle;
-  let cleanup = async () => {};
-  if (kind === 'postgres') {
-    const schema = `bench_${Date.now()}`;
-    const admin = createPostgresDb(baseUrl, { max: 1 });
-    await sql`create schema ${sql.id(schema)}`.execute(admin.db);
-    handle = createPostgresDb(baseUrl, { max: 10, searchPath: schema });
-    cleanup = async () => {
-      await sql`drop schema ${sql.id(schema)} cascade`.execute(admin.db);
-      await admin.close();
-    };
-  } else {
-    handle = await createPgliteDb(undefined);
-  }
+  const { handle, cleanup } = await openBenchDb(kind, baseUrl);
   const db = handle.db;
   const now = new Date('2026-11-25T12:00:00Z');
   try {

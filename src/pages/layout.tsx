@@ -19,28 +19,37 @@ input:not([type=radio]):not([type=checkbox]){font:inherit;width:100%;min-height:
 footer{margin-top:1rem;text-align:center}
 `;
 
-/** The frame of every public page: readable on a 360 px phone, no scripts, no external assets. */
-export function Layout(props: { locale: Locale; title: string; children: Child }) {
-  // The doctype keeps browsers out of quirks mode (hono/jsx writes none of its own).
+/**
+ * The document around every public page: doctype (hono/jsx writes none, and without it browsers
+ * fall into quirks mode), language, viewport, no indexing, no referrer, inline styles only.
+ */
+export function Document(props: { locale: Locale; title: string; css: string; children: Child }) {
   return (
     <>
       {raw('<!DOCTYPE html>')}
-    <html lang={props.locale}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex, nofollow" />
-        <meta name="referrer" content="no-referrer" />
-        <title>{props.title}</title>
-        <style>{raw(css)}</style>
-      </head>
-      <body>
-        <main>
-          <div class="card">{props.children}</div>
-        </main>
-      </body>
-    </html>
+      <html lang={props.locale}>
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="robots" content="noindex, nofollow" />
+          <meta name="referrer" content="no-referrer" />
+          <title>{props.title}</title>
+          <style>{raw(props.css)}</style>
+        </head>
+        <body>{props.children}</body>
+      </html>
     </>
+  );
+}
+
+/** The frame of every public page: readable on a 360 px phone, no scripts, no external assets. */
+export function Layout(props: { locale: Locale; title: string; children: Child }) {
+  return (
+    <Document locale={props.locale} title={props.title} css={css}>
+      <main>
+        <div class="card">{props.children}</div>
+      </main>
+    </Document>
   );
 }
 

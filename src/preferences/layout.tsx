@@ -1,8 +1,7 @@
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
-import { raw } from 'hono/html';
 import type { Locale } from '../pages/i18n.js';
-import { PAGE_HEADERS } from '../pages/layout.js';
+import { Document, PAGE_HEADERS } from '../pages/layout.js';
 
 // One column up to 46rem: comfortable at 1280 px, nothing wider than the screen at 360 px.
 // Colours keep at least 4.5:1 for text and 3:1 for borders and the focus ring against white.
@@ -66,24 +65,10 @@ footer{text-align:center;padding:0 .5rem}
 
 /** The frame of the preference center's pages: no scripts, no external assets. */
 export function CenterLayout(props: { locale: Locale; title: string; children: Child }) {
-  // The doctype keeps browsers out of quirks mode (hono/jsx writes none of its own).
   return (
-    <>
-      {raw('<!DOCTYPE html>')}
-      <html lang={props.locale}>
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <meta name="robots" content="noindex, nofollow" />
-          <meta name="referrer" content="no-referrer" />
-          <title>{props.title}</title>
-          <style>{raw(css)}</style>
-        </head>
-        <body>
-          <main>{props.children}</main>
-        </body>
-      </html>
-    </>
+    <Document locale={props.locale} title={props.title} css={css}>
+      <main>{props.children}</main>
+    </Document>
   );
 }
 
