@@ -5,6 +5,7 @@ import * as m0003 from './20261125_0003_sends_lean.js';
 import * as m0004 from './20261125_0004_rights.js';
 import * as m0005 from './20261125_0005_push_cursors.js';
 import * as m0006 from './20261125_0006_soft_bounces.js';
+import * as m0007 from './20261125_0007_rate_limits.js';
 
 /**
  * Every migration, imported explicitly (no directory scan) so a bundler (Workers) carries them.
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '20261125_0004_rights': m0004,
   '20261125_0005_push_cursors': m0005,
   '20261125_0006_soft_bounces': m0006,
+  '20261125_0007_rate_limits': m0007,
 };

@@ -7,6 +7,7 @@ import { deliverEmails, type DeliveryDeps } from '../outbox/deliver.js';
 import { pushSuppressions, type PushDeps } from '../pushes/push.js';
 import { AT_RISK_MS } from '../requests/routes.js';
 import { listRequests } from '../requests/queries.js';
+import { pruneRateLimits } from '../pages/rate-limit.js';
 
 export interface JobReport {
   mail: { sent: number; retried: number; dead: number } | null;
@@ -29,6 +30,7 @@ export async function runJobs(deps: { db: Db; config: Config; logger: Logger; no
   const pushes = deps.push && deps.push.endpoints.length ? await pushSuppressions(deps.push) : null;
   const { erased } = await runErasureJob(deps.db, { now: deps.now, logger: deps.logger });
   const ledger = await sweepLedger(deps.db, deps.now(), deps.config.cadence.ledgerRetentionDays);
+  await pruneRateLimits(deps.db, deps.now());
   const now = deps.now();
   const due = await listRequests(deps.db, { dueBefore: new Date(now.getTime() + AT_RISK_MS), limit: 1000, now });
   let overdue = 0;

@@ -58,6 +58,8 @@ export function expiredLinkPage(c: Context, locale: Locale, purpose: LinkPurpose
       <h1>{t.expiredTitle}</h1>
       <p>{t.expiredLead}</p>
       <form method="post" action={`/${purpose}/${token}/fresh-link?lang=${locale}`}>
+        <label for="fresh-link-email">{t.expiredEmailLabel}</label>
+        <input id="fresh-link-email" type="email" name="email" autocomplete="email" maxlength={320} />
         <button type="submit">{t.expiredButton}</button>
       </form>
     </>,

@@ -1,5 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { sql } from 'kysely';
+import { normalizeEmail } from '../consent/email.js';
+import { withinLimit } from '../pages/rate-limit.js';
 import type { ResolvedDeps } from '../deps.js';
 import type { Evidence } from '../consent/events.js';
 import { AppError } from '../errors/index.js';
@@ -20,6 +22,16 @@ import { renderCenterPage } from './layout.js';
 import { AppealForm, CenterPage, FormErrorPage, FrequencyForm, RectifyForm, RestrictForm, ResultPage, WithdrawConfirmPage, type Ctx } from './pages.js';
 
 const FRESH_LINK_WINDOW_MS = 10 * 60 * 1000;
+const FRESH_LINK_PER_IP_HOUR = 10;
+
+async function formField(req: Request, name: string): Promise<string | null> {
+  try {
+    const v = (await req.formData()).get(name);
+    return typeof v === 'string' && v.trim() ? v.trim().slice(0, 320) : null;
+  } catch {
+    return null;
+  }
+}
 
 /** rectify() names changed columns; the page names fields. */
 const COLUMN_FIELD: Record<string, string> = { last_name: 'lastName', first_name: 'firstName' };
@@ -334,27 +346,47 @@ export function freshLinkRoutes(deps: ResolvedDeps) {
       return messagePage(c, 400, locale, t.invalidTitle, t.invalidLead);
     }
     const now = deps.clock.now();
-    const subjectId = sub;
-    await deps.db.transaction().execute(async (trx) => {
-      const s = await loadSubjectState(trx, subjectId, { lock: true });
-      if (!s || s.status === 'erased') return;
-      const recent = await trx
-        .selectFrom('outbox')
-        .select('id')
-        .where('subject_id', '=', s.id)
-        .where('kind', '=', 'fresh-link')
-        .where('created_at', '>', new Date(now.getTime() - FRESH_LINK_WINDOW_MS))
-        .where(sql<boolean>`payload->>'purpose' = ${purpose}`)
-        .executeTakeFirst();
-      if (recent) return;
-      await enqueue(trx, {
-        kind: 'fresh-link',
-        subjectId: s.id,
-        payload: { subjectId: s.id, purpose },
-        idempotencyKey: `fresh-link:${s.id}:${purpose}:${now.getTime()}`,
-        at: now,
+    // Per IP: a few requests an hour, whatever address they name (keyed hash, not the IP).
+    const ip = deps.clientIp(c) ?? 'unknown';
+    if (!(await withinLimit(deps.db, `fresh-link:ip:${await deps.hasher.hash(`ip:${ip}`)}`, { max: FRESH_LINK_PER_IP_HOUR, windowMs: 3_600_000, now }))) {
+      return messagePage(c, 429, locale, t.tooManyTitle, t.tooManyLead);
+    }
+    // An address typed on the page goes to whoever owns it (their own mailbox); otherwise the
+    // link's own person. The answer is the same either way, known address or not.
+    let subjectId: string | null = sub;
+    const typed = await formField(c.req.raw, 'email');
+    if (typed) {
+      const email = normalizeEmail(typed);
+      const hash = email ? await deps.hasher.hash(email) : null;
+      subjectId = null;
+      if (hash && (await withinLimit(deps.db, `fresh-link:addr:${hash}`, { max: 1, windowMs: FRESH_LINK_WINDOW_MS, now }))) {
+        const owner = await deps.db.selectFrom('subjects').select('id').where('email_hash', '=', hash).where('status', '<>', 'erased').executeTakeFirst();
+        subjectId = owner?.id ?? null;
+      }
+    }
+    if (subjectId) {
+      const id = subjectId;
+      await deps.db.transaction().execute(async (trx) => {
+        const s = await loadSubjectState(trx, id, { lock: true });
+        if (!s || s.status === 'erased') return;
+        const recent = await trx
+          .selectFrom('outbox')
+          .select('id')
+          .where('subject_id', '=', s.id)
+          .where('kind', '=', 'fresh-link')
+          .where('created_at', '>', new Date(now.getTime() - FRESH_LINK_WINDOW_MS))
+          .where(sql<boolean>`payload->>'purpose' = ${purpose}`)
+          .executeTakeFirst();
+        if (recent) return;
+        await enqueue(trx, {
+          kind: 'fresh-link',
+          subjectId: s.id,
+          payload: { subjectId: s.id, purpose },
+          idempotencyKey: `fresh-link:${s.id}:${purpose}:${now.getTime()}`,
+          at: now,
+        });
       });
-    });
+    }
     return messagePage(c, 200, locale, t.expiredTitle, t.freshLinkSent);
   });
   return app;
