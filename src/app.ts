@@ -102,7 +102,7 @@ export function createApp(input: AppDeps) {
   app.route('/', consentRoutes(deps));
   app.route('/', linkRoutes(deps));
   app.route('/', suppressionRoutes(deps));
-  app.route('/', mailSenderRoutes(deps));
+  app.route('/', mailSenderRoutes(deps, { softBounces: config.softBounces }));
   app.route('/', cadenceRoutes(deps));
   app.route('/', subjectRoutes(deps));
   app.route('/', requestRoutes(deps));

@@ -55,6 +55,8 @@ export const envSchema = z.object({
   SUPPORT_EMAIL: z.email().optional(),
   POLICY_URL: z.url({ protocol: /^https?$/ }).optional(),
   OUTBOX_MAX_ATTEMPTS: int(10, 1, 100),
+  SOFT_BOUNCE_THRESHOLD: int(3, 1, 100),
+  SOFT_BOUNCE_WINDOW_DAYS: int(30, 1, 365),
   MAIL_SENDER_PUSH_URL: z
     .string()
     .refine((v) => v.split(',').every((u) => /^https?:\/\/[^\s]+$/.test(u.trim())), 'one or more http(s) URLs, comma-separated')
@@ -102,6 +104,8 @@ export interface Config {
   /** Where the privacy policy is published (linked from the confirmation mail). */
   policyUrl: string;
   outboxMaxAttempts: number;
+  /** Soft bounces of one address within the window that suppress it as bounced. */
+  softBounces: { threshold: number; windowDays: number };
   /** Endpoints that receive signed suppression pushes (none: no pushes). */
   pushEndpoints: string[];
   /** Raw JWK set for signing pushes; undefined means "generate and keep in DATA_DIR". */
@@ -187,6 +191,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     supportEmail: e.SUPPORT_EMAIL,
     policyUrl: e.POLICY_URL ?? `${(e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '')}/privacy`,
     outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+    softBounces: { threshold: e.SOFT_BOUNCE_THRESHOLD, windowDays: e.SOFT_BOUNCE_WINDOW_DAYS },
     pushEndpoints: (e.MAIL_SENDER_PUSH_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean),
     pushSigningKeys: e.PUSH_SIGNING_KEYS,
     defaultLocale: e.DEFAULT_LOCALE,
