@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
 import { messages } from '../pages/i18n.js';
-import { messagePage, pageLocale, renderPage, unknownSubjectPage, verifyForPage } from '../pages/token.js';
+import { messagePage, pageLocale, personEvidence, renderPage, unknownSubjectPage, verifyForPage } from '../pages/token.js';
 import { loadSubjectState } from '../subjects/queries.js';
 import { confirmSubscription } from './actions.js';
 
@@ -38,13 +38,7 @@ export function confirmationRoutes(deps: ResolvedDeps) {
   app.post('/c/:token', async (c) => {
     const v = await verifyForPage(c, deps, 'c');
     if (v instanceof Response) return v;
-    const outcome = await confirmSubscription(deps.db, v.claims.sub, {
-      actorType: 'subject',
-      at: deps.clock.now(),
-      ip: deps.clientIp(c) ?? null,
-      userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
-      source: 'confirmation-link',
-    });
+    const outcome = await confirmSubscription(deps.db, v.claims.sub, personEvidence(c, deps, v.claims, 'confirmation-link'));
     if (outcome === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
     deps.logger.info('confirmation', { subject: v.claims.sub, outcome });
     const s = await loadSubjectState(deps.db, v.claims.sub);

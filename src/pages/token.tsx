@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
+import type { Evidence } from '../consent/events.js';
 import { TokenError, type LinkClaims, type LinkPurpose } from '../links/tokens.js';
 import { negotiateLocale, messages, type Locale } from './i18n.js';
 import { Layout, PAGE_HEADERS } from './layout.js';
@@ -113,4 +114,19 @@ export function messagePage(c: Context, status: number, locale: Locale, title: s
       <p>{lead}</p>
     </>,
   );
+}
+
+/**
+ * The evidence of an act the person does through a link: when, from which IP and user agent,
+ * through which page, and the campaign the link came with.
+ */
+export function personEvidence(c: Context, deps: ResolvedDeps, claims: LinkClaims, source: string): Evidence {
+  return {
+    actorType: 'subject',
+    at: deps.clock.now(),
+    ip: deps.clientIp(c) ?? null,
+    userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
+    source,
+    campaignId: claims.cmp ?? null,
+  };
 }

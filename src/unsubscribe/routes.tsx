@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
 import { messages } from '../pages/i18n.js';
-import { pageLocale, renderPage, unknownSubjectPage, verifyForPage } from '../pages/token.js';
+import { pageLocale, personEvidence, renderPage, unknownSubjectPage, verifyForPage } from '../pages/token.js';
 import { loadSubjectState } from '../subjects/queries.js';
 import { unsubscribe } from './actions.js';
 
@@ -45,14 +45,7 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
     // Any POST to a valid link is the person's act: the page's form, or the mailbox's one-click
     // (RFC 8058 says the body carries List-Unsubscribe=One-Click; we do not refuse a client that
     // forgets it, since nothing but a deliberate POST reaches here).
-    const outcome = await unsubscribe(deps.db, v.claims.sub, {
-      actorType: 'subject',
-      at: deps.clock.now(),
-      ip: deps.clientIp(c) ?? null,
-      userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
-      campaignId: v.claims.cmp ?? null,
-      source: await oneClickSource(c.req.raw),
-    });
+    const outcome = await unsubscribe(deps.db, v.claims.sub, personEvidence(c, deps, v.claims, await oneClickSource(c.req.raw)));
     if (outcome.kind === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
     deps.logger.info('unsubscribe', { subject: v.claims.sub, outcome: outcome.kind, campaign: v.claims.cmp });
     const locale = pageLocale(c, deps, outcome.locale);

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
 import { formatDateInText, messages } from '../pages/i18n.js';
-import { messagePage, pageLocale, renderPage, unknownSubjectPage, verifyForPage } from '../pages/token.js';
+import { messagePage, pageLocale, personEvidence, renderPage, unknownSubjectPage, verifyForPage } from '../pages/token.js';
 import { loadSubjectState } from '../subjects/queries.js';
 import { dueFor } from '../requests/deadlines.js';
 import { withdrawProcessing } from './actions.js';
@@ -47,14 +47,7 @@ export function withdrawalRoutes(deps: ResolvedDeps) {
     const outcome = await withdrawProcessing(
       deps.db,
       v.claims.sub,
-      {
-        actorType: 'subject',
-        at: deps.clock.now(),
-        ip: deps.clientIp(c) ?? null,
-        userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
-        campaignId: v.claims.cmp ?? null,
-        source: 'withdrawal-link',
-      },
+      personEvidence(c, deps, v.claims, 'withdrawal-link'),
       {
         newId: deps.newId,
         dueAt: (received) => dueFor('erasure', received, deps),
