@@ -7,7 +7,7 @@ import type { Evidence } from '../consent/events.js';
 import { AppError } from '../errors/index.js';
 import { formatDateInText, messages, type Locale } from '../pages/i18n.js';
 import { PAGE_HEADERS } from '../pages/layout.js';
-import { messagePage, pageLocale, unknownSubjectPage, verifyForPage } from '../pages/token.js';
+import { messagePage, pageLocale, personEvidence, unknownSubjectPage, verifyForPage } from '../pages/token.js';
 import { dueFor } from '../requests/deadlines.js';
 import { rectify } from '../subjects/actions.js';
 import { loadSubjectState, type SubjectState } from '../subjects/queries.js';
@@ -81,16 +81,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
 
   const instant = (d: Date, locale: Locale) => formatDateInText(d, locale, config.timeZone);
 
-  function evidence(c: Context, claims: LinkClaims): Evidence {
-    return {
-      actorType: 'subject',
-      at: deps.clock.now(),
-      ip: deps.clientIp(c) ?? null,
-      userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
-      source: 'preference-center',
-      campaignId: claims.cmp ?? null,
-    };
-  }
+  const evidence = (c: Context, claims: LinkClaims): Evidence => personEvidence(c, deps, claims, 'preference-center');
 
   /**
    * Verifies the link as every page of the center does, and finds its person: an erased or
@@ -107,6 +98,15 @@ export function preferencesRoutes(deps: ResolvedDeps) {
   const result = (c: Context, x: Ctx, title: string, lines: string[], status = 200) =>
     renderCenterPage(c, status, x.locale, title, <ResultPage x={x} title={title} lines={lines} />);
   const badForm = (c: Context, x: Ctx) => result(c, x, x.t.pcBadFormTitle, [x.t.pcBadFormLead], 400);
+
+  /** {@link open}, then the posted form; an unreadable form gets its page. */
+  async function openForm(c: Context) {
+    const o = await open(c);
+    if (o instanceof Response) return o;
+    const form = await readForm(c);
+    if (!form) return badForm(c, o.x);
+    return { ...o, form };
+  }
   const blocked = (c: Context, x: Ctx) => result(c, x, x.t.pcBlockedTitle, [x.t.pcBlockedLead], 409);
   const gone = (c: Context) => unknownSubjectPage(c, pageLocale(c, deps));
   const errorTitle = (x: Ctx, title: string) => `${x.t.pcFixErrors}: ${title}`;
@@ -164,12 +164,10 @@ export function preferencesRoutes(deps: ResolvedDeps) {
   });
 
   app.post('/p/:token/frequency', async (c) => {
-    const o = await open(c);
+    const o = await openForm(c);
     if (o instanceof Response) return o;
-    const { x } = o;
+    const { x, form } = o;
     const t = x.t;
-    const form = await readForm(c);
-    if (!form) return badForm(c, x);
     const limits = frequencyLimits(deps.clock.now(), config.timeZone);
     const parsed = parseFrequencyForm(form, limits);
     if (!parsed.ok) {
@@ -195,12 +193,10 @@ export function preferencesRoutes(deps: ResolvedDeps) {
   });
 
   app.post('/p/:token/rectify', async (c) => {
-    const o = await open(c);
+    const o = await openForm(c);
     if (o instanceof Response) return o;
-    const { x } = o;
+    const { x, form } = o;
     const t = x.t;
-    const form = await readForm(c);
-    if (!form) return badForm(c, x);
     const refuse = (status: number, problems: FieldProblem[]) =>
       renderCenterPage(
         c,
@@ -231,12 +227,10 @@ export function preferencesRoutes(deps: ResolvedDeps) {
   });
 
   app.post('/p/:token/restrict', async (c) => {
-    const o = await open(c);
+    const o = await openForm(c);
     if (o instanceof Response) return o;
-    const { x } = o;
+    const { x, form } = o;
     const t = x.t;
-    const form = await readForm(c);
-    if (!form) return badForm(c, x);
     if (o.state.processing === 'withdrawn') return blocked(c, x);
     if (o.state.status === 'restricted') return result(c, x, t.pcRestrictedTitle, [t.pcAlreadyRestrictedLead]);
     if (form.confirm !== 'yes') {
@@ -272,12 +266,10 @@ export function preferencesRoutes(deps: ResolvedDeps) {
   // Withdrawal of consent with erasure: the first post shows the consequences and asks again;
   // only a post with confirm=yes acts, and a second confirmation finds the open request.
   app.post('/p/:token/withdraw', async (c) => {
-    const o = await open(c);
+    const o = await openForm(c);
     if (o instanceof Response) return o;
-    const { x } = o;
+    const { x, form } = o;
     const t = x.t;
-    const form = await readForm(c);
-    if (!form) return badForm(c, x);
     if (form.confirm !== 'yes' && o.state.processing !== 'withdrawn') {
       return renderCenterPage(c, 200, x.locale, t.pcWithdrawConfirmTitle, <WithdrawConfirmPage x={x} erasureDays={t.businessDays(config.erasureDueBusinessDays)} />);
     }
