@@ -6,7 +6,7 @@ import { createApiKey, listApiKeys, parseScopes, revokeApiKey, SCOPES } from './
 import { ConfigError, loadConfig } from './config/index.js';
 import { migrateToLatest } from './db/migrate.js';
 import { DataDirInUseError } from './db/pglite.js';
-import { buildDeps, openDatabase } from './node/bootstrap.js';
+import { buildDeps, jobDeps, openDatabase } from './node/bootstrap.js';
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -54,15 +54,8 @@ async function main(argv: string[]): Promise<number> {
     }
     const now = new Date();
     if (group === 'jobs') {
-      const { deps, mailer, pushSigner } = await buildDeps(config, handle, createLogger(config.logLevel));
-      const r = await runJobs({
-        db: handle.db,
-        config,
-        logger: deps.logger,
-        now: () => new Date(),
-        delivery: { db: handle.db, mailer, signer: deps.signer, config, clock: deps.clock, logger: deps.logger },
-        push: { db: handle.db, clock: deps.clock, logger: deps.logger, signer: pushSigner, endpoints: config.pushEndpoints },
-      });
+      const built = await buildDeps(config, handle, createLogger(config.logLevel));
+      const r = await runJobs(jobDeps(built)).finally(() => built.mailer.close());
       console.log(
         `mail: ${r.mail?.sent ?? 0} sent, ${r.mail?.retried ?? 0} to retry, ${r.mail?.dead ?? 0} parked; ` +
           `pushes: ${r.pushes?.pushed ?? 0} change(s) pushed, ${r.pushes?.failed ?? 0} failed; erasure: ${r.erased} person(s) erased; cadence ledger: ${r.expiredReservations} expired reservation(s) released, ` +

@@ -4,10 +4,11 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from './app.js';
 import { ConfigError } from './config/index.js';
 import { startJobLoop } from './jobs/run.js';
-import { bootstrap } from './node/bootstrap.js';
+import { bootstrap, jobDeps } from './node/bootstrap.js';
 
 async function main() {
-  const { deps, handle, logger, mailer, pushSigner } = await bootstrap(process.env, 'server');
+  const built = await bootstrap(process.env, 'server');
+  const { deps, handle, logger, mailer } = built;
   const trustProxy = process.env.TRUST_PROXY === 'true';
   const app = createApp({
     ...deps,
@@ -24,12 +25,7 @@ async function main() {
   });
   // On the embedded database this loop is the only way jobs run while the server is up (the
   // CLI cannot open a data dir in use); on PostgreSQL every instance may run it.
-  const stopJobs = deps.config.jobsIntervalSeconds > 0 ? startJobLoop(
-          { db: deps.db, config: deps.config, logger, now: () => deps.clock.now(), delivery: { db: deps.db, mailer, signer: deps.signer, config: deps.config, clock: deps.clock, logger },
-            push: { db: deps.db, clock: deps.clock, logger, signer: pushSigner, endpoints: deps.config.pushEndpoints },
-          },
-          deps.config.jobsIntervalSeconds * 1000,
-        ) : async () => {};
+  const stopJobs = deps.config.jobsIntervalSeconds > 0 ? startJobLoop(jobDeps(built), deps.config.jobsIntervalSeconds * 1000) : async () => {};
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -37,6 +33,7 @@ async function main() {
     logger.info('stopping', { signal });
     server.close(() => {
       void stopJobs()
+        .then(() => mailer.close())
         .then(() => handle.close())
         .then(() => process.exit(0));
     });

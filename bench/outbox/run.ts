@@ -71,6 +71,7 @@ async function main() {
       if (r.sent + r.retried + r.dead === 0) break;
     }
     const mailSeconds = (performance.now() - t1) / 1000;
+    await mailer.close();
     smtp.close();
 
     console.log(

@@ -15,6 +15,8 @@ export interface Mailer {
   send(mail: OutgoingMail): Promise<void>;
   /** Human-readable destination for the log (no credentials). */
   readonly describe: string;
+  /** Ends pooled connections (on shutdown); sends after it fail. */
+  close(): Promise<void>;
 }
 
 /** A delivery failure that retrying cannot fix (the relay refused the recipient for good). */

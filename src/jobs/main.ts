@@ -3,27 +3,19 @@
 // DATA_DIR, so there the server's own loop is the way (JOBS_INTERVAL_SECONDS).
 import { ConfigError } from '../config/index.js';
 import { DataDirInUseError } from '../db/pglite.js';
-import { bootstrap } from '../node/bootstrap.js';
+import { bootstrap, jobDeps } from '../node/bootstrap.js';
 import { startJobLoop } from './run.js';
 
 async function main() {
-  const { deps, handle, logger, mailer, pushSigner } = await bootstrap(process.env, 'worker');
+  const built = await bootstrap(process.env, 'worker');
+  const { deps, handle, logger, mailer } = built;
   const interval = Math.max(1, deps.config.jobsIntervalSeconds || 60) * 1000;
-  const stop = startJobLoop(
-    {
-      db: deps.db,
-      config: deps.config,
-      logger,
-      now: () => deps.clock.now(),
-      delivery: { db: deps.db, mailer, signer: deps.signer, config: deps.config, clock: deps.clock, logger },
-      push: { db: deps.db, clock: deps.clock, logger, signer: pushSigner, endpoints: deps.config.pushEndpoints },
-    },
-    interval,
-  );
+  const stop = startJobLoop(jobDeps(built), interval);
   logger.info('job worker started', { intervalSeconds: interval / 1000, database: handle.kind });
   const shutdown = (signal: string) => {
     logger.info('job worker stopping', { signal });
     void stop()
+      .then(() => mailer.close())
       .then(() => handle.close())
       .then(() => process.exit(0));
     setTimeout(() => process.exit(1), 30_000).unref();

@@ -24,7 +24,16 @@ export interface JobReport {
  * deadline watch (a warning per request past or within 4 hours of its due time: ids only).
  * Safe to run from several instances at once.
  */
-export async function runJobs(deps: { db: Db; config: Config; logger: Logger; now: () => Date; delivery?: DeliveryDeps; push?: PushDeps }): Promise<JobReport> {
+export interface JobDeps {
+  db: Db;
+  config: Config;
+  logger: Logger;
+  now: () => Date;
+  delivery?: DeliveryDeps;
+  push?: PushDeps;
+}
+
+export async function runJobs(deps: JobDeps): Promise<JobReport> {
   // Mail first: a withdrawal-received message must go out before the erasure blanks the address.
   const mail = deps.delivery ? await deliverEmails(deps.delivery) : null;
   const pushes = deps.push && deps.push.endpoints.length ? await pushSuppressions(deps.push) : null;
@@ -42,7 +51,7 @@ export async function runJobs(deps: { db: Db; config: Config; logger: Logger; no
 }
 
 /** Runs {@link runJobs} every `intervalMs` until stopped; errors are logged, never thrown. */
-export function startJobLoop(deps: Parameters<typeof runJobs>[0], intervalMs: number): () => Promise<void> {
+export function startJobLoop(deps: JobDeps, intervalMs: number): () => Promise<void> {
   let stopped = false;
   let running: Promise<unknown> = Promise.resolve();
   const tick = () => {

@@ -13,6 +13,7 @@ import { createLinkSigner, type LinkSigner } from '../links/tokens.js';
 import { fileMailer, smtpMailer } from './mailer.js';
 import { createLogger, type Logger } from '../log.js';
 import { createPushSigner, type PushSigner } from '../pushes/push.js';
+import type { JobDeps } from '../jobs/run.js';
 import { loadCalendar } from './calendar.js';
 import { resolveHashKey, resolvePushKeys, resolveSigningKeys } from './secrets.js';
 
@@ -35,6 +36,19 @@ export async function buildDeps(
   logger.info(config.smtpUrl ? 'mail goes through SMTP' : 'no SMTP_URL: mail is written as .eml files', { to: mailer.describe });
   const pushSigner = await createPushSigner(await resolvePushKeys(config, logger));
   return { deps: { config, db: handle.db, clock: systemClock, logger, signer, hasher, calendar, pushJwks: pushSigner.publicJwks }, mailer, pushSigner };
+}
+
+/** What the job loop needs, from what {@link buildDeps} made: one wiring for server, worker and CLI. */
+export function jobDeps(b: { deps: AppDeps & { signer: LinkSigner }; mailer: Mailer; pushSigner: PushSigner }): JobDeps {
+  const { db, config, clock, logger, signer } = b.deps;
+  return {
+    db,
+    config,
+    logger,
+    now: () => clock.now(),
+    delivery: { db, mailer: b.mailer, signer, config, clock, logger },
+    push: { db, clock, logger, signer: b.pushSigner, endpoints: config.pushEndpoints },
+  };
 }
 
 /**

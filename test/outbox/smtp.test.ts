@@ -6,6 +6,7 @@ import { deliverEmails } from '../../src/outbox/deliver.js';
 import { claimDue } from '../../src/outbox/claim.js';
 import { smtpMailer } from '../../src/node/mailer.js';
 import { silentLogger } from '../../src/log.js';
+import type { Mailer } from '../../src/emails/mailer.js';
 import { createHarness, jsonRequest, lead, type Harness } from '../helpers/harness.js';
 
 interface Inbox {
@@ -74,6 +75,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 afterEach(async () => {
+  await Promise.all(mailers.splice(0).map((m) => m.close()));
   await Promise.all(inboxes.splice(0).map((i) => i.close()));
   // Leave nothing due for the next test.
   await h.db.updateTable('outbox').set({ status: 'done' }).where('status', '=', 'pending').execute();
@@ -85,8 +87,16 @@ async function inbox(behaviour?: Partial<SMTPServerOptions>) {
   return i;
 }
 
+const mailers: Mailer[] = [];
+/** An SMTP mailer closed after the test, so the relay's close() need not wait for its pool. */
+function mailerFor(port: number, timeoutMs = 5_000): Mailer {
+  const m = smtpMailer(`smtp://127.0.0.1:${port}`, { timeoutMs });
+  mailers.push(m);
+  return m;
+}
+
 const deliver = (port: number, timeoutMs = 5_000) =>
-  deliverEmails({ db: h.db, mailer: smtpMailer(`smtp://127.0.0.1:${port}`, { timeoutMs }), signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 });
+  deliverEmails({ db: h.db, mailer: mailerFor(port, timeoutMs), signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 });
 
 async function register(email: string, extra: Record<string, unknown> = {}) {
   const res = await h.app.request('/v1/subjects', jsonRequest('POST', lead(email, extra), auth));
@@ -203,9 +213,9 @@ describe('e-mail delivery from the outbox over real SMTP', () => {
   it('a worker that dies after sending but before recording it causes a duplicate the receiver can drop', async () => {
     const box = await inbox();
     await register('crash-send@example.ru');
-    const real = smtpMailer(`smtp://127.0.0.1:${box.port}`);
-    const crashing = { describe: 'crashing', send: async (m: Parameters<typeof real.send>[0]) => { await real.send(m); throw new Error('worker died after send'); } };
-    const run = (mailer: typeof real) => deliverEmails({ db: h.db, mailer, signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 });
+    const real = mailerFor(box.port);
+    const crashing: Mailer = { describe: 'crashing', close: async () => {}, send: async (m: Parameters<typeof real.send>[0]) => { await real.send(m); throw new Error('worker died after send'); } };
+    const run = (mailer: Mailer) => deliverEmails({ db: h.db, mailer, signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 });
     expect(await run(crashing)).toEqual({ sent: 0, retried: 1, dead: 0 });
     const row = await h.db.selectFrom('outbox').select(['available_at']).where('status', '=', 'pending').executeTakeFirstOrThrow();
     h.clock.set(new Date(new Date(row.available_at).getTime() + 1));
