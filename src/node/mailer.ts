@@ -28,7 +28,7 @@ export function smtpMailer(url: string, opts: { timeoutMs?: number } = {}): Mail
     socketTimeout: t,
     // One SMTP session carries many messages: a handshake per mail would cap delivery.
     pool: true,
-    maxConnections: 2,
+    maxConnections: 4,
     maxMessages: 500,
     // SMTP is a dialogue of small writes: with Nagle's algorithm on, each message waits out the
     // relay's delayed ACK (about 40 ms), which caps a connection near 20 mails/s. nodemailer has no

@@ -6,6 +6,7 @@ import { isEmailName, renderEmail, type EmailName, type RenderedEmail } from '..
 import type { LinkSigner } from '../links/tokens.js';
 import type { Logger } from '../log.js';
 import { formatDate, type Locale } from '../pages/i18n.js';
+import { forEachLimit } from '../concurrency.js';
 import { claimDue, markDone, markFailed, type OutboxRow } from './claim.js';
 
 export interface DeliveryDeps {
@@ -29,9 +30,17 @@ export function supportAddress(config: Config): string {
  * Builds one message for an outbox row, reading the person now (the row holds ids only).
  * Returns null when there is nobody to write to any more (erased, or no address).
  */
-async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName }): Promise<{ to: string; mail: RenderedEmail } | null> {
-  if (!row.subject_id) return null;
-  const s = await deps.db.selectFrom('subjects').select(['id', 'email', 'first_name', 'locale', 'status']).where('id', '=', row.subject_id).executeTakeFirst();
+type Recipient = { id: string; email: string | null; first_name: string | null; locale: string; status: string };
+
+/** The people a batch writes to, in one query. */
+async function recipients(db: Db, rows: OutboxRow[]): Promise<Map<string, Recipient>> {
+  const ids = [...new Set(rows.map((r) => r.subject_id).filter((id): id is string => !!id))];
+  if (ids.length === 0) return new Map();
+  const found = await db.selectFrom('subjects').select(['id', 'email', 'first_name', 'locale', 'status']).where('id', 'in', ids).execute();
+  return new Map(found.map((s) => [s.id, s]));
+}
+
+async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName }, s: Recipient | undefined): Promise<{ to: string; mail: RenderedEmail } | null> {
   if (!s || s.status === 'erased' || !s.email) return null;
   const { config, signer } = deps;
   const locale = (s.locale === 'en' ? 'en' : 'ru') as Locale;
@@ -76,25 +85,28 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName })
  * the person's current data, sends it with a Message-ID derived from the row (the same on every
  * retry, so duplicates can be dropped), and records the outcome with backoff or dead-parking.
  */
-export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; leaseMs?: number; maxAttempts?: number } = {}) {
+export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; leaseMs?: number; maxAttempts?: number; concurrency?: number } = {}) {
   const now = deps.clock.now();
   const rows = await claimDue(deps.db, {
     now,
     leaseMs: opts.leaseMs ?? 5 * 60_000,
-    limit: opts.limit ?? 50,
+    limit: opts.limit ?? 100,
     kinds: ['confirm-subscription', 'unsubscribed', 'fresh-link', 'withdrawal-received'],
   });
   const host = new URL(deps.config.publicBaseUrl).hostname;
   const stats = { sent: 0, retried: 0, dead: 0 };
-  for (const row of rows) {
+  const people = await recipients(deps.db, rows);
+  // Several messages in flight: the SMTP pool has a few connections, and each message also
+  // waits on the database; the work per message stays one row's, so a failure is that row's.
+  await forEachLimit(rows, opts.concurrency ?? 8, async (row) => {
     const failure = { now: deps.clock.now(), maxAttempts: opts.maxAttempts ?? deps.config.outboxMaxAttempts, baseMs: 30_000, capMs: 6 * 3_600_000, random: deps.random ?? Math.random };
     try {
       if (!isEmailName(row.kind)) throw new PermanentMailError(`unknown kind ${row.kind}`);
-      const composed = await compose(deps, row as OutboxRow & { kind: EmailName });
+      const composed = await compose(deps, row as OutboxRow & { kind: EmailName }, row.subject_id ? people.get(row.subject_id) : undefined);
       if (!composed) {
         await markFailed(deps.db, row, 'nobody to write to: the person is erased or has no address', { ...failure, permanent: true });
         stats.dead++;
-        continue;
+        return;
       }
       await deps.mailer.send({
         to: composed.to,
@@ -114,6 +126,6 @@ export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; 
       stats[outcome === 'dead' ? 'dead' : 'retried']++;
       deps.logger.warn(outcome === 'dead' ? 'mail parked as dead' : 'mail failed, will retry', { outbox: row.id, kind: row.kind, attempt: row.attempts, error: message.slice(0, 300) });
     }
-  }
+  });
   return stats;
 }
