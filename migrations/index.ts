@@ -6,6 +6,7 @@ import * as m0004 from './20261125_0004_rights.js';
 import * as m0005 from './20261125_0005_push_cursors.js';
 import * as m0006 from './20261125_0006_soft_bounces.js';
 import * as m0007 from './20261125_0007_rate_limits.js';
+import * as m0008 from './20261125_0008_sequencer_function.js';
 
 /**
  * Every migration, imported explicitly (no directory scan) so a bundler (Workers) carries them.
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '20261125_0005_push_cursors': m0005,
   '20261125_0006_soft_bounces': m0006,
   '20261125_0007_rate_limits': m0007,
+  '20261125_0008_sequencer_function': m0008,
 };

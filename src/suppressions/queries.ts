@@ -88,31 +88,19 @@ export async function findSuppression(db: Db, hash: string) {
   return db.selectFrom('suppressions').select(['hash', 'reason', 'active', 'seq']).where('hash', '=', hash).executeTakeFirst();
 }
 
-// Arbitrary constant naming the sequencer's advisory lock.
-const SEQUENCER_LOCK = 727_001;
-
 /**
- * Gives every changed entry its feed sequence number, in commit order.
+ * Gives every changed entry its feed sequence number, in commit order, and returns the
+ * high-water mark: one call of the database function `sequence_suppressions()`.
  *
  * Why not a sequence default on write: with concurrent writers, seq 6 can commit before
  * seq 5, and a reader that already moved past 6 would never see 5. Here writers leave seq
- * null; one sequencer at a time (advisory lock held to commit) numbers the committed entries,
- * so any entry committed later gets a higher number than everything already visible.
- * Returns the high-water mark afterwards.
+ * null; one sequencer at a time (an advisory lock held to commit) numbers the committed
+ * entries, so any entry committed later gets a higher number than everything already visible.
+ * Hence also: whoever sees seq n sees every seq below it that will ever exist.
  */
 export async function sequenceSuppressions(db: Db): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    const pending = await sql<{ n: number }>`select 1 as n from suppressions where seq is null limit 1`.execute(trx);
-    if (pending.rows.length > 0) {
-      await sql`select pg_advisory_xact_lock(${SEQUENCER_LOCK})`.execute(trx);
-      await sql`
-        update suppressions s set seq = nextval('suppression_seq')
-        from (select hash from suppressions where seq is null order by changed_at, hash for update skip locked) p
-        where s.hash = p.hash`.execute(trx);
-    }
-    const hwm = await trx.selectFrom('suppressions').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirst();
-    return hwm?.max == null ? 0 : Number(hwm.max);
-  });
+  const r = await sql<{ hwm: string | number }>`select sequence_suppressions() as hwm`.execute(db);
+  return Number(r.rows[0]!.hwm);
 }
 
 export interface FeedRecord {
