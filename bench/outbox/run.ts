@@ -1,6 +1,10 @@
 /**
  * Deliveries per second to local receivers:
- *  - pushes of single suppression changes (one change, one signed POST) to an HTTP receiver;
+ *  - pushes of single suppression changes (one change, one signed POST) to an HTTP receiver:
+ *    `singleChange` drains a backlog one change per request (the push pipeline's own rate);
+ *    `live` writes a change, then pushes it, one after the other (what a trickle of
+ *    unsubscribes sees end to end, the write included);
+ *  - `batched`: the same backlog in requests of 1,000 changes (changes per second);
  *  - e-mails from the outbox to an SMTP server.
  *
  *   npm run bench:outbox                      # PostgreSQL at BENCH_DATABASE_URL (default local `test` db)
@@ -15,7 +19,7 @@ import { systemClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/index.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
-import { silentLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/log.js';
 import { smtpMailer } from '../../src/node/mailer.js';
 import { deliverEmails } from '../../src/outbox/deliver.js';
 import { enqueue } from '../../src/outbox/queries.js';
@@ -45,14 +49,37 @@ async function main() {
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
     const endpoint = `http://127.0.0.1:${(http.address() as AddressInfo).port}/push`;
     const signer = await createPushSigner([await generateSigningJwk('bench-push')]);
-    const pushDeps = { db, clock: systemClock, logger: silentLogger, signer, endpoints: [endpoint] };
+    const pushDeps = { db, clock: systemClock, logger: process.env.BENCH_LOG ? createLogger('debug') : silentLogger, signer, endpoints: [endpoint] };
 
-    const t0 = performance.now();
-    for (let i = 0; i < pushes; i++) {
-      await suppress(db, { hash: `bench-${i}`.padEnd(64, '0'), email: null, subjectId: null, reason: 'manual', actorType: 'staff', at: new Date() });
-      await pushSuppressions(pushDeps);
-    }
-    const pushSeconds = (performance.now() - t0) / 1000;
+    const change = (i: number) => suppress(db, { hash: i.toString(16).padStart(64, "0"), email: null, subjectId: null, reason: 'manual', actorType: 'staff', at: new Date() });
+    const timed = async (work: () => Promise<unknown>) => {
+      const t = performance.now();
+      await work();
+      return (performance.now() - t) / 1000;
+    };
+
+    // A backlog drained one change per request.
+    for (let i = 0; i < pushes; i++) await change(i);
+    const before1 = received;
+    const singleSeconds = await timed(() => pushSuppressions({ ...pushDeps, batchSize: 1 }, { maxBatches: pushes }));
+    const singleRequests = received - before1;
+
+    // A trickle: each change written, then pushed on its own.
+    const before2 = received;
+    const liveSeconds = await timed(async () => {
+      for (let i = 0; i < pushes; i++) {
+        await change(pushes + i);
+        await pushSuppressions(pushDeps);
+      }
+    });
+    const liveRequests = received - before2;
+
+    // A backlog in requests of up to 1,000 changes.
+    const batchedChanges = pushes * 10;
+    for (let i = 0; i < batchedChanges; i++) await change(2 * pushes + i);
+    const before3 = received;
+    const batchedSeconds = await timed(() => pushSuppressions(pushDeps, { maxBatches: 1_000 }));
+    const batchedRequests = received - before3;
     http.close();
 
     let delivered = 0;
@@ -78,7 +105,11 @@ async function main() {
       JSON.stringify(
         {
           database: kind,
-          pushes: { count: pushes, received, perSecond: Math.round(pushes / pushSeconds) },
+          pushes: {
+            singleChange: { changes: pushes, requests: singleRequests, perSecond: Math.round(singleRequests / singleSeconds) },
+            live: { changes: pushes, requests: liveRequests, perSecond: Math.round(liveRequests / liveSeconds) },
+            batched: { changes: batchedChanges, requests: batchedRequests, changesPerSecond: Math.round(batchedChanges / batchedSeconds) },
+          },
           mails: { count: mails, delivered, perSecond: Math.round(delivered / mailSeconds) },
           machine: `${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}`,
         },

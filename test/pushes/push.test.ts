@@ -7,7 +7,7 @@ import { createApp } from '../../src/app.js';
 import { generateSigningJwk } from '../../src/links/tokens.js';
 import { silentLogger } from '../../src/log.js';
 import { createPushSigner, pushSuppressions, type PushSigner } from '../../src/pushes/push.js';
-import { suppress, lift } from '../../src/suppressions/queries.js';
+import { lift, sequenceSuppressions, suppress } from '../../src/suppressions/queries.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 
 interface Change {
@@ -17,19 +17,24 @@ interface Change {
   active: boolean;
 }
 
-/** A mail sender's receiver: verifies every push against our JWKS, keeps a de-duplicated view. */
-async function startReceiver(jwksUrl: string, failFirst: number) {
+/**
+ * A mail sender's receiver, as the README tells one to build it: verifies every push against
+ * our JWKS, drops changes whose seq it already holds (a resend after a crash or a timeout),
+ * and calls it a gap when a request continues from a seq beyond the last one it holds.
+ */
+async function startReceiver(jwksUrl: string, failFirst: number, opts: { delayMs?: (call: number) => number } = {}) {
   const jwks = createRemoteJWKSet(new URL(jwksUrl));
   const seen: Change[] = [];
-  const keys = new Set<string>();
+  const requests: number[] = [];
   let calls = 0;
   let rejectedSignatures = 0;
+  let duplicates = 0;
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', async () => {
-      calls++;
-      if (calls <= failFirst) {
+      const call = ++calls;
+      if (call <= failFirst) {
         res.writeHead(500).end('not now');
         return;
       }
@@ -37,15 +42,16 @@ async function startReceiver(jwksUrl: string, failFirst: number) {
         const { payload, protectedHeader } = await compactVerify(body, jwks, { algorithms: ['EdDSA'] });
         expect(protectedHeader.typ).toBe('suppression-push+jws');
         const msg = JSON.parse(new TextDecoder().decode(payload)) as { changes: Change[]; after: number };
-        const key = req.headers['idempotency-key'] as string;
-        if (!keys.has(key)) {
-          keys.add(key);
-          // Gap detection, as a receiver would: the batch must start right after what we hold.
-          const last = seen.at(-1)?.seq ?? 0;
-          if (msg.after !== last) throw new Error(`gap: have ${last}, batch after ${msg.after}`);
-          seen.push(...msg.changes);
+        const last = seen.at(-1)?.seq ?? 0;
+        if (msg.after > last) throw new Error(`gap: have ${last}, batch after ${msg.after}`);
+        for (const c of msg.changes) {
+          if (c.seq > (seen.at(-1)?.seq ?? 0)) seen.push(c);
+          else duplicates++;
         }
-        res.writeHead(200).end('ok');
+        requests.push(msg.changes.length);
+        const delay = opts.delayMs?.(call) ?? 0;
+        if (delay) await new Promise((r) => setTimeout(r, delay));
+        if (!res.destroyed) res.writeHead(200).end('ok');
       } catch {
         rejectedSignatures++;
         res.writeHead(400).end('bad');
@@ -56,8 +62,13 @@ async function startReceiver(jwksUrl: string, failFirst: number) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/suppressions`,
     seen,
+    requests,
     stats: () => ({ calls, rejectedSignatures }),
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    duplicates: () => duplicates,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
   };
 }
 
@@ -146,5 +157,83 @@ describe('suppression pushes to the mail sender', () => {
     expect(cursor.last_error).toMatch(/timeout|abort/i);
     slow.closeAllConnections();
     await new Promise<void>((res) => slow.close(() => res()));
+  });
+
+  const feedSeqs = async () => (await sequenceSuppressions(h.db), await h.db.selectFrom('suppressions').select('seq').where('seq', 'is not', null).orderBy('seq').execute()).map((r) => Number(r.seq));
+  let nextHash = 100_000;
+  const change = () => suppress(h.db, { hash: hashOf(nextHash++), email: null, subjectId: null, reason: 'manual', actorType: 'staff', at: h.clock.now() });
+
+  it('a 200 that comes after our timeout counts as a failure: the batch is resent and the receiver drops what it holds', async () => {
+    const receiver = await startReceiver(jwksUrl, 0, { delayMs: (call) => (call === 1 ? 1_500 : 0) });
+    for (let i = 0; i < 3; i++) await change();
+    const deps = { db: h.db, clock: h.clock, logger: silentLogger, signer, endpoints: [receiver.url], timeoutMs: 300, random: () => 0.5 };
+    expect(await pushSuppressions(deps)).toEqual({ pushed: 0, failed: 1 });
+    h.clock.advance(60_000);
+    const all = await feedSeqs();
+    expect(await pushSuppressions(deps)).toEqual({ pushed: all.length, failed: 0 });
+    expect(receiver.seen.map((c) => c.seq)).toEqual(all);
+    expect(receiver.duplicates()).toBe(Math.min(1000, all.length)); // the first, timed-out request had arrived
+    await receiver.close();
+  });
+
+  it('a receiver that answers slowly but within the timeout is not sent anything twice', async () => {
+    const receiver = await startReceiver(jwksUrl, 0, { delayMs: () => 200 });
+    await change();
+    const deps = { db: h.db, clock: h.clock, logger: silentLogger, signer, endpoints: [receiver.url], timeoutMs: 5_000, random: () => 0.5 };
+    const all = await feedSeqs();
+    expect(await pushSuppressions(deps)).toEqual({ pushed: all.length, failed: 0 });
+    expect(receiver.duplicates()).toBe(0);
+    expect(receiver.seen.map((c) => c.seq)).toEqual(all);
+    await receiver.close();
+  });
+
+  it('pushes one change per request when the batch size is 1, in seq order', async () => {
+    const receiver = await startReceiver(jwksUrl, 0);
+    const deps = { db: h.db, clock: h.clock, logger: silentLogger, signer, endpoints: [receiver.url] };
+    await pushSuppressions(deps); // catch up in batches
+    const caughtUp = receiver.requests.length;
+    for (let i = 0; i < 5; i++) await change();
+    expect(await pushSuppressions({ ...deps, batchSize: 1 })).toEqual({ pushed: 5, failed: 0 });
+    expect(receiver.requests.slice(caughtUp)).toEqual([1, 1, 1, 1, 1]);
+    expect(receiver.seen.map((c) => c.seq)).toEqual(await feedSeqs());
+    await receiver.close();
+  });
+
+  it('a crash before the cursor is written resends from the last written cursor: duplicates the receiver drops, no gap', async () => {
+    const receiver = await startReceiver(jwksUrl, 0);
+    const deps = { db: h.db, clock: h.clock, logger: silentLogger, signer, endpoints: [receiver.url], batchSize: 1 };
+    const all = await feedSeqs();
+    // Catch up, then four more changes pushed by a run whose cursor writes are lost.
+    await pushSuppressions({ ...deps, batchSize: 1000 });
+    expect(receiver.seen).toHaveLength(all.length);
+    for (let i = 0; i < 4; i++) await change();
+    const before = await h.db.selectFrom('push_cursors').selectAll().where('endpoint', '=', receiver.url).executeTakeFirstOrThrow();
+    expect(await pushSuppressions(deps, { persistEveryMs: Number.POSITIVE_INFINITY })).toEqual({ pushed: 4, failed: 0 });
+    await h.db.updateTable('push_cursors').set({ last_seq: before.last_seq, locked_until: null }).where('endpoint', '=', receiver.url).execute();
+
+    expect(await pushSuppressions(deps)).toEqual({ pushed: 4, failed: 0 });
+    expect(receiver.duplicates()).toBe(4);
+    expect(receiver.seen.map((c) => c.seq)).toEqual(await feedSeqs());
+    await receiver.close();
+  });
+
+  it('an instance whose lease was taken over stops and never writes over the new holder', async () => {
+    const receiver = await startReceiver(jwksUrl, 0);
+    for (let i = 0; i < 3; i++) await change();
+    let calls = 0;
+    const takeover = new Date(h.clock.now().getTime() + 3_600_000);
+    const stealing: typeof fetch = async (input, init) => {
+      if (++calls === 2) {
+        // Another instance takes the endpoint (say our lease ran out while we were stalled).
+        await h.db.updateTable('push_cursors').set({ locked_until: takeover, last_seq: '999999' }).where('endpoint', '=', receiver.url).execute();
+      }
+      return fetch(input, init);
+    };
+    const r = await pushSuppressions({ db: h.db, clock: h.clock, logger: silentLogger, signer, endpoints: [receiver.url], batchSize: 1, fetch: stealing }, { persistEveryMs: 0 });
+    expect(r.pushed).toBeLessThanOrEqual(2);
+    const cursor = await h.db.selectFrom('push_cursors').selectAll().where('endpoint', '=', receiver.url).executeTakeFirstOrThrow();
+    expect(Number(cursor.last_seq)).toBe(999999);
+    expect(new Date(cursor.locked_until!).getTime()).toBe(takeover.getTime());
+    await receiver.close();
   });
 });
