@@ -13,6 +13,7 @@ import { AppError } from './errors/index.js';
 import { healthRoutes } from './health/routes.js';
 import { linkRoutes } from './links/routes.js';
 import { mailSenderRoutes } from './mailsender/routes.js';
+import { fetchCertificateOverHttps } from './mailsender/sns.js';
 import { messages } from './pages/i18n.js';
 import { policyRoutes } from './pages/policy.js';
 import { messagePage, pageLocale } from './pages/token.js';
@@ -46,6 +47,7 @@ export function createApp(input: AppDeps) {
     clientIp: () => undefined,
     calendar: productionCalendar(ruCalendar),
     pushJwks: { keys: [] },
+    fetchCertificate: fetchCertificateOverHttps,
     ...input,
   } as ResolvedDeps;
   const { config, logger } = deps;

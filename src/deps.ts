@@ -6,6 +6,7 @@ import type { Db } from './db/handle.js';
 import type { EmailHasher } from './consent/hash.js';
 import type { LinkSigner } from './links/tokens.js';
 import type { Logger } from './log.js';
+import type { CertificateFetcher } from './mailsender/sns.js';
 import type { ProductionCalendar } from './requests/calendar.js';
 
 /** Everything the app needs from outside; the entries (Node, Workers, tests) provide it. */
@@ -24,6 +25,8 @@ export interface AppDeps {
   calendar?: ProductionCalendar;
   /** Public keys that verify our pushes, served at /.well-known/jwks.json. */
   pushJwks?: { keys: JWK[] };
+  /** Fetches Amazon SNS signing certificates (the runtime's fetch by default); tests serve their own. */
+  fetchCertificate?: CertificateFetcher;
 }
 
 export type ResolvedDeps = Required<AppDeps>;

@@ -57,6 +57,11 @@ export const envSchema = z.object({
   OUTBOX_MAX_ATTEMPTS: int(10, 1, 100),
   SOFT_BOUNCE_THRESHOLD: int(3, 1, 100),
   SOFT_BOUNCE_WINDOW_DAYS: int(30, 1, 365),
+  SNS_VERIFY_SIGNATURES: bool(true),
+  SNS_TOPIC_ARNS: z
+    .string()
+    .refine((v) => v.split(',').every((a) => /^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/.test(a.trim())), 'one or more SNS topic ARNs (arn:aws:sns:<region>:<account>:<topic>), comma-separated')
+    .optional(),
   MAIL_SENDER_PUSH_URL: z
     .string()
     .refine((v) => v.split(',').every((u) => /^https?:\/\/[^\s]+$/.test(u.trim())), 'one or more http(s) URLs, comma-separated')
@@ -106,6 +111,8 @@ export interface Config {
   outboxMaxAttempts: number;
   /** Soft bounces of one address within the window that suppress it as bounced. */
   softBounces: { threshold: number; windowDays: number };
+  /** Amazon SNS deliveries: signatures verified (off only in development); topics accepted (empty: any). */
+  sns: { verifySignatures: boolean; topicArns: string[] };
   /** Endpoints that receive signed suppression pushes (none: no pushes). */
   pushEndpoints: string[];
   /** Raw JWK set for signing pushes; undefined means "generate and keep in DATA_DIR". */
@@ -149,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       if (!cleaned[name]) problems.push(`${name}: required when NODE_ENV=production`);
     }
     if (cleaned.MAIL_SENDER_PUSH_URL && !cleaned.PUSH_SIGNING_KEYS) problems.push('PUSH_SIGNING_KEYS: required with MAIL_SENDER_PUSH_URL when NODE_ENV=production');
+    if (parsed.success && !parsed.data.SNS_VERIFY_SIGNATURES) problems.push('SNS_VERIFY_SIGNATURES: may be false only in development, not when NODE_ENV=production');
   }
   if (parsed.success && parsed.data.CADENCE_LEDGER_RETENTION_DAYS < Math.max(parsed.data.CADENCE_WINDOW_DAYS, 31)) {
     problems.push('CADENCE_LEDGER_RETENTION_DAYS: must be at least CADENCE_WINDOW_DAYS (and 31): sends still counting must not be deleted');
@@ -192,6 +200,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     policyUrl: e.POLICY_URL ?? `${(e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '')}/privacy`,
     outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
     softBounces: { threshold: e.SOFT_BOUNCE_THRESHOLD, windowDays: e.SOFT_BOUNCE_WINDOW_DAYS },
+    sns: { verifySignatures: e.SNS_VERIFY_SIGNATURES, topicArns: (e.SNS_TOPIC_ARNS ?? '').split(',').map((a) => a.trim()).filter(Boolean) },
     pushEndpoints: (e.MAIL_SENDER_PUSH_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean),
     pushSigningKeys: e.PUSH_SIGNING_KEYS,
     defaultLocale: e.DEFAULT_LOCALE,

@@ -123,7 +123,9 @@ function parseGeneric(body: Obj): ParsedPayload {
 
 const SNS_TYPES = ['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation'] as const;
 
-function isSnsEnvelope(body: Obj): boolean {
+/** An SNS message (Notification, SubscriptionConfirmation, UnsubscribeConfirmation): what carries an SNS signature. */
+export function isSnsEnvelope(body: unknown): body is Obj {
+  if (!isObj(body)) return false;
   return typeof body.Type === 'string' && (SNS_TYPES as readonly string[]).includes(body.Type) && typeof body.TopicArn === 'string';
 }
 

@@ -2,9 +2,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requireScope } from '../auth/middleware.js';
 import { apiApp, commonErrors, Problem } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
-import { AppError } from '../errors/index.js';
-import { MAIL_SENDER_EVENT_TYPES, MAX_EVENTS_PER_REQUEST, parseMailSenderPayload, type IgnoredEvent } from './adapters.js';
+import { AppError, type ErrorCode } from '../errors/index.js';
+import { isSnsEnvelope, MAIL_SENDER_EVENT_TYPES, MAX_EVENTS_PER_REQUEST, parseMailSenderPayload, type IgnoredEvent } from './adapters.js';
 import { applyEvents, defaultSoftBouncePolicy, type HashedEvent, type SoftBouncePolicy } from './queries.js';
+import { createSnsVerifier, type SnsRefusalReason } from './sns.js';
 
 const GenericEvents = z
   .object({
@@ -48,13 +49,18 @@ const eventsRoute = createRoute({
     '',
     '* our own shape `{"events":[{"type","email","at","id","detail"?}]}`, 1 to 1,000 events;',
     '* Amazon SES bounce and complaint notifications, inside an SNS envelope or delivered raw. A `SubscriptionConfirmation` is answered 202 and logged: ' +
-      'this service fetches nothing, so confirm the subscription by hand (open the SubscribeURL from the SNS delivery log, or call ConfirmSubscription with its Token);',
+      'this service never fetches the SubscribeURL, so confirm the subscription by hand (open the SubscribeURL from the SNS delivery log, or call ConfirmSubscription with its Token);',
     '* Postmark Bounce, SpamComplaint and SubscriptionChange webhooks.',
     '',
     'Authentication: `Authorization: Bearer <key>`, or HTTP Basic with the API key as the password (any user name), ' +
       'for senders that can only put credentials in the URL: subscribe SNS to `https://mail-sender:<key>@<host>/v1/events/mail-sender` ' +
-      '(SNS sends the credentials after a 401 challenge, which this endpoint gives), or set the same URL as the Postmark webhook. ' +
-      'SNS message signatures are not verified (that needs the AWS signing certificate fetched from the network); the API key is what authenticates a delivery.',
+      '(SNS sends the credentials after a 401 challenge, which this endpoint gives), or set the same URL as the Postmark webhook.',
+    '',
+    'SNS messages (every Type) must also carry a valid Amazon SNS signature, SignatureVersion 1 (SHA1withRSA) or 2 (SHA256withRSA). ' +
+      'The signing certificate is fetched, once per URL, and only from `https://sns.<region>.amazonaws.com/….pem`. ' +
+      'A missing or bad signature, or a certificate URL elsewhere, is answered 401; a topic outside `SNS_TOPIC_ARNS` 403; ' +
+      'a certificate that cannot be fetched 503 (SNS retries). Nothing is written then. ' +
+      'A raw delivery has no signature to check: like our own shape and Postmark, the API key alone authenticates it.',
     '',
     'All events of one request are applied in one transaction. An invalid address fails only its own event (listed in `ignored`). ' +
       'An unknown shape is refused with 422, malformed JSON with 400.',
@@ -84,9 +90,16 @@ const eventsRoute = createRoute({
       content: { 'application/json': { schema: z.object({ status: z.string(), detail: z.string() }) } },
     },
     ...commonErrors,
+    401: { description: 'Missing, unknown or revoked API key; or an SNS message whose signature does not verify', content: { 'application/problem+json': { schema: Problem } } },
+    403: { description: 'The key lacks mail-sender:events; or an SNS message from a topic outside SNS_TOPIC_ARNS', content: { 'application/problem+json': { schema: Problem } } },
     422: { description: 'Unknown payload shape, or more than 1,000 events', content: { 'application/problem+json': { schema: Problem } } },
+    503: { description: 'The SNS signing certificate could not be fetched; nothing was applied (SNS retries)', content: { 'application/problem+json': { schema: Problem } } },
   },
 });
+
+// A fetch that failed may work on SNS's retry, which only a 5xx brings; the rest will not.
+const snsRefusalCode = (reason: SnsRefusalReason): ErrorCode =>
+  reason === 'certificate_unavailable' ? 'unavailable' : reason === 'topic_not_allowed' ? 'forbidden' : 'unauthorized';
 
 export interface MailSenderOptions {
   /** Soft bounces within the window that suppress an address (default 3 within 30 days). */
@@ -104,6 +117,9 @@ export function mailSenderRoutes(deps: ResolvedDeps, opts: MailSenderOptions = {
   const softBounces: SoftBouncePolicy = { ...defaultSoftBouncePolicy, ...opts.softBounces };
   if (!Number.isInteger(softBounces.threshold) || softBounces.threshold < 1) throw new Error('softBounces.threshold must be a positive integer');
   if (!(softBounces.windowDays > 0)) throw new Error('softBounces.windowDays must be positive');
+
+  // One per app, so its certificate cache serves every request.
+  const sns = createSnsVerifier({ fetchCertificate: deps.fetchCertificate, verifySignatures: deps.config.sns.verifySignatures, topicArns: deps.config.sns.topicArns });
 
   const app = apiApp();
   app.openAPIRegistry.register('MailSenderEvents', GenericEvents);
@@ -123,6 +139,20 @@ export function mailSenderRoutes(deps: ResolvedDeps, opts: MailSenderOptions = {
       throw new AppError('bad_request', 'The body is not valid JSON.');
     }
     const requestId = c.get('requestId');
+    if (isSnsEnvelope(body)) {
+      const check = await sns.check(body, deps.clock.now());
+      if (!check.ok) {
+        deps.logger.warn('SNS message refused', {
+          reason: check.reason,
+          cause: check.cause,
+          topicArn: typeof body.TopicArn === 'string' ? body.TopicArn.slice(0, 300) : undefined,
+          messageId: typeof body.MessageId === 'string' ? body.MessageId.slice(0, 100) : undefined,
+          key: c.var.apiKey.id,
+          requestId,
+        });
+        throw new AppError(snsRefusalCode(check.reason), check.detail);
+      }
+    }
     const parsed = parseMailSenderPayload(body, { snsMessageType: c.req.header('x-amz-sns-message-type') ?? null });
 
     if (parsed.kind === 'unknown') throw new AppError('validation_failed', parsed.detail);
@@ -131,8 +161,8 @@ export function mailSenderRoutes(deps: ResolvedDeps, opts: MailSenderOptions = {
       const host = parsed.subscribeHost;
       const looksLikeSns = !!host && /^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/i.test(host);
       if (parsed.messageType === 'SubscriptionConfirmation') {
-        // Never fetched: no network from here, and a forged confirmation must not make us
-        // call an arbitrary URL. The token stays out of the log; the host says where it leads.
+        // Never fetched, even signed: subscribing this endpoint to a topic is the operator's
+        // decision, not the sender's. The token stays out of the log; the host says where it leads.
         deps.logger.warn('SNS subscription must be confirmed manually: open the SubscribeURL from the SNS message, or call ConfirmSubscription with its Token', {
           subscribeHost: host,
           expectedHost: looksLikeSns,

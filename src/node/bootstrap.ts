@@ -34,6 +34,9 @@ export async function buildDeps(
   const calendar = loadCalendar(config.calendarDir, logger);
   const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl) : fileMailer(join(config.dataDir, 'outbox'));
   logger.info(config.smtpUrl ? 'mail goes through SMTP' : 'no SMTP_URL: mail is written as .eml files', { to: mailer.describe });
+  if (!config.sns.verifySignatures) {
+    logger.warn('SNS_VERIFY_SIGNATURES=false: Amazon SNS message signatures are not verified, the API key alone authenticates SNS deliveries; for development only');
+  }
   const pushSigner = await createPushSigner(await resolvePushKeys(config, logger));
   return { deps: { config, db: handle.db, clock: systemClock, logger, signer, hasher, calendar, pushJwks: pushSigner.publicJwks }, mailer, pushSigner };
 }

@@ -11,6 +11,7 @@ import { lift, SELF_REASONS } from '../../src/suppressions/queries.js';
 import { expectedHash } from '../helpers/feed.js';
 import { createHarness, onPostgres, type Harness } from '../helpers/harness.js';
 import { consentState, createConfirmedSubject, createSubject, DAY, eventsOf, raceOnSubject, readFeedJson, snapshotDb } from '../helpers/pages.js';
+import { certificateServer, signSns, snsHarness } from './sns-signing.js';
 
 const PATH = '/v1/events/mail-sender';
 
@@ -21,8 +22,11 @@ type Json = Record<string, any>;
 
 const fixture = (name: string): Json => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as Json;
 
-/** An SES notification as SNS delivers it: the documented SNS envelope, the notification as a JSON string in Message. */
-const snsWrap = (notification: unknown, over: Json = {}): Json => ({ ...fixture('sns-notification.json'), Message: JSON.stringify(notification), ...over });
+/**
+ * An SES notification as SNS delivers it: the documented SNS envelope, the notification as a JSON
+ * string in Message, signed with the test key (see sns-signing.ts; the app is given its certificate).
+ */
+const snsWrap = (notification: unknown, over: Json = {}): Json => signSns({ ...fixture('sns-notification.json'), Message: JSON.stringify(notification), ...over });
 
 const SNS_HEADERS = (type = 'Notification'): Record<string, string> => ({
   'x-amz-sns-message-type': type,
@@ -335,7 +339,7 @@ describe('POST /v1/events/mail-sender: authentication', () => {
   let key: string;
   let keyId: string;
   beforeAll(async () => {
-    h = await createHarness();
+    h = await snsHarness();
     ({ key, id: keyId } = await createApiKey(h.db, { name: 'sns', scopes: ['mail-sender:events'] }, h.clock.now()));
   });
   afterAll(() => h?.close());
@@ -411,7 +415,7 @@ describe('POST /v1/events/mail-sender: authentication', () => {
   });
 
   it('does not take an SNS signature for authentication: a delivery with a forged signature and no key is refused', async () => {
-    const forged = snsWrap(fixture('ses-complaint-with-feedback.json'), { Signature: 'Zm9yZ2Vk', SigningCertURL: 'https://attacker.example/cert.pem' });
+    const forged = { ...snsWrap(fixture('ses-complaint-with-feedback.json')), Signature: 'Zm9yZ2Vk', SigningCertURL: 'https://attacker.example/cert.pem' };
     const before = await snapshotDb(h);
     const res = await post(h, forged, undefined, SNS_HEADERS());
     expect(res.status).toBe(401);
@@ -431,7 +435,7 @@ describe('POST /v1/events/mail-sender: Amazon SES notifications (published sampl
   let h: Harness;
   let auth: string;
   beforeAll(async () => {
-    h = await createHarness();
+    h = await snsHarness();
     auth = await h.bearer('mail-sender:events');
   });
   beforeEach(() => resetDb(h));
@@ -517,17 +521,19 @@ describe('POST /v1/events/mail-sender: Amazon SES notifications (published sampl
     expect(await snapshotDb(h)).toEqual(before);
   });
 
-  it('answers a SubscriptionConfirmation with 202, fetches nothing and logs only the SubscribeURL host', async () => {
+  it('answers a SubscriptionConfirmation with 202, fetches only its signing certificate (never the SubscribeURL) and logs only the SubscribeURL host', async () => {
     const lines: string[] = [];
-    const app = createApp({ ...h.deps, logger: createLogger('debug', (l) => lines.push(l)) });
+    const certificates = certificateServer();
+    const app = createApp({ ...h.deps, logger: createLogger('debug', (l) => lines.push(l)), fetchCertificate: certificates.fetchCertificate });
     const fetchSpy = vi.spyOn(globalThis, 'fetch');
     try {
       const before = await snapshotDb(h);
-      const sample = fixture('sns-subscription-confirmation.json');
+      const sample = signSns(fixture('sns-subscription-confirmation.json'));
       const res = await post(h, sample, auth, SNS_HEADERS('SubscriptionConfirmation'), app);
       expect(res.status).toBe(202);
       expect(await res.json()).toMatchObject({ status: 'confirmation_required' });
       expect(fetchSpy).not.toHaveBeenCalled();
+      expect(certificates.calls).toEqual([sample.SigningCertURL]);
       expect(await snapshotDb(h)).toEqual(before);
       const log = lines.map((l) => JSON.parse(l) as Json).find((l) => /confirmed manually/.test(l.msg));
       expect(log).toMatchObject({ level: 'warn', subscribeHost: 'sns.us-west-2.amazonaws.com', expectedHost: true });
@@ -543,7 +549,7 @@ describe('POST /v1/events/mail-sender: Amazon SES notifications (published sampl
     const before = await snapshotDb(h);
     const cases: [Json, Record<string, string>][] = [
       [snsWrap(fixture('ses-bounce-with-dsn.json')), SNS_HEADERS('SubscriptionConfirmation')],
-      [fixture('sns-notification.json'), SNS_HEADERS()], // Message "Hello world!"
+      [signSns(fixture('sns-notification.json')), SNS_HEADERS()], // Message "Hello world!"
       [snsWrap({ hello: 'world' }), SNS_HEADERS()],
       [{ events: [ev('hard_bounce', 'x@example.ru', 'e', new Date().toISOString())] }, SNS_HEADERS()],
     ];
