@@ -27,7 +27,8 @@ export class EmailRenderError extends Error {
 const PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
 /** Control characters, line and paragraph separators, bidi overrides: never wanted in one line. */
 const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-const EMAIL_RE = /^[\p{L}\p{N}._+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.[\p{L}]{2,}$/u;
+/** Letters, digits and `._+-` before the @, a host name after it (`localhost` too: the embedded default's sender). */
+const EMAIL_RE = /^[\p{L}\p{N}._+-]+@[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?)*$/u;
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
 import type { Logger } from '../log.js';
+import { enqueue } from '../outbox/queries.js';
 import { eraseSubject } from './erase.js';
 
 /**
@@ -21,7 +22,19 @@ export async function runErasureJob(db: Db, opts: { now: () => Date; logger: Log
       const r = claimed.rows[0];
       if (!r) return null;
       const at = opts.now();
+      const person = await trx.selectFrom('subjects').select(['email', 'locale', 'status']).where('id', '=', r.subject_id).executeTakeFirst();
       await eraseSubject(trx, r.subject_id, at, r.id);
+      if (person?.email && person.status !== 'erased') {
+        // The notice that it is done: the address travels in the row until it is sent, then is
+        // wiped from it (see enqueue); runJobs sends it straight after this job.
+        await enqueue(trx, {
+          kind: 'erasure-completed',
+          subjectId: r.subject_id,
+          payload: { requestId: r.id, to: person.email, locale: person.locale, completedAt: at.toISOString() },
+          idempotencyKey: `erasure-completed:${r.id}`,
+          at,
+        });
+      }
       await trx
         .updateTable('requests')
         .set({ status: 'completed', completed_at: at, status_reason: 'erased' })

@@ -38,6 +38,13 @@ export async function runJobs(deps: JobDeps): Promise<JobReport> {
   const mail = deps.delivery ? await deliverEmails(deps.delivery) : null;
   const pushes = deps.push && deps.push.endpoints.length ? await pushSuppressions(deps.push) : null;
   const { erased } = await runErasureJob(deps.db, { now: deps.now, logger: deps.logger });
+  // The notices of erasure at once: each holds an address that should not outlive its sending.
+  if (erased > 0 && deps.delivery && mail) {
+    const notices = await deliverEmails(deps.delivery, { kinds: ['erasure-completed'] });
+    mail.sent += notices.sent;
+    mail.retried += notices.retried;
+    mail.dead += notices.dead;
+  }
   const ledger = await sweepLedger(deps.db, deps.now(), deps.config.cadence.ledgerRetentionDays);
   await pruneRateLimits(deps.db, deps.now());
   const now = deps.now();

@@ -37,8 +37,11 @@ export async function claimDue(db: Db, opts: { now: Date; leaseMs: number; limit
   }));
 }
 
+/** What a finished row keeps of its payload: never an address (see enqueue). */
+const scrubbed = sql<unknown>`payload - 'to'`;
+
 export async function markDone(db: Db, id: string, at: Date): Promise<void> {
-  await db.updateTable('outbox').set({ status: 'done', done_at: at, last_error: null }).where('id', '=', id).execute();
+  await db.updateTable('outbox').set({ status: 'done', done_at: at, last_error: null, payload: scrubbed }).where('id', '=', id).execute();
 }
 
 /**
@@ -53,7 +56,7 @@ export async function markFailed(
 ): Promise<'retry' | 'dead'> {
   const dead = opts.permanent || row.attempts >= opts.maxAttempts;
   if (dead) {
-    await db.updateTable('outbox').set({ status: 'dead', last_error: error.slice(0, 2000), done_at: opts.now }).where('id', '=', row.id).execute();
+    await db.updateTable('outbox').set({ status: 'dead', last_error: error.slice(0, 2000), done_at: opts.now, payload: scrubbed }).where('id', '=', row.id).execute();
     return 'dead';
   }
   await db

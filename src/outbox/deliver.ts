@@ -5,7 +5,7 @@ import { PermanentMailError, type Mailer } from '../emails/mailer.js';
 import { isEmailName, renderEmail, type EmailName, type RenderedEmail } from '../emails/render.js';
 import type { LinkSigner } from '../links/tokens.js';
 import type { Logger } from '../log.js';
-import { formatDate, type Locale } from '../pages/i18n.js';
+import { formatDate, formatDateInText, messages, type Locale } from '../pages/i18n.js';
 import { forEachLimit } from '../concurrency.js';
 import { claimDue, markDone, markFailed, type OutboxRow } from './claim.js';
 
@@ -41,8 +41,17 @@ async function recipients(db: Db, rows: OutboxRow[]): Promise<Map<string, Recipi
 }
 
 async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName }, s: Recipient | undefined): Promise<{ to: string; mail: RenderedEmail } | null> {
-  if (!s || s.status === 'erased' || !s.email) return null;
   const { config, signer } = deps;
+  if (row.kind === 'erasure-completed') {
+    // The one message to a person who no longer exists here: its row holds the address.
+    const to = typeof row.payload.to === 'string' ? row.payload.to : null;
+    if (!to) return null;
+    const locale: Locale = row.payload.locale === 'en' ? 'en' : 'ru';
+    const completedAt = new Date(String(row.payload.completedAt ?? ''));
+    const completedDate = formatDate(Number.isNaN(completedAt.getTime()) ? deps.clock.now() : completedAt, locale, config.timeZone);
+    return { to, mail: renderEmail('erasure-completed', locale, { completedDate, supportEmail: supportAddress(config) }) };
+  }
+  if (!s || s.status === 'erased' || !s.email) return null;
   const locale = (s.locale === 'en' ? 'en' : 'ru') as Locale;
   const base = config.publicBaseUrl;
   const link = async (p: 'p' | 'w' | 'c', ttlDays: number) => `${base}/${p}/${await signer.sign({ sub: s.id, p, ttlSeconds: ttlDays * DAY })}`;
@@ -74,6 +83,34 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
       });
       break;
     }
+    case 'preferences-updated': {
+      // Rendered from what is saved now: changes merged into one mail show where they ended.
+      const p = await deps.db
+        .selectFrom('preferences')
+        .select(['frequency'])
+        .select((eb) => eb.fn<string | null>('to_char', [eb.ref('paused_until'), eb.val('YYYY-MM-DD')]).as('paused_until'))
+        .where('subject_id', '=', s.id)
+        .executeTakeFirst();
+      const t = messages[locale];
+      // A pause is a local calendar date, not an instant: formatted as the date it names.
+      const pause = p?.paused_until ? t.pcPausedUntilValue(formatDateInText(new Date(`${p.paused_until}T00:00:00Z`), locale, 'UTC')) : t.pcNoPause;
+      const changes = `${t.pcFrequency}: ${t.frequencyName[p?.frequency ?? 'standard']}. ${t.pcPausedUntil}: ${pause}.`;
+      mail = renderEmail('preferences-updated', locale, { firstName, changes, preferencesUrl: await link('p', config.linkTtlDays.preferences) });
+      break;
+    }
+    case 'request-received': {
+      const r = await deps.db.selectFrom('requests').select(['id', 'type', 'received_at', 'due_at', 'status']).where('id', '=', String(row.payload.requestId ?? '')).executeTakeFirst();
+      if (!r) return null;
+      mail = renderEmail('request-received', locale, {
+        firstName,
+        requestType: r.type,
+        requestId: r.id,
+        receivedDate: date(new Date(r.received_at)),
+        dueDate: date(new Date(r.due_at)),
+        supportEmail: supportAddress(config),
+      });
+      break;
+    }
     default:
       throw new PermanentMailError(`no composer for ${row.kind}`);
   }
@@ -85,13 +122,13 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
  * the person's current data, sends it with a Message-ID derived from the row (the same on every
  * retry, so duplicates can be dropped), and records the outcome with backoff or dead-parking.
  */
-export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; leaseMs?: number; maxAttempts?: number; concurrency?: number } = {}) {
+export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; leaseMs?: number; maxAttempts?: number; concurrency?: number; kinds?: EmailName[] } = {}) {
   const now = deps.clock.now();
   const rows = await claimDue(deps.db, {
     now,
     leaseMs: opts.leaseMs ?? 5 * 60_000,
     limit: opts.limit ?? 100,
-    kinds: ['confirm-subscription', 'unsubscribed', 'fresh-link', 'withdrawal-received'],
+    kinds: opts.kinds,
   });
   const host = new URL(deps.config.publicBaseUrl).hostname;
   const stats = { sent: 0, retried: 0, dead: 0 };

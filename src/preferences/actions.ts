@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Db } from '../db/handle.js';
 import type { ConsentAction, Database, RequestType } from '../db/schema.js';
 import { recordEvents, type Evidence } from '../consent/events.js';
+import { enqueue } from '../outbox/queries.js';
 import { createRequest } from '../requests/queries.js';
 import { setRestrictedIn } from '../subjects/actions.js';
 import { loadSubjectState } from '../subjects/queries.js';
@@ -63,7 +64,35 @@ export async function setPreferences(
       .onConflict((oc) => oc.column('subject_id').doUpdateSet({ frequency: next.frequency, paused_until: next.pausedUntil, updated_at: evidence.at }))
       .execute();
     await recordEvents(trx, subjectId, evidence, events);
+    await notifyPreferencesChanged(trx, subjectId, evidence.at);
     return { kind: 'updated', before, after: { ...next }, events: events.map((e) => e.action) };
+  });
+}
+
+/** Changes within this time of the first one share its mail. */
+export const PREFERENCES_MAIL_DELAY_MS = 10 * 60_000;
+
+/**
+ * Queues the "your preferences changed" mail, held back a few minutes so that several changes
+ * in a row make one mail (it is rendered from the preferences as they are when it goes). Runs
+ * under the person's row lock, so two changes cannot both queue one.
+ */
+async function notifyPreferencesChanged(trx: Db, subjectId: string, at: Date): Promise<void> {
+  const queued = await trx
+    .selectFrom('outbox')
+    .select('id')
+    .where('subject_id', '=', subjectId)
+    .where('kind', '=', 'preferences-updated')
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  if (queued) return;
+  await enqueue(trx, {
+    kind: 'preferences-updated',
+    subjectId,
+    payload: { subjectId },
+    idempotencyKey: `preferences-updated:${subjectId}:${at.getTime()}`,
+    at,
+    availableAt: new Date(at.getTime() + PREFERENCES_MAIL_DELAY_MS),
   });
 }
 

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
+import { enqueue } from '../outbox/queries.js';
 import type { RequestStatus, RequestType } from '../db/schema.js';
 
 export interface RequestOut {
@@ -18,7 +19,11 @@ export interface RequestOut {
 
 const OPEN: RequestStatus[] = ['received', 'in_progress'];
 
-/** Files a data-subject request; `body` is the person's own text (appeals), erased with them. */
+/**
+ * Files a data-subject request, and for one left open queues the acknowledgment mail (number,
+ * topic, due date) in the same transaction. `body` is the person's own text (appeals), erased
+ * with them.
+ */
 export async function createRequest(
   db: Db,
   r: { id: string; subjectId: string; type: RequestType; channel: 'link' | 'staff'; body: string | null; createdBy: string | null; receivedAt: Date; dueAt: Date; status?: RequestStatus },
@@ -39,6 +44,9 @@ export async function createRequest(
       created_by: r.createdBy,
     })
     .execute();
+  if ((r.status ?? 'received') === 'received') {
+    await enqueue(db, { kind: 'request-received', subjectId: r.subjectId, payload: { subjectId: r.subjectId, requestId: r.id }, idempotencyKey: `request-received:${r.id}`, at: r.receivedAt });
+  }
 }
 
 export function toRequestOut(

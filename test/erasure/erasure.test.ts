@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eraseSubject } from '../../src/erasure/erase.js';
 import { runErasureJob } from '../../src/erasure/job.js';
@@ -7,16 +8,24 @@ import { createLogger, silentLogger } from '../../src/log.js';
 import { campaignCall, type ReservationBody } from '../helpers/cadence.js';
 import { createHarness, createTestDb, jsonRequest, lead, onPostgres, type Harness } from '../helpers/harness.js';
 import { consentState, eventsOf, readFeedJson, snapshotDb } from '../helpers/pages.js';
-import { apiKey, fileRequest, fileRequestOk, findValues, registerPerson, textColumns, waitUntilBlockedOn, type RequestOut } from '../helpers/rights.js';
+import { apiKey, fileDelivery, fileRequest, fileRequestOk, findValues, sendDueMail, registerPerson, textColumns, waitUntilBlockedOn, type RequestOut } from '../helpers/rights.js';
 
 const START = '2026-03-02T09:00:00Z';
 const HOUR = 3_600_000;
 
 /** Runs every job once with a capturing logger; returns the report and the log lines. */
-async function jobs(h: Harness): Promise<{ report: JobReport; lines: string[] }> {
+async function jobs(h: Harness): Promise<{ report: JobReport; lines: string[]; mails: string[] }> {
   const lines: string[] = [];
-  const report = await runJobs({ db: h.db, config: h.config, logger: createLogger('debug', (l) => lines.push(l)), now: () => h.clock.now() });
-  return { report, lines };
+  const { delivery, mails } = fileDelivery(h);
+  const report = await runJobs({ db: h.db, config: h.config, logger: createLogger('debug', (l) => lines.push(l)), now: () => h.clock.now(), delivery });
+  return { report, lines, mails: mails() };
+}
+
+/** Runs the erasure job alone, then sends the notices it queued (as runJobs does). */
+async function eraseDue(h: Harness): Promise<{ erased: number }> {
+  const r = await runErasureJob(h.db, { now: () => h.clock.now(), logger: silentLogger });
+  await sendDueMail(h);
+  return r;
 }
 
 async function confirmVia(h: Harness, id: string, userAgent?: string) {
@@ -72,7 +81,7 @@ describe('erasing a person who left every kind of trace', () => {
   let eventsBefore: Awaited<ReturnType<typeof eventsOf>>;
   let hitsBefore: Awaited<ReturnType<typeof findValues>>;
   let seqBefore: number;
-  let firstRun: { report: JobReport; lines: string[] };
+  let firstRun: Awaited<ReturnType<typeof jobs>>;
   let erasedAt: Date;
   let keys: Record<'leads' | 'manage' | 'supw' | 'reader' | 'sends', { id: string; auth: string }>;
 
@@ -165,6 +174,16 @@ describe('erasing a person who left every kind of trace', () => {
     for (const line of firstRun.lines) {
       for (const v of VALUES) expect(line.toLowerCase()).not.toContain(v.toLowerCase());
     }
+  });
+
+  it('tells the person it is done, in their language, and the notice keeps no copy of the address once sent', async () => {
+    const parsed = await Promise.all(firstRun.mails.map((m) => simpleParser(m)));
+    const notice = parsed.find((m) => m.subject === 'Ваши данные удалены');
+    expect(notice?.to && 'text' in notice.to ? notice.to.text : null).toBe(EMAIL);
+    expect(notice?.text).toContain('удалили все ваши персональные данные');
+    const row = await h.db.selectFrom('outbox').select(['status', 'payload']).where('kind', '=', 'erasure-completed').where('subject_id', '=', id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('done');
+    expect(row.payload).toEqual({ requestId: erasure.id, locale: 'ru', completedAt: erasedAt.toISOString() });
   });
 
   it('leaves none of the person\'s values anywhere: full-table scan of every text column of every table', async () => {
@@ -304,7 +323,7 @@ describe('erasure after the person\'s own acts (withdrawal link), double opt-in 
     expect(req).toMatchObject({ type: 'erasure', status: 'received', channel: 'link' });
 
     h.clock.advance(HOUR);
-    expect(await runErasureJob(h.db, { now: () => h.clock.now(), logger: silentLogger })).toEqual({ erased: 1 });
+    expect(await eraseDue(h)).toEqual({ erased: 1 });
     expect(await h.db.selectFrom('suppressions').select(['reason', 'active', 'email']).where('hash', '=', hash).executeTakeFirstOrThrow()).toEqual({ reason: 'erased', active: true, email: null });
     expect(await h.db.selectFrom('requests').select(['status']).where('id', '=', req!.id).executeTakeFirstOrThrow()).toEqual({ status: 'completed' });
     expect(await findValues(h.db, [EMAIL, 'Собственнова-K2P9', '198.18.4.77', 'OwnActs/1.0 K2P9', 'OwnActs-Click/1.0 K2P9'])).toEqual([]);
@@ -371,7 +390,7 @@ describe('erasure of an address the person had before a rectification', () => {
     expect(p.status).toBe(200);
     await fileRequestOk(h, k.manage, id, { type: 'erasure' });
     h.clock.advance(HOUR);
-    expect(await runErasureJob(h.db, { now: () => h.clock.now(), logger: silentLogger })).toEqual({ erased: 1 });
+    expect(await eraseDue(h)).toEqual({ erased: 1 });
   }
 
   it('leaves no trace of the old address the person unsubscribed under, and keeps its hash suppressed', async () => {
@@ -436,7 +455,7 @@ describe('erasure after a crash midway', () => {
     expect((await eventsOf(h, id)).some((e) => e.ip === '198.18.7.7')).toBe(true);
 
     h.clock.advance(HOUR);
-    expect(await runErasureJob(h.db, { now: () => h.clock.now(), logger: silentLogger })).toEqual({ erased: 1 });
+    expect(await eraseDue(h)).toEqual({ erased: 1 });
     expect(await h.db.selectFrom('subjects').select(['email', 'city', 'status']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ email: null, city: null, status: 'erased' });
     expect(await h.db.selectFrom('requests').select(['status']).where('id', '=', req.id).executeTakeFirstOrThrow()).toEqual({ status: 'completed' });
     expect((await eventsOf(h, id)).filter((e) => e.action === 'erased')).toHaveLength(1);
@@ -463,7 +482,7 @@ describe('erasure after a crash midway', () => {
     expect(await h.db.selectFrom('subjects').select(['email', 'status']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ email, status: 'active' });
     expect(await h.db.selectFrom('requests').select(['status']).where('id', '=', req.id).executeTakeFirstOrThrow()).toEqual({ status: 'received' });
 
-    expect(await runErasureJob(h.db, { now: () => h.clock.now(), logger: silentLogger })).toEqual({ erased: 1 });
+    expect(await eraseDue(h)).toEqual({ erased: 1 });
     expect(await h.db.selectFrom('subjects').select(['email', 'status']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ email: null, status: 'erased' });
     expect((await eventsOf(h, id)).filter((e) => e.action === 'erased')).toHaveLength(1);
   });
@@ -501,6 +520,10 @@ describe.skipIf(!onPostgres)('erasure jobs on several instances (PostgreSQL)', (
     const open = await h.db.selectFrom('requests').select('id').where('status', '<>', 'completed').execute();
     expect(open).toEqual([]);
     expect(await h.db.selectFrom('subjects').select('id').where('status', '<>', 'erased').execute()).toEqual([]);
+    // One notice each, sent once; then nothing of them is left.
+    const notices = await sendDueMail(h);
+    expect(notices).toHaveLength(20);
+    expect(new Set(notices.map((m) => /^To: (.*)$/m.exec(m)?.[1])).size).toBe(20);
     expect(await findValues(h.db, ['r8s2@erase-example.ru', 'R8S2'])).toEqual([]);
   });
 });

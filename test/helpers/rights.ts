@@ -2,12 +2,32 @@ import { sql } from 'kysely';
 import { expect } from 'vitest';
 import { createApiKey, type Scope } from '../../src/auth/keys.js';
 import type { Db } from '../../src/db/handle.js';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../src/log.js';
+import { fileMailer } from '../../src/node/mailer.js';
+import { deliverEmails, type DeliveryDeps } from '../../src/outbox/deliver.js';
 import { jsonRequest, lead, type Harness } from './harness.js';
 
 /** An API key with these scopes: its id (as the audit log and the ledger name it) and its Authorization value. */
 export async function apiKey(h: Harness, ...scopes: Scope[]): Promise<{ id: string; auth: string }> {
   const { id, key } = await createApiKey(h.db, { name: `test-${scopes.join('+')}`, scopes }, h.clock.now());
   return { id, auth: `Bearer ${key}` };
+}
+
+/** Delivery into a fresh directory of .eml files (the embedded default's mailer). */
+export function fileDelivery(h: Harness): { delivery: DeliveryDeps; mails: () => string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'mailprefs-mail-'));
+  const delivery = { db: h.db, mailer: fileMailer(dir), signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 };
+  return { delivery, mails: () => readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')) };
+}
+
+/** Sends every due mail as .eml files; returns the raw messages. */
+export async function sendDueMail(h: Harness): Promise<string[]> {
+  const { delivery, mails } = fileDelivery(h);
+  await deliverEmails(delivery);
+  return mails();
 }
 
 /** Registers a person through `POST /v1/subjects` and returns the id. */
