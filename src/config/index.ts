@@ -55,6 +55,7 @@ export const envSchema = z.object({
   SUPPORT_EMAIL: z.email().optional(),
   POLICY_URL: z.url({ protocol: /^https?$/ }).optional(),
   OUTBOX_MAX_ATTEMPTS: int(10, 1, 100),
+  PUSH_BATCH_SIZE: int(1000, 1, 1000),
   SOFT_BOUNCE_THRESHOLD: int(3, 1, 100),
   SOFT_BOUNCE_WINDOW_DAYS: int(30, 1, 365),
   SNS_VERIFY_SIGNATURES: bool(true),
@@ -115,6 +116,8 @@ export interface Config {
   sns: { verifySignatures: boolean; topicArns: string[] };
   /** Endpoints that receive signed suppression pushes (none: no pushes). */
   pushEndpoints: string[];
+  /** Changes per push request (1 to 1,000), for receivers that want small requests. */
+  pushBatchSize: number;
   /** Raw JWK set for signing pushes; undefined means "generate and keep in DATA_DIR". */
   pushSigningKeys: string | undefined;
   defaultLocale: 'ru' | 'en';
@@ -202,6 +205,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     softBounces: { threshold: e.SOFT_BOUNCE_THRESHOLD, windowDays: e.SOFT_BOUNCE_WINDOW_DAYS },
     sns: { verifySignatures: e.SNS_VERIFY_SIGNATURES, topicArns: (e.SNS_TOPIC_ARNS ?? '').split(',').map((a) => a.trim()).filter(Boolean) },
     pushEndpoints: (e.MAIL_SENDER_PUSH_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean),
+    pushBatchSize: e.PUSH_BATCH_SIZE,
     pushSigningKeys: e.PUSH_SIGNING_KEYS,
     defaultLocale: e.DEFAULT_LOCALE,
     timeZone: e.TIME_ZONE,

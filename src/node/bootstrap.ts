@@ -50,7 +50,7 @@ export function jobDeps(b: { deps: AppDeps & { signer: LinkSigner }; mailer: Mai
     logger,
     now: () => clock.now(),
     delivery: { db, mailer: b.mailer, signer, config, clock, logger },
-    push: { db, clock, logger, signer: b.pushSigner, endpoints: config.pushEndpoints },
+    push: { db, clock, logger, signer: b.pushSigner, endpoints: config.pushEndpoints, batchSize: config.pushBatchSize },
   };
 }
 
