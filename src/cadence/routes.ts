@@ -7,6 +7,7 @@ import { normalizeEmail } from '../consent/email.js';
 import { setPreferences } from '../preferences/actions.js';
 import { localDate, startOfLocalDay } from '../requests/due.js';
 import { decide, PREFERENCE_CAP, PREFERENCE_WINDOW_DAYS, type CadenceLimits } from './policy.js';
+import { pausedUntilText } from '../preferences/actions.js';
 import { lookbackStart, markSent, release, reserve } from './reservations.js';
 
 export const MAX_RESERVATION_SUBJECTS = 100_000;
@@ -191,7 +192,7 @@ export function cadenceRoutes(deps: ResolvedDeps) {
       .leftJoin('preferences as p', 'p.subject_id', 's.id')
       .leftJoin('suppressions as sup', (j) => j.onRef('sup.hash', '=', 's.email_hash').on('sup.active', '=', true))
       .select(['s.id', 's.status', 'm.state as marketing', 'p.frequency', 'sup.active as suppressed'])
-      .select((eb) => eb.fn<string | null>('to_char', [eb.ref('p.paused_until'), eb.val('YYYY-MM-DD')]).as('paused_until'))
+      .select(pausedUntilText('p.paused_until').as('paused_until'))
       .where('s.id', '=', id)
       .executeTakeFirst();
     if (!s) throw new AppError('not_found', 'No subject with this id.');

@@ -7,6 +7,7 @@ import type { LinkSigner } from '../links/tokens.js';
 import type { Logger } from '../log.js';
 import { formatDate, formatDateInText, messages, type Locale } from '../pages/i18n.js';
 import { forEachLimit } from '../concurrency.js';
+import { pausedUntilText } from '../preferences/actions.js';
 import { claimDue, markDone, markFailed, type OutboxRow } from './claim.js';
 
 export interface DeliveryDeps {
@@ -88,7 +89,7 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
       const p = await deps.db
         .selectFrom('preferences')
         .select(['frequency'])
-        .select((eb) => eb.fn<string | null>('to_char', [eb.ref('paused_until'), eb.val('YYYY-MM-DD')]).as('paused_until'))
+        .select(pausedUntilText('paused_until').as('paused_until'))
         .where('subject_id', '=', s.id)
         .executeTakeFirst();
       const t = messages[locale];

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Db } from '../db/handle.js';
 import type { ConsentAction, Database, RequestType } from '../db/schema.js';
 import { recordEvents, type Evidence } from '../consent/events.js';
@@ -14,6 +14,12 @@ export interface Preferences {
   /** `YYYY-MM-DD`: no advertising mail before this local date; null for no pause. */
   pausedUntil: string | null;
 }
+
+/**
+ * `paused_until` as the `YYYY-MM-DD` text the API, pages and mails use: it is a calendar date,
+ * and read as a JavaScript Date it would be an instant that shifts the day in other time zones.
+ */
+export const pausedUntilText = (column: 'paused_until' | 'p.paused_until') => sql<string | null>`to_char(${sql.ref(column)}, 'YYYY-MM-DD')`;
 
 export type PreferencesOutcome =
   | { kind: 'updated' | 'unchanged'; before: Preferences; after: Preferences; events: ConsentAction[] }
@@ -46,7 +52,7 @@ export async function setPreferences(
     const row = await trx
       .selectFrom('preferences')
       .select(['frequency'])
-      .select((eb) => eb.fn<string | null>('to_char', [eb.ref('paused_until'), eb.val('YYYY-MM-DD')]).as('paused_until'))
+      .select(pausedUntilText('paused_until').as('paused_until'))
       .where('subject_id', '=', subjectId)
       .executeTakeFirst();
     const before: Preferences = { frequency: row?.frequency ?? 'standard', pausedUntil: row?.paused_until ?? null };

@@ -1,4 +1,5 @@
 import type { Db } from '../db/handle.js';
+import { pausedUntilText } from '../preferences/actions.js';
 
 const PROFILE = ['email', 'last_name', 'first_name', 'patronymic', 'phone', 'website', 'organization', 'industry', 'city'] as const;
 
@@ -27,7 +28,7 @@ export async function subjectProfile(db: Db, id: string): Promise<SubjectProfile
     .selectFrom('subjects as s')
     .leftJoin('preferences as p', 'p.subject_id', 's.id')
     .select([...PROFILE.map((f) => `s.${f}` as const), 's.id', 's.locale', 's.status', 's.created_at', 's.updated_at', 'p.frequency'])
-    .select((eb) => eb.fn<string | null>('to_char', [eb.ref('p.paused_until'), eb.val('YYYY-MM-DD')]).as('paused_until'))
+    .select(pausedUntilText('p.paused_until').as('paused_until'))
     .where('s.id', '=', id)
     .executeTakeFirst();
   if (!s) return null;
