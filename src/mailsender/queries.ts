@@ -1,9 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
 import type { SuppressionReason } from '../db/schema.js';
-import { recordEvents } from '../consent/events.js';
-import { suppress } from '../suppressions/queries.js';
-import { unsubscribe } from '../unsubscribe/actions.js';
+import { suppressEach, type SuppressInput } from '../suppressions/queries.js';
 import { redactAddresses, type MailSenderEvent, type MailSenderEventType, type Provider } from './adapters.js';
 
 /** The N-th soft bounce of an address within the window suppresses it as `bounced`. */
@@ -57,142 +55,284 @@ export interface ApplyContext {
   softBounces: SoftBouncePolicy;
 }
 
+interface Person {
+  id: string;
+  email: string | null;
+  email_hash: string;
+  status: 'active' | 'restricted' | 'erased';
+}
+
+/** One ledger row to append (purpose marketing, actor the mail sender's key, at ctx.now). */
+interface LedgerRow {
+  subject_id: string;
+  action: 'unsubscribed' | 'suppressed';
+  source: string;
+  details: Record<string, unknown>;
+}
+
 /**
- * Applies a batch of already hashed events in the caller's transaction, in an order that
- * takes row locks by address hash (two batches naming the same addresses cannot deadlock on
- * each other); events for one address keep their order. Returns an outcome per event.
+ * Applies a batch of already hashed events in the caller's transaction and returns an outcome
+ * per event: the same outcomes, rows, ledger events and feed changes as applying the events
+ * one at a time, ordered by address hash and, for one address, in the order sent (so a soft
+ * bounce then a hard bounce, or one event id twice, mean what they say).
+ *
+ * Set-based: at most ten statements whatever the size of the batch (claim the event ids, read
+ * the people, lock them, withdraw the leavers' consent, count soft bounces (two), suppress
+ * (three), append the ledger). What each event does is decided in memory, in order, from rows
+ * locked until the transaction ends. Locks are taken table by table, each in hash order (people
+ * before suppressions, as the one-click unsubscribe takes them), so two batches, or a batch and
+ * a click, naming the same addresses do not deadlock.
+ *
+ * @example
+ * const outcomes = await db.transaction().execute((trx) => applyEvents(trx, { provider: 'generic', keyId, now, softBounces }, hashed));
  */
 export async function applyEvents(trx: Db, ctx: ApplyContext, events: HashedEvent[]): Promise<Map<HashedEvent, EventOutcome>> {
-  const order = events.map((e, i) => ({ e, i })).sort((a, b) => (a.e.hash < b.e.hash ? -1 : a.e.hash > b.e.hash ? 1 : a.i - b.i));
+  const order = events
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => (a.e.hash < b.e.hash ? -1 : a.e.hash > b.e.hash ? 1 : a.i - b.i))
+    .map(({ e }) => e);
+  // By position in `order` from here on: a caller may pass one object twice.
+  const claimed = await claimEvents(trx, ctx, order);
+  const applied = order.flatMap((e, k) => (claimed[k] ? [{ k, e }] : []));
+  const outcomes: EventOutcome[] = order.map(() => 'duplicate');
+
+  if (applied.length > 0) {
+    const { live, erased } = await findPeople(trx, applied.map(({ e }) => e.hash));
+    const leaving = new Set(applied.flatMap(({ e }) => (e.type === 'unsubscribe' && live.has(e.hash) ? [live.get(e.hash)!.id] : [])));
+    const locked = await lockPeople(trx, [...live.values()].map((p) => ({ id: p.id, leaving: leaving.has(p.id) })));
+    const withdrawnFrom = await withdrawMarketing(trx, ctx.now, [...leaving].filter((id) => locked.get(id)!.status !== 'erased'));
+    const soft = applied.filter(({ e }) => e.type === 'soft_bounce');
+    const counts = await recordSoftBounces(trx, ctx, soft.map(({ e }) => e));
+    const softCount = new Map(soft.map(({ k }, j) => [k, counts[j]!]));
+
+    // What each event does, in order: the suppressions to try, and what follows if they change the list.
+    const inputs: SuppressInput[] = [];
+    const plans = applied.map(({ k, e }): Plan => {
+      const suppressFor = (reason: SuppressionReason, extra: Record<string, unknown> = {}): Plan => {
+        const person = live.get(e.hash);
+        // The address stays with the entry, unless it was an erased person's (only the hash stays).
+        const email = person ? person.email : erased.has(e.hash) ? null : e.email;
+        const note = `mail sender (${ctx.provider}) ${e.type}${e.detail ? `: ${redactAddresses(e.detail)}` : ''}`.slice(0, 500);
+        inputs.push({ hash: e.hash, email, subjectId: person?.id ?? null, reason, actorType: 'mail_sender', actorId: ctx.keyId, note, at: ctx.now });
+        return { kind: 'suppress', k, e, input: inputs.length - 1, person, reason, extra };
+      };
+      switch (e.type) {
+        case 'hard_bounce':
+          return suppressFor('bounced');
+        case 'complaint':
+          return suppressFor('complained');
+        case 'soft_bounce': {
+          const count = softCount.get(k)!;
+          return count < ctx.softBounces.threshold ? { kind: 'counted', k } : suppressFor('bounced', { softBounces: count });
+        }
+        case 'unsubscribe': {
+          const known = live.get(e.hash);
+          if (!known) return suppressFor('unsubscribed');
+          // The same act as a one-click unsubscribe from the mailbox, reported by the sender:
+          // on the person's row as locked (an erased person has nothing left to change).
+          const person = locked.get(known.id)!;
+          if (person.status === 'erased') return { kind: 'unchanged', k };
+          // Only a person's first unsubscribe withdraws; the next ones find consent withdrawn.
+          const from = withdrawnFrom.get(person.id);
+          withdrawnFrom.delete(person.id);
+          inputs.push({ hash: person.email_hash, email: person.email, subjectId: person.id, reason: 'unsubscribed', actorType: 'mail_sender', actorId: ctx.keyId, note: null, at: ctx.now });
+          return { kind: 'unsubscribe', k, e, input: inputs.length - 1, person, from };
+        }
+      }
+    });
+
+    const changed = await suppressEach(trx, inputs);
+
+    const ledger: LedgerRow[] = [];
+    for (const plan of plans) {
+      if (plan.kind === 'counted' || plan.kind === 'unchanged') {
+        outcomes[plan.k] = plan.kind;
+        continue;
+      }
+      const e = plan.e;
+      const suppressed = changed[plan.input]!;
+      if (plan.kind === 'suppress') {
+        const person = plan.person;
+        outcomes[plan.k] = suppressed ? 'suppressed' : 'unchanged';
+        if (suppressed && person) {
+          const details = { reason: plan.reason, provider: ctx.provider, eventId: e.id, eventType: e.type, ...(e.at ? { reportedAt: e.at.toISOString() } : {}), ...plan.extra };
+          ledger.push({ subject_id: person.id, action: 'suppressed', source: `mail-sender:${ctx.provider}`, details });
+        }
+      } else {
+        outcomes[plan.k] = plan.from !== undefined || suppressed ? 'unsubscribed' : 'unchanged';
+        const { person } = plan;
+        const source = `mail-sender:${ctx.provider}:${e.id}`.slice(0, 300);
+        if (plan.from !== undefined) ledger.push({ subject_id: person.id, action: 'unsubscribed', source, details: { from: plan.from } });
+        if (suppressed) ledger.push({ subject_id: person.id, action: 'suppressed', source, details: { reason: 'unsubscribed' } });
+      }
+    }
+    await appendLedger(trx, ctx, ledger);
+  }
+
   const out = new Map<HashedEvent, EventOutcome>();
-  for (const { e } of order) out.set(e, await applyEvent(trx, ctx, e));
+  order.forEach((e, k) => out.set(e, outcomes[k]!));
   return out;
 }
 
-async function applyEvent(trx: Db, ctx: ApplyContext, e: HashedEvent): Promise<EventOutcome> {
-  const db = trx.withTables<MailSenderTables>();
-  // Claim the event: a replay (or a concurrent delivery of the same webhook, which waits here
-  // for the first one to commit) finds the key taken and changes nothing.
-  const claimed = await db
-    .insertInto('mail_sender_events')
-    .values({ provider: ctx.provider, event_id: e.id, hash: e.hash, type: e.type, received_at: ctx.now })
-    .onConflict((oc) => oc.columns(['provider', 'event_id', 'hash']).doNothing())
-    .returning('hash')
-    .executeTakeFirst();
-  if (!claimed) return 'duplicate';
-
-  const live = await trx
-    .selectFrom('subjects')
-    .select(['id', 'email'])
-    .where('email_hash', '=', e.hash)
-    .where('status', '<>', 'erased')
-    .executeTakeFirst();
-
-  switch (e.type) {
-    case 'hard_bounce':
-      return (await suppressFor(trx, ctx, e, live, 'bounced', {})) ? 'suppressed' : 'unchanged';
-    case 'complaint':
-      return (await suppressFor(trx, ctx, e, live, 'complained', {})) ? 'suppressed' : 'unchanged';
-    case 'unsubscribe': {
-      if (live) {
-        // The same act as a one-click unsubscribe from the mailbox, reported by the sender.
-        const r = await unsubscribe(trx, live.id, {
-          actorType: 'mail_sender',
-          actorId: ctx.keyId,
-          at: ctx.now,
-          source: `mail-sender:${ctx.provider}:${e.id}`.slice(0, 300),
-        });
-        return r.kind === 'unsubscribed' ? 'unsubscribed' : 'unchanged';
-      }
-      return (await suppressFor(trx, ctx, e, live, 'unsubscribed', {})) ? 'suppressed' : 'unchanged';
-    }
-    case 'soft_bounce': {
-      const count = await countSoftBounce(trx, ctx, e);
-      if (count < ctx.softBounces.threshold) return 'counted';
-      return (await suppressFor(trx, ctx, e, live, 'bounced', { softBounces: count })) ? 'suppressed' : 'unchanged';
-    }
-  }
-}
+/** What one applied event does (k: its position in the batch, in the order applied). */
+type Plan =
+  | { kind: 'counted'; k: number }
+  | { kind: 'unchanged'; k: number }
+  | { kind: 'suppress'; k: number; e: HashedEvent; input: number; person: Person | undefined; reason: SuppressionReason; extra: Record<string, unknown> }
+  | { kind: 'unsubscribe'; k: number; e: HashedEvent; input: number; person: Person; from: string | undefined };
 
 /**
- * Suppresses the event's address; for a live person, appends the ledger event when the
- * suppression list changed. The address is kept with the entry unless it belongs to an erased
- * person (their address is gone; only the hash stays).
+ * Claims each event (provider, id, address hash) in one insert, and says per position whether
+ * it is new. A replay (or a concurrent delivery of the same webhook, which waits here for the
+ * first one to commit) finds the key taken; so does the second of one key within the batch.
  */
-async function suppressFor(
-  trx: Db,
-  ctx: ApplyContext,
-  e: HashedEvent,
-  live: { id: string; email: string | null } | undefined,
-  reason: SuppressionReason,
-  extra: Record<string, unknown>,
-): Promise<boolean> {
-  let email: string | null = live?.email ?? e.email;
-  if (!live) {
-    const erased = await trx.selectFrom('subjects').select('id').where('email_hash', '=', e.hash).where('status', '=', 'erased').executeTakeFirst();
-    if (erased) email = null;
-  }
-  const note = `mail sender (${ctx.provider}) ${e.type}${e.detail ? `: ${redactAddresses(e.detail)}` : ''}`.slice(0, 500);
-  const changed = await suppress(trx, {
-    hash: e.hash,
-    email,
-    subjectId: live?.id ?? null,
-    reason,
-    actorType: 'mail_sender',
-    actorId: ctx.keyId,
-    note,
-    at: ctx.now,
+async function claimEvents(trx: Db, ctx: ApplyContext, order: HashedEvent[]): Promise<boolean[]> {
+  const firstOf = new Map<string, number>();
+  order.forEach((e, k) => {
+    const key = `${e.id}\u0000${e.hash}`;
+    if (!firstOf.has(key)) firstOf.set(key, k);
   });
-  if (changed && live) {
-    await recordEvents(trx, live.id, { actorType: 'mail_sender', actorId: ctx.keyId, at: ctx.now, source: `mail-sender:${ctx.provider}` }, [
-      {
-        purpose: 'marketing',
-        action: 'suppressed',
-        details: {
-          reason,
-          provider: ctx.provider,
-          eventId: e.id,
-          eventType: e.type,
-          ...(e.at ? { reportedAt: e.at.toISOString() } : {}),
-          ...extra,
-        },
-      },
-    ]);
+  if (firstOf.size === 0) return [];
+  const rows = [...firstOf.values()].map((k) => ({ event_id: order[k]!.id, hash: order[k]!.hash, type: order[k]!.type }));
+  const won = await sql<{ event_id: string; hash: string }>`
+    insert into mail_sender_events (provider, event_id, hash, type, received_at)
+    select ${ctx.provider}, v.event_id, v.hash, v.type, ${ctx.now}
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(event_id text, hash text, type text)
+    order by v.hash, v.event_id
+    on conflict (provider, event_id, hash) do nothing
+    returning event_id, hash`.execute(trx);
+  const claimed = order.map(() => false);
+  for (const r of won.rows) claimed[firstOf.get(`${r.event_id}\u0000${r.hash}`)!] = true;
+  return claimed;
+}
+
+/** The live person of each address (in address-hash order), and which addresses were an erased person's. */
+async function findPeople(trx: Db, hashes: string[]): Promise<{ live: Map<string, Person>; erased: Set<string> }> {
+  const rows = await sql<Person>`
+    select id, email, email_hash, status from subjects where email_hash = any(${[...new Set(hashes)]}::text[]) order by email_hash`.execute(trx);
+  const live = new Map<string, Person>();
+  const erased = new Set<string>();
+  for (const p of rows.rows) {
+    if (p.status === 'erased') erased.add(p.email_hash);
+    else live.set(p.email_hash, p);
   }
-  return changed;
+  return { live, erased };
 }
 
 /**
- * Records a soft bounce and returns how many the address has had within the window ending at
- * this one (this one included). Reaching the limit empties the list, so the count starts over
- * if the address is later lifted and bounces again.
+ * Locks the rows of the live people a batch names, in address-hash order (the order given), in
+ * one statement: FOR UPDATE for those who unsubscribe, as the one-click unsubscribe does; FOR
+ * KEY SHARE for the others, which their ledger rows' foreign key would take anyway, but taken
+ * here before any suppression is locked (a one-click unsubscribe locks the person, then the
+ * suppression: the other order could deadlock with it). Returns the rows as locked.
  */
-async function countSoftBounce(trx: Db, ctx: ApplyContext, e: HashedEvent): Promise<number> {
-  const db = trx.withTables<MailSenderTables>();
-  // The provider's time, but never in our future (a skewed clock must not stretch the window).
-  const at = e.at && e.at.getTime() <= ctx.now.getTime() ? e.at : ctx.now;
-  const windowMs = ctx.softBounces.windowDays * 86_400_000;
-  // Make sure the row exists, then lock it: concurrent soft bounces for one address count once each.
-  await db
-    .insertInto('mail_sender_soft_bounces')
-    .values({ hash: e.hash, bounced_at: sql<Date[]>`'{}'::timestamptz[]`, updated_at: ctx.now })
-    .onConflict((oc) => oc.column('hash').doNothing())
-    .execute();
-  const row = await db.selectFrom('mail_sender_soft_bounces').select('bounced_at').where('hash', '=', e.hash).forUpdate().executeTakeFirstOrThrow();
-  const times = toDates(row.bounced_at)
-    .filter((t) => t.getTime() > at.getTime() - windowMs && t.getTime() <= at.getTime())
-    .concat(at)
-    .sort((a, b) => a.getTime() - b.getTime());
-  // Later bounces than this one (reported out of order) stay for their own windows.
-  const later = toDates(row.bounced_at).filter((t) => t.getTime() > at.getTime());
-  const count = times.length;
-  const keep = count >= ctx.softBounces.threshold ? later : times.concat(later).slice(-Math.max(ctx.softBounces.threshold, 1) * 2);
-  await db
-    .updateTable('mail_sender_soft_bounces')
-    .set({ bounced_at: sql<Date[]>`${keep.map((t) => t.toISOString())}::timestamptz[]`, updated_at: ctx.now })
-    .where('hash', '=', e.hash)
-    .execute();
-  return count;
+async function lockPeople(trx: Db, people: { id: string; leaving: boolean }[]): Promise<Map<string, Person>> {
+  if (people.length === 0) return new Map();
+  // One lock strength per row, row by row in order: a locking clause cannot vary within a select.
+  const rows = await sql<Person>`
+    select coalesce(u.id, k.id) as id, coalesce(u.email, k.email) as email, coalesce(u.email_hash, k.email_hash) as email_hash, coalesce(u.status, k.status) as status
+    from unnest(${people.map((p) => p.id)}::uuid[], ${people.map((p) => p.leaving)}::boolean[]) with ordinality as v(id, leaving, n)
+    left join lateral (select id, email, email_hash, status from subjects where id = v.id and v.leaving for update) u on true
+    left join lateral (select id, email, email_hash, status from subjects where id = v.id and not v.leaving for key share) k on true
+    order by v.n`.execute(trx);
+  return new Map(rows.rows.map((p) => [p.id, p]));
+}
+
+/**
+ * Withdraws marketing consent of people whose rows are locked; returns, for each one whose
+ * consent changed, the state it changed from (`none` when there was none).
+ */
+async function withdrawMarketing(trx: Db, at: Date, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const r = await sql<{ subject_id: string; from: string }>`
+    with before as (
+      select subject_id, state from consents where purpose = 'marketing' and subject_id = any(${ids}::uuid[])
+    ),
+    c as (
+      insert into consents (subject_id, purpose, state, policy_version, updated_at)
+      select id, 'marketing', 'withdrawn', null, ${at} from unnest(${ids}::uuid[]) with ordinality as v(id, n) order by n
+      on conflict (subject_id, purpose) do update set state = 'withdrawn', updated_at = excluded.updated_at
+        where consents.state <> 'withdrawn'
+      returning subject_id
+    )
+    select c.subject_id, coalesce(before.state, 'none') as "from" from c left join before using (subject_id)`.execute(trx);
+  return new Map(r.rows.map((row) => [row.subject_id, row.from]));
+}
+
+/**
+ * The soft-bounce rule, without I/O. Given the times held for one address (oldest first) and
+ * its new soft bounces in the order they are applied, returns how many soft bounces each new
+ * one makes within the window ending at it (itself included) and the times to hold afterwards.
+ * Reaching the threshold empties the list (bounces dated later than that one stay for their
+ * own windows), so the count starts over if the address is later lifted and bounces again.
+ *
+ * @example
+ * countSoftBounces([], [d1, d2, d3], { threshold: 3, windowDays: 30 }) // { counts: [1, 2, 3], held: [] }
+ */
+export function countSoftBounces(held: Date[], bounces: Date[], policy: SoftBouncePolicy): { counts: number[]; held: Date[] } {
+  const windowMs = policy.windowDays * 86_400_000;
+  let list = held;
+  const counts: number[] = [];
+  for (const at of bounces) {
+    const t = at.getTime();
+    const within = list
+      .filter((x) => x.getTime() > t - windowMs && x.getTime() <= t)
+      .concat(at)
+      .sort((a, b) => a.getTime() - b.getTime());
+    // Later bounces than this one (reported out of order) stay for their own windows.
+    const later = list.filter((x) => x.getTime() > t);
+    counts.push(within.length);
+    list = within.length >= policy.threshold ? later : within.concat(later).slice(-Math.max(policy.threshold, 1) * 2);
+  }
+  return { counts, held: list };
+}
+
+/**
+ * Records soft bounces (two statements for any number of addresses) and returns, per bounce,
+ * its count within the window. Each address's row is created if missing and locked, so
+ * concurrent soft bounces for one address count once each.
+ */
+async function recordSoftBounces(trx: Db, ctx: ApplyContext, bounces: HashedEvent[]): Promise<number[]> {
+  if (bounces.length === 0) return [];
+  const byHash = new Map<string, number[]>();
+  bounces.forEach((e, j) => {
+    const list = byHash.get(e.hash);
+    if (list) list.push(j);
+    else byHash.set(e.hash, [j]);
+  });
+  const held = await sql<{ hash: string; bounced_at: unknown }>`
+    insert into mail_sender_soft_bounces (hash, bounced_at, updated_at)
+    select h, '{}', ${ctx.now} from unnest(${[...byHash.keys()]}::text[]) as h order by h
+    on conflict (hash) do update set updated_at = excluded.updated_at
+    returning hash, bounced_at`.execute(trx);
+  const counts: number[] = bounces.map(() => 0);
+  const rows: { hash: string; bounced_at: string[] }[] = [];
+  for (const row of held.rows) {
+    const mine = byHash.get(row.hash)!;
+    // The provider's time, but never in our future (a skewed clock must not stretch the window).
+    const times = mine.map((j) => {
+      const at = bounces[j]!.at;
+      return at && at.getTime() <= ctx.now.getTime() ? at : ctx.now;
+    });
+    const r = countSoftBounces(toDates(row.bounced_at), times, ctx.softBounces);
+    mine.forEach((j, i) => (counts[j] = r.counts[i]!));
+    rows.push({ hash: row.hash, bounced_at: r.held.map((t) => t.toISOString()) });
+  }
+  await sql`
+    update mail_sender_soft_bounces m set bounced_at = v.bounced_at, updated_at = ${ctx.now}
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(hash text, bounced_at timestamptz[])
+    where m.hash = v.hash`.execute(trx);
+  return counts;
+}
+
+/** Appends the ledger rows in one insert, in the order given (the ids follow it). */
+async function appendLedger(trx: Db, ctx: ApplyContext, rows: LedgerRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    insert into consent_events (subject_id, purpose, action, actor_type, actor_id, occurred_at, source, details)
+    select v.subject_id, 'marketing', v.action, 'mail_sender', ${ctx.keyId}, ${ctx.now}, v.source, v.details
+    from jsonb_to_recordset(${JSON.stringify(rows.map((r, n) => ({ n, ...r })))}::jsonb) as v(n int, subject_id uuid, action text, source text, details jsonb)
+    order by v.n`.execute(trx);
 }
 
 /** pg returns timestamptz[] as Date[]; PGlite may hand back strings. */

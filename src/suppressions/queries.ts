@@ -136,3 +136,105 @@ export async function* readFeed(db: Db, since: number, upTo: number, limit: numb
     remaining -= rows.length;
   }
 }
+
+/**
+ * Whether `suppress()` changes an entry in this state (`null`: no entry yet). The same rule as
+ * its ON CONFLICT ... WHERE, for callers that decide many entries at once in memory.
+ *
+ * @example
+ * suppressChanges({ active: true, reason: 'unsubscribed' }, 'bounced') // true: an upgrade to a staff-only reason
+ * suppressChanges({ active: true, reason: 'bounced' }, 'complained')   // false: already suppressed by staff-only reason
+ */
+export function suppressChanges(current: { active: boolean; reason: SuppressionReason } | null, reason: SuppressionReason): boolean {
+  if (!current || !current.active) return true;
+  return SELF_REASONS.includes(current.reason) && !SELF_REASONS.includes(reason);
+}
+
+/**
+ * `suppress()` for many inputs in a constant number of statements, whatever their number:
+ * returns, per input, whether it changed the feed, and leaves every entry as calling
+ * `suppress()` once per input, in the given order, would have. Several inputs may name one
+ * hash; its entry is written once, with the values of its last change (the feed carries one
+ * record per entry and change of seq either way).
+ *
+ * Where no entry exists, what each input does follows from the inputs alone, so those are
+ * inserted first (waiting, like `suppress()`, for an entry another transaction is inserting);
+ * the entries that turn out to exist are then locked in hash order, decided in memory and
+ * updated. Every batch takes its locks in that same order, so two batches naming the same
+ * addresses cannot deadlock on each other.
+ *
+ * @example
+ * const changed = await suppressEach(trx, events.map((e) => ({ hash: e.hash, email: e.email, subjectId: null, reason: 'bounced', actorType: 'mail_sender', at })));
+ */
+export async function suppressEach(db: Db, inputs: readonly SuppressInput[]): Promise<boolean[]> {
+  const changed = inputs.map(() => false);
+  const byHash = new Map<string, number[]>();
+  inputs.forEach((s, i) => {
+    const list = byHash.get(s.hash);
+    if (list) list.push(i);
+    else byHash.set(s.hash, [i]);
+  });
+  if (byHash.size === 0) return changed;
+
+  /** Applies one entry's inputs, in order, to its state; the row to write, or null when none changed it. */
+  const decide = (hash: string, current: { active: boolean; reason: SuppressionReason } | null) => {
+    let state = current;
+    let last: SuppressInput | null = null;
+    let first: SuppressInput | null = null;
+    // suppress() keeps the old address and subject when the new ones are null (coalesce).
+    let email: string | null = null;
+    let subjectId: string | null = null;
+    for (const i of byHash.get(hash)!) {
+      const s = inputs[i]!;
+      changed[i] = suppressChanges(state, s.reason);
+      if (!changed[i]) continue;
+      state = { active: true, reason: s.reason };
+      first ??= s;
+      last = s;
+      email = s.email ?? email;
+      subjectId = s.subjectId ?? subjectId;
+    }
+    if (!first || !last) return null;
+    return {
+      hash,
+      email,
+      subject_id: subjectId,
+      reason: last.reason,
+      changed_at: last.at.toISOString(),
+      created_at: first.at.toISOString(),
+      actor_type: last.actorType,
+      actor_id: last.actorId ?? null,
+      note: last.note ?? null,
+    };
+  };
+
+  const hashes = [...byHash.keys()];
+  const fresh = hashes.map((h) => decide(h, null)!);
+  const inserted = await sql<{ hash: string }>`
+    insert into suppressions (hash, email, subject_id, reason, active, seq, changed_at, created_at, actor_type, actor_id, note)
+    select v.hash, v.email, v.subject_id, v.reason, true, null, v.changed_at, v.created_at, v.actor_type, v.actor_id, v.note
+    from jsonb_to_recordset(${JSON.stringify(fresh)}::jsonb) as v(
+      hash text, email text, subject_id uuid, reason text, changed_at timestamptz, created_at timestamptz, actor_type text, actor_id text, note text)
+    order by v.hash
+    on conflict (hash) do nothing
+    returning hash`.execute(db);
+  const isNew = new Set(inserted.rows.map((r) => r.hash));
+  const existing = hashes.filter((h) => !isNew.has(h));
+  if (existing.length === 0) return changed;
+
+  const current = await sql<{ hash: string; reason: SuppressionReason; active: boolean }>`
+    select hash, reason, active from suppressions where hash = any(${existing}::text[]) order by hash for update`.execute(db);
+  if (current.rows.length !== existing.length) throw new Error('suppressEach: an entry that blocked an insert is gone');
+  const updates = current.rows.map((r) => decide(r.hash, r)).filter((w) => w !== null);
+  if (updates.length > 0) {
+    await sql`
+      update suppressions s set
+        reason = v.reason, active = true, seq = null, changed_at = v.changed_at,
+        email = coalesce(v.email, s.email), subject_id = coalesce(v.subject_id, s.subject_id),
+        actor_type = v.actor_type, actor_id = v.actor_id, note = v.note
+      from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as v(
+        hash text, email text, subject_id uuid, reason text, changed_at timestamptz, actor_type text, actor_id text, note text)
+      where s.hash = v.hash`.execute(db);
+  }
+  return changed;
+}
