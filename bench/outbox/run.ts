@@ -11,7 +11,7 @@
  *   BENCH_DB=pglite npm run bench:outbox
  *   BENCH_PUSHES=2000 BENCH_MAILS=1000 ...
  */
-import { createServer } from 'node:http';
+import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
 import { SMTPServer } from 'smtp-server';
@@ -20,6 +20,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
 import { createLogger, silentLogger } from '../../src/log.js';
+import { keepAliveFetch } from '../../src/node/http-post.js';
 import { smtpMailer } from '../../src/node/mailer.js';
 import { deliverEmails } from '../../src/outbox/deliver.js';
 import { enqueue } from '../../src/outbox/queries.js';
@@ -33,23 +34,43 @@ const pushes = Number(process.env.BENCH_PUSHES ?? 2000);
 const mails = Number(process.env.BENCH_MAILS ?? 1000);
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+const RECEIVER = `
+  const http = require('node:http');
+  let n = 0;
+  const server = http.createServer((req, res) => { req.resume(); req.on('end', () => { n++; res.writeHead(200).end(); }); });
+  server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+  process.on('message', (m) => (m === 'count' ? process.send({ count: n }) : process.exit(0)));
+`;
+
+async function startReceiver() {
+  const child = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = <T>() => new Promise<T>((resolve) => child.once('message', (m) => resolve(m as T)));
+  const { port } = await next<{ port: number }>();
+  return {
+    url: `http://127.0.0.1:${port}/push`,
+    received: async () => {
+      const reply = next<{ count: number }>();
+      child.send('count');
+      return (await reply).count;
+    },
+    close: async () => {
+      child.send('exit');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
 async function main() {
   const { handle, cleanup } = await openBenchDb(kind, baseUrl);
   const db = handle.db;
   try {
     await migrateToLatest(db);
-    let received = 0;
-    const http = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        received++;
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-    const endpoint = `http://127.0.0.1:${(http.address() as AddressInfo).port}/push`;
+    // The receiver runs in its own process, as a mail sender's would: it does not share our
+    // event loop. `received()` asks it how many requests it has answered.
+    const receiver = await startReceiver();
+    const endpoint = receiver.url;
     const signer = await createPushSigner([await generateSigningJwk('bench-push')]);
-    const pushDeps = { db, clock: systemClock, logger: process.env.BENCH_LOG ? createLogger('debug') : silentLogger, signer, endpoints: [endpoint] };
+    const pushDeps = { db, clock: systemClock, logger: process.env.BENCH_LOG ? createLogger('debug') : silentLogger, signer, endpoints: [endpoint], fetch: process.env.BENCH_FETCH === 'global' ? fetch : keepAliveFetch() };
 
     const change = (i: number) => suppress(db, { hash: i.toString(16).padStart(64, "0"), email: null, subjectId: null, reason: 'manual', actorType: 'staff', at: new Date() });
     const timed = async (work: () => Promise<unknown>) => {
@@ -60,27 +81,27 @@ async function main() {
 
     // A backlog drained one change per request.
     for (let i = 0; i < pushes; i++) await change(i);
-    const before1 = received;
+    const before1 = await receiver.received();
     const singleSeconds = await timed(() => pushSuppressions({ ...pushDeps, batchSize: 1 }, { maxBatches: pushes }));
-    const singleRequests = received - before1;
+    const singleRequests = (await receiver.received()) - before1;
 
     // A trickle: each change written, then pushed on its own.
-    const before2 = received;
+    const before2 = await receiver.received();
     const liveSeconds = await timed(async () => {
       for (let i = 0; i < pushes; i++) {
         await change(pushes + i);
         await pushSuppressions(pushDeps);
       }
     });
-    const liveRequests = received - before2;
+    const liveRequests = (await receiver.received()) - before2;
 
     // A backlog in requests of up to 1,000 changes.
     const batchedChanges = pushes * 10;
     for (let i = 0; i < batchedChanges; i++) await change(2 * pushes + i);
-    const before3 = received;
+    const before3 = await receiver.received();
     const batchedSeconds = await timed(() => pushSuppressions(pushDeps, { maxBatches: 1_000 }));
-    const batchedRequests = received - before3;
-    http.close();
+    const batchedRequests = (await receiver.received()) - before3;
+    await receiver.close();
 
     let delivered = 0;
     const smtp = new SMTPServer({ disabledCommands: ['AUTH', 'STARTTLS'], logger: false, onData: (s, _x, cb) => { s.resume(); s.on('end', () => { delivered++; cb(); }); } });

@@ -10,6 +10,7 @@ import type { AppDeps } from '../deps.js';
 import { join } from 'node:path';
 import type { Mailer } from '../emails/mailer.js';
 import { createLinkSigner, type LinkSigner } from '../links/tokens.js';
+import { keepAliveFetch } from './http-post.js';
 import { fileMailer, smtpMailer } from './mailer.js';
 import { createLogger, type Logger } from '../log.js';
 import { createPushSigner, type PushSigner } from '../pushes/push.js';
@@ -50,7 +51,7 @@ export function jobDeps(b: { deps: AppDeps & { signer: LinkSigner }; mailer: Mai
     logger,
     now: () => clock.now(),
     delivery: { db, mailer: b.mailer, signer, config, clock, logger },
-    push: { db, clock, logger, signer: b.pushSigner, endpoints: config.pushEndpoints, batchSize: config.pushBatchSize },
+    push: { db, clock, logger, signer: b.pushSigner, endpoints: config.pushEndpoints, batchSize: config.pushBatchSize, fetch: keepAliveFetch() },
   };
 }
 

@@ -6,6 +6,7 @@ import { compactVerify, createRemoteJWKSet } from 'jose';
 import { createApp } from '../../src/app.js';
 import { generateSigningJwk } from '../../src/links/tokens.js';
 import { silentLogger } from '../../src/log.js';
+import { keepAliveFetch } from '../../src/node/http-post.js';
 import { createPushSigner, pushSuppressions, type PushSigner } from '../../src/pushes/push.js';
 import { lift, sequenceSuppressions, suppress } from '../../src/suppressions/queries.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
@@ -235,5 +236,57 @@ describe('suppression pushes to the mail sender', () => {
     expect(Number(cursor.last_seq)).toBe(999999);
     expect(new Date(cursor.locked_until!).getTime()).toBe(takeover.getTime());
     await receiver.close();
+  });
+});
+
+describe('pushes over the Node keep-alive client (what the server uses on Node)', () => {
+  const nodeFetch = keepAliveFetch();
+  const feedSeqs = async () => (await sequenceSuppressions(h.db), await h.db.selectFrom('suppressions').select('seq').where('seq', 'is not', null).orderBy('seq').execute()).map((r) => Number(r.seq));
+
+  it('delivers everything, in order, through 500s, one change per request as asked', async () => {
+    const receiver = await startReceiver(jwksUrl, 2);
+    await suppress(h.db, { hash: hashOf(200_001), email: null, subjectId: null, reason: 'manual', actorType: 'staff', at: h.clock.now() });
+    const deps = { db: h.db, clock: h.clock, logger: silentLogger, signer, endpoints: [receiver.url], random: () => 0.5, fetch: nodeFetch };
+    expect(await pushSuppressions(deps)).toEqual({ pushed: 0, failed: 1 });
+    h.clock.advance(60_000);
+    expect(await pushSuppressions(deps)).toEqual({ pushed: 0, failed: 1 });
+    h.clock.advance(60_000);
+    const all = await feedSeqs();
+    expect(await pushSuppressions(deps, { maxBatches: 1_000 })).toEqual({ pushed: all.length, failed: 0 });
+    expect(receiver.seen.map((c) => c.seq)).toEqual(all);
+    expect(receiver.stats().rejectedSignatures).toBe(0);
+
+    for (let i = 2; i <= 4; i++) await suppress(h.db, { hash: hashOf(200_000 + i), email: null, subjectId: null, reason: 'manual', actorType: 'staff', at: h.clock.now() });
+    const before = receiver.requests.length;
+    expect(await pushSuppressions({ ...deps, batchSize: 1 })).toEqual({ pushed: 3, failed: 0 });
+    expect(receiver.requests.slice(before)).toEqual([1, 1, 1]);
+    expect(receiver.seen.map((c) => c.seq)).toEqual(await feedSeqs());
+    await receiver.close();
+  });
+
+  it('gives up on a receiver that answers after the timeout, and resends: nothing lost, duplicates dropped', async () => {
+    const receiver = await startReceiver(jwksUrl, 0, { delayMs: (call) => (call === 1 ? 1_500 : 0) });
+    const deps = { db: h.db, clock: h.clock, logger: silentLogger, signer, endpoints: [receiver.url], timeoutMs: 300, random: () => 0.5, fetch: nodeFetch };
+    const r = await pushSuppressions(deps);
+    expect(r).toEqual({ pushed: 0, failed: 1 });
+    const cursor = await h.db.selectFrom('push_cursors').selectAll().where('endpoint', '=', receiver.url).executeTakeFirstOrThrow();
+    expect(cursor.last_error).toMatch(/abort|timeout/i);
+    h.clock.advance(60_000);
+    const all = await feedSeqs();
+    expect(await pushSuppressions(deps, { maxBatches: 1_000 })).toEqual({ pushed: all.length, failed: 0 });
+    expect(receiver.seen.map((c) => c.seq)).toEqual(all);
+    await receiver.close();
+  });
+
+  it('counts a refused connection as a failure to retry', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/`;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const r = await pushSuppressions({ db: h.db, clock: h.clock, logger: silentLogger, signer, endpoints: [url], random: () => 0.5, fetch: nodeFetch });
+    expect(r).toEqual({ pushed: 0, failed: 1 });
+    const cursor = await h.db.selectFrom('push_cursors').selectAll().where('endpoint', '=', url).executeTakeFirstOrThrow();
+    expect(cursor.last_error).toMatch(/ECONNREFUSED/);
+    expect(Number(cursor.last_seq)).toBe(0);
   });
 });
