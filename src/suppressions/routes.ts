@@ -6,8 +6,8 @@ import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { normalizeEmail } from '../consent/email.js';
-import { readFeed, sequenceSuppressions, suppress, type FeedRecord } from './queries.js';
-import { recordEvents } from '../consent/events.js';
+import { readFeed, sequenceSuppressions, suppressEach, type FeedRecord } from './queries.js';
+import { sql } from 'kysely';
 
 const FeedQuery = z.object({
   since: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0).openapi({ description: 'Return records with seq greater than this' }),
@@ -159,25 +159,27 @@ export function suppressionRoutes(deps: ResolvedDeps) {
     const at = deps.clock.now();
     const keyId = c.var.apiKey.id;
     const hashed = await Promise.all(normalized.map(async (e) => ({ ...e, hash: await deps.hasher.hash(e.email!) })));
-    let added = 0;
-    await deps.db.transaction().execute(async (trx) => {
-      for (const e of hashed) {
-        const subject = await trx.selectFrom('subjects').select('id').where('email_hash', '=', e.hash).where('status', '<>', 'erased').executeTakeFirst();
-        const changed = await suppress(trx, {
-          hash: e.hash,
-          email: e.email,
-          subjectId: subject?.id ?? null,
-          reason: 'manual',
-          actorType: 'staff',
-          actorId: keyId,
-          note: e.note,
-          at,
-        });
-        if (changed) {
-          added++;
-          if (subject) await recordEvents(trx, subject.id, { actorType: 'staff', actorId: keyId, at }, [{ purpose: 'marketing', action: 'suppressed', details: { reason: 'manual' } }]);
-        }
+    // Set-based, whatever the number of entries: the people they name, the entries, the ledger.
+    const added = await deps.db.transaction().execute(async (trx) => {
+      const people = await trx
+        .selectFrom('subjects')
+        .select(['id', 'email_hash'])
+        .where('email_hash', 'in', [...new Set(hashed.map((e) => e.hash))])
+        .where('status', '<>', 'erased')
+        .execute();
+      const owner = new Map(people.map((p) => [p.email_hash, p.id]));
+      const changed = await suppressEach(
+        trx,
+        hashed.map((e) => ({ hash: e.hash, email: e.email, subjectId: owner.get(e.hash) ?? null, reason: 'manual' as const, actorType: 'staff' as const, actorId: keyId, note: e.note, at })),
+      );
+      const suppressedPeople = hashed.flatMap((e, i) => (changed[i] && owner.has(e.hash) ? [owner.get(e.hash)!] : []));
+      if (suppressedPeople.length > 0) {
+        await sql`
+          insert into consent_events (subject_id, purpose, action, actor_type, actor_id, occurred_at, details)
+          select v.id, 'marketing', 'suppressed', 'staff', ${keyId}, ${at}, ${JSON.stringify({ reason: 'manual' })}::jsonb
+          from unnest(${suppressedPeople}::uuid[]) with ordinality as v(id, n) order by v.n`.execute(trx);
       }
+      return changed.filter(Boolean).length;
     });
     deps.logger.info('manual suppressions', { added, unchanged: entries.length - added, key: keyId });
     return c.json({ added, unchanged: entries.length - added }, 200);

@@ -4,7 +4,7 @@ import { createApiKey, revokeApiKey } from '../../src/auth/keys.js';
 import type { SuppressionReason } from '../../src/db/schema.js';
 import { lift, sequenceSuppressions, suppress } from '../../src/suppressions/queries.js';
 import { expectedHash, getFeed, parseFeedCsv, parseNdjson, streamLines, type WireRecord } from '../helpers/feed.js';
-import { createHarness, createTestDb, jsonRequest, onPostgres, type Harness } from '../helpers/harness.js';
+import { createHarness, createTestDb, jsonRequest, lead, onPostgres, type Harness } from '../helpers/harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -503,6 +503,31 @@ describe('POST /v1/suppressions', () => {
     const repeat = await post({ entries: [{ email: 'manual3@example.ru' }] }, write);
     expect(await repeat.json()).toEqual({ added: 0, unchanged: 1 });
     expect((await getFeed(h, read)).res.headers.get('etag')).toBe(after.res.headers.get('etag'));
+  });
+
+  it('takes 10,000 entries at once; each person named gets one ledger event, a repeat none', async () => {
+    const leads = await h.bearer('leads:write');
+    const people: string[] = [];
+    for (const email of ['bulk-known-1@example.ru', 'bulk-known-2@example.ru']) {
+      const res = await h.app.request('/v1/subjects', jsonRequest('POST', lead(email), leads));
+      people.push(((await res.json()) as { id: string }).id);
+    }
+    const entries = Array.from({ length: 9_998 }, (_, i) => ({ email: `bulk-${i}@example.ru` }));
+    entries.push({ email: 'bulk-known-1@example.ru' }, { email: 'BULK-KNOWN-2@example.ru', note: 'asked by phone' } as { email: string });
+    const before = await countSuppressions(h);
+    const res = await post({ entries }, write);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ added: 10_000, unchanged: 0 });
+    expect(await countSuppressions(h)).toBe(before + 10_000);
+    const events = await h.db.selectFrom('consent_events').select(['subject_id', 'action', 'actor_type', 'details']).where('subject_id', 'in', people).where('action', '=', 'suppressed').execute();
+    expect(events.map((e) => e.subject_id).sort()).toEqual([...people].sort());
+    expect(events.every((e) => e.actor_type === 'staff')).toBe(true);
+    const row = await h.db.selectFrom('suppressions').select(['reason', 'note', 'subject_id']).where('hash', '=', expectedHash('bulk-known-2@example.ru')).executeTakeFirstOrThrow();
+    expect(row).toEqual({ reason: 'manual', note: 'asked by phone', subject_id: people[1] });
+
+    const again = await post({ entries: entries.slice(-2) }, write);
+    expect(await again.json()).toEqual({ added: 0, unchanged: 2 });
+    expect(await h.db.selectFrom('consent_events').select('id').where('subject_id', 'in', people).where('action', '=', 'suppressed').execute()).toHaveLength(2);
   });
 
   it('refuses the whole batch with 422 naming the bad entry when one address is invalid, adding nothing', async () => {
