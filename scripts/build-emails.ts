@@ -438,6 +438,11 @@ async function main(argv: string[]): Promise<number> {
     console.error(`${relOut} is stale: run \`npm run build:emails\` and commit the result`);
     return 1;
   }
+  if (existsSync(outFile) && readFileSync(outFile, 'utf8') === source) {
+    console.log(`${relOut} is up to date`);
+    return 0;
+  }
+  // Only a change is written: `npm start` runs this, and may run where the tree is read-only.
   writeFileSync(outFile, source);
   console.log(`wrote ${relOut}`);
   return 0;
