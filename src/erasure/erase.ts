@@ -35,7 +35,12 @@ export async function eraseSubject(db: Db, subjectId: string, at: Date, requestI
     .where('id', '=', subjectId)
     .execute();
   await db.updateTable('consent_events').set({ ip: null, user_agent: null, details: null }).where('subject_id', '=', subjectId).execute();
-  await db.updateTable('requests').set({ body: null }).where('subject_id', '=', subjectId).execute();
+  // The person's own text, and what staff typed about their requests (reasons to complete,
+  // reject or extend, which often name them); the requests, their dates and outcomes stay.
+  await sql`
+    update requests set body = null, status_reason = null,
+      extensions = (select coalesce(jsonb_agg(e - 'reason' order by n), '[]'::jsonb) from jsonb_array_elements(extensions) with ordinality as x(e, n))
+    where subject_id = ${subjectId}`.execute(db);
   await db.updateTable('consents').set({ state: 'withdrawn', updated_at: at }).where('subject_id', '=', subjectId).where('state', '<>', 'withdrawn').execute();
   await db.deleteFrom('preferences').where('subject_id', '=', subjectId).execute();
   // Messages not yet delivered would need the address we are erasing.

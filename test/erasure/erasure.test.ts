@@ -71,7 +71,10 @@ describe('erasing a person who left every kind of trace', () => {
   const CONFIRM_UA = 'ZeldaMail-Confirm/2.0 (Q7F3-confirm)';
   const CLICK_UA = 'ZeldaMail-OneClick/3.1 (Q7F3-click)';
   const APPEAL = 'Прошу пересмотреть решение об отказе. Кодовое слово: APPEAL-SECRET-Q7F3. <b>Спасибо!</b>';
-  const VALUES = [EMAIL, 'zelda.q7f3-erasure', ...Object.values(PROFILE), LEAD_IP, LEAD_UA, CLIENT_IP, CONFIRM_UA, CLICK_UA, APPEAL, 'APPEAL-SECRET-Q7F3'];
+  // What staff type about the person's requests: reasons to extend, complete or reject.
+  const EXTEND_REASON = 'Ждём копию паспорта Зельдамиры, STAFF-NOTE-EXT-Q7F3';
+  const REJECT_REASON = 'Отказано: запрос не от владельца адреса, STAFF-NOTE-REJ-Q7F3';
+  const VALUES = [EMAIL, 'zelda.q7f3-erasure', ...Object.values(PROFILE), LEAD_IP, LEAD_UA, CLIENT_IP, CONFIRM_UA, CLICK_UA, APPEAL, 'APPEAL-SECRET-Q7F3', 'STAFF-NOTE-EXT-Q7F3', 'STAFF-NOTE-REJ-Q7F3'];
 
   let h: Harness;
   let id: string;
@@ -104,6 +107,13 @@ describe('erasing a person who left every kind of trace', () => {
     // A free-text appeal arrives by e-mail.
     h.clock.advance(HOUR);
     appeal = await fileRequestOk(h, keys.manage.auth, id, { type: 'appeal', body: APPEAL });
+    // An access request staff extend, and another they reject, each with a reason naming the person.
+    const access = await fileRequestOk(h, keys.manage.auth, id, { type: 'access' });
+    const extended = await h.app.request(`/v1/requests/${access.id}/extend`, jsonRequest('POST', { reason: EXTEND_REASON }, keys.manage.auth));
+    expect(extended.status).toBe(200);
+    const rectification = await fileRequestOk(h, keys.manage.auth, id, { type: 'rectification' });
+    const rejected = await h.app.request(`/v1/requests/${rectification.id}/reject`, jsonRequest('POST', { reason: REJECT_REASON }, keys.manage.auth));
+    expect(rejected.status).toBe(200);
     // Support suppresses the address by hand, with a note naming the caller.
     h.clock.advance(HOUR);
     const manual = await h.app.request(
@@ -138,7 +148,7 @@ describe('erasing a person who left every kind of trace', () => {
     const missing = VALUES.filter((v) => !hitsBefore.some((x) => x.value === v));
     expect(missing).toEqual([]);
     const where = new Set(hitsBefore.map((x) => `${x.table}.${x.column}`));
-    for (const c of ['subjects.email', 'suppressions.email', 'suppressions.note', 'consent_events.ip', 'consent_events.user_agent', 'requests.body']) {
+    for (const c of ['subjects.email', 'suppressions.email', 'suppressions.note', 'consent_events.ip', 'consent_events.user_agent', 'requests.body', 'requests.status_reason', 'requests.extensions']) {
       expect(where).toContain(c);
     }
   });
