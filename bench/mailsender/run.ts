@@ -7,17 +7,15 @@
  *   BENCH_DB=pglite npm run bench:mailsender        # embedded PGlite (in memory)
  *   BENCH_BATCHES=20 BENCH_SUBJECTS=20000 ...       # knobs
  */
-import { cpus } from 'node:os';
 import { sql } from 'kysely';
 import { createApp } from '../../src/app.js';
 import { createApiKey } from '../../src/auth/keys.js';
 import { fixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createEmailHasher } from '../../src/consent/hash.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
 import { silentLogger } from '../../src/log.js';
-import { openBenchDb } from '../lib/db.js';
+import { benchmark } from '../lib/db.js';
 import { seedSubjects } from '../lib/seed.js';
 
 const kind = process.env.BENCH_DB === 'pglite' ? 'pglite' : 'postgres';
@@ -39,108 +37,87 @@ function prng(seed: number) {
   };
 }
 
-async function main() {
-  const { handle, cleanup } = await openBenchDb(kind, baseUrl);
-  const db = handle.db;
+benchmark(kind, baseUrl, async (db) => {
   const now = new Date('2026-11-25T12:00:00Z');
-  try {
-    await migrateToLatest(db);
-    const hasher = await createEmailHasher(HASH_KEY);
-    const t0 = performance.now();
-    const ids = await seedSubjects(db, subjects, now);
-    // The shared seed names people by a stand-in hash; the mail sender finds them by the real one.
-    const rows = await db.selectFrom('subjects').select(['id', 'email']).execute();
-    const hashes = await Promise.all(rows.map((r) => hasher.hash(r.email!)));
-    await sql`
-      update subjects s set email_hash = v.hash
-      from unnest(${rows.map((r) => r.id)}::uuid[], ${hashes}::text[]) as v(id, hash)
-      where s.id = v.id`.execute(db);
-    await sql`analyze`.execute(db);
-    console.error(`seeded ${ids.length} subjects in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const hasher = await createEmailHasher(HASH_KEY);
+  const t0 = performance.now();
+  const ids = await seedSubjects(db, subjects, now);
+  // The shared seed names people by a stand-in hash; the mail sender finds them by the real one.
+  const rows = await db.selectFrom('subjects').select(['id', 'email']).execute();
+  const hashes = await Promise.all(rows.map((r) => hasher.hash(r.email!)));
+  await sql`
+    update subjects s set email_hash = v.hash
+    from unnest(${rows.map((r) => r.id)}::uuid[], ${hashes}::text[]) as v(id, hash)
+    where s.id = v.id`.execute(db);
+  await sql`analyze`.execute(db);
+  console.error(`seeded ${ids.length} subjects in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-    const config = loadConfig({ SUPPRESSION_HASH_KEY: HASH_KEY, LOG_LEVEL: 'silent' });
-    const clock = fixedClock(now);
-    const app = createApp({
-      config,
-      db,
-      clock,
-      logger: silentLogger,
-      signer: await createLinkSigner([await generateSigningJwk('bench')], clock),
-      hasher,
+  const config = loadConfig({ SUPPRESSION_HASH_KEY: HASH_KEY, LOG_LEVEL: 'silent' });
+  const clock = fixedClock(now);
+  const app = createApp({
+    config,
+    db,
+    clock,
+    logger: silentLogger,
+    signer: await createLinkSigner([await generateSigningJwk('bench')], clock),
+    hasher,
+  });
+  const { key } = await createApiKey(db, { name: 'bench', scopes: ['mail-sender:events'] }, now);
+
+  // Half the addresses are people we know, half strangers; each batch draws from all of
+  // them, so addresses recur across batches (soft bounces add up, suppressions repeat).
+  const random = prng(20261125);
+  const types = ['hard_bounce', 'soft_bounce', 'soft_bounce', 'soft_bounce', 'complaint', 'unsubscribe'] as const;
+  const batchBody = (b: number) =>
+    JSON.stringify({
+      events: Array.from({ length: perBatch }, (_, i) => {
+        const n = Math.floor(random() * subjects * 2);
+        return {
+          type: types[Math.floor(random() * types.length)],
+          email: n < subjects ? `bench-${n + 1}@example.test` : `stranger-${n}@example.org`,
+          id: `bench-${b}-${i}`,
+          at: new Date(now.getTime() - Math.floor(random() * 20 * 86_400_000)).toISOString(),
+          detail: '550 5.1.1 mailbox unavailable',
+        };
+      }),
     });
-    const { key } = await createApiKey(db, { name: 'bench', scopes: ['mail-sender:events'] }, now);
+  const post = async (body: string) => {
+    const res = await app.request('/v1/events/mail-sender', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body,
+    });
+    const out = (await res.json()) as { processed: number; duplicates: number; suppressed: number };
+    if (res.status !== 200) throw new Error(`status ${res.status}: ${JSON.stringify(out)}`);
+    return out;
+  };
 
-    // Half the addresses are people we know, half strangers; each batch draws from all of
-    // them, so addresses recur across batches (soft bounces add up, suppressions repeat).
-    const random = prng(20261125);
-    const types = ['hard_bounce', 'soft_bounce', 'soft_bounce', 'soft_bounce', 'complaint', 'unsubscribe'] as const;
-    const batchBody = (b: number) =>
-      JSON.stringify({
-        events: Array.from({ length: perBatch }, (_, i) => {
-          const n = Math.floor(random() * subjects * 2);
-          return {
-            type: types[Math.floor(random() * types.length)],
-            email: n < subjects ? `bench-${n + 1}@example.test` : `stranger-${n}@example.org`,
-            id: `bench-${b}-${i}`,
-            at: new Date(now.getTime() - Math.floor(random() * 20 * 86_400_000)).toISOString(),
-            detail: '550 5.1.1 mailbox unavailable',
-          };
-        }),
-      });
-    const post = async (body: string) => {
-      const res = await app.request('/v1/events/mail-sender', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-        body,
-      });
-      const out = (await res.json()) as { processed: number; duplicates: number; suppressed: number };
-      if (res.status !== 200) throw new Error(`status ${res.status}: ${JSON.stringify(out)}`);
-      return out;
-    };
-
-    await post(batchBody(-1)); // warm-up: JIT, plan caches, connection pool
-    const bodies = Array.from({ length: batches }, (_, b) => batchBody(b));
-    const times: number[] = [];
-    const totals = { processed: 0, duplicates: 0, suppressed: 0 };
-    for (const body of bodies) {
-      const started = performance.now();
-      const r = await post(body);
-      times.push(performance.now() - started);
-      totals.processed += r.processed;
-      totals.duplicates += r.duplicates;
-      totals.suppressed += r.suppressed;
-    }
-    // The sender retrying a delivery: every event a duplicate.
-    const replayStarted = performance.now();
-    const replay = await post(bodies[0]!);
-    const replayMs = performance.now() - replayStarted;
-
-    const total = times.reduce((a, b) => a + b, 0);
-    const sorted = [...times].sort((a, b) => a - b);
-    console.log(
-      JSON.stringify(
-        {
-          database: kind,
-          batches,
-          eventsPerBatch: perBatch,
-          eventsPerSecond: Math.round((batches * perBatch) / (total / 1000)),
-          msPerBatch: { mean: Math.round(total / batches), p50: Math.round(sorted[Math.floor(batches / 2)]!), max: Math.round(sorted.at(-1)!) },
-          replayMs: Math.round(replayMs),
-          replayDuplicates: replay.duplicates,
-          outcomes: totals,
-          machine: `${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}`,
-        },
-        null,
-        2,
-      ),
-    );
-  } finally {
-    await handle.close();
-    await cleanup();
+  await post(batchBody(-1)); // warm-up: JIT, plan caches, connection pool
+  const bodies = Array.from({ length: batches }, (_, b) => batchBody(b));
+  const times: number[] = [];
+  const totals = { processed: 0, duplicates: 0, suppressed: 0 };
+  for (const body of bodies) {
+    const started = performance.now();
+    const r = await post(body);
+    times.push(performance.now() - started);
+    totals.processed += r.processed;
+    totals.duplicates += r.duplicates;
+    totals.suppressed += r.suppressed;
   }
-}
+  // The sender retrying a delivery: every event a duplicate.
+  const replayStarted = performance.now();
+  const replay = await post(bodies[0]!);
+  const replayMs = performance.now() - replayStarted;
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
+  const total = times.reduce((a, b) => a + b, 0);
+  const sorted = [...times].sort((a, b) => a - b);
+  return {
+    batches,
+    eventsPerBatch: perBatch,
+    eventsPerSecond: Math.round((batches * perBatch) / (total / 1000)),
+    msPerBatch: { mean: Math.round(total / batches), p50: Math.round(sorted[Math.floor(batches / 2)]!), max: Math.round(sorted.at(-1)!) },
+    replayMs: Math.round(replayMs),
+    replayDuplicates: replay.duplicates,
+    outcomes: totals,
+  };
 });

@@ -6,17 +6,15 @@
  *   BENCH_DB=pglite npm run bench:reservations      # embedded PGlite (in memory)
  *   BENCH_RECIPIENTS=100000 BENCH_PAST_SENDS=1000000 ...
  */
-import { cpus } from 'node:os';
 import { sql } from 'kysely';
 import { createApp } from '../../src/app.js';
 import { createApiKey } from '../../src/auth/keys.js';
 import { fixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createEmailHasher } from '../../src/consent/hash.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
 import { silentLogger } from '../../src/log.js';
-import { openBenchDb } from '../lib/db.js';
+import { benchmark } from '../lib/db.js';
 import { seedSubjects } from '../lib/seed.js';
 
 const kind = process.env.BENCH_DB === 'pglite' ? 'pglite' : 'postgres';
@@ -24,78 +22,57 @@ const recipients = Number(process.env.BENCH_RECIPIENTS ?? 100_000);
 const pastSends = Number(process.env.BENCH_PAST_SENDS ?? 1_000_000);
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-async function main() {
-  const { handle, cleanup } = await openBenchDb(kind, baseUrl);
-  const db = handle.db;
+benchmark(kind, baseUrl, async (db) => {
   const now = new Date('2026-11-25T12:00:00Z');
-  try {
-    await migrateToLatest(db);
-    const t0 = performance.now();
-    const ids = await seedSubjects(db, recipients, now);
-    await sql`insert into preferences (subject_id, frequency, updated_at) select id, case when random() < 0.2 then 'monthly' else 'standard' end, ${now} from subjects`.execute(db);
-    // Past sends spread over 400 days, 'sent', across the same people (the realistic worst case:
-    // every recipient has history to read).
-    const perSubject = Math.max(1, Math.round(pastSends / recipients));
-    await sql`
-      insert into sends (campaign_id, subject_id, status, reserved_at, expires_at, sent_at)
-      select 'past-' || k, s.id, 'sent', t, t + interval '1 day', t
-      from subjects s, generate_series(1, ${perSubject}) as k,
-           lateral (select ${now}::timestamptz - (random() * 400) * interval '1 day' as t) r`.execute(db);
-    await sql`analyze`.execute(db);
-    const counted = await sql<{ n: string }>`select count(*)::text as n from sends`.execute(db);
-    console.error(`seeded ${recipients} subjects and ${counted.rows[0]!.n} past sends in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const t0 = performance.now();
+  const ids = await seedSubjects(db, recipients, now);
+  await sql`insert into preferences (subject_id, frequency, updated_at) select id, case when random() < 0.2 then 'monthly' else 'standard' end, ${now} from subjects`.execute(db);
+  // Past sends spread over 400 days, 'sent', across the same people (the realistic worst case:
+  // every recipient has history to read).
+  const perSubject = Math.max(1, Math.round(pastSends / recipients));
+  await sql`
+    insert into sends (campaign_id, subject_id, status, reserved_at, expires_at, sent_at)
+    select 'past-' || k, s.id, 'sent', t, t + interval '1 day', t
+    from subjects s, generate_series(1, ${perSubject}) as k,
+         lateral (select ${now}::timestamptz - (random() * 400) * interval '1 day' as t) r`.execute(db);
+  await sql`analyze`.execute(db);
+  const counted = await sql<{ n: string }>`select count(*)::text as n from sends`.execute(db);
+  console.error(`seeded ${recipients} subjects and ${counted.rows[0]!.n} past sends in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-    const config = loadConfig({ SUPPRESSION_HASH_KEY: 'bench-suppression-hash-key-0123456789abcdef', LOG_LEVEL: 'silent' });
-    const clock = fixedClock(now);
-    const app = createApp({
-      config,
-      db,
-      clock,
-      logger: silentLogger,
-      signer: await createLinkSigner([await generateSigningJwk('bench')], clock),
-      hasher: await createEmailHasher(config.suppressionHashKey!),
+  const config = loadConfig({ SUPPRESSION_HASH_KEY: 'bench-suppression-hash-key-0123456789abcdef', LOG_LEVEL: 'silent' });
+  const clock = fixedClock(now);
+  const app = createApp({
+    config,
+    db,
+    clock,
+    logger: silentLogger,
+    signer: await createLinkSigner([await generateSigningJwk('bench')], clock),
+    hasher: await createEmailHasher(config.suppressionHashKey!),
+  });
+  const { key } = await createApiKey(db, { name: 'bench', scopes: ['sends:write'] }, now);
+  const body = JSON.stringify({ subjects: ids });
+
+  const runs: number[] = [];
+  let last: { allowed: string[]; denied: { reason: string }[] } | undefined;
+  for (const campaign of ['bench-1', 'bench-2']) {
+    const started = performance.now();
+    const res = await app.request(`/v1/campaigns/${campaign}/reservations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body,
     });
-    const { key } = await createApiKey(db, { name: 'bench', scopes: ['sends:write'] }, now);
-    const body = JSON.stringify({ subjects: ids });
-
-    const runs: number[] = [];
-    let last: { allowed: string[]; denied: { reason: string }[] } | undefined;
-    for (const campaign of ['bench-1', 'bench-2']) {
-      const started = performance.now();
-      const res = await app.request(`/v1/campaigns/${campaign}/reservations`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-        body,
-      });
-      last = await res.json();
-      runs.push(performance.now() - started);
-      if (res.status !== 200) throw new Error(`status ${res.status}: ${JSON.stringify(last)}`);
-    }
-    const reasons: Record<string, number> = {};
-    for (const d of last!.denied) reasons[d.reason] = (reasons[d.reason] ?? 0) + 1;
-    console.log(
-      JSON.stringify(
-        {
-          database: kind,
-          recipients,
-          pastSends: Number(counted.rows[0]!.n),
-          firstCallMs: Math.round(runs[0]!),
-          recipientsPerSecond: Math.round(recipients / (runs[0]! / 1000)),
-          secondCampaignMs: Math.round(runs[1]!),
-          secondCampaign: { allowed: last!.allowed.length, denied: reasons },
-          machine: `${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}`,
-        },
-        null,
-        2,
-      ),
-    );
-  } finally {
-    await handle.close();
-    await cleanup();
+    last = await res.json();
+    runs.push(performance.now() - started);
+    if (res.status !== 200) throw new Error(`status ${res.status}: ${JSON.stringify(last)}`);
   }
-}
-
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
+  const reasons: Record<string, number> = {};
+  for (const d of last!.denied) reasons[d.reason] = (reasons[d.reason] ?? 0) + 1;
+  return {
+    recipients,
+    pastSends: Number(counted.rows[0]!.n),
+    firstCallMs: Math.round(runs[0]!),
+    recipientsPerSecond: Math.round(recipients / (runs[0]! / 1000)),
+    secondCampaignMs: Math.round(runs[1]!),
+    secondCampaign: { allowed: last!.allowed.length, denied: reasons },
+  };
 });

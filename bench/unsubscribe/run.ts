@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
@@ -17,6 +17,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { createPgliteDb } from '../../src/db/pglite.js';
 import { createPostgresDb } from '../../src/db/postgres.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
+import { machine } from '../lib/db.js';
 import { seedSubjects } from '../lib/seed.js';
 
 const kind = process.env.BENCH_DB === 'pglite' ? 'pglite' : 'postgres';
@@ -96,7 +97,7 @@ async function main() {
       perSecond: Math.round(result.requests.average),
       latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
       connections,
-      machine: `${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}`,
+      machine: machine(),
     };
     console.log(JSON.stringify(summary, null, 2));
     if (ok !== paths.length) process.exitCode = 1;
