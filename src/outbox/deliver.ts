@@ -7,6 +7,7 @@ import type { LinkSigner } from '../links/tokens.js';
 import type { Logger } from '../log.js';
 import { formatDate, formatDateInText, messages, type Locale } from '../pages/i18n.js';
 import { forEachLimit } from '../concurrency.js';
+import { redactAddresses } from '../mailsender/adapters.js';
 import { pausedUntilText } from '../preferences/actions.js';
 import { claimDue, markDone, markFailed, type OutboxRow } from './claim.js';
 
@@ -159,7 +160,8 @@ export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; 
       stats.sent++;
       deps.logger.info('mail sent', { outbox: row.id, kind: row.kind, subject: row.subject_id, attempt: row.attempts });
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      // Relays often quote the recipient ("550 <a@b>: no such user"): neither the row nor the log keeps it.
+      const message = redactAddresses(e instanceof Error ? e.message : String(e));
       const outcome = await markFailed(deps.db, row, message, { ...failure, permanent: e instanceof PermanentMailError });
       stats[outcome === 'dead' ? 'dead' : 'retried']++;
       deps.logger.warn(outcome === 'dead' ? 'mail parked as dead' : 'mail failed, will retry', { outbox: row.id, kind: row.kind, attempt: row.attempts, error: message.slice(0, 300) });

@@ -31,7 +31,7 @@ beforeAll(async () => {
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
     onRcptTo(address, _s, cb) {
-      if (refuse && address.address === refuse) cb(Object.assign(new Error('5.1.1 mailbox unavailable'), { responseCode: 550 }));
+      if (refuse && address.address === refuse) cb(Object.assign(new Error(`5.1.1 <${address.address}>: mailbox unavailable`), { responseCode: 550 }));
       else cb();
     },
     onData(stream, _s, cb) {
@@ -190,6 +190,7 @@ describe('erasure-completed', () => {
     const row = await h.db.selectFrom('outbox').select(['status', 'last_error']).where('kind', '=', 'erasure-completed').where('subject_id', '=', id).executeTakeFirstOrThrow();
     expect(row.status).toBe('dead');
     expect(row.last_error).toMatch(/550/);
+    expect(row.last_error).toContain('[address]'); // the relay quoted the address; the row does not keep it
     expect(await findValues(h.db, [email])).toEqual([]);
   });
 });
