@@ -1,7 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
-import type { AddressInfo } from 'node:net';
 import type { Mailer } from '../../src/emails/mailer.js';
 import { runErasureJob } from '../../src/erasure/job.js';
 import { silentLogger } from '../../src/log.js';
@@ -11,6 +8,7 @@ import { PREFERENCES_MAIL_DELAY_MS } from '../../src/preferences/actions.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { createConfirmedSubject } from '../helpers/pages.js';
 import { apiKey, fileRequestOk, findValues } from '../helpers/rights.js';
+import { startSmtp, type Inbox } from '../helpers/smtp.js';
 
 /**
  * The notices the service sends on its own: preferences changed, a request received, the data
@@ -21,44 +19,32 @@ import { apiKey, fileRequestOk, findValues } from '../helpers/rights.js';
 const T0 = '2026-03-02T09:00:00Z';
 
 let h: Harness;
-let smtp: SMTPServer;
+let box: Inbox;
 let mailer: Mailer;
-let inbox: ParsedMail[] = [];
 let refuse: string | null = null;
 beforeAll(async () => {
   h = await createHarness({ now: T0, env: { MAIL_FROM: 'Рассылка <news@example.ru>', SUPPORT_EMAIL: 'privacy@example.ru' } });
-  smtp = new SMTPServer({
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
+  box = await startSmtp({
     onRcptTo(address, _s, cb) {
       if (refuse && address.address === refuse) cb(Object.assign(new Error(`5.1.1 <${address.address}>: mailbox unavailable`), { responseCode: 550 }));
       else cb();
     },
-    onData(stream, _s, cb) {
-      simpleParser(stream)
-        .then((m) => {
-          inbox.push(m);
-          cb();
-        })
-        .catch(cb);
-    },
   });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-  mailer = smtpMailer(`smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, { timeoutMs: 5_000 });
+  mailer = smtpMailer(`smtp://127.0.0.1:${box.port}`, { timeoutMs: 5_000 });
 });
 afterAll(async () => {
   await mailer.close();
-  await new Promise<void>((r) => smtp.close(() => r()));
+  await box.close();
   await h.close();
 });
 afterEach(async () => {
-  inbox = [];
+  box.mails.length = 0;
   refuse = null;
   await h.db.updateTable('outbox').set({ status: 'done' }).where('status', '=', 'pending').execute();
 });
 
 const deliver = () => deliverEmails({ db: h.db, mailer, signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 });
-const mailTo = (email: string) => inbox.filter((m) => m.to && 'text' in m.to && m.to.text === email);
+const mailTo = (email: string) => box.mails.filter((m) => m.to && 'text' in m.to && m.to.text === email);
 const pToken = (id: string) => h.deps.signer.sign({ sub: id, p: 'p', ttlSeconds: 90 * 86400 });
 const postForm = async (token: string, action: string, fields: Record<string, string>) => {
   const res = await h.app.request(`/p/${token}/${action}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
@@ -70,7 +56,7 @@ describe('preferences-updated', () => {
     const email = 'notice-prefs@example.ru';
     const id = await createConfirmedSubject(h, email, { firstName: 'Вера' });
     await deliver(); // whatever registration queued
-    inbox = [];
+    box.mails.length = 0;
     const token = await pToken(id);
     await postForm(token, 'frequency', { frequency: 'monthly', pausedUntil: '' });
     h.clock.advance(60_000);
@@ -116,7 +102,7 @@ describe('request-received', () => {
     const email = 'notice-appeal@example.ru';
     const id = await createConfirmedSubject(h, email);
     await deliver();
-    inbox = [];
+    box.mails.length = 0;
     await postForm(await pToken(id), 'appeal', { kind: 'appeal', text: 'Откуда у вас мой адрес?' });
     const request = await h.db.selectFrom('requests').select(['id']).where('subject_id', '=', id).executeTakeFirstOrThrow();
     await deliver();
@@ -134,13 +120,13 @@ describe('request-received', () => {
     const email = 'notice-staff@example.ru';
     const id = await createConfirmedSubject(h, email);
     await deliver();
-    inbox = [];
+    box.mails.length = 0;
     const manage = await apiKey(h, 'requests:manage');
     await fileRequestOk(h, manage.auth, id, { type: 'access' });
     await deliver();
     expect(mailTo(email).map((m) => m.subject)).toEqual(['Мы получили ваше обращение']);
     expect(mailTo(email)[0]!.text).toContain('Тема: доступ к данным');
-    inbox = [];
+    box.mails.length = 0;
     await fileRequestOk(h, manage.auth, id, { type: 'erasure' });
     await deliver();
     expect(mailTo(email)).toHaveLength(1);
@@ -151,7 +137,7 @@ describe('request-received', () => {
     const email = 'notice-restrict@example.ru';
     const id = await createConfirmedSubject(h, email);
     await deliver();
-    inbox = [];
+    box.mails.length = 0;
     await postForm(await pToken(id), 'restrict', { confirm: 'yes' });
     expect((await h.db.selectFrom('requests').select(['status']).where('subject_id', '=', id).executeTakeFirstOrThrow()).status).toBe('completed');
     await deliver();
@@ -166,7 +152,7 @@ describe('erasure-completed', () => {
     const manage = await apiKey(h, 'requests:manage');
     await fileRequestOk(h, manage.auth, id, { type: 'erasure' });
     await deliver();
-    inbox = [];
+    box.mails.length = 0;
     // (The erasure filed in an earlier test is due too.)
     expect((await runErasureJob(h.db, { now: () => h.clock.now(), logger: silentLogger })).erased).toBeGreaterThanOrEqual(1);
     // Until it is sent, the notice's row is the one place the address is.

@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { SMTPServerOptions } from 'smtp-server';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { deliverEmails } from '../../src/outbox/deliver.js';
 import { claimDue } from '../../src/outbox/claim.js';
@@ -8,33 +7,7 @@ import { smtpMailer } from '../../src/node/mailer.js';
 import { silentLogger } from '../../src/log.js';
 import type { Mailer } from '../../src/emails/mailer.js';
 import { createHarness, jsonRequest, lead, type Harness } from '../helpers/harness.js';
-
-interface Inbox {
-  port: number;
-  mails: ParsedMail[];
-  close(): Promise<void>;
-}
-
-/** A real SMTP server on loopback; `behaviour` decides how it treats each message. */
-async function startSmtp(behaviour: Partial<SMTPServerOptions> = {}): Promise<Inbox> {
-  const mails: ParsedMail[] = [];
-  const server = new SMTPServer({
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onData(stream, _session, cb) {
-      simpleParser(stream)
-        .then((m) => {
-          mails.push(m);
-          cb();
-        })
-        .catch(cb);
-    },
-    ...behaviour,
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.server.address() as AddressInfo).port;
-  return { port, mails, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
+import { startSmtp, type Inbox } from '../helpers/smtp.js';
 
 /** A hand-rolled SMTP peer for the failures a well-behaved server library will not produce. */
 async function rawSmtp(onLine: (socket: Socket, line: string, state: { inData: boolean }) => void, opts: { greet?: boolean } = {}) {
