@@ -8,14 +8,8 @@
  *   BENCH_BATCHES=20 BENCH_SUBJECTS=20000 ...       # knobs
  */
 import { sql } from 'kysely';
-import { createApp } from '../../src/app.js';
-import { createApiKey } from '../../src/auth/keys.js';
-import { fixedClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config/index.js';
 import { createEmailHasher } from '../../src/consent/hash.js';
-import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
-import { silentLogger } from '../../src/log.js';
-import { benchmark } from '../lib/db.js';
+import { BENCH_HASH_KEY, benchApp, benchmark } from '../lib/db.js';
 import { seedSubjects } from '../lib/seed.js';
 
 const kind = process.env.BENCH_DB === 'pglite' ? 'pglite' : 'postgres';
@@ -23,7 +17,6 @@ const batches = Number(process.env.BENCH_BATCHES ?? 20);
 const perBatch = Number(process.env.BENCH_EVENTS ?? 1000);
 const subjects = Number(process.env.BENCH_SUBJECTS ?? 20_000);
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const HASH_KEY = 'bench-suppression-hash-key-0123456789abcdef';
 
 /** Deterministic (mulberry32), so two runs post the same events. */
 function prng(seed: number) {
@@ -39,7 +32,7 @@ function prng(seed: number) {
 
 benchmark(kind, baseUrl, async (db) => {
   const now = new Date('2026-11-25T12:00:00Z');
-  const hasher = await createEmailHasher(HASH_KEY);
+  const hasher = await createEmailHasher(BENCH_HASH_KEY);
   const t0 = performance.now();
   const ids = await seedSubjects(db, subjects, now);
   // The shared seed names people by a stand-in hash; the mail sender finds them by the real one.
@@ -52,17 +45,7 @@ benchmark(kind, baseUrl, async (db) => {
   await sql`analyze`.execute(db);
   console.error(`seeded ${ids.length} subjects in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  const config = loadConfig({ SUPPRESSION_HASH_KEY: HASH_KEY, LOG_LEVEL: 'silent' });
-  const clock = fixedClock(now);
-  const app = createApp({
-    config,
-    db,
-    clock,
-    logger: silentLogger,
-    signer: await createLinkSigner([await generateSigningJwk('bench')], clock),
-    hasher,
-  });
-  const { key } = await createApiKey(db, { name: 'bench', scopes: ['mail-sender:events'] }, now);
+  const { app, authorization } = await benchApp(db, now, 'mail-sender:events');
 
   // Half the addresses are people we know, half strangers; each batch draws from all of
   // them, so addresses recur across batches (soft bounces add up, suppressions repeat).
@@ -84,7 +67,7 @@ benchmark(kind, baseUrl, async (db) => {
   const post = async (body: string) => {
     const res = await app.request('/v1/events/mail-sender', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      headers: { 'content-type': 'application/json', authorization },
       body,
     });
     const out = (await res.json()) as { processed: number; duplicates: number; suppressed: number };

@@ -7,14 +7,7 @@
  *   BENCH_RECIPIENTS=100000 BENCH_PAST_SENDS=1000000 ...
  */
 import { sql } from 'kysely';
-import { createApp } from '../../src/app.js';
-import { createApiKey } from '../../src/auth/keys.js';
-import { fixedClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config/index.js';
-import { createEmailHasher } from '../../src/consent/hash.js';
-import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
-import { silentLogger } from '../../src/log.js';
-import { benchmark } from '../lib/db.js';
+import { benchApp, benchmark } from '../lib/db.js';
 import { seedSubjects } from '../lib/seed.js';
 
 const kind = process.env.BENCH_DB === 'pglite' ? 'pglite' : 'postgres';
@@ -39,17 +32,7 @@ benchmark(kind, baseUrl, async (db) => {
   const counted = await sql<{ n: string }>`select count(*)::text as n from sends`.execute(db);
   console.error(`seeded ${recipients} subjects and ${counted.rows[0]!.n} past sends in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  const config = loadConfig({ SUPPRESSION_HASH_KEY: 'bench-suppression-hash-key-0123456789abcdef', LOG_LEVEL: 'silent' });
-  const clock = fixedClock(now);
-  const app = createApp({
-    config,
-    db,
-    clock,
-    logger: silentLogger,
-    signer: await createLinkSigner([await generateSigningJwk('bench')], clock),
-    hasher: await createEmailHasher(config.suppressionHashKey!),
-  });
-  const { key } = await createApiKey(db, { name: 'bench', scopes: ['sends:write'] }, now);
+  const { app, authorization } = await benchApp(db, now, 'sends:write');
   const body = JSON.stringify({ subjects: ids });
 
   const runs: number[] = [];
@@ -58,7 +41,7 @@ benchmark(kind, baseUrl, async (db) => {
     const started = performance.now();
     const res = await app.request(`/v1/campaigns/${campaign}/reservations`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      headers: { 'content-type': 'application/json', authorization },
       body,
     });
     last = await res.json();
