@@ -127,6 +127,9 @@ async function pushTo(deps: PushDeps, endpoint: string, opts: PushOptions): Prom
     return true;
   };
 
+  /** What a cursor write after successful requests records. */
+  const succeeded = () => ({ attempts: 0, last_error: null, last_success_at: deps.clock.now(), next_attempt_at: deps.clock.now() });
+
   const signed = (changes: PushChange[], after: number) => {
     const p = deps.signer.sign({ type: 'suppressions', after, first: changes[0]!.seq, last: changes.at(-1)!.seq, count: changes.length, changes, sentAt: deps.clock.now().toISOString() });
     p.catch(() => {}); // awaited below, or dropped with the run
@@ -161,13 +164,13 @@ async function pushTo(deps: PushDeps, endpoint: string, opts: PushOptions): Prom
       pushed += changes.length;
       dirty = true;
       if (performance.now() - persistedAt >= persistEveryMs) {
-        owned = await persist({ attempts: 0, last_error: null, last_success_at: deps.clock.now(), next_attempt_at: deps.clock.now() });
+        owned = await persist(succeeded());
         if (!owned) break;
       }
     }
   } finally {
     await batches.return(undefined);
-    if (owned) await persist(dirty ? { attempts: 0, last_error: null, last_success_at: deps.clock.now(), next_attempt_at: deps.clock.now() } : {}, true);
+    if (owned) await persist(dirty ? succeeded() : {}, true);
   }
   return { pushed, failed };
 }
