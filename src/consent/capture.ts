@@ -85,6 +85,7 @@ export async function captureLead(
       if (inserted) {
         subject = inserted;
         created = true;
+        await trx.insertInto('subject_addresses').values({ subject_id: inserted.id, email_hash: hash, added_at: at, replaced_at: null }).execute();
       } else {
         subject = await trx
           .selectFrom('subjects')

@@ -176,6 +176,15 @@ export interface OutboxTable {
   done_at: Timestamp | null;
 }
 
+/** Every address hash a person ever had (the current one included); see migration 0010. */
+export interface SubjectAddressesTable {
+  subject_id: string;
+  email_hash: string;
+  added_at: Timestamp;
+  /** When the address stopped being theirs (a confirmed change); null for the current one. */
+  replaced_at: Timestamp | null;
+}
+
 export interface Database {
   subjects: SubjectsTable;
   consents: ConsentsTable;
@@ -189,6 +198,7 @@ export interface Database {
   outbox: OutboxTable;
   disclosures: DisclosuresTable;
   push_cursors: PushCursorsTable;
+  subject_addresses: SubjectAddressesTable;
 }
 
 export type Subject = Selectable<SubjectsTable>;

@@ -63,6 +63,12 @@ export async function rectify(db: Db, hasher: EmailHasher, subjectId: string, ch
       throw e;
     }
     if (newHash && newHash !== current.email_hash) {
+      await trx.updateTable('subject_addresses').set({ replaced_at: evidence.at }).where('subject_id', '=', subjectId).where('email_hash', '=', current.email_hash).execute();
+      await trx
+        .insertInto('subject_addresses')
+        .values({ subject_id: subjectId, email_hash: newHash, added_at: evidence.at, replaced_at: null })
+        .onConflict((oc) => oc.columns(['subject_id', 'email_hash']).doUpdateSet({ replaced_at: null }))
+        .execute();
       await trx.updateTable('suppressions').set({ subject_id: subjectId }).where('hash', '=', newHash).where('subject_id', 'is', null).execute();
     }
     await recordEvents(trx, subjectId, evidence, [{ purpose: null, action: 'rectified', details: { fields: changed } }]);
