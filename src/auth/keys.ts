@@ -58,7 +58,8 @@ export async function createApiKey(
   input: { name: string; scopes: Scope[] },
   now: Date,
 ): Promise<{ id: string; key: string }> {
-  const id = b64url(crypto.getRandomValues(new Uint8Array(6)));
+  // Hex, not base64url: an id starting with '-' reads as a flag to the CLI (`keys revoke --id -x`).
+  const id = [...crypto.getRandomValues(new Uint8Array(4))].map((b) => b.toString(16).padStart(2, '0')).join('');
   const key = `mpk_${id}_${b64url(crypto.getRandomValues(new Uint8Array(32)))}`;
   await db
     .insertInto('api_keys')

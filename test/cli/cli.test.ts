@@ -51,7 +51,7 @@ describe('operator CLI on the embedded database', { timeout: 120_000 }, () => {
     expect(r.code).toBe(0);
     const out = lines(r.stdout);
     key = out.at(-1)!.trim();
-    expect(key).toMatch(/^mpk_[A-Za-z0-9_-]{8}_[A-Za-z0-9_-]{43}$/);
+    expect(key).toMatch(/^mpk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/);
     keyId = key.slice('mpk_'.length, 'mpk_'.length + 8);
     expect(out.slice(0, -1).join('\n')).toContain(keyId);
     expect(readdirSync(dataDir)).not.toContain('pglite.lock');
