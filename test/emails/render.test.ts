@@ -22,6 +22,9 @@ const SAMPLE: { [N in EmailName]: EmailVars[N] } = {
   'fresh-link': { firstName: HOSTILE_NAME, linkUrl: 'https://mail.example.ru/w/tok', validUntil: '2 декабря 2025 г.' },
   'withdrawal-received': { firstName: HOSTILE_NAME, dueDate: '27 ноября 2025 г.', preferencesUrl: 'https://mail.example.ru/p/tok', supportEmail: 'help@example.ru' },
   'erasure-completed': { completedDate: '27 ноября 2025 г.', supportEmail: 'help@example.ru' },
+  'confirm-address': { firstName: HOSTILE_NAME, confirmUrl: 'https://mail.example.ru/c/tok', validUntil: '2 декабря 2025', subscription: 'granted', supportEmail: 'help@example.ru' },
+  'confirm-details': { firstName: HOSTILE_NAME, confirmUrl: 'https://mail.example.ru/c/tok', validUntil: '2 декабря 2025', supportEmail: 'help@example.ru' },
+  'address-changed': { changedDate: '27 ноября 2025', supportEmail: 'help@example.ru' },
   'request-received': {
     firstName: HOSTILE_NAME,
     requestType: 'erasure',
