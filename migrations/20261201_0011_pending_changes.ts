@@ -8,7 +8,9 @@ import { sql, type Kysely } from 'kysely';
  * - `lead`: the profile a lead form submitted for an address we already know; it replaces the
  *   stored profile only when the owner of that address confirms it.
  * One of each kind per person: a newer request supersedes (replaces) the older one, whose link
- * then confirms nothing. Rows are deleted when confirmed, superseded, expired (swept by the
+ * then confirms nothing. An address that belonged to another person when asked for is kept
+ * as its hash only (`email` null): no link is ever mailed for it, and the request behaves
+ * like any other (asking again is a no-op), so nothing tells the requester whose it is. Rows are deleted when confirmed, superseded, expired (swept by the
  * jobs) or when the person is erased: the pending address and profile are personal data.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -24,7 +26,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       requested_by_id text,
       created_at timestamptz not null,
       expires_at timestamptz not null,
-      check (kind <> 'address' or (email is not null and email_hash is not null))
+      check (kind <> 'address' or email_hash is not null)
     )`.execute(db);
   await sql`create unique index pending_changes_subject_kind on pending_changes (subject_id, kind)`.execute(db);
   await sql`create index pending_changes_expires on pending_changes (expires_at)`.execute(db);

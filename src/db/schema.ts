@@ -190,7 +190,7 @@ export interface PendingChangesTable {
   id: string;
   subject_id: string;
   kind: 'address' | 'lead';
-  /** The new address (kind `address`): personal data, deleted with the row. */
+  /** The new address (kind `address`): personal data, deleted with the row; null when it was another person's. */
   email: string | null;
   email_hash: string | null;
   /** The submitted profile (kind `lead`): column name → value, plus `locale`. */

@@ -130,6 +130,7 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
       // Read now: a change superseded, confirmed, expired or erased since it was queued sends nothing.
       const pending = await findPendingChange(deps.db, s.id, String(row.payload.pendingId ?? ''), deps.clock.now());
       if (!pending || pending.kind !== (row.kind === 'confirm-address' ? 'address' : 'lead')) return null;
+      if (pending.kind === 'address' && !pending.email) return null;
       const to = pending.kind === 'address' ? pending.email! : s.email;
       const addressHash = pending.kind === 'address' ? pending.emailHash! : s.email_hash;
       const ttlSeconds = Math.max(60, Math.floor((pending.expiresAt.getTime() - deps.clock.now().getTime()) / 1000));

@@ -92,7 +92,7 @@ export async function confirmPendingChange(db: Db, claims: LinkClaims & { pc: st
         .where('status', '<>', 'erased')
         .where('id', '<>', s.id)
         .executeTakeFirst();
-      if (owner) {
+      if (owner || !p.email) {
         // Confirming must not merge two people or take an address from its owner.
         await dropPendingChange(trx, s.id, 'address');
         return { kind: 'taken' };

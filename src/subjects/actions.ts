@@ -6,7 +6,7 @@ import type { EmailHasher } from '../consent/hash.js';
 import { normalizeEmail } from '../consent/email.js';
 import { PROFILE_FIELDS, type ProfileField } from '../consent/capture.js';
 import { enqueue } from '../outbox/queries.js';
-import { dropPendingChange, stagePendingChange } from '../pending/queries.js';
+import { stagePendingChange } from '../pending/queries.js';
 
 const COLUMN: Record<ProfileField, string> = {
   lastName: 'last_name',
@@ -83,10 +83,11 @@ export async function rectify(
 
 /**
  * A new address asked for by the person or by staff: held as pending, with a confirmation
- * mailed to it; a newer request supersedes an older one. An address that belongs to another
- * live person gets no pending change and no mail (its owner learns nothing of the requester),
- * but the answer and the ledger entry are the same as for a free address, so nobody learns
- * by asking whose an address is. Runs under the person's row lock.
+ * mailed to it; a newer request supersedes an older one, the same one again is a no-op. An
+ * address that belongs to another live person is held as its hash only and gets no mail (its
+ * owner learns nothing of the requester), but the answer, the ledger entry and what a repeat
+ * does are the same as for a free address, so nobody learns by asking whose an address is.
+ * Runs under the person's row lock.
  */
 async function requestAddressChange(
   trx: Db,
@@ -96,6 +97,15 @@ async function requestAddressChange(
   opts: { newId: () => string; confirmationTtlDays: number },
 ): Promise<{ email: string; expiresAt: Date }> {
   const at = evidence.at;
+  const waiting = await trx
+    .selectFrom('pending_changes')
+    .select(['email_hash', 'expires_at'])
+    .where('subject_id', '=', subject.id)
+    .where('kind', '=', 'address')
+    .where('expires_at', '>', at)
+    .executeTakeFirst();
+  // The same address asked for again while its confirmation is out: the same answer, nothing written.
+  if (waiting?.email_hash === address.hash) return { email: address.email, expiresAt: new Date(waiting.expires_at) };
   const expiresAt = new Date(at.getTime() + opts.confirmationTtlDays * 86_400_000);
   const owner = await trx
     .selectFrom('subjects')
@@ -104,20 +114,19 @@ async function requestAddressChange(
     .where('status', '<>', 'erased')
     .where('id', '<>', subject.id)
     .executeTakeFirst();
-  if (owner) {
-    await dropPendingChange(trx, subject.id, 'address');
-  } else {
-    const id = opts.newId();
-    await stagePendingChange(trx, {
-      id,
-      subjectId: subject.id,
-      kind: 'address',
-      email: address.email,
-      emailHash: address.hash,
-      requestedBy: { type: evidence.actorType, id: evidence.actorId ?? null },
-      at,
-      expiresAt,
-    });
+  const id = opts.newId();
+  await stagePendingChange(trx, {
+    id,
+    subjectId: subject.id,
+    kind: 'address',
+    // Someone else's address is kept as its hash only, and no link is mailed to it.
+    email: owner ? null : address.email,
+    emailHash: address.hash,
+    requestedBy: { type: evidence.actorType, id: evidence.actorId ?? null },
+    at,
+    expiresAt,
+  });
+  if (!owner) {
     // The payload names the pending change only: the address is read from its row when the
     // mail goes, and a superseded, expired or erased change sends nothing.
     await enqueue(trx, { kind: 'confirm-address', subjectId: subject.id, payload: { subjectId: subject.id, pendingId: id }, idempotencyKey: `confirm-address:${id}`, at });

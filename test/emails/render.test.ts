@@ -49,7 +49,7 @@ describe('e-mail sources', () => {
   it('are exactly the compiled templates', () => {
     expect(sources.map((f) => f.replace(/\.mjml$/, '')).sort()).toEqual([...EMAIL_NAMES].sort());
     expect([...EMAIL_NAMES].sort()).toEqual(
-      ['confirm-subscription', 'erasure-completed', 'fresh-link', 'preferences-updated', 'request-received', 'unsubscribed', 'withdrawal-received'].sort(),
+      ['address-changed', 'confirm-address', 'confirm-details', 'confirm-subscription', 'erasure-completed', 'fresh-link', 'preferences-updated', 'request-received', 'unsubscribed', 'withdrawal-received'].sort(),
     );
   });
 
@@ -94,7 +94,7 @@ describe('renderEmail', () => {
     // A button is never the only way: its URL is also a visible link.
     const buttonUrl = /bgcolor="#1d4ed8"[^>]*>\s*<a href="([^"]+)"/.exec(mail.html)?.[1];
     if (buttonUrl) expect(mail.html).toContain(`>${buttonUrl}</a>`);
-    expect(Boolean(buttonUrl)).toBe(name !== 'erasure-completed' && name !== 'request-received');
+    expect(Boolean(buttonUrl)).toBe(name !== 'erasure-completed' && name !== 'request-received' && name !== 'address-changed');
 
     // Nothing fetched from the network: no images, fonts, stylesheets or trackers.
     expect(mail.html).not.toMatch(/<img|<link|@import|url\(|\ssrc=|<script/i);
