@@ -44,6 +44,12 @@ export interface CaptureResult {
   consents: { processing: ConsentState; marketing: ConsentState };
   /** The submitted profile differed from the stored one and waits for the address to confirm it. */
   profilePending: boolean;
+  /**
+   * The consents this submission would give a person new at this address (the same as
+   * `consents` for a new person): what a key that never submitted the address is told, so the
+   * answer does not depend on whether anyone else knew it.
+   */
+  asFirstSubmission: { processing: ConsentState; marketing: ConsentState };
 }
 
 /**
@@ -154,10 +160,12 @@ export async function captureLead(
 
     let marketing = stateOf('marketing');
     let needsConfirmation = false;
+    let firstSubmission: ConsentState = 'none';
     if (lead.marketing) {
       const suppression = await trx.selectFrom('suppressions').select(['reason', 'active']).where('hash', '=', hash).executeTakeFirst();
       const selfSuppressed = !!suppression?.active && SELF_REASONS.includes(suppression.reason);
       const decision = marketingOnOptIn(marketing, { doubleOptIn: deps.doubleOptIn, selfSuppressed });
+      firstSubmission = marketingOnOptIn('none', { doubleOptIn: deps.doubleOptIn, selfSuppressed }).next;
       marketing = decision.next;
       needsConfirmation = decision.needsConfirmation;
       events.push({ purpose: 'marketing', action: decision.next === 'granted' ? 'granted' : 'requested' });
@@ -191,6 +199,6 @@ export async function captureLead(
         at,
       });
     }
-    return { id: subjectId, created, seenByChannel, profilePending, consents: { processing: 'granted', marketing } };
+    return { id: subjectId, created, seenByChannel, profilePending, consents: { processing: 'granted', marketing }, asFirstSubmission: { processing: 'granted', marketing: firstSubmission } };
   });
 }

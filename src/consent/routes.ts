@@ -91,15 +91,13 @@ export function consentRoutes(deps: ResolvedDeps) {
     );
     deps.logger.info('lead captured', { subject: result.id, created: result.created, marketing: result.consents.marketing, key: c.var.apiKey.id });
     // Neither the status nor the consents tell a key whether anyone else knew the address: a
-    // key's first submission of an address answers 201 with what a first submission gives a
-    // new address (processing granted; marketing pending with double opt-in, else granted, or
-    // none when not ticked), whatever the person's actual state; only a repeat by the same key
-    // answers 200 with the actual state. The actual state is for subjects:read (audited) and
-    // decides reservations either way.
-    if (!result.seenByChannel) {
-      const marketing = body.consents.marketing ? (deps.config.doubleOptIn ? 'pending' : 'granted') : 'none';
-      return c.json({ id: result.id, consents: { processing: 'granted' as const, marketing } }, 201);
-    }
+    // key's first submission of an address answers 201 with what this submission gives a person
+    // new at this address (marketing pending with double opt-in or when the address was left by
+    // its own unsubscribe, withdrawal or erasure; granted without double opt-in; none when not
+    // ticked), whatever the known person's actual state. Only a repeat by the same key answers
+    // 200 with the actual state. The actual state is for subjects:read (audited) and decides
+    // reservations either way.
+    if (!result.seenByChannel) return c.json({ id: result.id, consents: { processing: 'granted' as const, marketing: result.asFirstSubmission.marketing } }, 201);
     return c.json({ id: result.id, consents: { processing: 'granted' as const, marketing: result.consents.marketing } }, 200);
   });
   return app;
