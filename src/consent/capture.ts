@@ -22,6 +22,13 @@ const COLUMN: Record<ProfileField, 'last_name' | 'first_name' | 'patronymic' | '
   city: 'city',
 };
 
+/** Two flat objects hold the same keys and values, whatever their order (jsonb reorders keys). */
+function sameValues(a: unknown, b: Record<string, string>): boolean {
+  if (!a || typeof a !== 'object') return false;
+  const x = a as Record<string, unknown>;
+  return Object.keys(x).length === Object.keys(b).length && Object.entries(b).every(([k, v]) => x[k] === v);
+}
+
 export interface Lead {
   email: string; // normalized
   profile: Partial<Record<ProfileField, string>>;
@@ -137,7 +144,10 @@ export async function captureLead(
       for (const [col, v] of Object.entries(profile)) if (stored[col] !== v) staged[col] = v;
       if (lead.locale && lead.locale !== stored.locale) staged.locale = lead.locale;
       const fields = Object.keys(staged);
-      if (fields.length > 0) {
+      // The same values as the ones already waiting: the form posted again; no second mail.
+      const waiting = fields.length > 0 ? await trx.selectFrom('pending_changes').select('profile').where('subject_id', '=', subjectId).where('kind', '=', 'lead').where('expires_at', '>', at).executeTakeFirst() : undefined;
+      const waitingProfile = typeof waiting?.profile === 'string' ? JSON.parse(waiting.profile) : waiting?.profile;
+      if (fields.length > 0 && !sameValues(waitingProfile, staged)) {
         // The newest submission supersedes an older one still waiting.
         const pendingId = deps.newId();
         await stagePendingChange(trx, {

@@ -89,7 +89,7 @@ export function consentRoutes(deps: ResolvedDeps) {
       // The person consents; the site's key only relays the form, so it is named as the channel.
       { actorType: 'subject', actorId: `via-key:${c.var.apiKey.id}`, at: deps.clock.now() },
     );
-    deps.logger.info('lead captured', { subject: result.id, created: result.created, marketing: result.consents.marketing, key: c.var.apiKey.id });
+    deps.logger.info('lead captured', { subject: result.id, created: result.created, profilePending: result.profilePending, marketing: result.consents.marketing, key: c.var.apiKey.id });
     // Neither the status nor the consents tell a key whether anyone else knew the address: a
     // key's first submission of an address answers 201 with what this submission gives a person
     // new at this address (marketing pending with double opt-in or when the address was left by

@@ -92,11 +92,14 @@ describe('a lead for a known address does not overwrite the profile without that
     expect((await profileOf(body.id)).first_name).toBe('Борис');
   });
 
-  it('the same values as stored wait for nothing and mail nothing', async () => {
+  it('the same values as stored wait for nothing and mail nothing; the same new values posted twice mail once', async () => {
     await submit(site, 'same.values@example.ru', { firstName: 'Вера' });
     await deliverDueMail(h);
     await submit(other, 'same.values@example.ru', { firstName: 'Вера' });
     expect(await deliverDueMail(h)).toEqual([]);
+    await submit(other, 'same.values@example.ru', { firstName: 'Надежда', city: 'Тула' });
+    await submit(other, 'same.values@example.ru', { city: 'Тула', firstName: 'Надежда' });
+    expect((await deliverDueMail(h)).map((m) => m.subject)).toEqual(['Подтвердите изменение ваших данных']);
   });
 });
 

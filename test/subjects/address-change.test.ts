@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eraseSubject } from '../../src/erasure/erase.js';
+import { runJobs } from '../../src/jobs/run.js';
+import { silentLogger } from '../../src/log.js';
 import { campaignCall, type ReservationBody } from '../helpers/cadence.js';
 import { createHarness, jsonRequest, onPostgres, type Harness } from '../helpers/harness.js';
 import { consentState, createConfirmedSubject, eventsOf, snapshotDb } from '../helpers/pages.js';
@@ -137,7 +139,7 @@ describe('a forwarded preferences link used to move a confirmed subscription', (
     expect((await deliverDueMail(h)).map((m) => m.to)).toEqual(['third.sup@example.ru']);
   });
 
-  it('an expired request confirms nothing', async () => {
+  it('an expired request confirms nothing, and the jobs delete the address nobody confirmed', async () => {
     const id = await createConfirmedSubject(h, 'owner.exp@victim-example.ru');
     await deliverDueMail(h);
     expect((await rectifyForm(await pToken(id), { email: 'late.exp@example.ru' })).status).toBe(200);
@@ -146,6 +148,9 @@ describe('a forwarded preferences link used to move a confirmed subscription', (
     const res = await h.app.request(mail!.links[0]!, { method: 'POST' });
     expect([409, 410]).toContain(res.status);
     expect((await subjectRow(id)).email).toBe('owner.exp@victim-example.ru');
+    expect(await h.db.selectFrom('pending_changes').select('id').where('subject_id', '=', id).execute()).toHaveLength(1);
+    await runJobs({ db: h.db, config: h.config, logger: silentLogger, now: () => h.clock.now() });
+    expect(await h.db.selectFrom('pending_changes').select('id').where('subject_id', '=', id).execute()).toEqual([]);
   });
 
   it('an address that became another person\'s before the confirmation: "cannot be completed", nothing merged, nothing taken', async () => {
