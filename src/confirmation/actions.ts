@@ -1,26 +1,48 @@
 import type { Db } from '../db/handle.js';
 import { recordEvents, type Evidence } from '../consent/events.js';
-import { loadSubjectState, setConsent } from '../subjects/queries.js';
-import { lift, SELF_REASONS } from '../suppressions/queries.js';
+import type { LinkClaims } from '../links/tokens.js';
+import { loadSubjectState, setConsent, type SubjectState } from '../subjects/queries.js';
+import { lift } from '../suppressions/queries.js';
+import { confirmationLifts, linkFitsAddress } from './rules.js';
 
 export type ConfirmOutcome = 'confirmed' | 'already' | 'stale' | 'unknown_subject';
 
 /**
- * Double opt-in: a pending marketing consent becomes granted, and a suppression the person's
- * own act had set (unsubscribed, withdrawn, erased) is lifted. Bounces, complaints and manual
- * entries stay: only staff lift those.
+ * Whether a subscription confirmation link fits the person's address as it is now (mailed to
+ * it, after it became theirs). Reads only.
  */
-export async function confirmSubscription(db: Db, subjectId: string, evidence: Evidence): Promise<ConfirmOutcome> {
+export async function linkFitsCurrentAddress(db: Db, claims: LinkClaims, s: Pick<SubjectState, 'id' | 'emailHash'>): Promise<boolean> {
+  const current = await db
+    .selectFrom('subject_addresses')
+    .select('added_at')
+    .where('subject_id', '=', s.id)
+    .where('email_hash', '=', s.emailHash)
+    .executeTakeFirst();
+  return linkFitsAddress(claims, { hash: s.emailHash, addedAt: current ? new Date(current.added_at) : null });
+}
+
+/**
+ * Double opt-in: a pending marketing consent becomes granted, if the link was mailed to the
+ * person's current address after it became theirs (a link from before an address change or
+ * an erasure confirms nothing). A suppression is lifted only as confirmation/rules.ts allows:
+ * the person's own unsubscribe or withdrawal; an erasure only by a link issued after it;
+ * bounces, complaints and manual entries never (only staff lift those).
+ */
+export async function confirmSubscription(db: Db, claims: LinkClaims, evidence: Evidence): Promise<ConfirmOutcome> {
   return db.transaction().execute(async (trx) => {
-    const s = await loadSubjectState(trx, subjectId, { lock: true });
+    const s = await loadSubjectState(trx, claims.sub, { lock: true });
     if (!s) return 'unknown_subject';
     if (s.status === 'erased' || s.processing !== 'granted') return 'stale';
+    if (!(await linkFitsCurrentAddress(trx, claims, s))) return 'stale';
     if (s.marketing === 'granted') return 'already';
     if (s.marketing !== 'pending') return 'stale';
     await setConsent(trx, s.id, 'marketing', 'granted', evidence.at);
-    const events: Parameters<typeof recordEvents>[3] = [{ purpose: 'marketing', action: 'confirmed' }];
-    const lifted = await lift(trx, { hash: s.emailHash, reasons: SELF_REASONS, actorType: evidence.actorType, at: evidence.at, note: 'confirmed opt-in' });
-    if (lifted) events.push({ purpose: 'marketing', action: 'unsuppressed', details: { by: 'confirmed opt-in' } });
+    const events: Parameters<typeof recordEvents>[3] = [{ purpose: 'marketing', action: 'confirmed', details: { address: s.emailHash } }];
+    const suppression = await trx.selectFrom('suppressions').select(['reason', 'active', 'changed_at']).where('hash', '=', s.emailHash).executeTakeFirst();
+    if (suppression?.active && confirmationLifts({ reason: suppression.reason, changedAt: new Date(suppression.changed_at) }, claims.iat)) {
+      const lifted = await lift(trx, { hash: s.emailHash, reasons: [suppression.reason], actorType: evidence.actorType, at: evidence.at, note: 'confirmed opt-in' });
+      if (lifted) events.push({ purpose: 'marketing', action: 'unsuppressed', details: { by: 'confirmed opt-in' } });
+    }
     await recordEvents(trx, s.id, evidence, events);
     return 'confirmed';
   });

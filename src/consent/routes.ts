@@ -48,8 +48,13 @@ const captureRoute = createRoute({
   middleware: [requireScope('leads:write')] as const,
   request: { body: { required: true, content: { 'application/json': { schema: LeadBody } } } },
   responses: {
-    201: { description: 'A new person', content: { 'application/json': { schema: LeadResult } } },
-    200: { description: 'A known person, updated; the submission is appended to the evidence', content: { 'application/json': { schema: LeadResult } } },
+    201: {
+      description:
+        "This key's first submission of this address (whether or not anyone else knew it): consents as a first submission leaves them. " +
+        "For an address already known, the submitted profile waits for a confirmation mailed to that address.",
+      content: { 'application/json': { schema: LeadResult } },
+    },
+    200: { description: 'This key had submitted this address before: the actual consents; the submission is appended to the evidence', content: { 'application/json': { schema: LeadResult } } },
     ...commonErrors,
   },
 });
@@ -70,7 +75,7 @@ export function consentRoutes(deps: ResolvedDeps) {
     for (const f of PROFILE_FIELDS) if (body[f] !== undefined) profile[f] = body[f];
     const result = await captureLead(
       deps.db,
-      { hasher: deps.hasher, doubleOptIn: deps.config.doubleOptIn, defaultLocale: deps.config.defaultLocale, newId: deps.newId },
+      { hasher: deps.hasher, doubleOptIn: deps.config.doubleOptIn, defaultLocale: deps.config.defaultLocale, newId: deps.newId, confirmationTtlDays: deps.config.linkTtlDays.confirmation },
       {
         email,
         profile,
@@ -84,8 +89,16 @@ export function consentRoutes(deps: ResolvedDeps) {
       // The person consents; the site's key only relays the form, so it is named as the channel.
       { actorType: 'subject', actorId: `via-key:${c.var.apiKey.id}`, at: deps.clock.now() },
     );
-    deps.logger.info('lead captured', { subject: result.id, created: result.created, marketing: result.consents.marketing, key: c.var.apiKey.id });
-    return c.json({ id: result.id, consents: { processing: 'granted' as const, marketing: result.consents.marketing } }, result.created ? 201 : 200);
+    deps.logger.info('lead captured', { subject: result.id, created: result.created, profilePending: result.profilePending, marketing: result.consents.marketing, key: c.var.apiKey.id });
+    // Neither the status nor the consents tell a key whether anyone else knew the address: a
+    // key's first submission of an address answers 201 with what this submission gives a person
+    // new at this address (marketing pending with double opt-in or when the address was left by
+    // its own unsubscribe, withdrawal or erasure; granted without double opt-in; none when not
+    // ticked), whatever the known person's actual state. Only a repeat by the same key answers
+    // 200 with the actual state. The actual state is for subjects:read (audited) and decides
+    // reservations either way.
+    if (!result.seenByChannel) return c.json({ id: result.id, consents: { processing: 'granted' as const, marketing: result.asFirstSubmission.marketing } }, 201);
+    return c.json({ id: result.id, consents: { processing: 'granted' as const, marketing: result.consents.marketing } }, 200);
   });
   return app;
 }

@@ -185,6 +185,22 @@ export interface SubjectAddressesTable {
   replaced_at: Timestamp | null;
 }
 
+/** A change waiting for the address it concerns to confirm it; see migration 0011. */
+export interface PendingChangesTable {
+  id: string;
+  subject_id: string;
+  kind: 'address' | 'lead';
+  /** The new address (kind `address`): personal data, deleted with the row; null when it was another person's. */
+  email: string | null;
+  email_hash: string | null;
+  /** The submitted profile (kind `lead`): column name → value, plus `locale`. */
+  profile: unknown | null;
+  requested_by_type: ActorType;
+  requested_by_id: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   subjects: SubjectsTable;
   consents: ConsentsTable;
@@ -199,6 +215,7 @@ export interface Database {
   disclosures: DisclosuresTable;
   push_cursors: PushCursorsTable;
   subject_addresses: SubjectAddressesTable;
+  pending_changes: PendingChangesTable;
 }
 
 export type Subject = Selectable<SubjectsTable>;

@@ -5,11 +5,39 @@
 // Render with renderEmail() from ./render.ts: substitution and escaping only, no mjml at run time.
 import type { CompiledEmail } from './types.js';
 
-export const EMAIL_NAMES = ["confirm-subscription", "erasure-completed", "fresh-link", "preferences-updated", "request-received", "unsubscribed", "withdrawal-received"] as const;
+export const EMAIL_NAMES = ["address-changed", "confirm-address", "confirm-details", "confirm-subscription", "erasure-completed", "fresh-link", "preferences-updated", "request-received", "unsubscribed", "withdrawal-received"] as const;
 export type EmailName = (typeof EMAIL_NAMES)[number];
 
 /** The variables each template needs (see `EmailVarKind` in ./types.ts for how each kind is checked). */
 export interface EmailVars {
+  "address-changed": {
+    /** One line of plain text, already in the mail's language (dates formatted for the locale). */
+    changedDate: string;
+    /** E-mail address (shown, and linked with mailto:). */
+    supportEmail: string;
+  };
+  "confirm-address": {
+    /** Absolute http(s) URL. */
+    confirmUrl: string;
+    /** Shown in the greeting; empty or absent gives the greeting without a name. */
+    firstName?: string | null;
+    /** One of the keys of its label table; the mail shows the label in its language. */
+    subscription: "granted" | "other";
+    /** E-mail address (shown, and linked with mailto:). */
+    supportEmail: string;
+    /** One line of plain text, already in the mail's language (dates formatted for the locale). */
+    validUntil: string;
+  };
+  "confirm-details": {
+    /** Absolute http(s) URL. */
+    confirmUrl: string;
+    /** Shown in the greeting; empty or absent gives the greeting without a name. */
+    firstName?: string | null;
+    /** E-mail address (shown, and linked with mailto:). */
+    supportEmail: string;
+    /** One line of plain text, already in the mail's language (dates formatted for the locale). */
+    validUntil: string;
+  };
   "confirm-subscription": {
     /** Absolute http(s) URL. */
     confirmUrl: string;
@@ -73,6 +101,126 @@ export interface EmailVars {
 }
 
 export const COMPILED_EMAILS: { readonly [N in EmailName]: CompiledEmail } = {
+  "address-changed": {
+    vars: [{"name":"changedDate","kind":"text"},{"name":"supportEmail","kind":"email"}],
+    texts: {
+      ru: {
+        strings: {
+          subject: "Адрес электронной почты изменён",
+          preheader: "Теперь мы пишем на другой адрес.",
+          heading: "Адрес изменён",
+          greeting: "Здравствуйте!",
+          intro: "Адрес электронной почты в ваших данных изменён: новый адрес подтвердили по ссылке, которую мы на него отправили.",
+          changed: "Дата изменения: {{changedDate}}.",
+          lastMail: "На этот адрес мы больше писать не будем.",
+          notYou: "Если адрес меняли не вы, сразу напишите нам — мы разберёмся:",
+          footer: "Письмо отправлено автоматически — отвечать на него не нужно.",
+        },
+        text: "{{t.greeting}}\n\n{{t.intro}}\n\n{{t.changed}}\n\n{{t.lastMail}}\n\n{{t.notYou}} {{supportEmail}}\n\n-- \n{{t.footer}}",
+        enums: {},
+      },
+      en: {
+        strings: {
+          subject: "Your e-mail address was changed",
+          preheader: "We now write to a different address.",
+          heading: "Address changed",
+          greeting: "Hello,",
+          intro: "The e-mail address in your data has been changed: the new address was confirmed with the link we sent to it.",
+          changed: "Changed on: {{changedDate}}.",
+          lastMail: "We will not write to this address any more.",
+          notYou: "If it was not you who changed it, write to us at once and we will sort it out:",
+          footer: "This e-mail was sent automatically; there is no need to reply.",
+        },
+        text: "{{t.greeting}}\n\n{{t.intro}}\n\n{{t.changed}}\n\n{{t.lastMail}}\n\n{{t.notYou}} {{supportEmail}}\n\n-- \n{{t.footer}}",
+        enums: {},
+      },
+    },
+    html: "<!doctype html>\n<html lang=\"{{lang}}\" dir=\"auto\" xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:v=\"urn:schemas-microsoft-com:vml\" xmlns:o=\"urn:schemas-microsoft-com:office:office\">\n<head>\n<title>{{t.subject}}</title>\n<!--[if !mso]><!-->\n<meta http-equiv=\"X-UA-Compatible\" content=\"IE=edge\">\n<!--<![endif]-->\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<style type=\"text/css\">\n#outlook a { padding:0; }\nbody { margin:0;padding:0;-webkit-text-size-adjust:100%;-ms-text-size-adjust:100%; }\ntable, td { border-collapse:collapse;mso-table-lspace:0pt;mso-table-rspace:0pt; }\nimg { border:0;height:auto;line-height:100%; outline:none;text-decoration:none;-ms-interpolation-mode:bicubic; }\np { display:block;margin:13px 0; }\n</style>\n<!--[if mso]>\n<noscript>\n<xml>\n<o:OfficeDocumentSettings>\n<o:AllowPNG/>\n<o:PixelsPerInch>96</o:PixelsPerInch>\n</o:OfficeDocumentSettings>\n</xml>\n</noscript>\n<![endif]-->\n<!--[if lte mso 11]>\n<style type=\"text/css\">\n.mj-outlook-group-fix { width:100% !important; }\n</style>\n<![endif]-->\n<style type=\"text/css\">\n@media only screen and (min-width:480px) {\n.mj-column-per-100 { width:100% !important; max-width: 100%; }\n}\n</style>\n<style media=\"screen and (min-width:480px)\">\n.moz-text-html .mj-column-per-100 { width:100% !important; max-width: 100%; }\n</style>\n<style type=\"text/css\">\n@media only screen and (max-width: 480px) {\nh1 { font-size: 22px !important; line-height: 28px !important; }\n}\n</style>\n</head>\n<body style=\"word-spacing:normal;background-color:#f3f4f6;\">\n<div style=\"display:none;font-size:1px;color:#ffffff;line-height:1px;max-height:0px;max-width:0px;opacity:0;overflow:hidden;\">{{t.preheader}}</div>\n<div aria-label=\"{{t.subject}}\" aria-roledescription=\"email\" role=\"article\" lang=\"{{lang}}\" dir=\"auto\" style=\"word-spacing:normal;background-color:#f3f4f6;\">\n<!--[if mso | IE]><table align=\"center\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\" class=\"\" role=\"presentation\" style=\"width:600px;\" width=\"600\" ><tr><td style=\"line-height:0px;font-size:0px;mso-line-height-rule:exactly;\"><![endif]-->\n<div style=\"margin:0px auto;max-width:600px;\">\n<table align=\"center\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" style=\"width:100%;\">\n<tbody>\n<tr>\n<td style=\"direction:ltr;font-size:0px;padding:24px 12px 0 12px;text-align:center;\">\n<!--[if mso | IE]><table role=\"presentation\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\"><tr><td class=\"\" style=\"vertical-align:top;width:576px;\" ><![endif]-->\n<div class=\"mj-column-per-100 mj-outlook-group-fix\" style=\"font-size:0px;text-align:left;direction:ltr;display:inline-block;vertical-align:top;width:100%;\">\n<table border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" width=\"100%\" style=\"border-collapse:separate;\">\n<tbody>\n<tr>\n<td style=\"background-color:#ffffff;border-radius:8px;vertical-align:top;border-collapse:separate;padding:28px 24px;\">\n<table border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" style width=\"100%\">\n<tbody>\n<tr>\n<td align=\"left\" style=\"font-size:0px;padding:0;word-break:break-word;\">\n<div style=\"font-family:-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif;font-size:16px;line-height:24px;text-align:left;color:#1f2937;\"><h1 style=\"margin: 0 0 20px 0; font-size: 24px; line-height: 32px; font-weight: 700; color: #111827;\">{{t.heading}}</h1>\n<p style=\"margin: 0 0 16px 0;\">{{t.greeting}}</p>\n<p style=\"margin: 0 0 16px 0;\">{{t.intro}}</p>\n<p class=\"facts\" style=\"margin: 0 0 16px 0; padding: 12px 16px; background-color: #f3f4f6; border-left: 4px solid #1d4ed8;\">{{t.changed}}</p>\n<p style=\"margin: 0 0 16px 0;\">{{t.lastMail}}</p>\n<p style=\"margin: 0;\">{{t.notYou}} <a href=\"mailto:{{supportEmail}}\" style=\"color: #1d4ed8; text-decoration: underline;\">{{supportEmail}}</a></p></div>\n</td>\n</tr>\n</tbody>\n</table>\n</td>\n</tr>\n</tbody>\n</table>\n</div>\n<!--[if mso | IE]></td></tr></table><![endif]-->\n</td>\n</tr>\n</tbody>\n</table>\n</div>\n<!--[if mso | IE]></td></tr></table><table align=\"center\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\" class=\"\" role=\"presentation\" style=\"width:600px;\" width=\"600\" ><tr><td style=\"line-height:0px;font-size:0px;mso-line-height-rule:exactly;\"><![endif]-->\n<div style=\"margin:0px auto;max-width:600px;\">\n<table align=\"center\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" style=\"width:100%;\">\n<tbody>\n<tr>\n<td style=\"direction:ltr;font-size:0px;padding:16px 12px 32px 12px;text-align:center;\">\n<!--[if mso | IE]><table role=\"presentation\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\"><tr><td class=\"\" style=\"vertical-align:top;width:576px;\" ><![endif]-->\n<div class=\"mj-column-per-100 mj-outlook-group-fix\" style=\"font-size:0px;text-align:left;direction:ltr;display:inline-block;vertical-align:top;width:100%;\">\n<table border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" width=\"100%\">\n<tbody>\n<tr>\n<td style=\"vertical-align:top;padding:0;\">\n<table border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" style width=\"100%\">\n<tbody>\n<tr>\n<td align=\"left\" style=\"font-size:0px;padding:0 24px;word-break:break-word;\">\n<div style=\"font-family:-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif;font-size:14px;line-height:20px;text-align:left;color:#4b5563;\"><p style=\"margin: 0;\">{{t.footer}}</p></div>\n</td>\n</tr>\n</tbody>\n</table>\n</td>\n</tr>\n</tbody>\n</table>\n</div>\n<!--[if mso | IE]></td></tr></table><![endif]-->\n</td>\n</tr>\n</tbody>\n</table>\n</div>\n<!--[if mso | IE]></td></tr></table><![endif]-->\n</div>\n</body>\n</html>",
+  },
+  "confirm-address": {
+    vars: [{"name":"confirmUrl","kind":"url"},{"name":"firstName","kind":"name"},{"name":"subscription","kind":"enum"},{"name":"supportEmail","kind":"email"},{"name":"validUntil","kind":"text"}],
+    texts: {
+      ru: {
+        strings: {
+          subject: "Подтвердите новый адрес электронной почты",
+          preheader: "Адрес изменится только после вашего подтверждения.",
+          heading: "Подтвердите новый адрес",
+          greeting: "Здравствуйте, {{firstName}}!",
+          greetingAnonymous: "Здравствуйте!",
+          intro: "Нас попросили писать на этот адрес вместо прежнего. Подтвердите, пожалуйста, что адрес ваш и изменение просили вы. Пока вы не подтвердите, письма приходят на прежний адрес.",
+          button: "Подтвердить адрес",
+          linkHint: "Если кнопка не работает, скопируйте ссылку в адресную строку браузера:",
+          validity: "Ссылка действует до {{validUntil}}. Она личная — не пересылайте её другим людям.",
+          ignore: "Если вы ничего не меняли, просто не обращайте внимания на это письмо: без подтверждения ничего не изменится и писем на этот адрес не будет.",
+          questions: "Вопросы можно задать службе поддержки:",
+          footer: "Письмо отправлено автоматически — отвечать на него не нужно.",
+        },
+        text: "{{t.greeting}}\n\n{{t.intro}}\n\n{{subscription}}\n\n{{t.button}}:\n{{confirmUrl}}\n\n{{t.validity}}\n\n{{t.ignore}}\n\n{{t.questions}} {{supportEmail}}\n\n-- \n{{t.footer}}",
+        enums: {"subscription":{"granted":"Вы подписаны на нашу рекламно-информационную рассылку. Подтверждая адрес, вы соглашаетесь получать её на этот адрес — не чаще, чем выбрано в настройках; отписаться можно в любой момент по ссылке в каждом письме.","other":"Подтверждение адреса не подписывает вас на рассылку: рекламные письма на этот адрес придут, только если вы отдельно на них согласитесь."}},
+      },
+      en: {
+        strings: {
+          subject: "Please confirm your new e-mail address",
+          preheader: "The address changes only once you confirm it.",
+          heading: "Confirm your new address",
+          greeting: "Hello {{firstName}},",
+          greetingAnonymous: "Hello,",
+          intro: "We were asked to write to this address instead of the previous one. Please confirm that this address is yours and that it was you who asked. Until you confirm, our e-mails go to the previous address.",
+          button: "Confirm address",
+          linkHint: "If the button does not work, copy this link into your browser's address bar:",
+          validity: "The link is valid until {{validUntil}}. It is personal: please do not forward it.",
+          ignore: "If you did not change anything, just ignore this e-mail: without your confirmation nothing changes and nothing is sent to this address.",
+          questions: "Questions? Write to our support:",
+          footer: "This e-mail was sent automatically; there is no need to reply.",
+        },
+        text: "{{t.greeting}}\n\n{{t.intro}}\n\n{{subscription}}\n\n{{t.button}}:\n{{confirmUrl}}\n\n{{t.validity}}\n\n{{t.ignore}}\n\n{{t.questions}} {{supportEmail}}\n\n-- \n{{t.footer}}",
+        enums: {"subscription":{"granted":"You are subscribed to our advertising and newsletter e-mails. By confirming this address you agree to receive them here, never more often than your preferences allow; you can unsubscribe at any time with the link in every e-mail.","other":"Confirming the address does not subscribe you: advertising e-mails come to this address only if you agree to them separately."}},
+      },
+    },
+    html: "<!doctype html>\n<html lang=\"{{lang}}\" dir=\"auto\" xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:v=\"urn:schemas-microsoft-com:vml\" xmlns:o=\"urn:schemas-microsoft-com:office:office\">\n<head>\n<title>{{t.subject}}</title>\n<!--[if !mso]><!-->\n<meta http-equiv=\"X-UA-Compatible\" content=\"IE=edge\">\n<!--<![endif]-->\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<style type=\"text/css\">\n#outlook a { padding:0; }\nbody { margin:0;padding:0;-webkit-text-size-adjust:100%;-ms-text-size-adjust:100%; }\ntable, td { border-collapse:collapse;mso-table-lspace:0pt;mso-table-rspace:0pt; }\nimg { border:0;height:auto;line-height:100%; outline:none;text-decoration:none;-ms-interpolation-mode:bicubic; }\np { display:block;margin:13px 0; }\n</style>\n<!--[if mso]>\n<noscript>\n<xml>\n<o:OfficeDocumentSettings>\n<o:AllowPNG/>\n<o:PixelsPerInch>96</o:PixelsPerInch>\n</o:OfficeDocumentSettings>\n</xml>\n</noscript>\n<![endif]-->\n<!--[if lte mso 11]>\n<style type=\"text/css\">\n.mj-outlook-group-fix { width:100% !important; }\n</style>\n<![endif]-->\n<style type=\"text/css\">\n@media only screen and (min-width:480px) {\n.mj-column-per-100 { width:100% !important; max-width: 100%; }\n}\n</style>\n<style media=\"screen and (min-width:480px)\">\n.moz-text-html .mj-column-per-100 { width:100% !important; max-width: 100%; }\n</style>\n<style type=\"text/css\">\n@media only screen and (max-width: 480px) {\nh1 { font-size: 22px !important; line-height: 28px !important; }\n}\n</style>\n</head>\n<body style=\"word-spacing:normal;background-color:#f3f4f6;\">\n<div style=\"display:none;font-size:1px;color:#ffffff;line-height:1px;max-height:0px;max-width:0px;opacity:0;overflow:hidden;\">{{t.preheader}}</div>\n<div aria-label=\"{{t.subject}}\" aria-roledescription=\"email\" role=\"article\" lang=\"{{lang}}\" dir=\"auto\" style=\"word-spacing:normal;background-color:#f3f4f6;\">\n<!--[if mso | IE]><table align=\"center\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\" class=\"\" role=\"presentation\" style=\"width:600px;\" width=\"600\" ><tr><td style=\"line-height:0px;font-size:0px;mso-line-height-rule:exactly;\"><![endif]-->\n<div style=\"margin:0px auto;max-width:600px;\">\n<table align=\"center\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" style=\"width:100%;\">\n<tbody>\n<tr>\n<td style=\"direction:ltr;font-size:0px;padding:24px 12px 0 12px;text-align:center;\">\n<!--[if mso | IE]><table role=\"presentation\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\"><tr><td class=\"\" style=\"vertical-align:top;width:576px;\" ><![endif]-->\n<div class=\"mj-column-per-100 mj-outlook-group-fix\" style=\"font-size:0px;text-align:left;direction:ltr;display:inline-block;vertical-align:top;width:100%;\">\n<table border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" width=\"100%\" style=\"border-collapse:separate;\">\n<tbody>\n<tr>\n<td style=\"background-color:#ffffff;border-radius:8px;vertical-align:top;border-collapse:separate;padding:28px 24px;\">\n<table border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" style width=\"100%\">\n<tbody>\n<tr>\n<td align=\"left\" style=\"font-size:0px;padding:0;word-break:break-word;\">\n<div style=\"font-family:-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif;font-size:16px;line-height:24px;text-align:left;color:#1f2937;\"><h1 style=\"margin: 0 0 20px 0; font-size: 24px; line-height: 32px; font-weight: 700; color: #111827;\">{{t.heading}}</h1>\n<p style=\"margin: 0 0 16px 0;\">{{t.greeting}}</p>\n<p style=\"margin: 0 0 16px 0;\">{{t.intro}}</p>\n<p style=\"margin: 0 0 16px 0;\">{{subscription}}</p></div>\n</td>\n</tr>\n<tr>\n<td align=\"left\" style=\"font-size:0px;padding:8px 0 20px 0;word-break:break-word;\">\n<table border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" style=\"border-collapse:separate;line-height:100%;\">\n<tbody>\n<tr>\n<td align=\"center\" bgcolor=\"#1d4ed8\" role=\"presentation\" style=\"border:none;border-radius:6px;cursor:auto;mso-padding-alt:14px 28px;background:#1d4ed8;\" valign=\"middle\">\n<a href=\"{{confirmUrl}}\" style=\"display: inline-block; background: #1d4ed8; color: #ffffff; font-family: -apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif; font-size: 16px; font-weight: 600; line-height: 20px; margin: 0; text-decoration: none; text-transform: none; padding: 14px 28px; mso-padding-alt: 0px; border-radius: 6px;\" target=\"_blank\">\n{{t.button}}\n</a>\n</td>\n</tr>\n</tbody>\n</table>\n</td>\n</tr>\n<tr>\n<td align=\"left\" style=\"font-size:0px;padding:0;word-break:break-word;\">\n<div style=\"font-family:-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif;font-size:14px;line-height:20px;text-align:left;color:#4b5563;\"><p style=\"margin: 0 0 16px 0;\">{{t.linkHint}}<br><a class=\"fallback-link\" href=\"{{confirmUrl}}\" style=\"color: #1d4ed8; text-decoration: underline; word-break: break-all;\">{{confirmUrl}}</a></p></div>\n</td>\n</tr>\n<tr>\n<td align=\"left\" style=\"font-size:0px;padding:0;word-break:break-word;\">\n<div style=\"font-family:-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif;font-size:16px;line-height:24px;text-align:left;color:#1f2937;\"><p style=\"margin: 0 0 16px 0;\">{{t.validity}}</p>\n<p style=\"margin: 0 0 16px 0;\">{{t.ignore}}</p>\n<p style=\"margin: 0;\">{{t.questions}} <a href=\"mailto:{{supportEmail}}\" style=\"color: #1d4ed8; text-decoration: underline;\">{{supportEmail}}</a></p></div>\n</td>\n</tr>\n</tbody>\n</table>\n</td>\n</tr>\n</tbody>\n</table>\n</div>\n<!--[if mso | IE]></td></tr></table><![endif]-->\n</td>\n</tr>\n</tbody>\n</table>\n</div>\n<!--[if mso | IE]></td></tr></table><table align=\"center\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\" class=\"\" role=\"presentation\" style=\"width:600px;\" width=\"600\" ><tr><td style=\"line-height:0px;font-size:0px;mso-line-height-rule:exactly;\"><![endif]-->\n<div style=\"margin:0px auto;max-width:600px;\">\n<table align=\"center\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" style=\"width:100%;\">\n<tbody>\n<tr>\n<td style=\"direction:ltr;font-size:0px;padding:16px 12px 32px 12px;text-align:center;\">\n<!--[if mso | IE]><table role=\"presentation\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\"><tr><td class=\"\" style=\"vertical-align:top;width:576px;\" ><![endif]-->\n<div class=\"mj-column-per-100 mj-outlook-group-fix\" style=\"font-size:0px;text-align:left;direction:ltr;display:inline-block;vertical-align:top;width:100%;\">\n<table border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" width=\"100%\">\n<tbody>\n<tr>\n<td style=\"vertical-align:top;padding:0;\">\n<table border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" style width=\"100%\">\n<tbody>\n<tr>\n<td align=\"left\" style=\"font-size:0px;padding:0 24px;word-break:break-word;\">\n<div style=\"font-family:-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif;font-size:14px;line-height:20px;text-align:left;color:#4b5563;\"><p style=\"margin: 0;\">{{t.footer}}</p></div>\n</td>\n</tr>\n</tbody>\n</table>\n</td>\n</tr>\n</tbody>\n</table>\n</div>\n<!--[if mso | IE]></td></tr></table><![endif]-->\n</td>\n</tr>\n</tbody>\n</table>\n</div>\n<!--[if mso | IE]></td></tr></table><![endif]-->\n</div>\n</body>\n</html>",
+  },
+  "confirm-details": {
+    vars: [{"name":"confirmUrl","kind":"url"},{"name":"firstName","kind":"name"},{"name":"supportEmail","kind":"email"},{"name":"validUntil","kind":"text"}],
+    texts: {
+      ru: {
+        strings: {
+          subject: "Подтвердите изменение ваших данных",
+          preheader: "Новые данные сохранятся только после вашего подтверждения.",
+          heading: "Подтвердите новые данные",
+          greeting: "Здравствуйте, {{firstName}}!",
+          greetingAnonymous: "Здравствуйте!",
+          intro: "На нашем сайте с вашим адресом оставили заявку с данными, которые отличаются от сохранённых у нас (имя, телефон, организация или другие). Мы заменим прежние данные новыми, только если вы подтвердите.",
+          button: "Посмотреть и подтвердить",
+          linkHint: "Если кнопка не работает, скопируйте ссылку в адресную строку браузера:",
+          validity: "Ссылка действует до {{validUntil}}. Она личная — не пересылайте её другим людям.",
+          ignore: "Если заявку оставляли не вы, просто не обращайте внимания на это письмо: без подтверждения ваши данные не изменятся.",
+          questions: "Вопросы можно задать службе поддержки:",
+          footer: "Письмо отправлено автоматически — отвечать на него не нужно.",
+        },
+        text: "{{t.greeting}}\n\n{{t.intro}}\n\n{{t.button}}:\n{{confirmUrl}}\n\n{{t.validity}}\n\n{{t.ignore}}\n\n{{t.questions}} {{supportEmail}}\n\n-- \n{{t.footer}}",
+        enums: {},
+      },
+      en: {
+        strings: {
+          subject: "Please confirm the change to your details",
+          preheader: "The new details are saved only once you confirm.",
+          heading: "Confirm your new details",
+          greeting: "Hello {{firstName}},",
+          greetingAnonymous: "Hello,",
+          intro: "Someone filled in the form on our site with your address and details that differ from the ones we hold (name, phone, organization or others). We replace the old details with the new ones only if you confirm.",
+          button: "Review and confirm",
+          linkHint: "If the button does not work, copy this link into your browser's address bar:",
+          validity: "The link is valid until {{validUntil}}. It is personal: please do not forward it.",
+          ignore: "If it was not you, just ignore this e-mail: without your confirmation your details stay as they are.",
+          questions: "Questions? Write to our support:",
+          footer: "This e-mail was sent automatically; there is no need to reply.",
+        },
+        text: "{{t.greeting}}\n\n{{t.intro}}\n\n{{t.button}}:\n{{confirmUrl}}\n\n{{t.validity}}\n\n{{t.ignore}}\n\n{{t.questions}} {{supportEmail}}\n\n-- \n{{t.footer}}",
+        enums: {},
+      },
+    },
+    html: "<!doctype html>\n<html lang=\"{{lang}}\" dir=\"auto\" xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:v=\"urn:schemas-microsoft-com:vml\" xmlns:o=\"urn:schemas-microsoft-com:office:office\">\n<head>\n<title>{{t.subject}}</title>\n<!--[if !mso]><!-->\n<meta http-equiv=\"X-UA-Compatible\" content=\"IE=edge\">\n<!--<![endif]-->\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<style type=\"text/css\">\n#outlook a { padding:0; }\nbody { margin:0;padding:0;-webkit-text-size-adjust:100%;-ms-text-size-adjust:100%; }\ntable, td { border-collapse:collapse;mso-table-lspace:0pt;mso-table-rspace:0pt; }\nimg { border:0;height:auto;line-height:100%; outline:none;text-decoration:none;-ms-interpolation-mode:bicubic; }\np { display:block;margin:13px 0; }\n</style>\n<!--[if mso]>\n<noscript>\n<xml>\n<o:OfficeDocumentSettings>\n<o:AllowPNG/>\n<o:PixelsPerInch>96</o:PixelsPerInch>\n</o:OfficeDocumentSettings>\n</xml>\n</noscript>\n<![endif]-->\n<!--[if lte mso 11]>\n<style type=\"text/css\">\n.mj-outlook-group-fix { width:100% !important; }\n</style>\n<![endif]-->\n<style type=\"text/css\">\n@media only screen and (min-width:480px) {\n.mj-column-per-100 { width:100% !important; max-width: 100%; }\n}\n</style>\n<style media=\"screen and (min-width:480px)\">\n.moz-text-html .mj-column-per-100 { width:100% !important; max-width: 100%; }\n</style>\n<style type=\"text/css\">\n@media only screen and (max-width: 480px) {\nh1 { font-size: 22px !important; line-height: 28px !important; }\n}\n</style>\n</head>\n<body style=\"word-spacing:normal;background-color:#f3f4f6;\">\n<div style=\"display:none;font-size:1px;color:#ffffff;line-height:1px;max-height:0px;max-width:0px;opacity:0;overflow:hidden;\">{{t.preheader}}</div>\n<div aria-label=\"{{t.subject}}\" aria-roledescription=\"email\" role=\"article\" lang=\"{{lang}}\" dir=\"auto\" style=\"word-spacing:normal;background-color:#f3f4f6;\">\n<!--[if mso | IE]><table align=\"center\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\" class=\"\" role=\"presentation\" style=\"width:600px;\" width=\"600\" ><tr><td style=\"line-height:0px;font-size:0px;mso-line-height-rule:exactly;\"><![endif]-->\n<div style=\"margin:0px auto;max-width:600px;\">\n<table align=\"center\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" style=\"width:100%;\">\n<tbody>\n<tr>\n<td style=\"direction:ltr;font-size:0px;padding:24px 12px 0 12px;text-align:center;\">\n<!--[if mso | IE]><table role=\"presentation\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\"><tr><td class=\"\" style=\"vertical-align:top;width:576px;\" ><![endif]-->\n<div class=\"mj-column-per-100 mj-outlook-group-fix\" style=\"font-size:0px;text-align:left;direction:ltr;display:inline-block;vertical-align:top;width:100%;\">\n<table border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" width=\"100%\" style=\"border-collapse:separate;\">\n<tbody>\n<tr>\n<td style=\"background-color:#ffffff;border-radius:8px;vertical-align:top;border-collapse:separate;padding:28px 24px;\">\n<table border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" style width=\"100%\">\n<tbody>\n<tr>\n<td align=\"left\" style=\"font-size:0px;padding:0;word-break:break-word;\">\n<div style=\"font-family:-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif;font-size:16px;line-height:24px;text-align:left;color:#1f2937;\"><h1 style=\"margin: 0 0 20px 0; font-size: 24px; line-height: 32px; font-weight: 700; color: #111827;\">{{t.heading}}</h1>\n<p style=\"margin: 0 0 16px 0;\">{{t.greeting}}</p>\n<p style=\"margin: 0 0 16px 0;\">{{t.intro}}</p></div>\n</td>\n</tr>\n<tr>\n<td align=\"left\" style=\"font-size:0px;padding:8px 0 20px 0;word-break:break-word;\">\n<table border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" style=\"border-collapse:separate;line-height:100%;\">\n<tbody>\n<tr>\n<td align=\"center\" bgcolor=\"#1d4ed8\" role=\"presentation\" style=\"border:none;border-radius:6px;cursor:auto;mso-padding-alt:14px 28px;background:#1d4ed8;\" valign=\"middle\">\n<a href=\"{{confirmUrl}}\" style=\"display: inline-block; background: #1d4ed8; color: #ffffff; font-family: -apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif; font-size: 16px; font-weight: 600; line-height: 20px; margin: 0; text-decoration: none; text-transform: none; padding: 14px 28px; mso-padding-alt: 0px; border-radius: 6px;\" target=\"_blank\">\n{{t.button}}\n</a>\n</td>\n</tr>\n</tbody>\n</table>\n</td>\n</tr>\n<tr>\n<td align=\"left\" style=\"font-size:0px;padding:0;word-break:break-word;\">\n<div style=\"font-family:-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif;font-size:14px;line-height:20px;text-align:left;color:#4b5563;\"><p style=\"margin: 0 0 16px 0;\">{{t.linkHint}}<br><a class=\"fallback-link\" href=\"{{confirmUrl}}\" style=\"color: #1d4ed8; text-decoration: underline; word-break: break-all;\">{{confirmUrl}}</a></p></div>\n</td>\n</tr>\n<tr>\n<td align=\"left\" style=\"font-size:0px;padding:0;word-break:break-word;\">\n<div style=\"font-family:-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif;font-size:16px;line-height:24px;text-align:left;color:#1f2937;\"><p style=\"margin: 0 0 16px 0;\">{{t.validity}}</p>\n<p style=\"margin: 0 0 16px 0;\">{{t.ignore}}</p>\n<p style=\"margin: 0;\">{{t.questions}} <a href=\"mailto:{{supportEmail}}\" style=\"color: #1d4ed8; text-decoration: underline;\">{{supportEmail}}</a></p></div>\n</td>\n</tr>\n</tbody>\n</table>\n</td>\n</tr>\n</tbody>\n</table>\n</div>\n<!--[if mso | IE]></td></tr></table><![endif]-->\n</td>\n</tr>\n</tbody>\n</table>\n</div>\n<!--[if mso | IE]></td></tr></table><table align=\"center\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\" class=\"\" role=\"presentation\" style=\"width:600px;\" width=\"600\" ><tr><td style=\"line-height:0px;font-size:0px;mso-line-height-rule:exactly;\"><![endif]-->\n<div style=\"margin:0px auto;max-width:600px;\">\n<table align=\"center\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" style=\"width:100%;\">\n<tbody>\n<tr>\n<td style=\"direction:ltr;font-size:0px;padding:16px 12px 32px 12px;text-align:center;\">\n<!--[if mso | IE]><table role=\"presentation\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\"><tr><td class=\"\" style=\"vertical-align:top;width:576px;\" ><![endif]-->\n<div class=\"mj-column-per-100 mj-outlook-group-fix\" style=\"font-size:0px;text-align:left;direction:ltr;display:inline-block;vertical-align:top;width:100%;\">\n<table border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" width=\"100%\">\n<tbody>\n<tr>\n<td style=\"vertical-align:top;padding:0;\">\n<table border=\"0\" cellpadding=\"0\" cellspacing=\"0\" role=\"presentation\" style width=\"100%\">\n<tbody>\n<tr>\n<td align=\"left\" style=\"font-size:0px;padding:0 24px;word-break:break-word;\">\n<div style=\"font-family:-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif;font-size:14px;line-height:20px;text-align:left;color:#4b5563;\"><p style=\"margin: 0;\">{{t.footer}}</p></div>\n</td>\n</tr>\n</tbody>\n</table>\n</td>\n</tr>\n</tbody>\n</table>\n</div>\n<!--[if mso | IE]></td></tr></table><![endif]-->\n</td>\n</tr>\n</tbody>\n</table>\n</div>\n<!--[if mso | IE]></td></tr></table><![endif]-->\n</div>\n</body>\n</html>",
+  },
   "confirm-subscription": {
     vars: [{"name":"confirmUrl","kind":"url"},{"name":"firstName","kind":"name"},{"name":"policyUrl","kind":"url"}],
     texts: {

@@ -8,6 +8,7 @@ import { pushSuppressions, type PushDeps } from '../pushes/push.js';
 import { AT_RISK_MS } from '../requests/routes.js';
 import { listRequests } from '../requests/queries.js';
 import { pruneRateLimits } from '../pages/rate-limit.js';
+import { sweepPendingChanges } from '../pending/queries.js';
 
 export interface JobReport {
   mail: { sent: number; retried: number; dead: number } | null;
@@ -47,6 +48,8 @@ export async function runJobs(deps: JobDeps): Promise<JobReport> {
   }
   const ledger = await sweepLedger(deps.db, deps.now(), deps.config.cadence.ledgerRetentionDays);
   await pruneRateLimits(deps.db, deps.now());
+  // Addresses and profiles nobody confirmed in time are personal data with no purpose left.
+  await sweepPendingChanges(deps.db, deps.now());
   const now = deps.now();
   const due = await listRequests(deps.db, { dueBefore: new Date(now.getTime() + AT_RISK_MS), limit: 1000, now });
   let overdue = 0;

@@ -9,6 +9,13 @@ export interface LinkClaims {
   sub: string;
   p: LinkPurpose;
   cmp?: string;
+  /**
+   * Confirmation links (`c`) only: the first characters of the keyed hash of the address the
+   * link was mailed to. A link confirms nothing for any other address (see confirmation/rules).
+   */
+  ah?: string;
+  /** Confirmation of a pending change (address change, lead profile): that change's id. */
+  pc?: string;
   iat: number;
   exp?: number;
 }
@@ -35,6 +42,7 @@ const ALGS_BY_KEY: Record<string, string> = {
 const ALLOWED_ALGS = new Set(['EdDSA', 'Ed25519', 'ES256', 'ES384', 'ES512', 'RS256', 'PS256', 'HS256', 'HS384', 'HS512']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PURPOSES = new Set<LinkPurpose>(['u', 'w', 'p', 'c']);
+const ADDRESS_HASH_PREFIX = /^[0-9a-f]{16,64}$/;
 
 interface LoadedKey {
   kid: string;
@@ -44,7 +52,7 @@ interface LoadedKey {
 
 /** Signs and verifies link tokens with a rotating key set. */
 export interface LinkSigner {
-  sign(claims: { sub: string; p: LinkPurpose; cmp?: string; ttlSeconds?: number }): Promise<string>;
+  sign(claims: { sub: string; p: LinkPurpose; cmp?: string; ah?: string; pc?: string; ttlSeconds?: number }): Promise<string>;
   /** Verifies signature, algorithm, purpose and expiry; throws {@link TokenError}. */
   verify(token: string, purpose: LinkPurpose): Promise<LinkClaims>;
   readonly currentKid: string;
@@ -126,13 +134,15 @@ export async function createLinkSigner(jwks: JWK[], clock: Clock): Promise<LinkS
 
   return {
     currentKid: signing.kid!,
-    async sign({ sub, p, cmp, ttlSeconds }) {
+    async sign({ sub, p, cmp, ah, pc, ttlSeconds }) {
       // The subject is named by its opaque id only: a link must never carry an address.
       if (!UUID.test(sub)) throw new TypeError('link tokens name subjects by uuid only');
       if (!PURPOSES.has(p)) throw new TypeError(`unknown link purpose ${p}`);
       if (cmp !== undefined && cmp.length > 200) throw new TypeError('campaign id over 200 characters');
+      if (ah !== undefined && !ADDRESS_HASH_PREFIX.test(ah)) throw new TypeError('ah is a hex prefix of a keyed address hash');
+      if (pc !== undefined && !UUID.test(pc)) throw new TypeError('pc is a pending change id (uuid)');
       const iat = Math.floor(clock.now().getTime() / 1000);
-      const payload: JWTPayload = { p, ...(cmp ? { cmp } : {}) };
+      const payload: JWTPayload = { p, ...(cmp ? { cmp } : {}), ...(ah ? { ah } : {}), ...(pc ? { pc } : {}) };
       const jwt = new SignJWT(payload).setProtectedHeader({ alg: signAlg, kid: signing.kid! }).setSubject(sub).setIssuedAt(iat);
       if (ttlSeconds !== undefined) jwt.setExpirationTime(iat + ttlSeconds);
       return jwt.sign(signKey);
@@ -174,16 +184,20 @@ export async function createLinkSigner(jwks: JWK[], clock: Clock): Promise<LinkS
 }
 
 function toClaims(payload: JWTPayload): LinkClaims | null {
-  const { sub, p, cmp, iat, exp } = payload as Record<string, unknown>;
+  const { sub, p, cmp, ah, pc, iat, exp } = payload as Record<string, unknown>;
   if (typeof sub !== 'string' || !UUID.test(sub)) return null;
   if (typeof p !== 'string' || !PURPOSES.has(p as LinkPurpose)) return null;
   if (typeof iat !== 'number') return null;
   if (cmp !== undefined && (typeof cmp !== 'string' || cmp.length > 200)) return null;
+  if (ah !== undefined && (typeof ah !== 'string' || !ADDRESS_HASH_PREFIX.test(ah))) return null;
+  if (pc !== undefined && (typeof pc !== 'string' || !UUID.test(pc))) return null;
   return {
     sub,
     p: p as LinkPurpose,
     iat,
     ...(typeof cmp === 'string' ? { cmp } : {}),
+    ...(typeof ah === 'string' ? { ah } : {}),
+    ...(typeof pc === 'string' ? { pc } : {}),
     ...(typeof exp === 'number' ? { exp } : {}),
   };
 }

@@ -10,6 +10,8 @@ import { forEachLimit } from '../concurrency.js';
 import { redactAddresses } from '../mailsender/adapters.js';
 import { pausedUntilText } from '../preferences/actions.js';
 import { claimDue, markDone, markFailed, type OutboxRow } from './claim.js';
+import { addressClaim } from '../confirmation/rules.js';
+import { findPendingChange } from '../pending/queries.js';
 
 export interface DeliveryDeps {
   db: Db;
@@ -32,13 +34,13 @@ export function supportAddress(config: Config): string {
  * Builds one message for an outbox row, reading the person now (the row holds ids only).
  * Returns null when there is nobody to write to any more (erased, or no address).
  */
-type Recipient = { id: string; email: string | null; first_name: string | null; locale: string; status: string };
+type Recipient = { id: string; email: string | null; email_hash: string; first_name: string | null; locale: string; status: string };
 
 /** The people a batch writes to, in one query. */
 async function recipients(db: Db, rows: OutboxRow[]): Promise<Map<string, Recipient>> {
   const ids = [...new Set(rows.map((r) => r.subject_id).filter((id): id is string => !!id))];
   if (ids.length === 0) return new Map();
-  const found = await db.selectFrom('subjects').select(['id', 'email', 'first_name', 'locale', 'status']).where('id', 'in', ids).execute();
+  const found = await db.selectFrom('subjects').select(['id', 'email', 'email_hash', 'first_name', 'locale', 'status']).where('id', 'in', ids).execute();
   return new Map(found.map((s) => [s.id, s]));
 }
 
@@ -56,7 +58,9 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
   if (!s || s.status === 'erased' || !s.email) return null;
   const locale = (s.locale === 'en' ? 'en' : 'ru') as Locale;
   const base = config.publicBaseUrl;
-  const link = async (p: 'p' | 'w' | 'c', ttlDays: number) => `${base}/${p}/${await signer.sign({ sub: s.id, p, ttlSeconds: ttlDays * DAY })}`;
+  // A confirmation link names the address it is mailed to (`ah`): it confirms nothing for any other.
+  const link = async (p: 'p' | 'w' | 'c', ttlDays: number) =>
+    `${base}/${p}/${await signer.sign({ sub: s.id, p, ttlSeconds: ttlDays * DAY, ...(p === 'c' ? { ah: addressClaim(s.email_hash) } : {}) })}`;
   const firstName = s.first_name ?? undefined;
   const date = (d: Date) => formatDate(d, locale, config.timeZone);
   let mail: RenderedEmail;
@@ -112,6 +116,29 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
         supportEmail: supportAddress(config),
       });
       break;
+    }
+    case 'address-changed': {
+      // To the address the person just left: it rides in the row (wiped once sent or parked).
+      const to = typeof row.payload.to === 'string' ? row.payload.to : null;
+      if (!to) return null;
+      const changedAt = new Date(String(row.payload.changedAt ?? ''));
+      const notice = renderEmail('address-changed', locale, { changedDate: formatDateInText(Number.isNaN(changedAt.getTime()) ? deps.clock.now() : changedAt, locale, config.timeZone), supportEmail: supportAddress(config) });
+      return { to, mail: notice };
+    }
+    case 'confirm-address':
+    case 'confirm-details': {
+      // Read now: a change superseded, confirmed, expired or erased since it was queued sends nothing.
+      const pending = await findPendingChange(deps.db, s.id, String(row.payload.pendingId ?? ''), deps.clock.now());
+      if (!pending || pending.kind !== (row.kind === 'confirm-address' ? 'address' : 'lead')) return null;
+      if (pending.kind === 'address' && !pending.email) return null;
+      const to = pending.kind === 'address' ? pending.email! : s.email;
+      const addressHash = pending.kind === 'address' ? pending.emailHash! : s.email_hash;
+      const ttlSeconds = Math.max(60, Math.floor((pending.expiresAt.getTime() - deps.clock.now().getTime()) / 1000));
+      const confirmUrl = `${base}/c/${await signer.sign({ sub: s.id, p: 'c', pc: pending.id, ah: addressClaim(addressHash), ttlSeconds })}`;
+      const common = { firstName, confirmUrl, validUntil: formatDateInText(pending.expiresAt, locale, config.timeZone), supportEmail: supportAddress(config) };
+      if (row.kind === 'confirm-details') return { to, mail: renderEmail('confirm-details', locale, common) };
+      const c = await deps.db.selectFrom('consents').select('state').where('subject_id', '=', s.id).where('purpose', '=', 'marketing').executeTakeFirst();
+      return { to, mail: renderEmail('confirm-address', locale, { ...common, subscription: c?.state === 'granted' ? 'granted' : 'other' }) };
     }
     default:
       throw new PermanentMailError(`no composer for ${row.kind}`);

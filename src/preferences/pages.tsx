@@ -390,6 +390,7 @@ export function CenterPage(props: { x: Ctx; v: CenterView }) {
         <section class="card" id="rectify" aria-labelledby="rectify-title">
           <h2 id="rectify-title">{t.pcRectifyTitle}</h2>
           <p>{t.pcRectifyLead}</p>
+          <p>{t.pcRectifyEmailNote}</p>
           <RectifyForm x={x} values={p} />
         </section>
       ) : null}

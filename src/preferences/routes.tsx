@@ -210,19 +210,21 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     const parsed = parseRectifyForm(form);
     if (!parsed.ok) return refuse(422, parsed.problems);
     if (o.state.processing === 'withdrawn') return blocked(c, x);
-    let changed: string[];
+    let r: Awaited<ReturnType<typeof rectify>>;
     try {
-      changed = await rectify(deps.db, deps.hasher, o.state.id, parsed.value, evidence(c, o.claims));
+      r = await rectify(deps.db, deps.hasher, o.state.id, parsed.value, evidence(c, o.claims), { newId: deps.newId, confirmationTtlDays: config.linkTtlDays.confirmation });
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
-      if (e.code === 'conflict') return refuse(409, [{ field: 'email', problem: 'email_taken' }]);
       if (e.code === 'validation_failed') return refuse(422, [{ field: 'email', problem: 'email_invalid' }]);
       if (e.code === 'not_found') return gone(c);
       throw e;
     }
-    if (changed.length === 0) return result(c, x, t.pcRectifiedTitle, [t.pcRectifyNothingLead]);
-    const fields = changed.map((col) => COLUMN_FIELD[col] ?? col).sort((a, b) => RECTIFY_FIELDS.indexOf(a as RectifyField) - RECTIFY_FIELDS.indexOf(b as RectifyField));
+    const fields = r.changed.map((col) => COLUMN_FIELD[col] ?? col).sort((a, b) => RECTIFY_FIELDS.indexOf(a as RectifyField) - RECTIFY_FIELDS.indexOf(b as RectifyField));
     const names = fields.map((f) => t.field[f] ?? f);
+    // A new address answers the same whether it is free or someone else's: it waits for the
+    // link mailed to it (which an address owned by another person never gets).
+    if (r.addressRequested) return result(c, x, t.pcAddressPendingTitle, [...(names.length ? [t.pcRectifiedLead(names.join(', '))] : []), t.pcAddressPendingLead]);
+    if (r.changed.length === 0) return result(c, x, t.pcRectifiedTitle, [t.pcRectifyNothingLead]);
     return result(c, x, t.pcRectifiedTitle, [t.pcRectifiedLead(names.join(', '))]);
   });
 

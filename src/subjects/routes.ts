@@ -49,6 +49,14 @@ const PatchBody = z
   .strict()
   .openapi('Rectification');
 
+const RectifyResult = z
+  .object({
+    subject: Profile,
+    changed: z.array(z.string()),
+    pendingEmail: z.object({ email: z.string(), expiresAt: z.string() }).optional().openapi({ description: 'The address asked for, awaiting confirmation from it' }),
+  })
+  .openapi('RectifyResult');
+
 const getRoute = createRoute({
   method: 'get',
   path: '/v1/subjects/{id}',
@@ -75,14 +83,18 @@ const patchRoute = createRoute({
   method: 'patch',
   path: '/v1/subjects/{id}',
   tags: ['Subjects'],
-  summary: 'Rectify a person\'s data (applied at once, recorded)',
+  summary: 'Rectify a person\'s data (recorded); a new e-mail address waits for confirmation from that address',
+  description:
+    'Profile fields apply at once (200). A new `email` does not: it is held as pending and a confirmation link is mailed to it; ' +
+    'the old address stays in force until the link is confirmed (202, with `pendingEmail`). The answer is the same whether or ' +
+    'not the address belongs to another person (whose address it then never becomes, and who is not mailed).',
   security: bearerSecurity,
   middleware: [requireScope('subjects:write')] as const,
   request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: PatchBody } } } },
   responses: {
-    200: { description: 'The person now', content: { 'application/json': { schema: z.object({ subject: Profile, changed: z.array(z.string()) }) } } },
+    200: { description: 'The person now', content: { 'application/json': { schema: RectifyResult } } },
+    202: { description: 'The person now; the new address waits for its confirmation', content: { 'application/json': { schema: RectifyResult } } },
     404: commonErrors[422],
-    409: commonErrors[422],
     ...commonErrors,
   },
 });
@@ -200,9 +212,17 @@ export function subjectRoutes(deps: ResolvedDeps) {
   app.openapi(patchRoute, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    const changed = await rectify(deps.db, deps.hasher, id, body, { actorType: 'staff', actorId: c.var.apiKey.id, at: deps.clock.now(), source: 'staff-api' });
+    // No 409 for an address that is someone else's: a subjects:write key need not hold
+    // subjects:read, and a conflict would make this an unaudited lookup of who owns an address
+    // (the audited one is GET /v1/subjects?email=). The confirmation decides instead.
+    const evidence = { actorType: 'staff' as const, actorId: c.var.apiKey.id, at: deps.clock.now(), ip: deps.clientIp(c) ?? null, userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null, source: 'staff-api' };
+    const r = await rectify(deps.db, deps.hasher, id, body, evidence, { newId: deps.newId, confirmationTtlDays: deps.config.linkTtlDays.confirmation });
     await audit(c, id, 'subject.rectify', c.req.header('x-purpose')?.slice(0, 500) ?? 'rectification');
-    return c.json({ subject: (await subjectProfile(deps.db, id))!, changed }, 200);
+    const subject = (await subjectProfile(deps.db, id))!;
+    if (r.addressRequested) {
+      return c.json({ subject, changed: r.changed, pendingEmail: { email: r.addressRequested.email, expiresAt: r.addressRequested.expiresAt.toISOString() } }, 202);
+    }
+    return c.json({ subject, changed: r.changed }, 200);
   });
 
   app.openapi(exportRoute, async (c) => {

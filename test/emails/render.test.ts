@@ -22,6 +22,9 @@ const SAMPLE: { [N in EmailName]: EmailVars[N] } = {
   'fresh-link': { firstName: HOSTILE_NAME, linkUrl: 'https://mail.example.ru/w/tok', validUntil: '2 декабря 2025 г.' },
   'withdrawal-received': { firstName: HOSTILE_NAME, dueDate: '27 ноября 2025 г.', preferencesUrl: 'https://mail.example.ru/p/tok', supportEmail: 'help@example.ru' },
   'erasure-completed': { completedDate: '27 ноября 2025 г.', supportEmail: 'help@example.ru' },
+  'confirm-address': { firstName: HOSTILE_NAME, confirmUrl: 'https://mail.example.ru/c/tok', validUntil: '2 декабря 2025', subscription: 'granted', supportEmail: 'help@example.ru' },
+  'confirm-details': { firstName: HOSTILE_NAME, confirmUrl: 'https://mail.example.ru/c/tok', validUntil: '2 декабря 2025', supportEmail: 'help@example.ru' },
+  'address-changed': { changedDate: '27 ноября 2025', supportEmail: 'help@example.ru' },
   'request-received': {
     firstName: HOSTILE_NAME,
     requestType: 'erasure',
@@ -46,7 +49,7 @@ describe('e-mail sources', () => {
   it('are exactly the compiled templates', () => {
     expect(sources.map((f) => f.replace(/\.mjml$/, '')).sort()).toEqual([...EMAIL_NAMES].sort());
     expect([...EMAIL_NAMES].sort()).toEqual(
-      ['confirm-subscription', 'erasure-completed', 'fresh-link', 'preferences-updated', 'request-received', 'unsubscribed', 'withdrawal-received'].sort(),
+      ['address-changed', 'confirm-address', 'confirm-details', 'confirm-subscription', 'erasure-completed', 'fresh-link', 'preferences-updated', 'request-received', 'unsubscribed', 'withdrawal-received'].sort(),
     );
   });
 
@@ -91,7 +94,7 @@ describe('renderEmail', () => {
     // A button is never the only way: its URL is also a visible link.
     const buttonUrl = /bgcolor="#1d4ed8"[^>]*>\s*<a href="([^"]+)"/.exec(mail.html)?.[1];
     if (buttonUrl) expect(mail.html).toContain(`>${buttonUrl}</a>`);
-    expect(Boolean(buttonUrl)).toBe(name !== 'erasure-completed' && name !== 'request-received');
+    expect(Boolean(buttonUrl)).toBe(name !== 'erasure-completed' && name !== 'request-received' && name !== 'address-changed');
 
     // Nothing fetched from the network: no images, fonts, stylesheets or trackers.
     expect(mail.html).not.toMatch(/<img|<link|@import|url\(|\ssrc=|<script/i);

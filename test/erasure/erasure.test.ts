@@ -8,7 +8,7 @@ import { createLogger, silentLogger } from '../../src/log.js';
 import { campaignCall, type ReservationBody } from '../helpers/cadence.js';
 import { createHarness, createTestDb, jsonRequest, lead, onPostgres, type Harness } from '../helpers/harness.js';
 import { consentState, eventsOf, readFeedJson, snapshotDb } from '../helpers/pages.js';
-import { apiKey, fileDelivery, fileRequest, fileRequestOk, findValues, sendDueMail, registerPerson, textColumns, waitUntilBlockedOn, type RequestOut } from '../helpers/rights.js';
+import { apiKey, deliverDueMail, fileDelivery, fileRequest, fileRequestOk, findValues, sendDueMail, registerPerson, textColumns, waitUntilBlockedOn, type RequestOut } from '../helpers/rights.js';
 
 const START = '2026-03-02T09:00:00Z';
 const HOUR = 3_600_000;
@@ -397,7 +397,11 @@ describe('erasure of an address the person had before a rectification', () => {
 
   async function rectifyThenErase(id: string, newEmail: string) {
     const p = await h.app.request(`/v1/subjects/${id}`, jsonRequest('PATCH', { email: newEmail }, k.write));
-    expect(p.status).toBe(200);
+    expect(p.status).toBe(202);
+    // The new address takes effect once confirmed from it; the old one gets its notice.
+    const [confirm] = (await deliverDueMail(h)).filter((m) => m.to === newEmail);
+    expect((await h.app.request(confirm!.links[0]!, { method: 'POST' })).status).toBe(200);
+    expect((await deliverDueMail(h)).map((m) => m.subject)).toContain('Адрес электронной почты изменён');
     await fileRequestOk(h, k.manage, id, { type: 'erasure' });
     h.clock.advance(HOUR);
     expect(await eraseDue(h)).toEqual({ erased: 1 });

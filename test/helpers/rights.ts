@@ -136,3 +136,27 @@ export async function waitUntilBlockedOn(db: Db, holder: number, done: () => boo
     await new Promise((res) => setTimeout(res, 10));
   }
 }
+
+/** A message as delivered by {@link deliverDueMail}, with the public-page links of its plain text. */
+export interface DeliveredMail {
+  to: string;
+  subject: string;
+  text: string;
+  /** The `/c/…`, `/p/…`, `/w/…`, `/u/…` paths its plain text links to, in order. */
+  links: string[];
+}
+
+/** Sends every due mail through an in-memory mailer; returns what went to whom (addresses as sent). */
+export async function deliverDueMail(h: Harness): Promise<DeliveredMail[]> {
+  const sent: DeliveredMail[] = [];
+  const mailer = {
+    describe: 'memory',
+    close: async () => {},
+    send: async (m: { to: string; subject: string; text: string }) => {
+      const links = [...m.text.matchAll(/https?:\/\/[^\s/]+(\/[cpwu]\/[A-Za-z0-9_.-]+)/g)].map((x) => x[1]!);
+      sent.push({ to: m.to, subject: m.subject, text: m.text, links });
+    },
+  };
+  await deliverEmails({ db: h.db, mailer, signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 });
+  return sent;
+}

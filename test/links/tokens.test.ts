@@ -514,3 +514,33 @@ describe('TokenError', () => {
     expect(e.message).not.toContain(SUB);
   });
 });
+
+describe('confirmation claims: the address a link was mailed to (ah) and the pending change (pc)', () => {
+  const AH = 'a1b2c3d4e5f60718';
+  const PC = 'b7e1c2d3-4f5a-4b6c-8d7e-9f0a1b2c3d4e';
+
+  it('are signed and verified back; an address is never accepted as ah', async () => {
+    const token = await signer.sign({ sub: SUB, p: 'c', ah: AH, pc: PC, ttlSeconds: DAY_S });
+    await expect(signer.verify(token, 'c')).resolves.toEqual({ sub: SUB, p: 'c', ah: AH, pc: PC, iat: START_S, exp: START_S + DAY_S });
+    await expect(signer.sign({ sub: SUB, p: 'c', ah: 'anna@example.ru' })).rejects.toThrow(TypeError);
+    await expect(signer.sign({ sub: SUB, p: 'c', pc: 'not-a-uuid' })).rejects.toThrow(TypeError);
+  });
+
+  it('refuses a token whose ah or pc was rewritten, added or removed', async () => {
+    const token = await signer.sign({ sub: SUB, p: 'c', ah: AH, pc: PC, ttlSeconds: DAY_S });
+    const payload = decodeSegment(token, 1);
+    const { ah: _ah, ...noAh } = payload;
+    const { pc: _pc, ...noPc } = payload;
+    for (const forged of [{ ...payload, ah: 'ffffffffffffffff' }, { ...payload, pc: OTHER_SUB }, noAh, noPc]) {
+      await expectRefused(signer, withPayload(token, forged), 'c', 'bad_signature');
+    }
+    const plain = await signer.sign({ sub: SUB, p: 'c', ttlSeconds: DAY_S });
+    await expectRefused(signer, withPayload(plain, { ...decodeSegment(plain, 1), ah: AH }), 'c', 'bad_signature');
+  });
+
+  it('refuses a well-signed token whose ah or pc has the wrong shape', async () => {
+    for (const bad of [{ ah: 'anna@example.ru' }, { ah: 42 }, { pc: 'x' }, { pc: ['x'] }]) {
+      await expectRefused(signer, await forge(live.privateJwk, { alg: 'EdDSA', kid: 'live-1' }, goodPayload({ p: 'c', ...bad })), 'c', 'malformed');
+    }
+  });
+});

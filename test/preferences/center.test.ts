@@ -257,30 +257,35 @@ describe('POST /p/{token}/rectify', () => {
     ...over,
   });
 
-  it("applies corrections at once with a 'rectified' event naming the fields; the same post again changes nothing", async () => {
+  it("applies corrections at once with a 'rectified' event naming the fields, holds a new address for its confirmation; the same post again changes nothing", async () => {
     const id = await createConfirmedSubject(h, 'center-rect@example.ru', { lastName: 'Иванова', firstName: 'Мария', city: 'Москва', website: 'https://old.example.ru' });
     const token = await pToken(id);
     const hashBefore = (await subjectRow(id)).email_hash;
     const res = await post(token, 'rectify', fields({ email: '  Maria.New@Example.RU ' }));
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect(html).toContain('Данные исправлены');
-    expect(html).toContain('Изменено: Фамилия, Электронная почта, Телефон, Сайт, Организация, Город.');
+    expect(html).toContain('Подтвердите новый адрес');
+    expect(html).toContain('Изменено: Фамилия, Телефон, Сайт, Организация, Город.');
+    expect(html).toContain('до тех пор письма приходят на прежний адрес');
 
+    // Everything but the address at once; the address stays until the new one confirms.
     const row = await subjectRow(id);
-    expect(row).toMatchObject({ email: 'maria.new@example.ru', last_name: 'Сидорова', first_name: 'Мария', city: 'Пермь', website: null, phone: '+7 900 000-00-00', organization: 'ИП Сидорова' });
-    expect(row.email_hash).not.toBe(hashBefore);
+    expect(row).toMatchObject({ email: 'center-rect@example.ru', last_name: 'Сидорова', first_name: 'Мария', city: 'Пермь', website: null, phone: '+7 900 000-00-00', organization: 'ИП Сидорова' });
+    expect(row.email_hash).toBe(hashBefore);
     const ev = (await eventsOf(h, id)).filter((e) => e.action === 'rectified');
     expect(ev).toHaveLength(1);
     expect(ev[0]).toMatchObject({ actor_type: 'subject', source: 'preference-center', purpose: null });
-    expect((ev[0]!.details as { fields: string[] }).fields.sort()).toEqual(['city', 'email', 'last_name', 'organization', 'phone', 'website'].sort());
+    expect((ev[0]!.details as { fields: string[] }).fields.sort()).toEqual(['city', 'last_name', 'organization', 'phone', 'website'].sort());
     // Field names only: the ledger is not a second copy of the data.
     expect(JSON.stringify(ev[0]!.details)).not.toContain('Сидорова');
+    const requested = (await eventsOf(h, id)).filter((e) => e.action === 'requested' && e.purpose === null);
+    expect(requested.map((e) => e.details)).toEqual([{ change: 'address', from: hashBefore, to: await h.deps.hasher.hash('maria.new@example.ru') }]);
+    expect(JSON.stringify(requested)).not.toContain('maria.new');
 
     const before = await snapshotDb(h);
     const again = await post(token, 'rectify', fields({ email: 'maria.new@example.ru' }));
     expect(again.status).toBe(200);
-    expect(await again.text()).toContain('Ничего не изменилось');
+    expect(await again.text()).toContain('Подтвердите новый адрес');
     expect(await snapshotDb(h)).toEqual(before);
   });
 
@@ -306,21 +311,22 @@ describe('POST /p/{token}/rectify', () => {
     expect(await snapshotDb(h)).toEqual(before);
   });
 
-  it("refuses another person's address with 409, writing nothing", async () => {
-    await createConfirmedSubject(h, 'center-taken@example.ru');
+  it("answers another person's address as it answers a free one: no 409, the owner's record untouched, nothing mailed to it", async () => {
+    const owner = await createConfirmedSubject(h, 'center-taken@example.ru');
     const id = await createConfirmedSubject(h, 'center-taker@example.ru');
     const token = await pToken(id);
-    const before = await snapshotDb(h);
+    const ownerBefore = await subjectRow(owner);
     for (const email of ['center-taken@example.ru', ' CENTER-TAKEN@example.RU ']) {
       const res = await post(token, 'rectify', fields({ email, firstName: 'Новое имя' }));
-      expect(res.status).toBe(409);
+      expect(res.status).toBe(200);
       expectPageHeaders(res);
       const html = await res.text();
-      expect(html).toContain('уже связан с другим человеком');
-      expect(html).not.toContain('center-taker@example.ru'); // the form shows what was typed
+      expect(html).toContain('Подтвердите новый адрес');
+      expect(html).not.toContain('уже связан с другим человеком');
     }
-    expect(await snapshotDb(h)).toEqual(before);
-    expect((await subjectRow(id)).first_name).toBeNull();
+    expect(await subjectRow(owner)).toEqual(ownerBefore);
+    expect((await subjectRow(id)).email).toBe('center-taker@example.ru');
+    expect((await h.db.selectFrom('outbox').select('kind').where('kind', '=', 'confirm-address').where('subject_id', '=', id).execute()).length).toBe(0);
   });
 
   it('refuses over-long fields and a malformed phone with 422, writing nothing', async () => {

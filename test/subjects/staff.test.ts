@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { campaignCall, type ReservationBody } from '../helpers/cadence.js';
 import { createHarness, jsonRequest, type Harness } from '../helpers/harness.js';
 import { eventsOf, snapshotDb } from '../helpers/pages.js';
-import { apiKey, fileRequestOk, registerPerson } from '../helpers/rights.js';
+import { apiKey, deliverDueMail, fileRequestOk, registerPerson } from '../helpers/rights.js';
 
 const START = '2026-03-02T09:00:00Z';
 const MINUTE = 60_000;
@@ -211,13 +211,21 @@ describe('rectification (PATCH /v1/subjects/{id})', () => {
     for (const v of ['Оксана', 'Казань', '900', PROFILE.firstName, PROFILE.city, '495']) expect(text).not.toContain(v);
   });
 
-  it('a new e-mail is normalized, re-hashed and found by search; the old address no longer is', async () => {
+  it('a new e-mail is normalized and answered 202: it waits for the link mailed to it; once confirmed it is re-hashed and found by search, the old address no longer is', async () => {
     const { id, email } = await person('rectify-email');
     const res = await patch(id, { email: '  New.Address.R1@Staff-Example.RU ' });
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as { subject: { email: string }; changed: string[] };
-    expect(body.subject.email).toBe('new.address.r1@staff-example.ru');
-    expect(body.changed).toEqual(['email']);
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { subject: { email: string }; changed: string[]; pendingEmail: { email: string; expiresAt: string } };
+    expect(body.subject.email).toBe(email);
+    expect(body.changed).toEqual([]);
+    expect(body.pendingEmail.email).toBe('new.address.r1@staff-example.ru');
+    const requested = (await eventsOf(h, id)).filter((e) => e.action === 'requested' && e.purpose === null);
+    expect(requested).toHaveLength(1);
+    expect(requested[0]).toMatchObject({ actor_type: 'staff', actor_id: k.writer.id, source: 'staff-api' });
+
+    const mails = (await deliverDueMail(h)).filter((m) => m.to === 'new.address.r1@staff-example.ru');
+    expect(mails).toHaveLength(1);
+    expect((await h.app.request(mails[0]!.links[0]!, { method: 'POST' })).status).toBe(200);
     const row = await h.db.selectFrom('subjects').select(['email', 'email_hash']).where('id', '=', id).executeTakeFirstOrThrow();
     expect(row).toEqual({ email: 'new.address.r1@staff-example.ru', email_hash: await h.deps.hasher.hash('new.address.r1@staff-example.ru') });
     const found = (await (await read(`/v1/subjects?email=new.address.r1@staff-example.ru`, k.reader, { 'x-purpose': 'verify' })).json()) as { subjects: { id: string }[] };
@@ -236,15 +244,18 @@ describe('rectification (PATCH /v1/subjects/{id})', () => {
     expect(await snapshotDb(h)).toEqual(before);
   });
 
-  it("another person's address answers 409 and nothing is written", async () => {
+  it("another person's address answers 202 like a free one; the owner is neither changed nor mailed", async () => {
     const a = await person('rectify-a');
     const b = await person('rectify-b');
-    const before = await snapshotDb(h);
-    const res = await patch(a.id, { city: 'Не записан', email: b.email.toUpperCase() });
-    expect(res.status).toBe(409);
-    const text = await res.text();
-    expect(text).not.toContain(b.email);
-    expect(await snapshotDb(h)).toEqual(before);
+    const bBefore = await h.db.selectFrom('subjects').selectAll().where('id', '=', b.id).executeTakeFirstOrThrow();
+    const res = await patch(a.id, { city: 'Записан', email: b.email.toUpperCase() });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { subject: { email: string; city: string }; changed: string[]; pendingEmail: { email: string } };
+    expect(body.subject).toMatchObject({ email: a.email, city: 'Записан' });
+    expect(body.pendingEmail.email).toBe(b.email);
+    expect(await h.db.selectFrom('subjects').selectAll().where('id', '=', b.id).executeTakeFirstOrThrow()).toEqual(bBefore);
+    expect((await deliverDueMail(h)).filter((m) => m.to === b.email)).toEqual([]);
+    expect((await h.db.selectFrom('subjects').select('email').where('id', '=', a.id).executeTakeFirstOrThrow()).email).toBe(a.email);
   });
 
   it('HTML is kept as text: stored exactly as given and returned JSON-escaped, never interpreted', async () => {
