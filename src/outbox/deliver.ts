@@ -23,9 +23,9 @@ export interface DeliveryDeps {
 
 const DAY = 86_400;
 
-/** The address mail is sent from, also offered as the support contact in mails. */
+/** The support contact offered in mails: a person (`SUPPORT_EMAIL`), never the no-reply sender. */
 export function supportAddress(config: Config): string {
-  return config.supportEmail ?? /<([^>]+)>/.exec(config.mailFrom)?.[1] ?? config.mailFrom;
+  return config.supportEmail;
 }
 
 /**
