@@ -15,6 +15,7 @@ import { linkRoutes } from './links/routes.js';
 import { mailSenderRoutes } from './mailsender/routes.js';
 import { fetchCertificateOverHttps } from './mailsender/sns.js';
 import { messages } from './pages/i18n.js';
+import { operatorIdentity } from './pages/identity.js';
 import { policyRoutes } from './pages/policy.js';
 import { messagePage, pageLocale } from './pages/token.js';
 import { freshLinkRoutes, preferencesRoutes } from './preferences/routes.js';
@@ -54,6 +55,8 @@ export function createApp(input: AppDeps) {
 
   const app = new OpenAPIHono();
   app.use('*', requestId({ limitLength: 64 }));
+  // Every public page (errors included) names the operator and a person to write to.
+  app.use('*', operatorIdentity(config));
 
   app.use('*', async (c, next) => {
     const started = Date.now();

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
 import { messages } from '../pages/i18n.js';
+import { showActingOn } from '../pages/identity.js';
 import { messagePage, pageLocale, personEvidence, renderPage, unknownSubjectPage, verifyForPage } from '../pages/token.js';
 import { loadSubjectState } from '../subjects/queries.js';
 import { confirmSubscription } from './actions.js';
@@ -14,6 +15,7 @@ export function confirmationRoutes(deps: ResolvedDeps) {
     if (v instanceof Response) return v;
     const s = await loadSubjectState(deps.db, v.claims.sub);
     if (!s) return unknownSubjectPage(c, pageLocale(c, deps));
+    showActingOn(c, s.email);
     const locale = pageLocale(c, deps, s.locale);
     const t = messages[locale];
     if (s.marketing === 'granted') return messagePage(c, 200, locale, t.confirmedTitle, t.confirmedLead);
@@ -42,6 +44,7 @@ export function confirmationRoutes(deps: ResolvedDeps) {
     if (outcome === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
     deps.logger.info('confirmation', { subject: v.claims.sub, outcome });
     const s = await loadSubjectState(deps.db, v.claims.sub);
+    showActingOn(c, s?.email);
     const locale = pageLocale(c, deps, s?.locale);
     const t = messages[locale];
     if (outcome === 'stale') return messagePage(c, 409, locale, t.confirmStaleTitle, t.confirmStaleLead);
