@@ -204,6 +204,10 @@ const ru = {
   uResubscribeSubscribedLead: 'Вы и так получаете нашу рассылку: подтверждать ничего не нужно.',
   uResubscribeNotPossibleLead: 'Подписаться снова по этой ссылке нельзя. Напишите нам — ответит человек.',
   uSubscribeOnSite: 'Подписаться можно и на нашем сайте:',
+  // GET / (src/pages/home.tsx).
+  homeTitle: (org: string) => `Настройки рассылки — ${org}`,
+  homeLead: 'Здесь получатели нашей рассылки отписываются, выбирают, как часто получать письма, и распоряжаются своими данными — по личной ссылке из любого письма.',
+  homeDocs: 'Описание API (для разработчиков)',
   // The damaged-link page's way to leave (POST /u/by-address).
   byAddressTitle: 'Отписаться без ссылки',
   byAddressLead: 'Укажите адрес, на который приходит рассылка. Мы пришлём на него письмо со ссылкой на страницу настроек, где можно отписаться одним нажатием.',
@@ -383,6 +387,9 @@ const en: Messages = {
   uResubscribeSubscribedLead: 'You already receive our mailings: there is nothing to confirm.',
   uResubscribeNotPossibleLead: 'You cannot subscribe again with this link. Write to us and a person will answer.',
   uSubscribeOnSite: 'You can also subscribe on our website:',
+  homeTitle: (org: string) => `Mailing preferences — ${org}`,
+  homeLead: 'Here the people on our mailing list unsubscribe, choose how often they hear from us and manage their data, through the personal link in any of our e-mails.',
+  homeDocs: 'API description (for developers)',
   byAddressTitle: 'Unsubscribe without the link',
   byAddressLead: 'Enter the address our mailings come to. We will send it an e-mail with a link to your preferences, where you can unsubscribe with one button.',
   byAddressLabel: 'E-mail address',

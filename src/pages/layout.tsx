@@ -15,6 +15,9 @@ button.danger{background:#b3261e}
 button.secondary{background:#fff;color:#0b57d0;border:2px solid #0b57d0}
 h2{font-size:1.125rem;line-height:1.3;margin:0 0 .5rem}
 section.offer{border-top:1px solid #d4d4d8;margin-top:1.5rem;padding-top:1.25rem}
+.notice{border-left:4px solid #8a4b00;background:#fff4e0;padding:.75rem 1rem;border-radius:6px}
+ul{margin:0 0 1rem;padding-left:1.25rem}
+li{margin:0 0 .375rem}
 button:focus-visible,a:focus-visible,input:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}
 a{color:#0b57d0}
 label{display:block;font-weight:600;margin-bottom:.25rem}
