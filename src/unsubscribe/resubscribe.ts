@@ -52,7 +52,8 @@ export async function requestResubscription(db: Db, subjectId: string, evidence:
       kind: 'confirm-subscription',
       subjectId: s.id,
       payload: { subjectId: s.id },
-      idempotencyKey: `confirm-subscription:${s.id}:${evidence.at.getTime()}`,
+      // Its own key: a lead's confirmation queued in the same millisecond must not swallow this one.
+      idempotencyKey: `confirm-subscription:resubscribe:${s.id}:${evidence.at.getTime()}`,
       at: evidence.at,
     });
     return { kind: 'confirmation_sent' };

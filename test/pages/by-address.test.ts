@@ -13,7 +13,7 @@ let clients = 0;
 /** The app as seen from a client address of its own, so each test starts with the client's budget whole. */
 const newClient = () => createHarness({ handle: h.handle, clientIp: `192.0.2.${++clients}` });
 
-const byAddress = (email: string | null, lang: string, harness: Harness): Promise<Response> =>
+const byAddress = async (email: string | null, lang: string, harness: Harness): Promise<Response> =>
   harness.app.request(`/u/by-address?lang=${lang}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
