@@ -28,6 +28,11 @@ export function supportAddress(config: Config): string {
   return config.supportEmail;
 }
 
+/** The variables every template's footer needs: whose mail it is, and a person to write to. */
+export function operatorVars(config: Config): { orgName: string; supportEmail: string } {
+  return { orgName: config.orgName, supportEmail: supportAddress(config) };
+}
+
 /**
  * Builds one message for an outbox row, reading the person now (the row holds ids only).
  * Returns null when there is nobody to write to any more (erased, or no address).
@@ -44,6 +49,8 @@ async function recipients(db: Db, rows: OutboxRow[]): Promise<Map<string, Recipi
 
 async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName }, s: Recipient | undefined): Promise<{ to: string; mail: RenderedEmail } | null> {
   const { config, signer } = deps;
+  // Every mail's footer names the operator and a person to write to (emails/partials/footer.*).
+  const operator = operatorVars(config);
   if (row.kind === 'erasure-completed') {
     // The one message to a person who no longer exists here: its row holds the address.
     const to = typeof row.payload.to === 'string' ? row.payload.to : null;
@@ -51,7 +58,7 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
     const locale: Locale = row.payload.locale === 'en' ? 'en' : 'ru';
     const completedAt = new Date(String(row.payload.completedAt ?? ''));
     const completedDate = formatDate(Number.isNaN(completedAt.getTime()) ? deps.clock.now() : completedAt, locale, config.timeZone);
-    return { to, mail: renderEmail('erasure-completed', locale, { completedDate, supportEmail: supportAddress(config) }) };
+    return { to, mail: renderEmail('erasure-completed', locale, { ...operator, completedDate, supportEmail: supportAddress(config) }) };
   }
   if (!s || s.status === 'erased' || !s.email) return null;
   const locale = (s.locale === 'en' ? 'en' : 'ru') as Locale;
@@ -62,22 +69,23 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
   let mail: RenderedEmail;
   switch (row.kind) {
     case 'confirm-subscription':
-      mail = renderEmail('confirm-subscription', locale, { firstName, confirmUrl: await link('c', config.linkTtlDays.confirmation), policyUrl: config.policyUrl });
+      mail = renderEmail('confirm-subscription', locale, { ...operator, firstName, confirmUrl: await link('c', config.linkTtlDays.confirmation), policyUrl: config.policyUrl });
       break;
     case 'unsubscribed':
-      mail = renderEmail('unsubscribed', locale, { firstName, preferencesUrl: await link('p', config.linkTtlDays.preferences) });
+      mail = renderEmail('unsubscribed', locale, { ...operator, firstName, preferencesUrl: await link('p', config.linkTtlDays.preferences) });
       break;
     case 'fresh-link': {
       const purpose = row.payload.purpose === 'w' ? 'w' : row.payload.purpose === 'c' ? 'c' : 'p';
       const ttl = purpose === 'w' ? config.linkTtlDays.withdrawal : purpose === 'c' ? config.linkTtlDays.confirmation : config.linkTtlDays.preferences;
       const until = new Date(deps.clock.now().getTime() + ttl * DAY * 1000);
-      mail = renderEmail('fresh-link', locale, { firstName, linkUrl: await link(purpose, ttl), validUntil: date(until) });
+      mail = renderEmail('fresh-link', locale, { ...operator, firstName, linkUrl: await link(purpose, ttl), validUntil: date(until) });
       break;
     }
     case 'withdrawal-received': {
       const r = await deps.db.selectFrom('requests').select(['due_at']).where('id', '=', String(row.payload.requestId ?? '')).executeTakeFirst();
       if (!r) return null;
       mail = renderEmail('withdrawal-received', locale, {
+        ...operator,
         firstName,
         dueDate: date(new Date(r.due_at)),
         preferencesUrl: await link('p', config.linkTtlDays.preferences),
@@ -97,13 +105,14 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
       // A pause is a local calendar date, not an instant: formatted as the date it names.
       const pause = p?.paused_until ? t.pcPausedUntilValue(formatDateInText(new Date(`${p.paused_until}T00:00:00Z`), locale, 'UTC')) : t.pcNoPause;
       const changes = `${t.pcFrequency}: ${t.frequencyName[p?.frequency ?? 'standard']}. ${t.pcPausedUntil}: ${pause}.`;
-      mail = renderEmail('preferences-updated', locale, { firstName, changes, preferencesUrl: await link('p', config.linkTtlDays.preferences) });
+      mail = renderEmail('preferences-updated', locale, { ...operator, firstName, changes, preferencesUrl: await link('p', config.linkTtlDays.preferences) });
       break;
     }
     case 'request-received': {
       const r = await deps.db.selectFrom('requests').select(['id', 'type', 'received_at', 'due_at', 'status']).where('id', '=', String(row.payload.requestId ?? '')).executeTakeFirst();
       if (!r) return null;
       mail = renderEmail('request-received', locale, {
+        ...operator,
         firstName,
         requestType: r.type,
         requestId: r.id,
