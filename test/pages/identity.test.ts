@@ -1,4 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/log.js';
+import { buildDeps } from '../../src/node/bootstrap.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { createConfirmedSubject, createSubject, formsOf, snapshotDb, submitForm } from '../helpers/pages.js';
 
@@ -119,5 +125,26 @@ describe('without the operator settings (development)', () => {
     expect(html).toContain('Example Operator (set ORG_NAME)');
     expect(html).toContain('mailto:support@operator.example');
     expect(html).not.toContain('news@example.ru');
+  });
+});
+
+describe('at start', () => {
+  it('warns while the operator is a placeholder or /privacy the template, and not once configured', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mailprefs-operator-'));
+    try {
+      for (const [env, warned] of [
+        [{}, true],
+        [{ ...ORG, POLICY_URL: undefined }, true],
+        [ORG, false],
+      ] as const) {
+        const lines: string[] = [];
+        const config = loadConfig({ ...env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+        const built = await buildDeps(config, h.handle, createLogger('warn', (l) => lines.push(l)));
+        await built.mailer.close();
+        expect(lines.some((l) => /the operator is not configured/.test(l))).toBe(warned);
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
