@@ -10,6 +10,7 @@ const PRODUCTION = {
   ORG_URL: 'https://romashka.example.ru/',
   SUPPORT_EMAIL: 'privacy@romashka.example.ru',
   POLICY_URL: 'https://romashka.example.ru/privacy',
+  SMTP_URL: 'smtps://mailer:secret@smtp.romashka.example.ru:465',
 };
 
 function configError(env: Record<string, string | undefined>): ConfigError {
