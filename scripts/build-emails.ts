@@ -9,7 +9,9 @@
  * (default `src/emails/compiled.ts`).
  *
  * Each `emails/<name>.mjml` is compiled with strict validation and needs `<name>.ru.json` and
- * `<name>.en.json` beside it. Shared pieces live in `emails/partials/` (pulled in by mj-include).
+ * `<name>.en.json` beside it. Shared pieces live in `emails/partials/` (pulled in by mj-include);
+ * their texts (`emails/partials/<partial>.<locale>.json`) are added to every template's, their
+ * plain-text lines at the end of its plain-text part.
  * The build fails, naming every problem, when:
  * - MJML reports any error, or an mj-include cannot be resolved;
  * - a `{{t.key}}` slot has no text, a text is never used, or the locales differ in their keys;
@@ -67,8 +69,11 @@ interface RawTexts extends EmailLocaleTexts {
   file: string;
 }
 
-/** Reads and checks one `<name>.<locale>.json`; problems are pushed, not thrown. */
-function readTexts(file: string, rel: string, problems: string[]): RawTexts | null {
+/**
+ * Reads and checks one `<name>.<locale>.json` (or a partial's shared texts, which have no
+ * subject of their own); problems are pushed, not thrown.
+ */
+function readTexts(file: string, rel: string, problems: string[], opts: { shared?: boolean } = {}): RawTexts | null {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -115,7 +120,7 @@ function readTexts(file: string, rel: string, problems: string[]): RawTexts | nu
     }
   }
   if (text === null && !problems.some((p) => p.startsWith(`${rel}: "text"`))) problems.push(`${rel}: "text" (the plain-text part) is missing`);
-  if (!strings.subject) problems.push(`${rel}: "subject" is missing`);
+  if (!strings.subject && !opts.shared) problems.push(`${rel}: "subject" is missing`);
   // Plain text only: markup belongs in the MJML, and texts are escaped when rendered into HTML.
   const all: [string, string][] = [
     ...Object.entries(strings),
@@ -197,8 +202,45 @@ function checkPlaceholderContexts(html: string, kinds: Map<string, EmailVarKind>
   return problems;
 }
 
+/**
+ * The texts of the shared partials (`emails/partials/<partial>.<locale>.json`), per locale: the
+ * footer's operator name and contact line, say. Every template gets them, so a template that
+ * does not include the partial fails the build ("never used"): every mail carries the footer.
+ */
+function readSharedTexts(emailsDir: string, problems: string[]): Partial<Record<EmailLocale, RawTexts[]>> {
+  const dir = join(emailsDir, 'partials');
+  const out: Partial<Record<EmailLocale, RawTexts[]>> = {};
+  if (!existsSync(dir)) return out;
+  for (const f of readdirSync(dir).sort()) {
+    const m = /^(.+)\.([a-z]+)\.json$/.exec(f);
+    if (!m) continue;
+    const locale = m[2] as EmailLocale;
+    if (!(LOCALES as readonly string[]).includes(locale)) {
+      problems.push(`emails/partials/${f}: no locale of that name`);
+      continue;
+    }
+    const t = readTexts(join(dir, f), `emails/partials/${f}`, problems, { shared: true });
+    if (t) (out[locale] ??= []).push(t);
+  }
+  return out;
+}
+
+/** Adds the shared partials' texts to a template's: their slots, and their plain-text lines at the end. */
+function withSharedTexts(t: RawTexts, shared: RawTexts[] | undefined, problems: string[]): RawTexts {
+  const strings = { ...t.strings };
+  let text = t.text;
+  for (const s of shared ?? []) {
+    for (const [key, value] of Object.entries(s.strings)) {
+      if (key in strings) problems.push(`${t.file}: "${key}" is a shared text of ${s.file}; name it otherwise`);
+      else strings[key] = value;
+    }
+    text = `${text.replace(/\n+$/, '')}\n${s.text}`;
+  }
+  return { ...t, strings, text };
+}
+
 /** Compiles one template and checks it against its texts. */
-async function compileOne(emailsDir: string, name: string, problems: string[]): Promise<CompiledEmail | null> {
+async function compileOne(emailsDir: string, name: string, problems: string[], shared: Partial<Record<EmailLocale, RawTexts[]>> = {}): Promise<CompiledEmail | null> {
   const file = join(emailsDir, `${name}.mjml`);
   const rel = `emails/${name}.mjml`;
   const texts: Partial<Record<EmailLocale, RawTexts>> = {};
@@ -210,7 +252,7 @@ async function compileOne(emailsDir: string, name: string, problems: string[]): 
       continue;
     }
     const t = readTexts(f, relJson, problems);
-    if (t) texts[locale] = t;
+    if (t) texts[locale] = withSharedTexts(t, shared[locale], problems);
   }
 
   let html: string;
@@ -354,9 +396,10 @@ export async function buildEmailsModule(emailsDir: string = DEFAULT_EMAILS_DIR):
   }
   if (!names.length) problems.push(`no templates (*.mjml) in ${emailsDir}`);
 
+  const shared = readSharedTexts(emailsDir, problems);
   const compiled: [string, CompiledEmail][] = [];
   for (const n of names) {
-    const c = await compileOne(emailsDir, n, problems);
+    const c = await compileOne(emailsDir, n, problems, shared);
     if (c) compiled.push([n, c]);
   }
   if (problems.length) throw new EmailBuildError(problems);

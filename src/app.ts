@@ -15,6 +15,8 @@ import { linkRoutes } from './links/routes.js';
 import { mailSenderRoutes } from './mailsender/routes.js';
 import { fetchCertificateOverHttps } from './mailsender/sns.js';
 import { messages } from './pages/i18n.js';
+import { operatorIdentity } from './pages/identity.js';
+import { homeRoutes } from './pages/home.js';
 import { policyRoutes } from './pages/policy.js';
 import { messagePage, pageLocale } from './pages/token.js';
 import { freshLinkRoutes, preferencesRoutes } from './preferences/routes.js';
@@ -54,6 +56,8 @@ export function createApp(input: AppDeps) {
 
   const app = new OpenAPIHono();
   app.use('*', requestId({ limitLength: 64 }));
+  // Every public page (errors included) names the operator and a person to write to.
+  app.use('*', operatorIdentity(config));
 
   app.use('*', async (c, next) => {
     const started = Date.now();
@@ -113,7 +117,8 @@ export function createApp(input: AppDeps) {
   app.route('/', confirmationRoutes(deps));
   app.route('/', preferencesRoutes(deps));
   app.route('/', freshLinkRoutes(deps));
-  app.route('/', policyRoutes());
+  app.route('/', policyRoutes(deps));
+  app.route('/', homeRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key from `npm run cli -- keys create`' });
   app.doc31('/openapi.json', {

@@ -52,8 +52,6 @@ export const envSchema = z.object({
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).default('Mailing preferences <no-reply@localhost>'),
   UNSUBSCRIBE_MAILTO: z.email().optional(),
-  SUPPORT_EMAIL: z.email().optional(),
-  POLICY_URL: z.url({ protocol: /^https?$/ }).optional(),
   OUTBOX_MAX_ATTEMPTS: int(10, 1, 100),
   PUSH_BATCH_SIZE: int(1000, 1, 1000),
   SOFT_BOUNCE_THRESHOLD: int(3, 1, 100),
@@ -73,7 +71,32 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   JOBS_INTERVAL_SECONDS: int(60, 0, 86_400),
   API_BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
+  // The operator: whose mail this is and how to reach a person. Required in production
+  // (OPERATOR_VARIABLES); in development, placeholders that say they are placeholders.
+  ORG_NAME: z.string().trim().min(1).max(200).optional(),
+  ORG_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SUPPORT_EMAIL: z.email().optional(),
+  POLICY_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
+
+/** The operator's identity, required when NODE_ENV=production. */
+export const OPERATOR_VARIABLES = ['ORG_NAME', 'ORG_URL', 'SUPPORT_EMAIL', 'POLICY_URL'] as const;
+
+/**
+ * Development stand-ins for the operator's identity: plainly placeholders on every page and in
+ * every mail (the `.example` domain is reserved and never resolves), so nobody mistakes a
+ * development instance for a real operator.
+ */
+export const OPERATOR_PLACEHOLDERS = {
+  name: 'Example Operator (set ORG_NAME)',
+  url: 'https://operator.example/',
+  supportEmail: 'support@operator.example',
+} as const;
+
+/** The bare address of a `MAIL_FROM` such as `Рассылка <news@example.ru>`. */
+export function mailFromAddress(mailFrom: string): string {
+  return (/<([^>]+)>/.exec(mailFrom)?.[1] ?? mailFrom).trim();
+}
 
 export type Env = z.input<typeof envSchema>;
 
@@ -106,9 +129,18 @@ export interface Config {
   smtpUrl: string | undefined;
   mailFrom: string;
   unsubscribeMailto: string | undefined;
-  supportEmail: string | undefined;
-  /** Where the privacy policy is published (linked from the confirmation mail). */
+  /** The operator (`ORG_NAME`), named on every page and in every mail. */
+  orgName: string;
+  /** The operator's site (`ORG_URL`): where a person subscribes again. */
+  orgUrl: string;
+  /** A person who answers (`SUPPORT_EMAIL`), on every page and in every mail; never the no-reply sender. */
+  supportEmail: string;
+  /** Where the privacy policy is published: `POLICY_URL`, or this service's template at `/privacy`. */
   policyUrl: string;
+  /** Whether `policyUrl` is the operator's own policy (`POLICY_URL` set elsewhere) rather than the built-in template. */
+  ownPolicy: boolean;
+  /** True while any of the operator's settings is a development placeholder. */
+  operatorPlaceholders: boolean;
   outboxMaxAttempts: number;
   /** Soft bounces of one address within the window that suppress it as bounced. */
   softBounces: { threshold: number; windowDays: number };
@@ -158,21 +190,33 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     for (const name of ['LINK_SIGNING_KEYS', 'SUPPRESSION_HASH_KEY', 'PUBLIC_BASE_URL']) {
       if (!cleaned[name]) problems.push(`${name}: required when NODE_ENV=production`);
     }
+    for (const name of OPERATOR_VARIABLES) {
+      if (!cleaned[name]) problems.push(`${name}: required when NODE_ENV=production (the operator's identity on every page and mail)`);
+    }
     if (cleaned.MAIL_SENDER_PUSH_URL && !cleaned.PUSH_SIGNING_KEYS) problems.push('PUSH_SIGNING_KEYS: required with MAIL_SENDER_PUSH_URL when NODE_ENV=production');
     if (parsed.success && !parsed.data.SNS_VERIFY_SIGNATURES) problems.push('SNS_VERIFY_SIGNATURES: may be false only in development, not when NODE_ENV=production');
   }
   if (parsed.success && parsed.data.CADENCE_LEDGER_RETENTION_DAYS < Math.max(parsed.data.CADENCE_WINDOW_DAYS, 31)) {
     problems.push('CADENCE_LEDGER_RETENTION_DAYS: must be at least CADENCE_WINDOW_DAYS (and 31): sends still counting must not be deleted');
   }
+  const base = parsed.success ? (parsed.data.PUBLIC_BASE_URL ?? `http://localhost:${parsed.data.PORT}`).replace(/\/+$/, '') : '';
+  if (parsed.success && parsed.data.SUPPORT_EMAIL && parsed.data.SUPPORT_EMAIL.toLowerCase() === mailFromAddress(parsed.data.MAIL_FROM).toLowerCase()) {
+    problems.push('SUPPORT_EMAIL: must be an address a person reads, not the MAIL_FROM sender');
+  }
+  // In production the policy must be the operator's own: the built-in page is a template.
+  if (parsed.success && cleaned.NODE_ENV === 'production' && parsed.data.POLICY_URL && sameUrl(parsed.data.POLICY_URL, `${base}/privacy`)) {
+    problems.push(`POLICY_URL: must be your own published policy, not this service's template at ${base}/privacy`);
+  }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
+  const ownPolicy = !!e.POLICY_URL && !sameUrl(e.POLICY_URL, `${base}/privacy`);
 
   return {
     env: e.NODE_ENV,
     production,
     port: e.PORT,
-    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicBaseUrl: base,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     dbPoolMax: e.DB_POOL_MAX,
@@ -199,8 +243,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     unsubscribeMailto: e.UNSUBSCRIBE_MAILTO,
-    supportEmail: e.SUPPORT_EMAIL,
-    policyUrl: e.POLICY_URL ?? `${(e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '')}/privacy`,
+    orgName: e.ORG_NAME ?? OPERATOR_PLACEHOLDERS.name,
+    orgUrl: e.ORG_URL ?? OPERATOR_PLACEHOLDERS.url,
+    supportEmail: e.SUPPORT_EMAIL ?? OPERATOR_PLACEHOLDERS.supportEmail,
+    policyUrl: ownPolicy ? e.POLICY_URL! : `${base}/privacy`,
+    ownPolicy,
+    operatorPlaceholders: !e.ORG_NAME || !e.ORG_URL || !e.SUPPORT_EMAIL,
     outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
     softBounces: { threshold: e.SOFT_BOUNCE_THRESHOLD, windowDays: e.SOFT_BOUNCE_WINDOW_DAYS },
     sns: { verifySignatures: e.SNS_VERIFY_SIGNATURES, topicArns: (e.SNS_TOPIC_ARNS ?? '').split(',').map((a) => a.trim()).filter(Boolean) },
@@ -213,4 +261,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     apiBodyLimitBytes: e.API_BODY_LIMIT_BYTES,
     jobsIntervalSeconds: e.JOBS_INTERVAL_SECONDS,
   };
+}
+
+/** Two URLs naming the same page (trailing slash and case of the host aside). */
+function sameUrl(a: string, b: string): boolean {
+  const norm = (u: string) => {
+    try {
+      const x = new URL(u);
+      return `${x.protocol}//${x.host}${x.pathname.replace(/\/+$/, '')}${x.search}`;
+    } catch {
+      return u;
+    }
+  };
+  return norm(a) === norm(b);
 }

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
 import type { LinkClaims } from '../links/tokens.js';
 import { messages } from '../pages/i18n.js';
+import { showActingOn } from '../pages/identity.js';
 import { messagePage, pageLocale, personEvidence, renderPage, unknownSubjectPage, verifyForPage } from '../pages/token.js';
 import { confirmPendingChange, inspectPendingChange } from '../pending/actions.js';
 import { loadSubjectState } from '../subjects/queries.js';
@@ -48,6 +49,7 @@ export function confirmationRoutes(deps: ResolvedDeps) {
     }
     const s = await loadSubjectState(deps.db, v.claims.sub);
     if (!s) return unknownSubjectPage(c, pageLocale(c, deps));
+    showActingOn(c, s.email);
     const locale = pageLocale(c, deps, s.locale);
     const t = messages[locale];
     if (s.status === 'erased' || !(await linkFitsCurrentAddress(deps.db, v.claims, s))) return messagePage(c, 409, locale, t.confirmStaleTitle, t.confirmStaleLead);
@@ -76,6 +78,7 @@ export function confirmationRoutes(deps: ResolvedDeps) {
     if (outcome === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
     deps.logger.info('confirmation', { subject: v.claims.sub, outcome });
     const s = await loadSubjectState(deps.db, v.claims.sub);
+    showActingOn(c, s?.email);
     const locale = pageLocale(c, deps, s?.locale);
     const t = messages[locale];
     if (outcome === 'stale') return messagePage(c, 409, locale, t.confirmStaleTitle, t.confirmStaleLead);

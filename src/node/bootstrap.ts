@@ -38,6 +38,10 @@ export async function buildDeps(
   if (!config.sns.verifySignatures) {
     logger.warn('SNS_VERIFY_SIGNATURES=false: Amazon SNS message signatures are not verified, the API key alone authenticates SNS deliveries; for development only');
   }
+  if (config.operatorPlaceholders || !config.ownPolicy) {
+    // Production refuses to start this way (config); in development say why pages look odd.
+    logger.warn('the operator is not configured: pages and mails show placeholders and /privacy is a template; set ORG_NAME, ORG_URL, SUPPORT_EMAIL and POLICY_URL (required in production)');
+  }
   const pushSigner = await createPushSigner(await resolvePushKeys(config, logger));
   return { deps: { config, db: handle.db, clock: systemClock, logger, signer, hasher, calendar, pushJwks: pushSigner.publicJwks }, mailer, pushSigner };
 }

@@ -25,9 +25,14 @@ export interface DeliveryDeps {
 
 const DAY = 86_400;
 
-/** The address mail is sent from, also offered as the support contact in mails. */
+/** The support contact offered in mails: a person (`SUPPORT_EMAIL`), never the no-reply sender. */
 export function supportAddress(config: Config): string {
-  return config.supportEmail ?? /<([^>]+)>/.exec(config.mailFrom)?.[1] ?? config.mailFrom;
+  return config.supportEmail;
+}
+
+/** The variables every template's footer needs: whose mail it is, and a person to write to. */
+export function operatorVars(config: Config): { orgName: string; supportEmail: string } {
+  return { orgName: config.orgName, supportEmail: supportAddress(config) };
 }
 
 /**
@@ -46,6 +51,8 @@ async function recipients(db: Db, rows: OutboxRow[]): Promise<Map<string, Recipi
 
 async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName }, s: Recipient | undefined): Promise<{ to: string; mail: RenderedEmail } | null> {
   const { config, signer } = deps;
+  // Every mail's footer names the operator and a person to write to (emails/partials/footer.*).
+  const operator = operatorVars(config);
   if (row.kind === 'erasure-completed') {
     // The one message to a person who no longer exists here: its row holds the address.
     const to = typeof row.payload.to === 'string' ? row.payload.to : null;
@@ -53,7 +60,7 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
     const locale: Locale = row.payload.locale === 'en' ? 'en' : 'ru';
     const completedAt = new Date(String(row.payload.completedAt ?? ''));
     const completedDate = formatDate(Number.isNaN(completedAt.getTime()) ? deps.clock.now() : completedAt, locale, config.timeZone);
-    return { to, mail: renderEmail('erasure-completed', locale, { completedDate, supportEmail: supportAddress(config) }) };
+    return { to, mail: renderEmail('erasure-completed', locale, { ...operator, completedDate, supportEmail: supportAddress(config) }) };
   }
   if (!s || s.status === 'erased' || !s.email) return null;
   const locale = (s.locale === 'en' ? 'en' : 'ru') as Locale;
@@ -66,22 +73,23 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
   let mail: RenderedEmail;
   switch (row.kind) {
     case 'confirm-subscription':
-      mail = renderEmail('confirm-subscription', locale, { firstName, confirmUrl: await link('c', config.linkTtlDays.confirmation), policyUrl: config.policyUrl });
+      mail = renderEmail('confirm-subscription', locale, { ...operator, firstName, confirmUrl: await link('c', config.linkTtlDays.confirmation), policyUrl: config.policyUrl });
       break;
     case 'unsubscribed':
-      mail = renderEmail('unsubscribed', locale, { firstName, preferencesUrl: await link('p', config.linkTtlDays.preferences) });
+      mail = renderEmail('unsubscribed', locale, { ...operator, firstName, preferencesUrl: await link('p', config.linkTtlDays.preferences) });
       break;
     case 'fresh-link': {
       const purpose = row.payload.purpose === 'w' ? 'w' : row.payload.purpose === 'c' ? 'c' : 'p';
       const ttl = purpose === 'w' ? config.linkTtlDays.withdrawal : purpose === 'c' ? config.linkTtlDays.confirmation : config.linkTtlDays.preferences;
       const until = new Date(deps.clock.now().getTime() + ttl * DAY * 1000);
-      mail = renderEmail('fresh-link', locale, { firstName, linkUrl: await link(purpose, ttl), validUntil: date(until) });
+      mail = renderEmail('fresh-link', locale, { ...operator, firstName, linkUrl: await link(purpose, ttl), validUntil: date(until) });
       break;
     }
     case 'withdrawal-received': {
       const r = await deps.db.selectFrom('requests').select(['due_at']).where('id', '=', String(row.payload.requestId ?? '')).executeTakeFirst();
       if (!r) return null;
       mail = renderEmail('withdrawal-received', locale, {
+        ...operator,
         firstName,
         dueDate: date(new Date(r.due_at)),
         preferencesUrl: await link('p', config.linkTtlDays.preferences),
@@ -101,13 +109,14 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
       // A pause is a local calendar date, not an instant: formatted as the date it names.
       const pause = p?.paused_until ? t.pcPausedUntilValue(formatDateInText(new Date(`${p.paused_until}T00:00:00Z`), locale, 'UTC')) : t.pcNoPause;
       const changes = `${t.pcFrequency}: ${t.frequencyName[p?.frequency ?? 'standard']}. ${t.pcPausedUntil}: ${pause}.`;
-      mail = renderEmail('preferences-updated', locale, { firstName, changes, preferencesUrl: await link('p', config.linkTtlDays.preferences) });
+      mail = renderEmail('preferences-updated', locale, { ...operator, firstName, changes, preferencesUrl: await link('p', config.linkTtlDays.preferences) });
       break;
     }
     case 'request-received': {
       const r = await deps.db.selectFrom('requests').select(['id', 'type', 'received_at', 'due_at', 'status']).where('id', '=', String(row.payload.requestId ?? '')).executeTakeFirst();
       if (!r) return null;
       mail = renderEmail('request-received', locale, {
+        ...operator,
         firstName,
         requestType: r.type,
         requestId: r.id,
@@ -122,7 +131,7 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
       const to = typeof row.payload.to === 'string' ? row.payload.to : null;
       if (!to) return null;
       const changedAt = new Date(String(row.payload.changedAt ?? ''));
-      const notice = renderEmail('address-changed', locale, { changedDate: formatDateInText(Number.isNaN(changedAt.getTime()) ? deps.clock.now() : changedAt, locale, config.timeZone), supportEmail: supportAddress(config) });
+      const notice = renderEmail('address-changed', locale, { ...operator, changedDate: formatDateInText(Number.isNaN(changedAt.getTime()) ? deps.clock.now() : changedAt, locale, config.timeZone), supportEmail: supportAddress(config) });
       return { to, mail: notice };
     }
     case 'confirm-address':
@@ -135,7 +144,7 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
       const addressHash = pending.kind === 'address' ? pending.emailHash! : s.email_hash;
       const ttlSeconds = Math.max(60, Math.floor((pending.expiresAt.getTime() - deps.clock.now().getTime()) / 1000));
       const confirmUrl = `${base}/c/${await signer.sign({ sub: s.id, p: 'c', pc: pending.id, ah: addressClaim(addressHash), ttlSeconds })}`;
-      const common = { firstName, confirmUrl, validUntil: formatDateInText(pending.expiresAt, locale, config.timeZone), supportEmail: supportAddress(config) };
+      const common = { ...operator, firstName, confirmUrl, validUntil: formatDateInText(pending.expiresAt, locale, config.timeZone), supportEmail: supportAddress(config) };
       if (row.kind === 'confirm-details') return { to, mail: renderEmail('confirm-details', locale, common) };
       const c = await deps.db.selectFrom('consents').select('state').where('subject_id', '=', s.id).where('purpose', '=', 'marketing').executeTakeFirst();
       return { to, mail: renderEmail('confirm-address', locale, { ...common, subscription: c?.state === 'granted' ? 'granted' : 'other' }) };

@@ -1,26 +1,60 @@
 import { Hono } from 'hono';
-import { renderPage } from './token.js';
-import { POLICY_RU } from './policy-text.js';
+import type { ResolvedDeps } from '../deps.js';
+import { messages, type Locale } from './i18n.js';
+import { PAGE_HEADERS } from './layout.js';
+import { policyDocument } from './policy-text.js';
+import { pageLocale, renderPage } from './token.js';
 
-/** Headings, bullet lists and paragraphs: all the Markdown the policy uses. Text is escaped by JSX. */
-function PolicyBody(props: { markdown: string }) {
-  const blocks = props.markdown.split(/\n\s*\n/).map((b) => b.trim()).filter(Boolean);
-  return (
-    <>
-      {blocks.map((b) => {
-        if (b.startsWith('# ')) return <h1>{b.slice(2)}</h1>;
-        if (b.startsWith('## ')) return <h2>{b.slice(3)}</h2>;
-        const lines = b.split('\n');
-        if (lines.every((l) => l.startsWith('- '))) return <ul>{lines.map((l) => <li>{l.slice(2)}</li>)}</ul>;
-        return <p>{lines.join(' ')}</p>;
-      })}
-    </>
-  );
-}
-
-/** `GET /privacy`: the policy whose promises this service keeps (linked from the confirmation mail). */
-export function policyRoutes() {
+/**
+ * `GET /privacy`. With `POLICY_URL` naming the operator's own policy it redirects there (old
+ * links and typed addresses land on the policy in force). Otherwise it shows the policy
+ * generated from configuration, in the person's language, marked at the top as a template.
+ */
+export function policyRoutes(deps: ResolvedDeps) {
   const app = new Hono();
-  app.get('/privacy', (c) => renderPage(c, 200, 'ru', 'Политика конфиденциальности', <PolicyBody markdown={POLICY_RU} />));
+  const { config } = deps;
+  app.get('/privacy', (c) => {
+    if (config.ownPolicy) {
+      for (const [k, v] of Object.entries(PAGE_HEADERS)) c.header(k, v);
+      return c.redirect(config.policyUrl, 302);
+    }
+    const locale = pageLocale(c, deps);
+    const doc = policyDocument(config, locale);
+    const other: Locale = locale === 'ru' ? 'en' : 'ru';
+    return renderPage(
+      c,
+      200,
+      locale,
+      doc.title,
+      <>
+        <p class="muted">
+          <a href={`/privacy?lang=${other}`} lang={other} hreflang={other}>
+            {messages[locale].pcOtherLanguage}
+          </a>
+        </p>
+        {doc.templateNotice ? (
+          <p class="notice" role="note">
+            <strong>{doc.templateNotice}</strong>
+          </p>
+        ) : null}
+        <h1>{doc.title}</h1>
+        {doc.sections.map((s) => (
+          <section>
+            <h2>{s.heading}</h2>
+            {s.paragraphs.map((p) => (
+              <p>{p}</p>
+            ))}
+            {s.items ? (
+              <ul>
+                {s.items.map((i) => (
+                  <li>{i}</li>
+                ))}
+              </ul>
+            ) : null}
+          </section>
+        ))}
+      </>,
+    );
+  });
   return app;
 }

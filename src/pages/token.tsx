@@ -3,6 +3,8 @@ import type { ResolvedDeps } from '../deps.js';
 import type { Evidence } from '../consent/events.js';
 import { TokenError, type LinkClaims, type LinkPurpose } from '../links/tokens.js';
 import { negotiateLocale, messages, type Locale } from './i18n.js';
+import { loadSubjectState } from '../subjects/queries.js';
+import { pageIdentity, showActingOn } from './identity.js';
 import { Layout, PAGE_HEADERS } from './layout.js';
 
 /** The locale for a public page, before we know whose it is. */
@@ -15,18 +17,25 @@ export function pageLocale(c: Context, deps: ResolvedDeps, stored?: string | nul
   });
 }
 
-/** Renders a public page with the headers every page needs. */
+/** Renders a public page with the headers every page needs, framed by the operator's identity. */
 export function renderPage(c: Context, status: number, locale: Locale, title: string, body: any) {
   for (const [k, v] of Object.entries(PAGE_HEADERS)) c.header(k, v);
   return c.html(
-    <Layout locale={locale} title={title}>
+    <Layout locale={locale} title={title} {...pageIdentity(c)}>
       {body}
     </Layout>,
     status as 200,
   );
 }
 
-/** A link that cannot be read: says so, and still shows a way to leave. */
+/** Where the damaged-link page's address form posts (see `src/unsubscribe/routes.tsx`). */
+export const BY_ADDRESS_PATH = '/u/by-address';
+
+/**
+ * A link that cannot be read: says so, and still shows a way to leave: an address form that
+ * mails a link to that address (never an unsubscribe by the address alone), and the
+ * unsubscribe mailbox if one is configured.
+ */
 export function invalidLinkPage(c: Context, deps: ResolvedDeps, locale: Locale) {
   const t = messages[locale];
   const mailto = deps.config.unsubscribeMailto;
@@ -38,6 +47,15 @@ export function invalidLinkPage(c: Context, deps: ResolvedDeps, locale: Locale) 
     <>
       <h1>{t.invalidTitle}</h1>
       <p>{t.invalidLead}</p>
+      <section class="offer" aria-labelledby="by-address-title">
+        <h2 id="by-address-title">{t.byAddressTitle}</h2>
+        <p>{t.byAddressLead}</p>
+        <form method="post" action={`${BY_ADDRESS_PATH}?lang=${locale}`}>
+          <label for="by-address-email">{t.byAddressLabel}</label>
+          <input id="by-address-email" type="email" name="email" autocomplete="email" maxlength={320} required />
+          <button type="submit">{t.byAddressButton}</button>
+        </form>
+      </section>
       {mailto ? (
         <p class="muted">
           {t.stillLeave} <a href={`mailto:${mailto}?subject=unsubscribe`}>{mailto}</a>
@@ -97,7 +115,11 @@ export async function verifyForPage(
     if (!(e instanceof TokenError)) throw e;
     const locale = pageLocale(c, deps);
     deps.logger.info('link refused', { purpose, reason: e.reason, requestId: c.get('requestId') });
-    if (e.reason === 'expired') return expiredLinkPage(c, locale, purpose, token);
+    if (e.reason === 'expired') {
+      // A good signature, only late: the person it names may see where a fresh link would go.
+      if (e.claims) showActingOn(c, (await loadSubjectState(deps.db, e.claims.sub))?.email);
+      return expiredLinkPage(c, locale, purpose, token);
+    }
     return invalidLinkPage(c, deps, locale);
   }
 }

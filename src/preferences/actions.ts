@@ -39,7 +39,8 @@ export type PreferencesOutcome =
 export async function setPreferences(
   db: Db,
   subjectId: string,
-  next: Preferences,
+  /** `pausedUntil` left out keeps the pause as it is (the unsubscribe page's "monthly instead" changes only the frequency). */
+  wanted: Pick<Preferences, 'frequency'> & { pausedUntil?: string | null },
   evidence: Evidence,
   opts: { refuseAfterWithdrawal?: boolean } = {},
 ): Promise<PreferencesOutcome> {
@@ -56,6 +57,7 @@ export async function setPreferences(
       .where('subject_id', '=', subjectId)
       .executeTakeFirst();
     const before: Preferences = { frequency: row?.frequency ?? 'standard', pausedUntil: row?.paused_until ?? null };
+    const next: Preferences = { frequency: wanted.frequency, pausedUntil: wanted.pausedUntil === undefined ? before.pausedUntil : wanted.pausedUntil };
     const events: Parameters<typeof recordEvents>[3] = [];
     if (before.frequency !== next.frequency) {
       events.push({ purpose: 'marketing', action: 'frequency_changed', details: { from: before.frequency, to: next.frequency } });

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { Locale } from '../pages/i18n.js';
+import { IDENTITY_CSS, IdentityFooter, IdentityHeader, pageIdentity, type Operator } from '../pages/identity.js';
 import { Document, PAGE_HEADERS } from '../pages/layout.js';
 
 // One column up to 46rem: comfortable at 1280 px, nothing wider than the screen at 360 px.
@@ -61,13 +62,17 @@ footer{text-align:center;padding:0 .5rem}
   .actions{flex-direction:column;align-items:stretch}
 }
 @media (prefers-reduced-motion:no-preference){html{scroll-behavior:smooth}}
-`;
+${IDENTITY_CSS}`;
 
-/** The frame of the preference center's pages: no scripts, no external assets. */
-export function CenterLayout(props: { locale: Locale; title: string; children: Child }) {
+/** The frame of the preference center's pages: no scripts, no external assets; the operator and the masked address around them. */
+export function CenterLayout(props: { locale: Locale; title: string; operator?: Operator | undefined; actingOn?: string | undefined; children: Child }) {
   return (
     <Document locale={props.locale} title={props.title} css={css}>
-      <main>{props.children}</main>
+      <main>
+        <IdentityHeader locale={props.locale} operator={props.operator} actingOn={props.actingOn} />
+        {props.children}
+        <IdentityFooter locale={props.locale} operator={props.operator} />
+      </main>
     </Document>
   );
 }
@@ -76,7 +81,7 @@ export function CenterLayout(props: { locale: Locale; title: string; children: C
 export function renderCenterPage(c: Context, status: number, locale: Locale, title: string, body: Child) {
   for (const [k, v] of Object.entries(PAGE_HEADERS)) c.header(k, v);
   return c.html(
-    <CenterLayout locale={locale} title={title}>
+    <CenterLayout locale={locale} title={title} {...pageIdentity(c)}>
       {body}
     </CenterLayout>,
     status as 200,

@@ -282,9 +282,6 @@ export interface CenterView {
   /** "2 рабочих дня" / "2 business days": the erasure and the request deadlines. */
   erasureDays: string;
   requestDays: string;
-  /** The published privacy policy, and an address to write to (to lift a restriction, say). */
-  policyUrl: string;
-  contact: string | undefined;
 }
 
 /** `GET /p/{token}`: the person's data, consents and frequency, and a form for each right. */
@@ -420,18 +417,6 @@ export function CenterPage(props: { x: Ctx; v: CenterView }) {
         <p>{t.pcAppealLead(v.requestDays)}</p>
         <AppealForm x={x} />
       </section>
-
-      <footer class="muted">
-        <p>
-          <a href={v.policyUrl}>{t.policy}</a>
-          {v.contact ? (
-            <>
-              {' · '}
-              {t.pcContact} <a href={`mailto:${v.contact}`}>{v.contact}</a>
-            </>
-          ) : null}
-        </p>
-      </footer>
     </>
   );
 }

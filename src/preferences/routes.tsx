@@ -1,11 +1,9 @@
 import { Hono, type Context } from 'hono';
-import { sql } from 'kysely';
-import { normalizeEmail } from '../consent/email.js';
-import { withinLimit } from '../pages/rate-limit.js';
 import type { ResolvedDeps } from '../deps.js';
 import type { Evidence } from '../consent/events.js';
 import { AppError } from '../errors/index.js';
 import { formatDateInText, messages, type Locale } from '../pages/i18n.js';
+import { showActingOn } from '../pages/identity.js';
 import { PAGE_HEADERS } from '../pages/layout.js';
 import { messagePage, pageLocale, personEvidence, unknownSubjectPage, verifyForPage } from '../pages/token.js';
 import { dueFor } from '../requests/deadlines.js';
@@ -15,23 +13,11 @@ import { subjectExport, subjectProfile } from '../subjects/view.js';
 import { unsubscribe } from '../unsubscribe/actions.js';
 import { withdrawProcessing } from '../withdrawal/actions.js';
 import { TokenError, type LinkClaims, type LinkPurpose } from '../links/tokens.js';
-import { enqueue } from '../outbox/queries.js';
 import { fileAppeal, restrictByPerson, setPreferences } from './actions.js';
+import { formField, requestFreshLink } from './fresh-link.js';
 import { frequencyLimits, parseAppealForm, parseFrequencyForm, parseRectifyForm, readForm, RECTIFY_FIELDS, typedValues, type FieldProblem, type FormFields, type RectifyField } from './forms.js';
 import { renderCenterPage } from './layout.js';
 import { AppealForm, CenterPage, FormErrorPage, FrequencyForm, RectifyForm, RestrictForm, ResultPage, WithdrawConfirmPage, type Ctx } from './pages.js';
-
-const FRESH_LINK_WINDOW_MS = 10 * 60 * 1000;
-const FRESH_LINK_PER_IP_HOUR = 10;
-
-async function formField(req: Request, name: string): Promise<string | null> {
-  try {
-    const v = (await req.formData()).get(name);
-    return typeof v === 'string' && v.trim() ? v.trim().slice(0, 320) : null;
-  } catch {
-    return null;
-  }
-}
 
 /** rectify() names changed columns; the page names fields. */
 const COLUMN_FIELD: Record<string, string> = { last_name: 'lastName', first_name: 'firstName' };
@@ -92,6 +78,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     if (v instanceof Response) return v;
     const state = await loadSubjectState(deps.db, v.claims.sub);
     if (!state || state.status === 'erased') return unknownSubjectPage(c, pageLocale(c, deps));
+    showActingOn(c, state.email);
     return { ...v, state, x: ctx(c, v.token, state.locale) };
   }
 
@@ -142,8 +129,6 @@ export function preferencesRoutes(deps: ResolvedDeps) {
           limits: frequencyLimits(deps.clock.now(), config.timeZone),
           erasureDays: t.businessDays(config.erasureDueBusinessDays),
           requestDays: t.businessDays(config.requestDueBusinessDays),
-          policyUrl: config.policyUrl,
-          contact: config.unsubscribeMailto,
         }}
       />,
     );
@@ -318,14 +303,13 @@ export function preferencesRoutes(deps: ResolvedDeps) {
 
 /**
  * `POST /{p|w|c}/{token}/fresh-link`: an expired link whose signature is good names its
- * person, so we queue a fresh link to the address on file. At most one per person and purpose
- * in any 10 minutes (checked under the person's row lock), and the page reads the same whatever
- * happened, so it reveals nothing.
+ * person, so we queue a fresh link to the address on file (see {@link requestFreshLink}: the
+ * limits, and the page reads the same whatever happened, so it reveals nothing).
  */
 export function freshLinkRoutes(deps: ResolvedDeps) {
   const app = new Hono();
   app.post('/:purpose{[pwc]}/:token/fresh-link', async (c) => {
-    const purpose = c.req.param('purpose') as LinkPurpose;
+    const purpose = c.req.param('purpose') as Exclude<LinkPurpose, 'u'>;
     const token = c.req.param('token');
     let sub: string | null = null;
     try {
@@ -339,48 +323,8 @@ export function freshLinkRoutes(deps: ResolvedDeps) {
     if (!sub) {
       return messagePage(c, 400, locale, t.invalidTitle, t.invalidLead);
     }
-    const now = deps.clock.now();
-    // Per IP: a few requests an hour, whatever address they name (keyed hash, not the IP).
-    const ip = deps.clientIp(c) ?? 'unknown';
-    if (!(await withinLimit(deps.db, `fresh-link:ip:${await deps.hasher.hash(`ip:${ip}`)}`, { max: FRESH_LINK_PER_IP_HOUR, windowMs: 3_600_000, now }))) {
-      return messagePage(c, 429, locale, t.tooManyTitle, t.tooManyLead);
-    }
-    // An address typed on the page goes to whoever owns it (their own mailbox); otherwise the
-    // link's own person. The answer is the same either way, known address or not.
-    let subjectId: string | null = sub;
-    const typed = await formField(c.req.raw, 'email');
-    if (typed) {
-      const email = normalizeEmail(typed);
-      const hash = email ? await deps.hasher.hash(email) : null;
-      subjectId = null;
-      if (hash && (await withinLimit(deps.db, `fresh-link:addr:${hash}`, { max: 1, windowMs: FRESH_LINK_WINDOW_MS, now }))) {
-        const owner = await deps.db.selectFrom('subjects').select('id').where('email_hash', '=', hash).where('status', '<>', 'erased').executeTakeFirst();
-        subjectId = owner?.id ?? null;
-      }
-    }
-    if (subjectId) {
-      const id = subjectId;
-      await deps.db.transaction().execute(async (trx) => {
-        const s = await loadSubjectState(trx, id, { lock: true });
-        if (!s || s.status === 'erased') return;
-        const recent = await trx
-          .selectFrom('outbox')
-          .select('id')
-          .where('subject_id', '=', s.id)
-          .where('kind', '=', 'fresh-link')
-          .where('created_at', '>', new Date(now.getTime() - FRESH_LINK_WINDOW_MS))
-          .where(sql<boolean>`payload->>'purpose' = ${purpose}`)
-          .executeTakeFirst();
-        if (recent) return;
-        await enqueue(trx, {
-          kind: 'fresh-link',
-          subjectId: s.id,
-          payload: { subjectId: s.id, purpose },
-          idempotencyKey: `fresh-link:${s.id}:${purpose}:${now.getTime()}`,
-          at: now,
-        });
-      });
-    }
+    const outcome = await requestFreshLink(deps, c, { purpose, subjectId: sub, typedEmail: await formField(c.req.raw, 'email') });
+    if (outcome === 'too_many') return messagePage(c, 429, locale, t.tooManyTitle, t.tooManyLead);
     return messagePage(c, 200, locale, t.expiredTitle, t.freshLinkSent);
   });
   return app;

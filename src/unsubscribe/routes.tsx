@@ -1,28 +1,51 @@
 import { Hono } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
-import { messages } from '../pages/i18n.js';
-import { pageLocale, personEvidence, renderPage, unknownSubjectPage, verifyForPage } from '../pages/token.js';
-import { loadSubjectState } from '../subjects/queries.js';
+import { messages, type Locale } from '../pages/i18n.js';
+import { showActingOn } from '../pages/identity.js';
+import { BY_ADDRESS_PATH, pageLocale, personEvidence, renderPage, unknownSubjectPage, verifyForPage, messagePage } from '../pages/token.js';
+import { setPreferences } from '../preferences/actions.js';
+import { clientWithinMailLimit, formField, requestFreshLink } from '../preferences/fresh-link.js';
+import { loadSubjectState, type SubjectState } from '../subjects/queries.js';
 import { unsubscribe } from './actions.js';
+import { requestResubscription } from './resubscribe.js';
 
 /**
  * `/u/{token}`: GET shows one button and changes nothing (mail scanners prefetch links);
  * POST unsubscribes, from that button or as RFC 8058 one-click
  * (`List-Unsubscribe=One-Click`, urlencoded or multipart). Both answer 200, no redirect.
+ *
+ * Beside the button, never instead of it, the page offers "at most one a month instead"
+ * (`POST /u/{token}/monthly`); after unsubscribing it offers a way back
+ * (`POST /u/{token}/resubscribe`: a confirmation mailed to the address, nothing more).
+ * `POST /u/by-address` is the damaged-link page's way to leave: it mails a link, never acts.
  */
 export function unsubscribeRoutes(deps: ResolvedDeps) {
   const app = new Hono();
+
+  // Before /u/:token, which would otherwise take "by-address" for a (damaged) token.
+  app.post(BY_ADDRESS_PATH, async (c) => {
+    const locale = pageLocale(c, deps);
+    const t = messages[locale];
+    // The preference center's link: it unsubscribes with one button, after the person opened
+    // their own mail. The answer is the same for any address; only the per-client limit differs.
+    const outcome = await requestFreshLink(deps, c, { purpose: 'p', subjectId: null, typedEmail: await formField(c.req.raw, 'email') });
+    if (outcome === 'too_many') return messagePage(c, 429, locale, t.tooManyTitle, t.tooManyLead);
+    deps.logger.info('unsubscribe link by address requested', { requestId: c.get('requestId') });
+    return messagePage(c, 200, locale, t.byAddressSentTitle, t.byAddressSentLead);
+  });
 
   app.get('/u/:token', async (c) => {
     const v = await verifyForPage(c, deps, 'u');
     if (v instanceof Response) return v;
     const s = await loadSubjectState(deps.db, v.claims.sub);
     if (!s) return unknownSubjectPage(c, pageLocale(c, deps));
+    showActingOn(c, s.email);
     const locale = pageLocale(c, deps, s.locale);
     const t = messages[locale];
     if (s.status === 'erased' || s.marketing === 'withdrawn') {
-      return renderPage(c, 200, locale, t.unsubscribedTitle, <Done locale={locale} erased={s.status === 'erased'} />);
+      return renderPage(c, 200, locale, t.unsubscribedTitle, <Done locale={locale} token={v.token} s={s} orgUrl={deps.config.orgUrl} />);
     }
+    const monthly = mayGoMonthly(s) && (await frequencyOf(deps, s.id)) === 'standard';
     return renderPage(
       c,
       200,
@@ -31,10 +54,8 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
       <>
         <h1>{t.unsubscribeTitle}</h1>
         <p>{t.unsubscribeLead}</p>
-        <form method="post" action={`/u/${v.token}?lang=${locale}`}>
-          <input type="hidden" name="confirm" value="1" />
-          <button type="submit">{t.unsubscribeButton}</button>
-        </form>
+        <UnsubscribeForm locale={locale} token={v.token} />
+        {monthly ? <MonthlyOffer locale={locale} token={v.token} /> : null}
       </>,
     );
   });
@@ -45,14 +66,82 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
     // Any POST to a valid link is the person's act: the page's form, or the mailbox's one-click
     // (RFC 8058 says the body carries List-Unsubscribe=One-Click; we do not refuse a client that
     // forgets it, since nothing but a deliberate POST reaches here).
-    const outcome = await unsubscribe(deps.db, v.claims.sub, personEvidence(c, deps, v.claims, await oneClickSource(c.req.raw)));
+    const source = await oneClickSource(c.req.raw);
+    const outcome = await unsubscribe(deps.db, v.claims.sub, personEvidence(c, deps, v.claims, source));
     if (outcome.kind === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
     deps.logger.info('unsubscribe', { subject: v.claims.sub, outcome: outcome.kind, campaign: v.claims.cmp });
     const locale = pageLocale(c, deps, outcome.locale);
-    return renderPage(c, 200, locale, messages[locale].unsubscribedTitle, <Done locale={locale} erased={outcome.status === 'erased'} />);
+    // A mailbox's one-click shows its answer to nobody: it stays one statement, the hot path.
+    // The page's own button gets the page a person reads: the address and the way back.
+    const s = source === 'one-click' ? null : await loadSubjectState(deps.db, v.claims.sub);
+    showActingOn(c, s?.email);
+    return renderPage(c, 200, locale, messages[locale].unsubscribedTitle, <Done locale={locale} token={v.token} s={s} erased={outcome.status === 'erased'} orgUrl={deps.config.orgUrl} />);
+  });
+
+  // "At most one a month instead": the preference center's frequency action, with its ledger
+  // event; the subscription stays, and the unsubscribe button is on the answer too.
+  app.post('/u/:token/monthly', async (c) => {
+    const v = await verifyForPage(c, deps, 'u');
+    if (v instanceof Response) return v;
+    const s = await loadSubjectState(deps.db, v.claims.sub);
+    if (!s || s.status === 'erased') return unknownSubjectPage(c, pageLocale(c, deps));
+    showActingOn(c, s.email);
+    const locale = pageLocale(c, deps, s.locale);
+    const t = messages[locale];
+    if (!mayGoMonthly(s)) return messagePage(c, 409, locale, t.title, t.uMonthlyUnavailableLead);
+    const r = await setPreferences(deps.db, s.id, { frequency: 'monthly' }, personEvidence(c, deps, v.claims, 'unsubscribe-page'), { refuseAfterWithdrawal: true });
+    if (r.kind === 'unknown_subject') return unknownSubjectPage(c, locale);
+    if (r.kind === 'processing_withdrawn') return messagePage(c, 409, locale, t.title, t.uMonthlyUnavailableLead);
+    deps.logger.info('frequency changed on the unsubscribe page', { subject: s.id, outcome: r.kind });
+    const title = t.uMonthlySavedTitle;
+    return renderPage(
+      c,
+      200,
+      locale,
+      title,
+      <>
+        <h1>{title}</h1>
+        <p>{r.kind === 'updated' ? t.uMonthlySavedLead : t.uMonthlyAlreadyLead}</p>
+        <UnsubscribeForm locale={locale} token={v.token} />
+      </>,
+    );
+  });
+
+  // The way back: a confirmation mailed to the address; never a subscription by itself.
+  app.post('/u/:token/resubscribe', async (c) => {
+    const v = await verifyForPage(c, deps, 'u');
+    if (v instanceof Response) return v;
+    const s = await loadSubjectState(deps.db, v.claims.sub);
+    if (!s || s.status === 'erased') return unknownSubjectPage(c, pageLocale(c, deps));
+    showActingOn(c, s.email);
+    const locale = pageLocale(c, deps, s.locale);
+    const t = messages[locale];
+    if (!(await clientWithinMailLimit(deps, c))) return messagePage(c, 429, locale, t.tooManyTitle, t.tooManyLead);
+    const r = await requestResubscription(deps.db, s.id, personEvidence(c, deps, v.claims, 'unsubscribe-page'));
+    deps.logger.info('resubscription requested', { subject: s.id, outcome: r.kind });
+    switch (r.kind) {
+      case 'unknown_subject':
+        return unknownSubjectPage(c, locale);
+      case 'subscribed':
+        return messagePage(c, 200, locale, t.uResubscribeSubscribedTitle, t.uResubscribeSubscribedLead);
+      case 'not_possible':
+        return messagePage(c, 409, locale, t.uResubscribeTitle, t.uResubscribeNotPossibleLead);
+      case 'confirmation_sent':
+        return messagePage(c, 200, locale, t.uResubscribeSentTitle, t.uResubscribeSentLead);
+    }
   });
 
   return app;
+}
+
+/** Whether "monthly instead" means anything: mail still comes (or would, once confirmed). */
+function mayGoMonthly(s: SubjectState): boolean {
+  return s.status === 'active' && s.processing === 'granted' && (s.marketing === 'granted' || s.marketing === 'pending');
+}
+
+async function frequencyOf(deps: ResolvedDeps, subjectId: string): Promise<'monthly' | 'standard'> {
+  const row = await deps.db.selectFrom('preferences').select('frequency').where('subject_id', '=', subjectId).executeTakeFirst();
+  return row?.frequency ?? 'standard';
 }
 
 async function oneClickSource(req: Request): Promise<string> {
@@ -64,12 +153,59 @@ async function oneClickSource(req: Request): Promise<string> {
   }
 }
 
-function Done(props: { locale: 'ru' | 'en'; erased: boolean }) {
+/** The unsubscribe button: first and primary wherever the page offers anything else. */
+function UnsubscribeForm(props: { locale: Locale; token: string }) {
   const t = messages[props.locale];
+  return (
+    <form method="post" action={`/u/${props.token}?lang=${props.locale}`}>
+      <input type="hidden" name="confirm" value="1" />
+      <button type="submit">{t.unsubscribeButton}</button>
+    </form>
+  );
+}
+
+function MonthlyOffer(props: { locale: Locale; token: string }) {
+  const t = messages[props.locale];
+  return (
+    <section class="offer" aria-labelledby="monthly-title">
+      <h2 id="monthly-title">{t.uMonthlyTitle}</h2>
+      <p>{t.uMonthlyLead}</p>
+      <form method="post" action={`/u/${props.token}/monthly?lang=${props.locale}`}>
+        <button type="submit" class="secondary">
+          {t.uMonthlyButton}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+/**
+ * The result: unsubscribed. For a person still here (not erased, consent to processing in
+ * place) the way back: a confirmation mailed to them, or the operator's site.
+ */
+function Done(props: { locale: Locale; token: string; s: SubjectState | null; erased?: boolean; orgUrl: string }) {
+  const t = messages[props.locale];
+  const s = props.s;
+  const erased = props.erased || s?.status === 'erased';
+  const mayComeBack = !!s && !erased && s.status === 'active' && s.processing === 'granted' && s.marketing !== 'granted';
   return (
     <>
       <h1>{t.unsubscribedTitle}</h1>
-      <p>{props.erased ? t.erasedLead : t.unsubscribedLead}</p>
+      <p>{erased ? t.erasedLead : t.unsubscribedLead}</p>
+      {mayComeBack ? (
+        <section class="offer" aria-labelledby="resubscribe-title">
+          <h2 id="resubscribe-title">{t.uResubscribeTitle}</h2>
+          <p>{t.uResubscribeLead}</p>
+          <form method="post" action={`/u/${props.token}/resubscribe?lang=${props.locale}`}>
+            <button type="submit" class="secondary">
+              {t.uResubscribeButton}
+            </button>
+          </form>
+          <p class="muted">
+            {t.uSubscribeOnSite} <a href={props.orgUrl}>{props.orgUrl}</a>
+          </p>
+        </section>
+      ) : null}
     </>
   );
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
 import { formatDateInText, messages } from '../pages/i18n.js';
+import { showActingOn } from '../pages/identity.js';
 import { messagePage, pageLocale, personEvidence, renderPage, unknownSubjectPage, verifyForPage } from '../pages/token.js';
 import { loadSubjectState } from '../subjects/queries.js';
 import { dueFor } from '../requests/deadlines.js';
@@ -19,6 +20,7 @@ export function withdrawalRoutes(deps: ResolvedDeps) {
     if (v instanceof Response) return v;
     const s = await loadSubjectState(deps.db, v.claims.sub);
     if (!s) return unknownSubjectPage(c, pageLocale(c, deps));
+    showActingOn(c, s.email);
     const locale = pageLocale(c, deps, s.locale);
     const t = messages[locale];
     if (s.status === 'erased') {
@@ -56,6 +58,7 @@ export function withdrawalRoutes(deps: ResolvedDeps) {
     if (outcome.kind === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
     deps.logger.info('withdrawal', { subject: v.claims.sub, outcome: outcome.kind, request: outcome.requestId });
     const s = await loadSubjectState(deps.db, v.claims.sub);
+    showActingOn(c, s?.email);
     const locale = pageLocale(c, deps, s?.locale);
     const t = messages[locale];
     const lead = outcome.dueAt ? t.withdrawnLead(formatDateInText(outcome.dueAt, locale, config.timeZone)) : t.erasedLead;

@@ -127,8 +127,10 @@ describe.skipIf(!existsSync(CHROMIUM))('preference center in Chromium', () => {
           return (el.id || el.getAttribute('href')?.replace(/^\/p\/[^/?]+/, '') || el.textContent || '').trim();
         }));
       }
-      expect(order.slice(0, 9)).toEqual(['?lang=ru', '#data', '#export', '#frequency', '#unsubscribe', '#rectify', '#restrict', '#withdraw', '#appeal']);
-      expect(order.slice(9, 12)).toEqual(['/export?lang=en', 'frequency-standard', 'paused-until']);
+      // First whose mail this is (the operator's site), then the center itself.
+      expect(order[0]).toBe(h.config.orgUrl);
+      expect(order.slice(1, 10)).toEqual(['?lang=ru', '#data', '#export', '#frequency', '#unsubscribe', '#rectify', '#restrict', '#withdraw', '#appeal']);
+      expect(order.slice(10, 13)).toEqual(['/export?lang=en', 'frequency-standard', 'paused-until']);
       const outline = await page.evaluate(() => {
         const s = getComputedStyle(document.activeElement!);
         return { style: s.outlineStyle, width: s.outlineWidth };

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  LINK_SIGNING_KEYS: '{"keys":[]}',
+  SUPPRESSION_HASH_KEY: 'k'.repeat(40),
+  PUBLIC_BASE_URL: 'https://prefs.example.ru',
+  ORG_NAME: 'ООО «Ромашка»',
+  ORG_URL: 'https://romashka.example.ru/',
+  SUPPORT_EMAIL: 'privacy@romashka.example.ru',
+  POLICY_URL: 'https://romashka.example.ru/privacy',
+  SMTP_URL: 'smtps://mailer:secret@smtp.romashka.example.ru:465',
+};
+
 function configError(env: Record<string, string | undefined>): ConfigError {
   try {
     loadConfig(env);
@@ -72,10 +84,11 @@ describe('loadConfig', () => {
     expect(e.message).not.toContain('CADENCE');
   });
 
-  it('refuses in production without LINK_SIGNING_KEYS, SUPPRESSION_HASH_KEY and PUBLIC_BASE_URL, naming each', () => {
+  it('refuses in production without the secrets, PUBLIC_BASE_URL and the operator identity, naming each', () => {
     const e = configError({ NODE_ENV: 'production' });
-    for (const name of ['LINK_SIGNING_KEYS', 'SUPPRESSION_HASH_KEY', 'PUBLIC_BASE_URL']) expect(e.message).toContain(name);
-    expect(e.problems).toHaveLength(3);
+    const names = ['LINK_SIGNING_KEYS', 'SUPPRESSION_HASH_KEY', 'PUBLIC_BASE_URL', 'ORG_NAME', 'ORG_URL', 'SUPPORT_EMAIL', 'POLICY_URL'];
+    for (const name of names) expect(e.message).toContain(name);
+    expect(e.problems).toHaveLength(names.length);
   });
 
   it('names only what is missing in production', () => {
@@ -87,18 +100,68 @@ describe('loadConfig', () => {
 
   it('names malformed and missing production variables together in one error', () => {
     const e = configError({ NODE_ENV: 'production', PORT: 'abc' });
-    for (const name of ['PORT', 'LINK_SIGNING_KEYS', 'SUPPRESSION_HASH_KEY', 'PUBLIC_BASE_URL']) expect(e.message).toContain(name);
+    for (const name of ['PORT', 'LINK_SIGNING_KEYS', 'SUPPRESSION_HASH_KEY', 'PUBLIC_BASE_URL', 'ORG_NAME']) expect(e.message).toContain(name);
   });
 
-  it('starts in production when the secrets and the public URL are given', () => {
-    const c = loadConfig({
-      NODE_ENV: 'production',
-      LINK_SIGNING_KEYS: '{"keys":[]}',
-      SUPPRESSION_HASH_KEY: 'k'.repeat(40),
-      PUBLIC_BASE_URL: 'https://prefs.example.ru',
-    });
+  it('starts in production when the secrets, the public URL and the operator are given', () => {
+    const c = loadConfig(PRODUCTION);
     expect(c.production).toBe(true);
     expect(c.publicBaseUrl).toBe('https://prefs.example.ru');
+    expect(c).toMatchObject({
+      orgName: 'ООО «Ромашка»',
+      orgUrl: 'https://romashka.example.ru/',
+      supportEmail: 'privacy@romashka.example.ru',
+      policyUrl: 'https://romashka.example.ru/privacy',
+      ownPolicy: true,
+      operatorPlaceholders: false,
+    });
+  });
+
+  it('names only the operator settings that are missing in production', () => {
+    const { ORG_URL: _url, POLICY_URL: _policy, ...rest } = PRODUCTION;
+    const e = configError(rest);
+    expect(e.problems.map((p) => p.split(':')[0])).toEqual(['ORG_URL', 'POLICY_URL']);
+  });
+
+  it('refuses in production a POLICY_URL that is only this service\'s own template page', () => {
+    for (const url of ['https://prefs.example.ru/privacy', 'https://PREFS.example.ru/privacy/']) {
+      const e = configError({ ...PRODUCTION, POLICY_URL: url });
+      expect(e.problems).toHaveLength(1);
+      expect(e.message).toMatch(/POLICY_URL: must be your own published policy/);
+    }
+  });
+
+  it('refuses a SUPPORT_EMAIL that is the MAIL_FROM sender, in development too', () => {
+    for (const env of [
+      { MAIL_FROM: 'Рассылка <news@example.ru>', SUPPORT_EMAIL: 'news@example.ru' },
+      { MAIL_FROM: 'News@Example.ru', SUPPORT_EMAIL: 'news@example.ru' },
+      { ...PRODUCTION, MAIL_FROM: 'Ромашка <privacy@romashka.example.ru>' },
+    ]) {
+      expect(configError(env).message).toContain('SUPPORT_EMAIL: must be an address a person reads, not the MAIL_FROM sender');
+    }
+    expect(loadConfig({ MAIL_FROM: 'Рассылка <news@example.ru>', SUPPORT_EMAIL: 'help@example.ru' }).supportEmail).toBe('help@example.ru');
+  });
+
+  it('never offers the sender as the contact: without SUPPORT_EMAIL development shows a placeholder, not MAIL_FROM', () => {
+    const c = loadConfig({ MAIL_FROM: 'Рассылка <news@example.ru>' });
+    expect(c.supportEmail).not.toContain('news@example.ru');
+    expect(c.supportEmail).toBe('support@operator.example');
+  });
+
+  it('gives development placeholders that say so, and the built-in policy template', () => {
+    const c = loadConfig({ PORT: '8080' });
+    expect(c.orgName).toMatch(/ORG_NAME/);
+    expect(c.orgUrl).toMatch(/\.example\/$/);
+    expect(c.supportEmail).toMatch(/@operator\.example$/);
+    expect(c.policyUrl).toBe('http://localhost:8080/privacy');
+    expect(c).toMatchObject({ ownPolicy: false, operatorPlaceholders: true });
+    // POLICY_URL naming the template itself is still the template.
+    expect(loadConfig({ PORT: '8080', POLICY_URL: 'http://localhost:8080/privacy' }).ownPolicy).toBe(false);
+  });
+
+  it('refuses malformed operator settings, naming each', () => {
+    const e = configError({ ORG_NAME: '   ', ORG_URL: 'javascript:alert(1)', SUPPORT_EMAIL: 'not-an-address', POLICY_URL: 'ftp://x.example/p' });
+    expect(e.problems.map((p) => p.split(':')[0]).sort()).toEqual(['ORG_NAME', 'ORG_URL', 'POLICY_URL', 'SUPPORT_EMAIL']);
   });
 
   it('refuses a suppression hash key shorter than 32 characters', () => {

@@ -15,17 +15,22 @@ const EMAILS_DIR = join(ROOT, 'emails');
 const HOSTILE_NAME = `Анна <script>alert("x")</script> & 'Co'`;
 const HOSTILE_NAME_HTML = 'Анна &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;Co&#39;';
 
+/** The footer's variables, which every template has. */
+const OPERATOR = { orgName: 'ООО «Ромашка» & <Co>', supportEmail: 'people@romashka.example.ru' };
+const OPERATOR_HTML = 'ООО «Ромашка» &amp; &lt;Co&gt;';
+
 const SAMPLE: { [N in EmailName]: EmailVars[N] } = {
-  'confirm-subscription': { firstName: HOSTILE_NAME, confirmUrl: 'https://mail.example.ru/c/tok.en-1?a=1&b=2', policyUrl: 'https://example.ru/privacy' },
-  unsubscribed: { firstName: HOSTILE_NAME, preferencesUrl: 'https://mail.example.ru/p/tok' },
-  'preferences-updated': { firstName: HOSTILE_NAME, changes: 'Частота писем: до трёх писем в месяц & без паузы', preferencesUrl: 'https://mail.example.ru/p/tok' },
-  'fresh-link': { firstName: HOSTILE_NAME, linkUrl: 'https://mail.example.ru/w/tok', validUntil: '2 декабря 2025 г.' },
-  'withdrawal-received': { firstName: HOSTILE_NAME, dueDate: '27 ноября 2025 г.', preferencesUrl: 'https://mail.example.ru/p/tok', supportEmail: 'help@example.ru' },
-  'erasure-completed': { completedDate: '27 ноября 2025 г.', supportEmail: 'help@example.ru' },
-  'confirm-address': { firstName: HOSTILE_NAME, confirmUrl: 'https://mail.example.ru/c/tok', validUntil: '2 декабря 2025', subscription: 'granted', supportEmail: 'help@example.ru' },
-  'confirm-details': { firstName: HOSTILE_NAME, confirmUrl: 'https://mail.example.ru/c/tok', validUntil: '2 декабря 2025', supportEmail: 'help@example.ru' },
-  'address-changed': { changedDate: '27 ноября 2025', supportEmail: 'help@example.ru' },
+  'confirm-subscription': { ...OPERATOR, firstName: HOSTILE_NAME, confirmUrl: 'https://mail.example.ru/c/tok.en-1?a=1&b=2', policyUrl: 'https://example.ru/privacy' },
+  unsubscribed: { ...OPERATOR, firstName: HOSTILE_NAME, preferencesUrl: 'https://mail.example.ru/p/tok' },
+  'preferences-updated': { ...OPERATOR, firstName: HOSTILE_NAME, changes: 'Частота писем: до трёх писем в месяц & без паузы', preferencesUrl: 'https://mail.example.ru/p/tok' },
+  'fresh-link': { ...OPERATOR, firstName: HOSTILE_NAME, linkUrl: 'https://mail.example.ru/w/tok', validUntil: '2 декабря 2025 г.' },
+  'withdrawal-received': { ...OPERATOR, firstName: HOSTILE_NAME, dueDate: '27 ноября 2025 г.', preferencesUrl: 'https://mail.example.ru/p/tok', supportEmail: 'help@example.ru' },
+  'erasure-completed': { ...OPERATOR, completedDate: '27 ноября 2025 г.', supportEmail: 'help@example.ru' },
+  'confirm-address': { ...OPERATOR, firstName: HOSTILE_NAME, confirmUrl: 'https://mail.example.ru/c/tok', validUntil: '2 декабря 2025', subscription: 'granted', supportEmail: 'help@example.ru' },
+  'confirm-details': { ...OPERATOR, firstName: HOSTILE_NAME, confirmUrl: 'https://mail.example.ru/c/tok', validUntil: '2 декабря 2025', supportEmail: 'help@example.ru' },
+  'address-changed': { ...OPERATOR, changedDate: '27 ноября 2025', supportEmail: 'help@example.ru' },
   'request-received': {
+    ...OPERATOR,
     firstName: HOSTILE_NAME,
     requestType: 'erasure',
     requestId: '0d9e7b1c-4c1f-4a8e-9a57-6f2f3c1e2b11',
@@ -81,7 +86,7 @@ describe('renderEmail', () => {
     }
     expect(mail.html).not.toMatch(/<script/i);
     // No HTML of the template's own in the plain-text part.
-    const ownText = mail.text.split(HOSTILE_NAME).join('');
+    const ownText = mail.text.split(HOSTILE_NAME).join('').split(OPERATOR.orgName).join('');
     expect(ownText).not.toMatch(/<[a-z/!]/i);
     expect(ownText).not.toMatch(/&(?:[a-z]+|#\d+);/i);
 
@@ -91,6 +96,13 @@ describe('renderEmail', () => {
       expect(mail.html).toContain(`href="${escapeHtml(url)}"`);
       expect(mail.text).toContain(url);
     }
+    // Every mail names the operator and offers a person to write to, in both parts.
+    expect(mail.html).toContain(OPERATOR_HTML);
+    expect(mail.text).toContain(OPERATOR.orgName);
+    const support = (SAMPLE[name] as { supportEmail: string }).supportEmail;
+    expect(mail.html).toContain(`<a href="mailto:${support}"`);
+    expect(mail.text.split('\n').at(-1)).toContain(support);
+
     // A button is never the only way: its URL is also a visible link.
     const buttonUrl = /bgcolor="#1d4ed8"[^>]*>\s*<a href="([^"]+)"/.exec(mail.html)?.[1];
     if (buttonUrl) expect(mail.html).toContain(`>${buttonUrl}</a>`);
@@ -242,6 +254,8 @@ describe('build:emails', () => {
     ['a text variable as a link', (d: string) => edit(d, 'unsubscribed.mjml', '<p>{{t.intro}}</p>', '<p><a href="{{firstName}}">{{t.intro}}</a></p>')],
     ['a link missing from the plain text', (d: string) => edit(d, 'unsubscribed.ru.json', '"{{preferencesUrl}}",', '')],
     ['no plain-text part', (d: string) => edit(d, 'unsubscribed.en.json', /"text": \[[^\]]*\]/, '"x": "y"')],
+    ['a template without the shared footer', (d: string) => edit(d, 'unsubscribed.mjml', '<mj-include path="./partials/footer.mjml" />', '')],
+    ['a template text named like a shared one', (d: string) => edit(d, 'unsubscribed.ru.json', '"heading":', '"footerOperator": "x", "heading":')],
   ])('refuses %s', async (_what, change) => {
     const dir = copyWith(`bad-${Math.random().toString(36).slice(2)}`, change);
     await expect(buildEmailsModule(dir)).rejects.toThrow(EmailBuildError);

@@ -33,7 +33,7 @@ const oneClick = (): RequestInit => ({
 });
 
 describe('GET /u/{token}', () => {
-  it('shows a Russian page with one form button by default and writes nothing to any table', async () => {
+  it('shows a Russian page whose first and primary button unsubscribes, with "monthly instead" beside it, and writes nothing to any table', async () => {
     const id = await createConfirmedSubject(h, 'get-ru@example.ru');
     const token = await h.deps.signer.sign({ sub: id, p: 'u', cmp: 'spring-2026' });
     const before = await snapshotDb(h);
@@ -44,11 +44,15 @@ describe('GET /u/{token}', () => {
     const html = await res.text();
     expect(htmlLang(html)).toBe('ru');
     expect(html).toContain('Отписаться');
-    expect(count(html, /<form\b/)).toBe(1);
-    expect(count(html, /<button\b/)).toBe(1);
-    const [form] = formsOf(html);
+    expect(count(html, /<form\b/)).toBe(2);
+    expect(count(html, /<button\b/)).toBe(2);
+    const [form, monthly] = formsOf(html);
     expect(form!.method).toBe('post');
-    expect(form!.action.startsWith(`/u/${token}`)).toBe(true);
+    expect(form!.action).toBe(`/u/${token}?lang=ru`);
+    expect(monthly!.action).toBe(`/u/${token}/monthly?lang=ru`);
+    // The unsubscribe button is the primary one; the offer is the secondary style.
+    expect(html).toMatch(/<button type="submit">Отписаться<\/button>/);
+    expect(html).toMatch(/<button type="submit" class="secondary">/);
 
     expect(await snapshotDb(h)).toEqual(before);
     expect(await consentState(h, id, 'marketing')).toBe('granted');
@@ -64,14 +68,14 @@ describe('GET /u/{token}', () => {
     const headerHtml = await byHeader.text();
     expect(htmlLang(headerHtml)).toBe('en');
     expect(headerHtml).toContain('Unsubscribe');
-    expect(count(headerHtml, /<button\b/)).toBe(1);
+    expect(count(headerHtml, /<button\b/)).toBe(2);
 
     const byQuery = await h.app.request(`/u/${token}?lang=en`);
     expect(byQuery.status).toBe(200);
     expectPageHeaders(byQuery);
     const queryHtml = await byQuery.text();
     expect(htmlLang(queryHtml)).toBe('en');
-    expect(count(queryHtml, /<button\b/)).toBe(1);
+    expect(count(queryHtml, /<button\b/)).toBe(2);
 
     expect(await snapshotDb(h)).toEqual(before);
   });
@@ -181,7 +185,7 @@ describe('POST /u/{token} (RFC 8058 one-click)', () => {
     expect(await suppressionOf(h, id)).toMatchObject({ active: true, reason: 'unsubscribed' });
   });
 
-  it('after unsubscribing, GET shows the done page without a form and still writes nothing', async () => {
+  it('after unsubscribing, GET shows the done page with only the way back (a confirmation by mail) and still writes nothing', async () => {
     const id = await createConfirmedSubject(h, 'done-page@example.ru');
     const token = await h.deps.signer.sign({ sub: id, p: 'u' });
     await h.app.request(`/u/${token}`, oneClick());
@@ -190,7 +194,7 @@ describe('POST /u/{token} (RFC 8058 one-click)', () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain('Вы отписаны');
-    expect(count(html, /<form\b/)).toBe(0);
+    expect(formsOf(html).map((f) => f.action)).toEqual([`/u/${token}/resubscribe?lang=ru`]);
     expect(await snapshotDb(h)).toEqual(before);
   });
 
@@ -202,7 +206,7 @@ describe('POST /u/{token} (RFC 8058 one-click)', () => {
     onTestFinished(() => h.clock.set(start));
     const page = await h.app.request(`/u/${token}`);
     expect(page.status).toBe(200);
-    expect(count(await page.text(), /<button\b/)).toBe(1);
+    expect(formsOf(await page.text())[0]!.action).toBe(`/u/${token}?lang=ru`);
     const res = await h.app.request(`/u/${token}`, oneClick());
     expect(res.status).toBe(200);
     expect(await consentState(h, id, 'marketing')).toBe('withdrawn');
@@ -259,7 +263,8 @@ describe('damaged and foreign tokens on /u', () => {
         expectPageHeaders(res);
         const html = await res.text();
         expect(htmlLang(html)).toBe('ru');
-        expect(count(html, /<form\b/)).toBe(0);
+        // The one way still offered: an address form that mails a link (never acts on the token).
+        expect(formsOf(html).map((f) => f.action)).toEqual(['/u/by-address?lang=ru']);
       }
       expect(await snapshotDb(h)).toEqual(before);
       expect(await consentState(h, id, 'marketing')).toBe('granted');

@@ -1,0 +1,33 @@
+import { Hono } from 'hono';
+import type { ResolvedDeps } from '../deps.js';
+import { messages } from './i18n.js';
+import { pageLocale, renderPage } from './token.js';
+
+/** `GET /`: what this service is and whose, with the way to its API description and its policy. */
+export function homeRoutes(deps: ResolvedDeps) {
+  const app = new Hono();
+  app.get('/', (c) => {
+    const locale = pageLocale(c, deps);
+    const t = messages[locale];
+    const { config } = deps;
+    return renderPage(
+      c,
+      200,
+      locale,
+      t.homeTitle(config.orgName),
+      <>
+        <h1>{t.homeTitle(config.orgName)}</h1>
+        <p>{t.homeLead}</p>
+        <ul>
+          <li>
+            <a href={config.policyUrl}>{t.policy}</a>
+          </li>
+          <li>
+            <a href="/docs">{t.homeDocs}</a>
+          </li>
+        </ul>
+      </>,
+    );
+  });
+  return app;
+}
