@@ -1,6 +1,6 @@
 // Node-only wiring shared by the server, the CLI and the benchmarks.
 import { systemClock } from '../clock.js';
-import { loadConfig, type Config } from '../config/index.js';
+import { loadConfig, productionWarnings, type Config } from '../config/index.js';
 import { createEmailHasher } from '../consent/hash.js';
 import type { DbHandle } from '../db/handle.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -65,6 +65,7 @@ export async function bootstrap(
 ): Promise<{ deps: AppDeps & { signer: LinkSigner }; handle: DbHandle; logger: Logger; mailer: Mailer; pushSigner: PushSigner }> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
+  for (const warning of productionWarnings(config)) logger.warn(warning);
   const handle = await openDatabase(config, role);
   try {
     if (handle.kind === 'pglite' || config.migrateOnStart) {

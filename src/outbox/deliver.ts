@@ -5,10 +5,11 @@ import { PermanentMailError, type Mailer } from '../emails/mailer.js';
 import { isEmailName, renderEmail, type EmailName, type RenderedEmail } from '../emails/render.js';
 import type { LinkSigner } from '../links/tokens.js';
 import type { Logger } from '../log.js';
-import { formatDate, formatDateInText, messages, type Locale } from '../pages/i18n.js';
+import { formatDateInText, messages, type Locale } from '../pages/i18n.js';
 import { forEachLimit } from '../concurrency.js';
 import { redactAddresses } from '../mailsender/adapters.js';
 import { pausedUntilText } from '../preferences/actions.js';
+import type { RequestExtension } from '../requests/queries.js';
 import { claimDue, markDone, markFailed, type OutboxRow } from './claim.js';
 
 export interface DeliveryDeps {
@@ -42,6 +43,13 @@ async function recipients(db: Db, rows: OutboxRow[]): Promise<Map<string, Recipi
   return new Map(found.map((s) => [s.id, s]));
 }
 
+/**
+ * Every date a mail shows. Texts put dates inside sentences ("…не позднее 3 декабря 2026."), so
+ * they take the in-text form: ru-RU's own ends in "г.", and the sentence's full stop after it
+ * would read "г..".
+ */
+const mailDate = formatDateInText;
+
 async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName }, s: Recipient | undefined): Promise<{ to: string; mail: RenderedEmail } | null> {
   const { config, signer } = deps;
   if (row.kind === 'erasure-completed') {
@@ -50,7 +58,7 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
     if (!to) return null;
     const locale: Locale = row.payload.locale === 'en' ? 'en' : 'ru';
     const completedAt = new Date(String(row.payload.completedAt ?? ''));
-    const completedDate = formatDate(Number.isNaN(completedAt.getTime()) ? deps.clock.now() : completedAt, locale, config.timeZone);
+    const completedDate = mailDate(Number.isNaN(completedAt.getTime()) ? deps.clock.now() : completedAt, locale, config.timeZone);
     return { to, mail: renderEmail('erasure-completed', locale, { completedDate, supportEmail: supportAddress(config) }) };
   }
   if (!s || s.status === 'erased' || !s.email) return null;
@@ -58,7 +66,7 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
   const base = config.publicBaseUrl;
   const link = async (p: 'p' | 'w' | 'c', ttlDays: number) => `${base}/${p}/${await signer.sign({ sub: s.id, p, ttlSeconds: ttlDays * DAY })}`;
   const firstName = s.first_name ?? undefined;
-  const date = (d: Date) => formatDate(d, locale, config.timeZone);
+  const date = (d: Date) => mailDate(d, locale, config.timeZone);
   let mail: RenderedEmail;
   switch (row.kind) {
     case 'confirm-subscription':
@@ -113,6 +121,24 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
       });
       break;
     }
+    case 'request-extended': {
+      const r = await deps.db.selectFrom('requests').select(['id', 'type', 'received_at', 'due_at', 'extensions']).where('id', '=', String(row.payload.requestId ?? '')).executeTakeFirst();
+      const ext = r ? ((r.extensions as RequestExtension[] | null) ?? [])[Number(row.payload.extension)] : undefined;
+      // Erased meanwhile (the reason blanked) or never there: nothing true left to say.
+      if (!r || !ext?.reason) return null;
+      const dueAt = new Date(ext.to ?? r.due_at);
+      mail = renderEmail('request-extended', locale, {
+        firstName,
+        requestType: r.type,
+        requestId: r.id,
+        receivedDate: date(new Date(r.received_at)),
+        previousDueDate: date(new Date(ext.from)),
+        dueDate: date(dueAt),
+        reason: ext.reason,
+        supportEmail: supportAddress(config),
+      });
+      break;
+    }
     default:
       throw new PermanentMailError(`no composer for ${row.kind}`);
   }
@@ -121,8 +147,8 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
 
 /**
  * Delivers due e-mail from the outbox: claims a batch under a lease, renders each message from
- * the person's current data, sends it with a Message-ID derived from the row (the same on every
- * retry, so duplicates can be dropped), and records the outcome with backoff or dead-parking.
+ * the person's current data, sends it with a Message-ID from the row's random token (the same on
+ * every retry, so duplicates can be dropped; never one another database or a restore used), and records the outcome with backoff or dead-parking.
  */
 export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; leaseMs?: number; maxAttempts?: number; concurrency?: number; kinds?: EmailName[] } = {}) {
   const now = deps.clock.now();
@@ -153,7 +179,9 @@ export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; 
         subject: composed.mail.subject,
         html: composed.mail.html,
         text: composed.mail.text,
-        messageId: `<outbox-${row.id}@${host}>`,
+        // The stored random token, not the row id alone: ids repeat in another database or after
+        // a restore, and a mailbox drops a message whose Message-ID it has already seen.
+        messageId: `<outbox-${row.id}.${row.message_token}@${host}>`,
         headers: { 'X-Idempotency-Key': row.idempotency_key, 'Auto-Submitted': 'auto-generated' },
       });
       await markDone(deps.db, row.id, deps.clock.now());

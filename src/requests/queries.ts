@@ -49,6 +49,33 @@ export async function createRequest(
   }
 }
 
+/** One extension as kept in `requests.extensions` (the reason is the staff's words, erased with the person). */
+export interface RequestExtension {
+  at: string;
+  by: string;
+  businessDays: number;
+  reason: string;
+  from: string;
+  /** The due date it set (absent on extensions recorded before it was kept). */
+  to?: string;
+}
+
+/**
+ * Moves a request's due date and appends the extension, and queues the reasoned notice the law
+ * wants the person to get (`request-extended`, one per extension), in the caller's transaction.
+ */
+export async function recordExtension(
+  db: Db,
+  r: { id: string; subject_id: string; due_at: Date; extensions: unknown },
+  e: { at: Date; by: string; businessDays: number; reason: string; dueAt: Date },
+): Promise<void> {
+  const previous = (r.extensions as RequestExtension[] | null) ?? [];
+  const ext: RequestExtension[] = [...previous, { at: e.at.toISOString(), by: e.by, businessDays: e.businessDays, reason: e.reason, from: new Date(r.due_at).toISOString(), to: e.dueAt.toISOString() }];
+  await db.updateTable('requests').set({ due_at: e.dueAt, extensions: JSON.stringify(ext) }).where('id', '=', r.id).execute();
+  const n = ext.length - 1;
+  await enqueue(db, { kind: 'request-extended', subjectId: r.subject_id, payload: { subjectId: r.subject_id, requestId: r.id, extension: n }, idempotencyKey: `request-extended:${r.id}:${n}`, at: e.at });
+}
+
 export function toRequestOut(
   r: { id: string; subject_id: string; type: RequestType; status: RequestStatus; channel: 'link' | 'staff'; received_at: Date; due_at: Date; completed_at: Date | null; status_reason: string | null; extensions: unknown },
   now: Date,
