@@ -45,7 +45,7 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
     // Any POST to a valid link is the person's act: the page's form, or the mailbox's one-click
     // (RFC 8058 says the body carries List-Unsubscribe=One-Click; we do not refuse a client that
     // forgets it, since nothing but a deliberate POST reaches here).
-    const outcome = await unsubscribe(deps.db, v.claims.sub, personEvidence(c, deps, v.claims, await oneClickSource(c.req.raw)));
+    const outcome = await unsubscribe(deps.db, v.claims.sub, personEvidence(c, deps, v.claims, await oneClickSource(c.req.raw)), { notify: deps.config.notifyOnUnsubscribe });
     if (outcome.kind === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
     deps.logger.info('unsubscribe', { subject: v.claims.sub, outcome: outcome.kind, campaign: v.claims.cmp });
     const locale = pageLocale(c, deps, outcome.locale);
