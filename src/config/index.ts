@@ -144,10 +144,13 @@ export class ConfigError extends Error {
 /**
  * Parses the environment into a {@link Config}, collecting every problem at once.
  *
+ * `sendsMail: false` is for an entry that never delivers mail itself (the Workers entry: its
+ * mail goes out from a Node job process), so production does not ask it for `SMTP_URL`.
+ *
  * @example
  * const config = loadConfig(process.env);
  */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export function loadConfig(env: Record<string, string | undefined>, opts: { sendsMail?: boolean } = {}): Config {
   // Empty strings are treated as unset: `FOO= npm start` should mean the default.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
@@ -167,7 +170,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (parsed.success && !parsed.data.SNS_VERIFY_SIGNATURES) problems.push('SNS_VERIFY_SIGNATURES: may be false only in development, not when NODE_ENV=production');
   }
   // Mail in production must reach people: without a relay it would pile up as .eml files nobody reads.
-  if (cleaned.NODE_ENV === 'production' && !cleaned.SMTP_URL) {
+  if (cleaned.NODE_ENV === 'production' && opts.sendsMail !== false && !cleaned.SMTP_URL) {
     problems.push('SMTP_URL: required when NODE_ENV=production (without it mail is only written as .eml files under DATA_DIR)');
   }
   // A deadline may be configured shorter than the law's, never longer (src/requests/deadlines.ts).

@@ -121,8 +121,9 @@ describe('a production start', () => {
     expect(e.problems).toEqual(['SMTP_URL: required when NODE_ENV=production (without it mail is only written as .eml files under DATA_DIR)']);
   });
 
-  it('is not refused without SMTP_URL in development', () => {
+  it('is not refused without SMTP_URL in development, nor for the Workers entry, which sends no mail itself', () => {
     expect(loadConfig({}).smtpUrl).toBeUndefined();
+    expect(loadConfig({ ...prod, SMTP_URL: undefined as unknown as string }, { sendsMail: false }).production).toBe(true);
   });
 
   it('on the embedded database goes on with one warning line; on PostgreSQL, or in development, none', () => {
