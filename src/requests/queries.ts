@@ -26,7 +26,19 @@ const OPEN: RequestStatus[] = ['received', 'in_progress'];
  */
 export async function createRequest(
   db: Db,
-  r: { id: string; subjectId: string; type: RequestType; channel: 'link' | 'staff'; body: string | null; createdBy: string | null; receivedAt: Date; dueAt: Date; status?: RequestStatus },
+  r: {
+    id: string;
+    subjectId: string;
+    type: RequestType;
+    channel: 'link' | 'staff';
+    body: string | null;
+    createdBy: string | null;
+    receivedAt: Date;
+    dueAt: Date;
+    status?: RequestStatus;
+    /** For one filed already completed: when it was done (default: when received). */
+    completedAt?: Date;
+  },
 ): Promise<void> {
   await db
     .insertInto('requests')
@@ -38,7 +50,7 @@ export async function createRequest(
       channel: r.channel,
       received_at: r.receivedAt,
       due_at: r.dueAt,
-      completed_at: r.status === 'completed' ? r.receivedAt : null,
+      completed_at: r.status === 'completed' ? (r.completedAt ?? r.receivedAt) : null,
       status_reason: null,
       body: r.body,
       created_by: r.createdBy,

@@ -77,7 +77,8 @@ const intakeRoute = createRoute({
   path: '/v1/subjects/{id}/requests',
   tags: ['Requests'],
   summary: 'File a request that arrived by e-mail, phone or letter',
-  description: 'erasure and withdrawal also withdraw consent to processing and suppress the address at once, exactly as the person\'s own withdrawal link does.',
+  description:
+    'erasure and withdrawal also withdraw consent to processing and suppress the address at once, exactly as the person\'s own withdrawal link does. restriction blocks the person at once and is recorded completed, due when received (152-FZ art. 21 §1). objection is a demand to stop processing (10 business days). Each type\'s deadline is in the README\'s table.',
   security: bearerSecurity,
   middleware: [requireScope('requests:manage')] as const,
   request: {
@@ -190,10 +191,11 @@ export function requestRoutes(deps: ResolvedDeps) {
         const subject = await trx.selectFrom('subjects').select(['id', 'status']).where('id', '=', id).forUpdate().executeTakeFirst();
         if (!subject || subject.status === 'erased') throw new AppError('not_found', 'No subject with this id.');
         // A restriction takes effect the moment it is asked for (152-FZ art. 21 §1): the person
-        // is blocked now and the request recorded as done, due when received.
+        // is blocked now and the request recorded as done now, due when received (a letter
+        // filed late shows as late).
         const atOnce = completedAtOnce(body.type);
         if (body.type === 'restriction') {
-          await setRestrictedIn(trx, id, true, { actorType: 'staff', actorId: c.var.apiKey.id, at: receivedAt, source: 'staff-intake' }, 'restriction request');
+          await setRestrictedIn(trx, id, true, { actorType: 'staff', actorId: c.var.apiKey.id, at: now, source: 'staff-intake' }, 'restriction request');
         }
         await createRequest(trx, {
           id: requestId,
@@ -205,6 +207,7 @@ export function requestRoutes(deps: ResolvedDeps) {
           receivedAt,
           dueAt: dueFor(body.type, receivedAt, deps),
           status: atOnce ? 'completed' : undefined,
+          completedAt: atOnce ? now : undefined,
         });
       });
     }

@@ -477,9 +477,16 @@ describe('deadlines the law sets, on the production calendar: a request on Frida
     for (const type of ['access', 'objection', 'appeal', 'automated_decision_appeal']) expect((await file(type)).dueAt, type).toBe('2027-01-19T20:59:59.999Z');
   });
 
+  it('a restriction filed late (a letter from last week) is blocked and completed now, due when it was received: it shows as late', async () => {
+    const r = await fileRequestOk(h, manage.auth, await registerPerson(h, leads, nextEmail('ny-late')), { type: 'restriction', receivedAt: '2026-12-18T12:00:00+03:00' });
+    expect(r).toMatchObject({ status: 'completed', dueAt: '2026-12-18T09:00:00.000Z', completedAt: '2026-12-25T10:00:00.000Z' });
+    const ev = await h.db.selectFrom('consent_events').select(['action', 'occurred_at']).where('subject_id', '=', r.subject).where('action', '=', 'restricted').executeTakeFirstOrThrow();
+    expect(new Date(ev.occurred_at).toISOString()).toBe('2026-12-25T10:00:00.000Z');
+  });
+
   it('records a restriction completed the moment it is received, and blocks the person then', async () => {
     const r = await file('restriction');
-    expect(r).toMatchObject({ status: 'completed', receivedAt: '2026-12-25T09:00:00.000Z', dueAt: '2026-12-25T09:00:00.000Z', completedAt: '2026-12-25T09:00:00.000Z', overdue: false });
+    expect(r).toMatchObject({ status: 'completed', receivedAt: '2026-12-25T09:00:00.000Z', dueAt: '2026-12-25T09:00:00.000Z', completedAt: '2026-12-25T10:00:00.000Z', overdue: false });
     const s = await h.db.selectFrom('subjects').select('status').where('id', '=', r.subject).executeTakeFirstOrThrow();
     expect(s.status).toBe('restricted');
     // Nothing left open, so no acknowledgment that promises an answer later.
