@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningJwk } from '../../src/links/tokens.js';
 
 /**
  * The real server entry in a child process: a start that cannot go on says why in one line
@@ -71,5 +72,23 @@ describe('starting the server', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('SMTP_URL: required when NODE_ENV=production');
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('in production on the embedded database: one warning line saying so, then the start goes on (here to the taken port)', { timeout: 60_000 }, async () => {
+    const run = await start({
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      LINK_SIGNING_KEYS: JSON.stringify({ keys: [await generateSigningJwk('start-test')] }),
+      SUPPRESSION_HASH_KEY: 'k'.repeat(40),
+      PUBLIC_BASE_URL: 'https://prefs.example.ru',
+      SMTP_URL: 'smtp://127.0.0.1:1',
+    });
+    const warnings = lines(run.stdout).map((l) => JSON.parse(l) as { level: string; msg: string });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 'warn', msg: expect.stringMatching(/^NODE_ENV=production on the embedded database in .* \(no DATABASE_URL\)/) });
+    expect(lines(run.stderr)).toEqual([`Port ${port} is already in use: another process is listening on it. Stop that process or set PORT to a free port.`]);
+    expect(run.code).toBe(1);
   });
 });
