@@ -1,4 +1,6 @@
+import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unsubscribe } from '../../src/unsubscribe/actions.js';
 import type { Mailer, OutgoingMail } from '../../src/emails/mailer.js';
 import { silentLogger } from '../../src/log.js';
 import { deliverEmails } from '../../src/outbox/deliver.js';
@@ -104,5 +106,27 @@ describe.skipIf(!onPostgres)('NOTIFY_ON_UNSUBSCRIBE=true under racing clicks (Po
     expect(answers.map((r) => r.status)).toEqual(Array(8).fill(200));
     const rows = await notifying.db.selectFrom('outbox').select('kind').where('subject_id', '=', id).where('kind', '=', 'unsubscribed').execute();
     expect(rows).toHaveLength(1);
+  });
+});
+
+describe('round trips', () => {
+  /** Counts the statements sent through a Kysely instance (transaction begin and commit aside). */
+  const counting = (h: Harness) => {
+    let n = 0;
+    const plugin: KyselyPlugin = { transformQuery: (a) => (n++, a.node), transformResult: async (a) => a.result };
+    return { db: h.db.withPlugin(plugin), count: () => n };
+  };
+
+  it('the unsubscribe stays one statement with the notice off, and adds one insert with it on', async () => {
+    const off = counting(quiet);
+    const id1 = await subscriber(quiet, 'rt-off@example.ru');
+    expect((await unsubscribe(off.db, id1, { actorType: 'subject', at: quiet.clock.now() })).kind).toBe('unsubscribed');
+    expect(off.count()).toBe(1);
+
+    const on = counting(notifying);
+    const id2 = await subscriber(notifying, 'rt-on@example.ru');
+    expect((await unsubscribe(on.db, id2, { actorType: 'subject', at: notifying.clock.now() }, { notify: true })).kind).toBe('unsubscribed');
+    expect(on.count()).toBe(2);
+    expect(await queued(notifying, id2)).toEqual(['unsubscribed']);
   });
 });
