@@ -2,9 +2,11 @@
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from './app.js';
-import { ConfigError } from './config/index.js';
 import { startJobLoop } from './jobs/run.js';
-import { bootstrap, jobDeps } from './node/bootstrap.js';
+import { bootstrap, jobDeps, startFailureMessage, whenListening } from './node/bootstrap.js';
+
+/** The port asked for, for the failure message (the configuration may not have loaded). */
+let port: number | undefined;
 
 async function main() {
   const built = await bootstrap(process.env, 'server');
@@ -20,9 +22,19 @@ async function main() {
       return getConnInfo(c).remote.address;
     },
   });
+  port = deps.config.port;
   const server = serve({ fetch: app.fetch, port: deps.config.port }, (info) => {
     logger.info('listening', { port: info.port, database: handle.kind, publicBaseUrl: deps.config.publicBaseUrl });
   });
+  try {
+    await whenListening(server);
+  } catch (e) {
+    // Nothing started yet but the database and the mailer: release them (the embedded
+    // database's lock included) before saying why.
+    await mailer.close();
+    await handle.close();
+    throw e;
+  }
   // On the embedded database this loop is the only way jobs run while the server is up (the
   // CLI cannot open a data dir in use); on PostgreSQL every instance may run it.
   const stopJobs = deps.config.jobsIntervalSeconds > 0 ? startJobLoop(jobDeps(built), deps.config.jobsIntervalSeconds * 1000) : async () => {};
@@ -44,6 +56,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(e instanceof ConfigError ? e.message : e instanceof Error ? e.message : e);
+  console.error(startFailureMessage(e, port));
   process.exit(1);
 });

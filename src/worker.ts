@@ -16,7 +16,8 @@ interface WorkerEnv {
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: { waitUntil(p: Promise<unknown>): void }): Promise<Response> {
     const vars = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-    const config = loadConfig({ ...vars, NODE_ENV: 'production', DATABASE_URL: env.HYPERDRIVE.connectionString, MIGRATE_ON_START: 'false' });
+    // No mailer here: mail goes out from the outbox through a Node job process (npm run worker).
+    const config = loadConfig({ ...vars, NODE_ENV: 'production', DATABASE_URL: env.HYPERDRIVE.connectionString, MIGRATE_ON_START: 'false' }, { sendsMail: false });
     // Hyperdrive pools connections itself; a Worker opens one per request and closes it after.
     const handle = createPostgresDb(config.databaseUrl!, { max: 1 });
     const app = createApp({

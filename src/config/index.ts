@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { settingMax } from '../requests/deadlines.js';
 
 const bool = (fallback: boolean) =>
   z
@@ -77,6 +78,8 @@ export const envSchema = z.object({
   ORG_URL: z.url({ protocol: /^https?$/ }).optional(),
   SUPPORT_EMAIL: z.email().optional(),
   POLICY_URL: z.url({ protocol: /^https?$/ }).optional(),
+  // After a one-click unsubscribe nothing more is mailed unless the operator opts in.
+  NOTIFY_ON_UNSUBSCRIBE: bool(false),
 });
 
 /** The operator's identity, required when NODE_ENV=production. */
@@ -158,6 +161,8 @@ export interface Config {
   apiBodyLimitBytes: number;
   /** How often the server runs background jobs in-process; 0 turns the loop off. */
   jobsIntervalSeconds: number;
+  /** Mail the `unsubscribed` notice after a one-click unsubscribe (off: stop means stop). */
+  notifyOnUnsubscribe: boolean;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -171,10 +176,13 @@ export class ConfigError extends Error {
 /**
  * Parses the environment into a {@link Config}, collecting every problem at once.
  *
+ * `sendsMail: false` is for an entry that never delivers mail itself (the Workers entry: its
+ * mail goes out from a Node job process), so production does not ask it for `SMTP_URL`.
+ *
  * @example
  * const config = loadConfig(process.env);
  */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export function loadConfig(env: Record<string, string | undefined>, opts: { sendsMail?: boolean } = {}): Config {
   // Empty strings are treated as unset: `FOO= npm start` should mean the default.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
@@ -195,6 +203,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }
     if (cleaned.MAIL_SENDER_PUSH_URL && !cleaned.PUSH_SIGNING_KEYS) problems.push('PUSH_SIGNING_KEYS: required with MAIL_SENDER_PUSH_URL when NODE_ENV=production');
     if (parsed.success && !parsed.data.SNS_VERIFY_SIGNATURES) problems.push('SNS_VERIFY_SIGNATURES: may be false only in development, not when NODE_ENV=production');
+  }
+  // Mail in production must reach people: without a relay it would pile up as .eml files nobody reads.
+  if (cleaned.NODE_ENV === 'production' && opts.sendsMail !== false && !cleaned.SMTP_URL) {
+    problems.push('SMTP_URL: required when NODE_ENV=production (without it mail is only written as .eml files under DATA_DIR)');
+  }
+  // A deadline may be configured shorter than the law's, never longer (src/requests/deadlines.ts).
+  for (const name of ['ERASURE_DUE_BUSINESS_DAYS', 'REQUEST_DUE_BUSINESS_DAYS'] as const) {
+    const max = settingMax(name);
+    if (parsed.success && parsed.data[name] > max) problems.push(`${name}: at most ${max} (the deadline 152-FZ sets); shorter is allowed, longer is not`);
   }
   if (parsed.success && parsed.data.CADENCE_LEDGER_RETENTION_DAYS < Math.max(parsed.data.CADENCE_WINDOW_DAYS, 31)) {
     problems.push('CADENCE_LEDGER_RETENTION_DAYS: must be at least CADENCE_WINDOW_DAYS (and 31): sends still counting must not be deleted');
@@ -260,6 +277,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     apiBodyLimitBytes: e.API_BODY_LIMIT_BYTES,
     jobsIntervalSeconds: e.JOBS_INTERVAL_SECONDS,
+    notifyOnUnsubscribe: e.NOTIFY_ON_UNSUBSCRIBE,
   };
 }
 
@@ -274,4 +292,13 @@ function sameUrl(a: string, b: string): boolean {
     }
   };
   return norm(a) === norm(b);
+}
+
+/**
+ * What a production start should hear about but may go on with, one line each: the embedded
+ * database belongs to one process on one disk, with no replication or point-in-time recovery.
+ */
+export function productionWarnings(config: Pick<Config, 'production' | 'databaseUrl' | 'dataDir'>): string[] {
+  if (!config.production || config.databaseUrl) return [];
+  return [`NODE_ENV=production on the embedded database in ${config.dataDir} (no DATABASE_URL): one process, no replication; set DATABASE_URL to a PostgreSQL for production`];
 }

@@ -14,7 +14,9 @@ export type RequestType =
   | 'erasure'
   | 'appeal'
   | 'automated_decision_appeal'
-  | 'withdrawal';
+  | 'withdrawal'
+  /** A demand to stop processing (152-FZ art. 21 §5.1); see migration 0013. */
+  | 'objection';
 export type RequestStatus = 'received' | 'in_progress' | 'completed' | 'rejected';
 export type ConsentAction =
   | 'granted'
@@ -174,6 +176,8 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: Timestamp;
   done_at: Timestamp | null;
+  /** Random, set by the database at enqueue: the Message-ID's unique part (migration 0013). */
+  message_token: Generated<string>;
 }
 
 /** Every address hash a person ever had (the current one included); see migration 0010. */

@@ -135,8 +135,8 @@ function fill(template: string, value: (token: string) => string): string {
  *   firstName: null,
  *   requestType: 'erasure',
  *   requestId: request.id,
- *   receivedDate: formatDate(request.receivedAt, 'ru', config.timeZone),
- *   dueDate: formatDate(request.dueAt, 'ru', config.timeZone),
+ *   receivedDate: formatDateInText(request.receivedAt, 'ru', config.timeZone),
+ *   dueDate: formatDateInText(request.dueAt, 'ru', config.timeZone),
  *   supportEmail: 'help@example.ru',
  * });
  */

@@ -1,6 +1,6 @@
 // Node-only wiring shared by the server, the CLI and the benchmarks.
 import { systemClock } from '../clock.js';
-import { loadConfig, type Config } from '../config/index.js';
+import { ConfigError, loadConfig, productionWarnings, type Config } from '../config/index.js';
 import { createEmailHasher } from '../consent/hash.js';
 import type { DbHandle } from '../db/handle.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -69,6 +69,7 @@ export async function bootstrap(
 ): Promise<{ deps: AppDeps & { signer: LinkSigner }; handle: DbHandle; logger: Logger; mailer: Mailer; pushSigner: PushSigner }> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
+  for (const warning of productionWarnings(config)) logger.warn(warning);
   const handle = await openDatabase(config, role);
   try {
     if (handle.kind === 'pglite' || config.migrateOnStart) {
@@ -80,4 +81,28 @@ export async function bootstrap(
     await handle.close();
     throw e;
   }
+}
+
+/**
+ * Resolves once a server listens, rejects with its error when it cannot (a port in use): an
+ * `error` event nobody listens for would crash the process with a stack trace instead.
+ */
+export function whenListening(server: { once(event: 'listening' | 'error', listener: (e?: unknown) => void): unknown; listening?: boolean }): Promise<void> {
+  if (server.listening) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    server.once('listening', () => resolve());
+    server.once('error', (e) => reject(e));
+  });
+}
+
+/**
+ * The one line a failed start prints: what is wrong and what to do, never a stack trace, for
+ * the failures an operator causes (configuration, a port in use or out of reach).
+ */
+export function startFailureMessage(e: unknown, port?: number): string {
+  if (e instanceof ConfigError) return e.message;
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code === 'EADDRINUSE') return `Port ${port} is already in use: another process is listening on it. Stop that process or set PORT to a free port.`;
+  if (code === 'EACCES') return `Port ${port} cannot be opened by this user (ports below 1024 need privileges). Set PORT to 1024 or above.`;
+  return e instanceof Error ? e.message : String(e);
 }

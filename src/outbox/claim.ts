@@ -8,6 +8,8 @@ export interface OutboxRow {
   payload: Record<string, unknown>;
   idempotency_key: string;
   attempts: number;
+  /** Random per row, set at enqueue: the unique part of its Message-ID. */
+  message_token: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function claimDue(db: Db, opts: { now: Date; leaseMs: number; limit
       limit ${opts.limit}
       for update skip locked
     )
-    returning id, kind, subject_id, payload, idempotency_key, attempts`.execute(db);
+    returning id, kind, subject_id, payload, idempotency_key, attempts, message_token`.execute(db);
   return r.rows.map((row) => ({
     ...row,
     id: String(row.id),

@@ -5,10 +5,11 @@ import { PermanentMailError, type Mailer } from '../emails/mailer.js';
 import { isEmailName, renderEmail, type EmailName, type RenderedEmail } from '../emails/render.js';
 import type { LinkSigner } from '../links/tokens.js';
 import type { Logger } from '../log.js';
-import { formatDate, formatDateInText, messages, type Locale } from '../pages/i18n.js';
+import { formatDateInText, messages, type Locale } from '../pages/i18n.js';
 import { forEachLimit } from '../concurrency.js';
 import { redactAddresses } from '../mailsender/adapters.js';
 import { pausedUntilText } from '../preferences/actions.js';
+import type { RequestExtension } from '../requests/queries.js';
 import { claimDue, markDone, markFailed, type OutboxRow } from './claim.js';
 import { addressClaim } from '../confirmation/rules.js';
 import { findPendingChange } from '../pending/queries.js';
@@ -49,6 +50,13 @@ async function recipients(db: Db, rows: OutboxRow[]): Promise<Map<string, Recipi
   return new Map(found.map((s) => [s.id, s]));
 }
 
+/**
+ * Every date a mail shows. Texts put dates inside sentences ("…не позднее 3 декабря 2026."), so
+ * they take the in-text form: ru-RU's own ends in "г.", and the sentence's full stop after it
+ * would read "г..".
+ */
+const mailDate = formatDateInText;
+
 async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName }, s: Recipient | undefined): Promise<{ to: string; mail: RenderedEmail } | null> {
   const { config, signer } = deps;
   // Every mail's footer names the operator and a person to write to (emails/partials/footer.*).
@@ -59,7 +67,7 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
     if (!to) return null;
     const locale: Locale = row.payload.locale === 'en' ? 'en' : 'ru';
     const completedAt = new Date(String(row.payload.completedAt ?? ''));
-    const completedDate = formatDate(Number.isNaN(completedAt.getTime()) ? deps.clock.now() : completedAt, locale, config.timeZone);
+    const completedDate = mailDate(Number.isNaN(completedAt.getTime()) ? deps.clock.now() : completedAt, locale, config.timeZone);
     return { to, mail: renderEmail('erasure-completed', locale, { ...operator, completedDate, supportEmail: supportAddress(config) }) };
   }
   if (!s || s.status === 'erased' || !s.email) return null;
@@ -69,7 +77,7 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
   const link = async (p: 'p' | 'w' | 'c', ttlDays: number) =>
     `${base}/${p}/${await signer.sign({ sub: s.id, p, ttlSeconds: ttlDays * DAY, ...(p === 'c' ? { ah: addressClaim(s.email_hash) } : {}) })}`;
   const firstName = s.first_name ?? undefined;
-  const date = (d: Date) => formatDate(d, locale, config.timeZone);
+  const date = (d: Date) => mailDate(d, locale, config.timeZone);
   let mail: RenderedEmail;
   switch (row.kind) {
     case 'confirm-subscription':
@@ -131,7 +139,7 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
       const to = typeof row.payload.to === 'string' ? row.payload.to : null;
       if (!to) return null;
       const changedAt = new Date(String(row.payload.changedAt ?? ''));
-      const notice = renderEmail('address-changed', locale, { ...operator, changedDate: formatDateInText(Number.isNaN(changedAt.getTime()) ? deps.clock.now() : changedAt, locale, config.timeZone), supportEmail: supportAddress(config) });
+      const notice = renderEmail('address-changed', locale, { ...operator, changedDate: mailDate(Number.isNaN(changedAt.getTime()) ? deps.clock.now() : changedAt, locale, config.timeZone), supportEmail: supportAddress(config) });
       return { to, mail: notice };
     }
     case 'confirm-address':
@@ -144,10 +152,29 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
       const addressHash = pending.kind === 'address' ? pending.emailHash! : s.email_hash;
       const ttlSeconds = Math.max(60, Math.floor((pending.expiresAt.getTime() - deps.clock.now().getTime()) / 1000));
       const confirmUrl = `${base}/c/${await signer.sign({ sub: s.id, p: 'c', pc: pending.id, ah: addressClaim(addressHash), ttlSeconds })}`;
-      const common = { ...operator, firstName, confirmUrl, validUntil: formatDateInText(pending.expiresAt, locale, config.timeZone), supportEmail: supportAddress(config) };
+      const common = { ...operator, firstName, confirmUrl, validUntil: mailDate(pending.expiresAt, locale, config.timeZone), supportEmail: supportAddress(config) };
       if (row.kind === 'confirm-details') return { to, mail: renderEmail('confirm-details', locale, common) };
       const c = await deps.db.selectFrom('consents').select('state').where('subject_id', '=', s.id).where('purpose', '=', 'marketing').executeTakeFirst();
       return { to, mail: renderEmail('confirm-address', locale, { ...common, subscription: c?.state === 'granted' ? 'granted' : 'other' }) };
+    }
+    case 'request-extended': {
+      const r = await deps.db.selectFrom('requests').select(['id', 'type', 'received_at', 'due_at', 'extensions']).where('id', '=', String(row.payload.requestId ?? '')).executeTakeFirst();
+      const ext = r ? ((r.extensions as RequestExtension[] | null) ?? [])[Number(row.payload.extension)] : undefined;
+      // Erased meanwhile (the reason blanked) or never there: nothing true left to say.
+      if (!r || !ext?.reason) return null;
+      const dueAt = new Date(ext.to ?? r.due_at);
+      mail = renderEmail('request-extended', locale, {
+        ...operator,
+        firstName,
+        requestType: r.type,
+        requestId: r.id,
+        receivedDate: date(new Date(r.received_at)),
+        previousDueDate: date(new Date(ext.from)),
+        dueDate: date(dueAt),
+        reason: ext.reason,
+        supportEmail: supportAddress(config),
+      });
+      break;
     }
     default:
       throw new PermanentMailError(`no composer for ${row.kind}`);
@@ -157,8 +184,8 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
 
 /**
  * Delivers due e-mail from the outbox: claims a batch under a lease, renders each message from
- * the person's current data, sends it with a Message-ID derived from the row (the same on every
- * retry, so duplicates can be dropped), and records the outcome with backoff or dead-parking.
+ * the person's current data, sends it with a Message-ID from the row's random token (the same on
+ * every retry, so duplicates can be dropped; never one another database or a restore used), and records the outcome with backoff or dead-parking.
  */
 export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; leaseMs?: number; maxAttempts?: number; concurrency?: number; kinds?: EmailName[] } = {}) {
   const now = deps.clock.now();
@@ -189,7 +216,9 @@ export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; 
         subject: composed.mail.subject,
         html: composed.mail.html,
         text: composed.mail.text,
-        messageId: `<outbox-${row.id}@${host}>`,
+        // The stored random token, not the row id alone: ids repeat in another database or after
+        // a restore, and a mailbox drops a message whose Message-ID it has already seen.
+        messageId: `<outbox-${row.id}.${row.message_token}@${host}>`,
         headers: { 'X-Idempotency-Key': row.idempotency_key, 'Auto-Submitted': 'auto-generated' },
       });
       await markDone(deps.db, row.id, deps.clock.now());

@@ -26,7 +26,19 @@ const OPEN: RequestStatus[] = ['received', 'in_progress'];
  */
 export async function createRequest(
   db: Db,
-  r: { id: string; subjectId: string; type: RequestType; channel: 'link' | 'staff'; body: string | null; createdBy: string | null; receivedAt: Date; dueAt: Date; status?: RequestStatus },
+  r: {
+    id: string;
+    subjectId: string;
+    type: RequestType;
+    channel: 'link' | 'staff';
+    body: string | null;
+    createdBy: string | null;
+    receivedAt: Date;
+    dueAt: Date;
+    status?: RequestStatus;
+    /** For one filed already completed: when it was done (default: when received). */
+    completedAt?: Date;
+  },
 ): Promise<void> {
   await db
     .insertInto('requests')
@@ -38,7 +50,7 @@ export async function createRequest(
       channel: r.channel,
       received_at: r.receivedAt,
       due_at: r.dueAt,
-      completed_at: r.status === 'completed' ? r.receivedAt : null,
+      completed_at: r.status === 'completed' ? (r.completedAt ?? r.receivedAt) : null,
       status_reason: null,
       body: r.body,
       created_by: r.createdBy,
@@ -47,6 +59,33 @@ export async function createRequest(
   if ((r.status ?? 'received') === 'received') {
     await enqueue(db, { kind: 'request-received', subjectId: r.subjectId, payload: { subjectId: r.subjectId, requestId: r.id }, idempotencyKey: `request-received:${r.id}`, at: r.receivedAt });
   }
+}
+
+/** One extension as kept in `requests.extensions` (the reason is the staff's words, erased with the person). */
+export interface RequestExtension {
+  at: string;
+  by: string;
+  businessDays: number;
+  reason: string;
+  from: string;
+  /** The due date it set (absent on extensions recorded before it was kept). */
+  to?: string;
+}
+
+/**
+ * Moves a request's due date and appends the extension, and queues the reasoned notice the law
+ * wants the person to get (`request-extended`, one per extension), in the caller's transaction.
+ */
+export async function recordExtension(
+  db: Db,
+  r: { id: string; subject_id: string; due_at: Date; extensions: unknown },
+  e: { at: Date; by: string; businessDays: number; reason: string; dueAt: Date },
+): Promise<void> {
+  const previous = (r.extensions as RequestExtension[] | null) ?? [];
+  const ext: RequestExtension[] = [...previous, { at: e.at.toISOString(), by: e.by, businessDays: e.businessDays, reason: e.reason, from: new Date(r.due_at).toISOString(), to: e.dueAt.toISOString() }];
+  await db.updateTable('requests').set({ due_at: e.dueAt, extensions: JSON.stringify(ext) }).where('id', '=', r.id).execute();
+  const n = ext.length - 1;
+  await enqueue(db, { kind: 'request-extended', subjectId: r.subject_id, payload: { subjectId: r.subject_id, requestId: r.id, extension: n }, idempotencyKey: `request-extended:${r.id}:${n}`, at: e.at });
 }
 
 export function toRequestOut(

@@ -4,11 +4,11 @@ import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { withdrawProcessing } from '../withdrawal/actions.js';
-import { dueAfterBusinessDays } from './due.js';
-import { dueFor } from './deadlines.js';
-import { createRequest, deadlineCounts, getRequest, listRequests, toRequestOut } from './queries.js';
+import { completedAtOnce, decideExtension, dueFor } from './deadlines.js';
+import { createRequest, deadlineCounts, getRequest, listRequests, recordExtension, toRequestOut } from './queries.js';
+import { setRestrictedIn } from '../subjects/actions.js';
 
-const TYPES = ['access', 'rectification', 'restriction', 'erasure', 'appeal', 'automated_decision_appeal', 'withdrawal'] as const;
+const TYPES = ['access', 'rectification', 'restriction', 'erasure', 'appeal', 'automated_decision_appeal', 'withdrawal', 'objection'] as const;
 const STATUSES = ['received', 'in_progress', 'completed', 'rejected'] as const;
 
 export const RequestSchema = z
@@ -55,7 +55,7 @@ const actionRoute = createRoute({
   tags: ['Requests'],
   summary: 'Start, complete, reject (with a reason) or extend (with a reason) a request',
   description:
-    'extend moves the due date by `businessDays` (default 5, the most 152-FZ allows once) and needs a reason, which must be sent to the person. An erasure request is completed by the erasure job, not by hand.',
+    'extend moves the due date by `businessDays` (default: the most the type allows) and needs a reason, which is mailed to the person (`request-extended`). Access requests and demands to stop processing may be extended once, by up to 5 business days (152-FZ art. 14 §3, art. 21 §5.1); rectification, restriction, erasure and withdrawal not at all (409). An erasure request is completed by the erasure job, not by hand.',
   security: bearerSecurity,
   middleware: [requireScope('requests:manage')] as const,
   request: {
@@ -77,7 +77,8 @@ const intakeRoute = createRoute({
   path: '/v1/subjects/{id}/requests',
   tags: ['Requests'],
   summary: 'File a request that arrived by e-mail, phone or letter',
-  description: 'erasure and withdrawal also withdraw consent to processing and suppress the address at once, exactly as the person\'s own withdrawal link does.',
+  description:
+    'erasure and withdrawal also withdraw consent to processing and suppress the address at once, exactly as the person\'s own withdrawal link does. restriction blocks the person at once and is recorded completed, due when received (152-FZ art. 21 §1). objection is a demand to stop processing (10 business days). Each type\'s deadline is in the README\'s table.',
   security: bearerSecurity,
   middleware: [requireScope('requests:manage')] as const,
   request: {
@@ -143,7 +144,6 @@ export function requestRoutes(deps: ResolvedDeps) {
       if (!open) throw new AppError('conflict', `The request is already ${r.status}.`);
       if ((action === 'reject' || action === 'extend') && !reason) throw new AppError('validation_failed', `${action} needs a reason.`, [{ path: 'reason', message: 'required' }]);
       if (action === 'complete' && r.type === 'erasure') throw new AppError('conflict', 'Erasure requests are completed by the erasure job (npm run cli -- jobs run, or the server\'s job loop).');
-      if (action === 'extend' && r.type === 'erasure') throw new AppError('conflict', 'Erasure is promised within 2 business days; it cannot be extended.');
       if (action === 'start') {
         await trx.updateTable('requests').set({ status: 'in_progress' }).where('id', '=', id).execute();
       } else if (action === 'complete' || action === 'reject') {
@@ -153,10 +153,13 @@ export function requestRoutes(deps: ResolvedDeps) {
           .where('id', '=', id)
           .execute();
       } else {
-        const n = businessDays ?? 5;
-        const newDue = dueAfterBusinessDays(new Date(r.due_at), n, deps.config.timeZone, deps.calendar);
-        const ext = [...((r.extensions as unknown[]) ?? []), { at: now.toISOString(), by: c.var.apiKey.id, businessDays: n, reason, from: new Date(r.due_at).toISOString() }];
-        await trx.updateTable('requests').set({ due_at: newDue, extensions: JSON.stringify(ext) }).where('id', '=', id).execute();
+        const decision = decideExtension(
+          { type: r.type, receivedAt: new Date(r.received_at), dueAt: new Date(r.due_at), extensions: ((r.extensions as unknown[]) ?? []).length },
+          businessDays,
+          deps,
+        );
+        if (decision.kind === 'refused') throw new AppError('conflict', decision.reason);
+        await recordExtension(trx, r, { at: now, by: c.var.apiKey.id, businessDays: decision.businessDays, reason: reason!, dueAt: decision.dueAt });
       }
       return (await getRequest(trx, id))!;
     });
@@ -187,6 +190,13 @@ export function requestRoutes(deps: ResolvedDeps) {
         // request whose text outlives the person.
         const subject = await trx.selectFrom('subjects').select(['id', 'status']).where('id', '=', id).forUpdate().executeTakeFirst();
         if (!subject || subject.status === 'erased') throw new AppError('not_found', 'No subject with this id.');
+        // A restriction takes effect the moment it is asked for (152-FZ art. 21 §1): the person
+        // is blocked now and the request recorded as done now, due when received (a letter
+        // filed late shows as late).
+        const atOnce = completedAtOnce(body.type);
+        if (body.type === 'restriction') {
+          await setRestrictedIn(trx, id, true, { actorType: 'staff', actorId: c.var.apiKey.id, at: now, source: 'staff-intake' }, 'restriction request');
+        }
         await createRequest(trx, {
           id: requestId,
           subjectId: id,
@@ -196,6 +206,8 @@ export function requestRoutes(deps: ResolvedDeps) {
           createdBy: c.var.apiKey.id,
           receivedAt,
           dueAt: dueFor(body.type, receivedAt, deps),
+          status: atOnce ? 'completed' : undefined,
+          completedAt: atOnce ? now : undefined,
         });
       });
     }

@@ -1,13 +1,17 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
 import type { Evidence } from '../consent/events.js';
+import { enqueue } from '../outbox/queries.js';
 
 export type UnsubscribeOutcome =
   | { kind: 'unsubscribed' | 'already'; status: 'active' | 'restricted' | 'erased'; locale: string }
   | { kind: 'unknown_subject' };
 
 /**
- * Withdraws marketing consent and suppresses the address, atomically. Repeating it changes
+ * Withdraws marketing consent and suppresses the address, atomically. With `notify` (the
+ * operator's NOTIFY_ON_UNSUBSCRIBE) the `unsubscribed` notice is queued in the same
+ * transaction, once per act: keyed by the act's ledger event, so a repeated click, which
+ * writes no event, queues nothing. Without it (the default: stop means stop) nothing is mailed. Repeating it changes
  * nothing and adds no record, even when two clicks race. An erased person is already
  * suppressed by hash, so nothing is written for them.
  *
@@ -19,8 +23,20 @@ export type UnsubscribeOutcome =
  * @example
  * await unsubscribe(db, claims.sub, { actorType: 'subject', at: clock.now(), ip, campaignId: claims.cmp });
  */
-export async function unsubscribe(db: Db, subjectId: string, e: Evidence): Promise<UnsubscribeOutcome> {
-  const r = await sql<{ status: 'active' | 'restricted' | 'erased'; locale: string; consent_changed: boolean; suppressed: boolean }>`
+export async function unsubscribe(db: Db, subjectId: string, e: Evidence, opts: { notify?: boolean } = {}): Promise<UnsubscribeOutcome> {
+  if (!opts.notify) return (await unsubscribeStatement(db, subjectId, e)).outcome;
+  // Two round trips only for operators who asked for the notice.
+  return db.transaction().execute(async (trx) => {
+    const { outcome, eventId } = await unsubscribeStatement(trx, subjectId, e);
+    if (outcome.kind === 'unsubscribed' && eventId) {
+      await enqueue(trx, { kind: 'unsubscribed', subjectId, payload: { subjectId }, idempotencyKey: `unsubscribed:${eventId}`, at: e.at });
+    }
+    return outcome;
+  });
+}
+
+async function unsubscribeStatement(db: Db, subjectId: string, e: Evidence): Promise<{ outcome: UnsubscribeOutcome; eventId: string | null }> {
+  const r = await sql<{ status: 'active' | 'restricted' | 'erased'; locale: string; consent_changed: boolean; suppressed: boolean; event_id: string | null }>`
     with s as (
       select id, email, email_hash, status, locale from subjects where id = ${subjectId} for update
     ),
@@ -55,11 +71,13 @@ export async function unsubscribe(db: Db, subjectId: string, e: Evidence): Promi
         union all
         select 'suppressed', jsonb_build_object('reason', 'unsubscribed') where exists (select 1 from sup)
       ) a
-      returning 1
+      returning id
     )
-    select s.status, s.locale, exists (select 1 from c) as consent_changed, exists (select 1 from sup) as suppressed from s
+    select s.status, s.locale, exists (select 1 from c) as consent_changed, exists (select 1 from sup) as suppressed,
+           (select min(id) from ev)::text as event_id
+    from s
   `.execute(db);
   const row = r.rows[0];
-  if (!row) return { kind: 'unknown_subject' };
-  return { kind: row.consent_changed || row.suppressed ? 'unsubscribed' : 'already', status: row.status, locale: row.locale };
+  if (!row) return { outcome: { kind: 'unknown_subject' }, eventId: null };
+  return { outcome: { kind: row.consent_changed || row.suppressed ? 'unsubscribed' : 'already', status: row.status, locale: row.locale }, eventId: row.event_id };
 }

@@ -67,7 +67,7 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
     // (RFC 8058 says the body carries List-Unsubscribe=One-Click; we do not refuse a client that
     // forgets it, since nothing but a deliberate POST reaches here).
     const source = await oneClickSource(c.req.raw);
-    const outcome = await unsubscribe(deps.db, v.claims.sub, personEvidence(c, deps, v.claims, source));
+    const outcome = await unsubscribe(deps.db, v.claims.sub, personEvidence(c, deps, v.claims, source), { notify: deps.config.notifyOnUnsubscribe });
     if (outcome.kind === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
     deps.logger.info('unsubscribe', { subject: v.claims.sub, outcome: outcome.kind, campaign: v.claims.cmp });
     const locale = pageLocale(c, deps, outcome.locale);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { ConfigError, loadConfig, productionWarnings } from '../../src/config/index.js';
 
 const PRODUCTION = {
   NODE_ENV: 'production',
@@ -84,9 +84,9 @@ describe('loadConfig', () => {
     expect(e.message).not.toContain('CADENCE');
   });
 
-  it('refuses in production without the secrets, PUBLIC_BASE_URL and the operator identity, naming each', () => {
+  it('refuses in production without the secrets, PUBLIC_BASE_URL, SMTP_URL and the operator identity, naming each', () => {
     const e = configError({ NODE_ENV: 'production' });
-    const names = ['LINK_SIGNING_KEYS', 'SUPPRESSION_HASH_KEY', 'PUBLIC_BASE_URL', 'ORG_NAME', 'ORG_URL', 'SUPPORT_EMAIL', 'POLICY_URL'];
+    const names = ['LINK_SIGNING_KEYS', 'SUPPRESSION_HASH_KEY', 'PUBLIC_BASE_URL', 'ORG_NAME', 'ORG_URL', 'SUPPORT_EMAIL', 'POLICY_URL', 'SMTP_URL'];
     for (const name of names) expect(e.message).toContain(name);
     expect(e.problems).toHaveLength(names.length);
   });
@@ -166,5 +166,34 @@ describe('loadConfig', () => {
 
   it('refuses a suppression hash key shorter than 32 characters', () => {
     expect(configError({ SUPPRESSION_HASH_KEY: 'short' }).message).toContain('SUPPRESSION_HASH_KEY');
+  });
+});
+
+describe('a production start', () => {
+  const prod = {
+    NODE_ENV: 'production',
+    LINK_SIGNING_KEYS: '{"keys":[]}',
+    SUPPRESSION_HASH_KEY: 'k'.repeat(40),
+    PUBLIC_BASE_URL: 'https://prefs.example.ru',
+    SMTP_URL: 'smtps://relay.example.ru:465',
+  };
+
+  it('is refused without SMTP_URL, in one line that says why: mail would only become .eml files', () => {
+    const e = configError({ ...prod, SMTP_URL: undefined as unknown as string });
+    expect(e.problems).toEqual(['SMTP_URL: required when NODE_ENV=production (without it mail is only written as .eml files under DATA_DIR)']);
+  });
+
+  it('is not refused without SMTP_URL in development, nor for the Workers entry, which sends no mail itself', () => {
+    expect(loadConfig({}).smtpUrl).toBeUndefined();
+    expect(loadConfig({ ...prod, SMTP_URL: undefined as unknown as string }, { sendsMail: false }).production).toBe(true);
+  });
+
+  it('on the embedded database goes on with one warning line; on PostgreSQL, or in development, none', () => {
+    const warnings = productionWarnings(loadConfig({ ...prod, DATA_DIR: '/var/lib/mailprefs' }));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^NODE_ENV=production on the embedded database in \/var\/lib\/mailprefs \(no DATABASE_URL\)/);
+    expect(warnings[0]).not.toContain('\n');
+    expect(productionWarnings(loadConfig({ ...prod, DATABASE_URL: 'postgres://db.example.ru/mailprefs' }))).toEqual([]);
+    expect(productionWarnings(loadConfig({}))).toEqual([]);
   });
 });

@@ -23,9 +23,9 @@ const SAMPLE: { [N in EmailName]: EmailVars[N] } = {
   'confirm-subscription': { ...OPERATOR, firstName: HOSTILE_NAME, confirmUrl: 'https://mail.example.ru/c/tok.en-1?a=1&b=2', policyUrl: 'https://example.ru/privacy' },
   unsubscribed: { ...OPERATOR, firstName: HOSTILE_NAME, preferencesUrl: 'https://mail.example.ru/p/tok' },
   'preferences-updated': { ...OPERATOR, firstName: HOSTILE_NAME, changes: 'Частота писем: до трёх писем в месяц & без паузы', preferencesUrl: 'https://mail.example.ru/p/tok' },
-  'fresh-link': { ...OPERATOR, firstName: HOSTILE_NAME, linkUrl: 'https://mail.example.ru/w/tok', validUntil: '2 декабря 2025 г.' },
-  'withdrawal-received': { ...OPERATOR, firstName: HOSTILE_NAME, dueDate: '27 ноября 2025 г.', preferencesUrl: 'https://mail.example.ru/p/tok', supportEmail: 'help@example.ru' },
-  'erasure-completed': { ...OPERATOR, completedDate: '27 ноября 2025 г.', supportEmail: 'help@example.ru' },
+  'fresh-link': { ...OPERATOR, firstName: HOSTILE_NAME, linkUrl: 'https://mail.example.ru/w/tok', validUntil: '2 декабря 2025' },
+  'withdrawal-received': { ...OPERATOR, firstName: HOSTILE_NAME, dueDate: '27 ноября 2025', preferencesUrl: 'https://mail.example.ru/p/tok', supportEmail: 'help@example.ru' },
+  'erasure-completed': { ...OPERATOR, completedDate: '27 ноября 2025', supportEmail: 'help@example.ru' },
   'confirm-address': { ...OPERATOR, firstName: HOSTILE_NAME, confirmUrl: 'https://mail.example.ru/c/tok', validUntil: '2 декабря 2025', subscription: 'granted', supportEmail: 'help@example.ru' },
   'confirm-details': { ...OPERATOR, firstName: HOSTILE_NAME, confirmUrl: 'https://mail.example.ru/c/tok', validUntil: '2 декабря 2025', supportEmail: 'help@example.ru' },
   'address-changed': { ...OPERATOR, changedDate: '27 ноября 2025', supportEmail: 'help@example.ru' },
@@ -34,8 +34,19 @@ const SAMPLE: { [N in EmailName]: EmailVars[N] } = {
     firstName: HOSTILE_NAME,
     requestType: 'erasure',
     requestId: '0d9e7b1c-4c1f-4a8e-9a57-6f2f3c1e2b11',
-    receivedDate: '25 ноября 2025 г.',
-    dueDate: '27 ноября 2025 г.',
+    receivedDate: '25 ноября 2025',
+    dueDate: '27 ноября 2025',
+    supportEmail: 'help@example.ru',
+  },
+  'request-extended': {
+    ...OPERATOR,
+    firstName: HOSTILE_NAME,
+    requestType: 'access',
+    requestId: '0d9e7b1c-4c1f-4a8e-9a57-6f2f3c1e2b11',
+    receivedDate: '25 ноября 2025',
+    previousDueDate: '9 декабря 2025',
+    dueDate: '16 декабря 2025',
+    reason: 'Данные хранятся в архиве',
     supportEmail: 'help@example.ru',
   },
 };
@@ -54,7 +65,7 @@ describe('e-mail sources', () => {
   it('are exactly the compiled templates', () => {
     expect(sources.map((f) => f.replace(/\.mjml$/, '')).sort()).toEqual([...EMAIL_NAMES].sort());
     expect([...EMAIL_NAMES].sort()).toEqual(
-      ['address-changed', 'confirm-address', 'confirm-details', 'confirm-subscription', 'erasure-completed', 'fresh-link', 'preferences-updated', 'request-received', 'unsubscribed', 'withdrawal-received'].sort(),
+      ['address-changed', 'confirm-address', 'confirm-details', 'confirm-subscription', 'erasure-completed', 'fresh-link', 'preferences-updated', 'request-extended', 'request-received', 'unsubscribed', 'withdrawal-received'].sort(),
     );
   });
 
@@ -106,7 +117,7 @@ describe('renderEmail', () => {
     // A button is never the only way: its URL is also a visible link.
     const buttonUrl = /bgcolor="#1d4ed8"[^>]*>\s*<a href="([^"]+)"/.exec(mail.html)?.[1];
     if (buttonUrl) expect(mail.html).toContain(`>${buttonUrl}</a>`);
-    expect(Boolean(buttonUrl)).toBe(name !== 'erasure-completed' && name !== 'request-received' && name !== 'address-changed');
+    expect(Boolean(buttonUrl)).toBe(name !== 'erasure-completed' && name !== 'request-received' && name !== 'address-changed' && name !== 'request-extended');
 
     // Nothing fetched from the network: no images, fonts, stylesheets or trackers.
     expect(mail.html).not.toMatch(/<img|<link|@import|url\(|\ssrc=|<script/i);

@@ -87,9 +87,9 @@ describe('e-mail delivery from the outbox over real SMTP', () => {
     expect(m.from?.text).toContain('news@example.ru');
     expect(m.text).toBeTruthy();
     expect(m.html).toContain('&lt;b&gt;');
-    const row = await h.db.selectFrom('outbox').select(['id', 'status', 'idempotency_key']).where('subject_id', '=', id).executeTakeFirstOrThrow();
+    const row = await h.db.selectFrom('outbox').select(['id', 'status', 'idempotency_key', 'message_token']).where('subject_id', '=', id).executeTakeFirstOrThrow();
     expect(row.status).toBe('done');
-    expect(m.messageId).toBe(`<outbox-${row.id}@prefs.example.ru>`);
+    expect(m.messageId).toBe(`<outbox-${row.id}.${row.message_token}@prefs.example.ru>`);
     expect(m.headers.get('x-idempotency-key')).toBe(row.idempotency_key);
     const url = /https:\/\/prefs\.example\.ru\/c\/[A-Za-z0-9_.-]+/.exec(m.text!)![0];
     const confirm = await h.app.request(url.replace('https://prefs.example.ru', ''), { method: 'POST' });

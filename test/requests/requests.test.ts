@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Mailer, OutgoingMail } from '../../src/emails/mailer.js';
 import { runJobs } from '../../src/jobs/run.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/log.js';
+import { deliverEmails } from '../../src/outbox/deliver.js';
 import { createHarness, jsonRequest, type Harness } from '../helpers/harness.js';
 import { apiKey, fileRequest, fileRequestOk, listRequestsOk, parseMetrics, registerPerson, requestAction, type RequestOut } from '../helpers/rights.js';
 
@@ -39,19 +41,20 @@ describe('staff intake: due dates by the Russian production calendar', () => {
     expect(r.dueAt).toBe('2026-01-23T20:59:59.999Z');
   });
 
-  it('gives erasure and withdrawal 2 business days and every other type 10', async () => {
+  it('gives each type its own deadline: erasure 2, rectification 7, access, objection and appeals 10, restriction at once', async () => {
     // Monday 2 March 2026; Monday 9 March is a day off (8 March moved).
     const received = '2026-03-02T12:00:00+03:00';
     const due: Record<string, string> = {};
-    for (const type of ['erasure', 'withdrawal', 'access', 'rectification', 'restriction', 'appeal', 'automated_decision_appeal']) {
+    for (const type of ['erasure', 'withdrawal', 'access', 'rectification', 'restriction', 'objection', 'appeal', 'automated_decision_appeal']) {
       due[type] = (await fileRequestOk(h, manage, await person(), { type, receivedAt: received })).dueAt;
     }
     expect(due).toEqual({
       erasure: '2026-03-04T20:59:59.999Z',
       withdrawal: '2026-03-04T20:59:59.999Z',
       access: '2026-03-17T20:59:59.999Z',
-      rectification: '2026-03-17T20:59:59.999Z',
-      restriction: '2026-03-17T20:59:59.999Z',
+      rectification: '2026-03-12T20:59:59.999Z',
+      restriction: '2026-03-02T09:00:00.000Z',
+      objection: '2026-03-17T20:59:59.999Z',
       appeal: '2026-03-17T20:59:59.999Z',
       automated_decision_appeal: '2026-03-17T20:59:59.999Z',
     });
@@ -116,9 +119,9 @@ describe('GET /v1/requests filters', () => {
     await file('erasure', 'erasure'); // due 2026-03-04T20:59:59.999Z
     await file('access', 'access'); // due 2026-03-17T20:59:59.999Z
     await file('appeal', 'appeal'); // due 2026-03-17T20:59:59.999Z, then started
-    await file('old', 'rectification', '2026-02-02T09:00:00Z'); // due 2026-02-16T20:59:59.999Z: overdue already
+    await file('old', 'rectification', '2026-02-02T09:00:00Z'); // due 2026-02-11T20:59:59.999Z: overdue already
     await file('done', 'access', '2026-02-02T09:00:00Z'); // past due, but completed
-    await file('rejected', 'restriction', '2026-02-02T09:00:00Z'); // past due, but rejected
+    await file('rejected', 'objection', '2026-02-02T09:00:00Z'); // past due, but rejected
     expect((await requestAction(h, manage, r.appeal!.id, 'start')).status).toBe(200);
     expect((await requestAction(h, manage, r.done!.id, 'complete')).status).toBe(200);
     expect((await requestAction(h, manage, r.rejected!.id, 'reject', { reason: 'not the person' })).status).toBe(200);
@@ -243,7 +246,14 @@ describe('actions on a request', () => {
     expect(res.body.dueAt).toBe('2026-03-24T20:59:59.999Z');
     expect(res.body.status).toBe('received');
     expect(res.body.extensions).toEqual([
-      { at: '2026-03-02T10:00:00.000Z', by: manage.id, businessDays: 5, reason: 'Data held in an archive; the person was told', from: '2026-03-17T20:59:59.999Z' },
+      {
+        at: '2026-03-02T10:00:00.000Z',
+        by: manage.id,
+        businessDays: 5,
+        reason: 'Data held in an archive; the person was told',
+        from: '2026-03-17T20:59:59.999Z',
+        to: '2026-03-24T20:59:59.999Z',
+      },
     ]);
     const stored = await row(r.id);
     expect(new Date(stored.due_at).toISOString()).toBe('2026-03-24T20:59:59.999Z');
@@ -429,5 +439,115 @@ describe('deadline monitoring', () => {
       expect(line).not.toContain('Тревогинск');
     }
     expect(await h.db.selectFrom('requests').select('status').where('id', '=', overdueErasure.id).executeTakeFirstOrThrow()).toEqual({ status: 'completed' });
+  });
+});
+
+describe('deadlines the law sets, on the production calendar: a request on Friday 25 December 2026, before the New Year holidays', () => {
+  // 31 December 2026 and 1-8 January 2027 are days off; 9-10 January a weekend.
+  const FRIDAY = '2026-12-25T12:00:00+03:00';
+  let h: Harness;
+  let leads: string;
+  let manage: { id: string; auth: string };
+  const sent: OutgoingMail[] = [];
+  const mailer: Mailer = { describe: 'memory', send: async (m) => void sent.push(m), close: async () => {} };
+  beforeAll(async () => {
+    h = await createHarness({ now: '2026-12-25T10:00:00Z', env: { SUPPORT_EMAIL: 'privacy@example.ru' } });
+    leads = (await apiKey(h, 'leads:write')).auth;
+    manage = await apiKey(h, 'requests:manage');
+  });
+  afterAll(() => h?.close());
+  beforeEach(() => {
+    h.clock.set('2026-12-25T10:00:00Z');
+    sent.length = 0;
+  });
+
+  const file = async (type: string, over: Record<string, unknown> = {}) =>
+    fileRequestOk(h, manage.auth, await registerPerson(h, leads, nextEmail(`ny-${type}`), over), { type, receivedAt: FRIDAY });
+  const extend = async (id: string, body: Record<string, unknown>) => {
+    const res = await requestAction(h, manage.auth, id, 'extend', body);
+    return { status: res.status, body: (await res.json()) as RequestOut & { detail?: string } };
+  };
+  const deliver = () => deliverEmails({ db: h.db, mailer, signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 });
+
+  it('is due at the end of Tuesday 29 December for erasure (2), Thursday 14 January for rectification (7), Tuesday 19 January for access, objection and appeals (10)', async () => {
+    expect((await file('erasure')).dueAt).toBe('2026-12-29T20:59:59.999Z');
+    expect((await file('withdrawal')).dueAt).toBe('2026-12-29T20:59:59.999Z');
+    // 28, 29, 30 December, 11, 12, 13, 14 January.
+    expect((await file('rectification')).dueAt).toBe('2027-01-14T20:59:59.999Z');
+    for (const type of ['access', 'objection', 'appeal', 'automated_decision_appeal']) expect((await file(type)).dueAt, type).toBe('2027-01-19T20:59:59.999Z');
+  });
+
+  it('a restriction filed late (a letter from last week) is blocked and completed now, due when it was received: it shows as late', async () => {
+    const r = await fileRequestOk(h, manage.auth, await registerPerson(h, leads, nextEmail('ny-late')), { type: 'restriction', receivedAt: '2026-12-18T12:00:00+03:00' });
+    expect(r).toMatchObject({ status: 'completed', dueAt: '2026-12-18T09:00:00.000Z', completedAt: '2026-12-25T10:00:00.000Z' });
+    const ev = await h.db.selectFrom('consent_events').select(['action', 'occurred_at']).where('subject_id', '=', r.subject).where('action', '=', 'restricted').executeTakeFirstOrThrow();
+    expect(new Date(ev.occurred_at).toISOString()).toBe('2026-12-25T10:00:00.000Z');
+  });
+
+  it('records a restriction completed the moment it is received, and blocks the person then', async () => {
+    const r = await file('restriction');
+    expect(r).toMatchObject({ status: 'completed', receivedAt: '2026-12-25T09:00:00.000Z', dueAt: '2026-12-25T09:00:00.000Z', completedAt: '2026-12-25T10:00:00.000Z', overdue: false });
+    const s = await h.db.selectFrom('subjects').select('status').where('id', '=', r.subject).executeTakeFirstOrThrow();
+    expect(s.status).toBe('restricted');
+    // Nothing left open, so no acknowledgment that promises an answer later.
+    expect(await h.db.selectFrom('outbox').select('id').where('subject_id', '=', r.subject).where('kind', '=', 'request-received').execute()).toEqual([]);
+  });
+
+  it('extends an access request once, by 5 business days to Tuesday 26 January, and mails the person the reason', async () => {
+    const r = await file('access', { firstName: 'Пётр' });
+    const res = await extend(r.id, { reason: 'Данные хранятся в архиве, нужен запрос в архив' });
+    expect(res.status).toBe(200);
+    expect(res.body.dueAt).toBe('2027-01-26T20:59:59.999Z');
+
+    await deliver();
+    const notice = sent.filter((m) => m.subject === 'Срок ответа на ваше обращение продлён');
+    expect(notice).toHaveLength(1);
+    expect(notice[0]!.text).toContain('Здравствуйте, Пётр!');
+    expect(notice[0]!.text).toContain('Причина продления: Данные хранятся в архиве, нужен запрос в архив');
+    expect(notice[0]!.text).toContain('Прежний срок ответа: 19 января 2027\n');
+    expect(notice[0]!.text).toContain('Новый срок ответа: 26 января 2027\n');
+    expect(notice[0]!.text).toContain(r.id);
+    expect(notice[0]!.text).toContain('privacy@example.ru');
+  });
+
+  it('refuses a second extension of an access request or a demand to stop processing (409, the due date stays)', async () => {
+    for (const type of ['access', 'objection']) {
+      const r = await file(type);
+      expect((await extend(r.id, { reason: 'first', businessDays: 2 })).status).toBe(200);
+      const before = await h.db.selectFrom('requests').select(['due_at', 'extensions']).where('id', '=', r.id).executeTakeFirstOrThrow();
+      const second = await extend(r.id, { reason: 'second', businessDays: 1 });
+      expect(second.status, type).toBe(409);
+      expect(second.body.detail).toMatch(/only once/);
+      expect(await h.db.selectFrom('requests').select(['due_at', 'extensions']).where('id', '=', r.id).executeTakeFirstOrThrow()).toEqual(before);
+      expect(await h.db.selectFrom('outbox').select('id').where('subject_id', '=', r.subject).where('kind', '=', 'request-extended').execute()).toHaveLength(1);
+    }
+  });
+
+  it('refuses to extend what the law or our promise does not let move: rectification, restriction, erasure, withdrawal', async () => {
+    for (const type of ['rectification', 'erasure', 'withdrawal']) {
+      const r = await file(type);
+      const res = await extend(r.id, { reason: 'busy' });
+      expect(res.status, type).toBe(409);
+      expect(res.body.detail).toMatch(/cannot be extended/);
+      expect(new Date((await h.db.selectFrom('requests').select('due_at').where('id', '=', r.id).executeTakeFirstOrThrow()).due_at).toISOString()).toBe(r.dueAt);
+    }
+    // A restriction is done at once: nothing open to extend.
+    expect((await extend((await file('restriction')).id, { reason: 'busy' })).status).toBe(409);
+  });
+
+  it('keeps an appeal of an automated decision within the 30 days the law gives (to the end of 24 January)', async () => {
+    const r = await file('automated_decision_appeal');
+    const tooFar = await extend(r.id, { reason: 'need an expert', businessDays: 5 }); // would be 26 January
+    expect(tooFar.status).toBe(409);
+    expect(tooFar.body.detail).toMatch(/within 30 days/);
+    const ok = await extend(r.id, { reason: 'need an expert', businessDays: 3 });
+    expect(ok.status).toBe(200);
+    expect(ok.body.dueAt).toBe('2027-01-22T20:59:59.999Z');
+  });
+
+  it('lets an ordinary appeal be extended more than once, as before (no law limits it)', async () => {
+    const r = await file('appeal');
+    expect((await extend(r.id, { reason: 'one' })).body.dueAt).toBe('2027-01-26T20:59:59.999Z');
+    expect((await extend(r.id, { reason: 'two' })).body.dueAt).toBe('2027-02-02T20:59:59.999Z');
   });
 });
