@@ -170,13 +170,7 @@ describe('loadConfig', () => {
 });
 
 describe('a production start', () => {
-  const prod = {
-    NODE_ENV: 'production',
-    LINK_SIGNING_KEYS: '{"keys":[]}',
-    SUPPRESSION_HASH_KEY: 'k'.repeat(40),
-    PUBLIC_BASE_URL: 'https://prefs.example.ru',
-    SMTP_URL: 'smtps://relay.example.ru:465',
-  };
+  const prod = PRODUCTION;
 
   it('is refused without SMTP_URL, in one line that says why: mail would only become .eml files', () => {
     const e = configError({ ...prod, SMTP_URL: undefined as unknown as string });

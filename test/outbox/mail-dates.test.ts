@@ -40,6 +40,18 @@ beforeAll(async () => {
       idempotencyKey: `dates-erased:${id}`,
       at: h.clock.now(),
     });
+    // confirm-address: staff ask for a new address; confirm-details: a lead with other details;
+    // address-changed: the notice to an address left behind.
+    const moved = await registerPerson(h, leads, `dates-moving-${locale}@example.ru`, { firstName: 'Анна', locale });
+    expect((await h.app.request(`/v1/subjects/${moved}`, jsonRequest('PATCH', { email: `dates-moved-${locale}@example.ru` }, staff))).status).toBe(202);
+    await registerPerson(h, leads, `dates-${locale}@example.ru`, { firstName: 'Мария', locale });
+    await enqueue(h.db, {
+      kind: 'address-changed',
+      subjectId: id,
+      payload: { to: `dates-old-${locale}@example.ru`, changedAt: h.clock.now().toISOString() },
+      idempotencyKey: `dates-address-changed:${id}`,
+      at: h.clock.now(),
+    });
     // withdrawal-received: an erasure filed by staff, for a second person (it ends the first's mail).
     const leaving = await registerPerson(h, leads, `dates-leaving-${locale}@example.ru`, { locale, consents: { processing: true, marketing: false } });
     await fileRequestOk(h, manage, leaving, { type: 'erasure' });
