@@ -9,6 +9,7 @@ import * as m0007 from './20261125_0007_rate_limits.js';
 import * as m0008 from './20261125_0008_sequencer_function.js';
 import * as m0009 from './20261125_0009_outbox_by_subject.js';
 import * as m0010 from './20261201_0010_subject_addresses.js';
+import * as m0012 from './20261201_0012_erasure_traces.js';
 
 /**
  * Every migration, imported explicitly (no directory scan) so a bundler (Workers) carries them.
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '20261125_0008_sequencer_function': m0008,
   '20261125_0009_outbox_by_subject': m0009,
   '20261201_0010_subject_addresses': m0010,
+  '20261201_0012_erasure_traces': m0012,
 };

@@ -155,8 +155,12 @@ export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; 
         text: composed.mail.text,
         messageId: `<outbox-${row.id}@${host}>`,
         headers: { 'X-Idempotency-Key': row.idempotency_key, 'Auto-Submitted': 'auto-generated' },
+        subjectId: row.subject_id,
       });
       await markDone(deps.db, row.id, deps.clock.now());
+      // The last message to an erased person: once it is out, a store of sent mail keeps
+      // nothing of them (the file mailer's copy of this one included).
+      if (row.kind === 'erasure-completed' && row.subject_id) await deps.mailer.forget?.(row.subject_id);
       stats.sent++;
       deps.logger.info('mail sent', { outbox: row.id, kind: row.kind, subject: row.subject_id, attempt: row.attempts });
     } catch (e) {
