@@ -2,6 +2,10 @@ import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
 import { recordEvents } from '../consent/events.js';
 import { SELF_REASONS } from '../suppressions/queries.js';
+import { cancelQueuedMail } from '../outbox/queries.js';
+
+/** The status reason of a request the erasure closed unanswered (the last mail lists them). */
+export const CLOSED_BY_ERASURE = 'closed: the person was erased';
 
 /**
  * Erases a person, found by id and by every address hash they ever had (`subject_addresses`):
@@ -56,12 +60,7 @@ export async function eraseSubject(db: Db, subjectId: string, at: Date, requestI
   await db.updateTable('consents').set({ state: 'withdrawn', updated_at: at }).where('subject_id', '=', subjectId).where('state', '<>', 'withdrawn').execute();
   await db.deleteFrom('preferences').where('subject_id', '=', subjectId).execute();
   // Messages not yet delivered would need the address we are erasing.
-  await db
-    .updateTable('outbox')
-    .set({ status: 'dead', last_error: 'subject erased before delivery', done_at: at })
-    .where('subject_id', '=', subjectId)
-    .where('status', '=', 'pending')
-    .execute();
+  await cancelQueuedMail(db, subjectId, at, 'subject erased before delivery');
   // The hash stays suppressed. The person's own reasons become `erased`; a staff-only reason
   // (bounce, complaint, manual) is kept, since it says more.
   await sql`
@@ -85,7 +84,7 @@ export async function eraseSubject(db: Db, subjectId: string, at: Date, requestI
   // Other open requests cannot be answered any more: close them (their text is gone above).
   await db
     .updateTable('requests')
-    .set({ status: 'completed', completed_at: at, status_reason: 'closed: the person was erased' })
+    .set({ status: 'completed', completed_at: at, status_reason: CLOSED_BY_ERASURE })
     .where('subject_id', '=', subjectId)
     .where('status', 'in', ['received', 'in_progress'])
     .where('type', '<>', 'erasure')

@@ -3,12 +3,14 @@ import type { Db } from '../db/handle.js';
 import type { Logger } from '../log.js';
 import { enqueue } from '../outbox/queries.js';
 import { eraseSubject } from './erase.js';
+import { erasureCutoffs } from './schedule.js';
 
 /** The tables an erasure updates or deletes from: vacuumed after a batch. */
 export const ERASURE_TABLES = ['subjects', 'consent_events', 'consents', 'preferences', 'requests', 'suppressions', 'outbox', 'audit_log'] as const;
 
 /**
- * Erases everyone with an open erasure request, oldest due first. Each request is claimed with
+ * Erases everyone with an open erasure request whose moment has come (`graceHours` after it was
+ * received, or just before it is due: see erasure/schedule.ts), oldest due first. Each request is claimed with
  * FOR UPDATE SKIP LOCKED in its own transaction, so several instances share the work without
  * doing one twice, and a crash midway rolls that one back to be taken again.
  *
@@ -19,14 +21,17 @@ export const ERASURE_TABLES = ['subjects', 'consent_events', 'consents', 'prefer
  */
 export async function runErasureJob(
   db: Db,
-  opts: { now: () => Date; logger: Logger; batch?: number; forget?: (subjectId: string) => Promise<unknown> },
+  opts: { now: () => Date; logger: Logger; batch?: number; forget?: (subjectId: string) => Promise<unknown>; graceHours?: number },
 ): Promise<{ erased: number }> {
   let erased = 0;
   for (let i = 0; i < (opts.batch ?? 100); i++) {
+    // Only requests whose moment has come (erasure/schedule.ts); 0 hours: every open one.
+    const cut = erasureCutoffs(opts.now(), opts.graceHours ?? 0);
     const done = await db.transaction().execute(async (trx) => {
       const claimed = await sql<{ id: string; subject_id: string }>`
         select id, subject_id from requests
         where type = 'erasure' and status in ('received', 'in_progress')
+          and (received_at <= ${cut.receivedBefore} or due_at <= ${cut.dueBefore})
         order by due_at
         limit 1
         for update skip locked`.execute(trx);

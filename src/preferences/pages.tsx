@@ -251,7 +251,8 @@ export function AppealForm(props: { x: Ctx; kind?: string; text?: string; proble
   );
 }
 
-function WithdrawConsequences(props: { x: Ctx; erasureDays: string }) {
+/** What a withdrawal does, before the person confirms it: on the center and on `/w`. */
+export function WithdrawConsequences(props: { x: Pick<Ctx, 't'>; erasureDays: string }) {
   return (
     <>
       <h3>{props.x.t.pcWithdrawConsequencesTitle}</h3>
@@ -276,7 +277,7 @@ function Back(props: { x: Ctx }) {
 
 export interface CenterView {
   profile: SubjectProfile;
-  /** The open erasure request's due date, formatted, when consent to processing is withdrawn. */
+  /** When the open erasure runs (erasure/schedule.ts), formatted, when consent to processing is withdrawn. */
   erasureDue: string | null;
   limits: FrequencyLimits;
   /** "2 рабочих дня" / "2 business days": the erasure and the request deadlines. */
@@ -304,7 +305,7 @@ export function CenterPage(props: { x: Ctx; v: CenterView }) {
     ...(!withdrawn ? ([['rectify', t.pcRectifyTitle]] as [string, string][]) : []),
     ...(!withdrawn && !restricted ? ([['restrict', t.pcRestrictTitle]] as [string, string][]) : []),
     ...(!withdrawn ? ([['withdraw', t.withdrawTitle]] as [string, string][]) : []),
-    ['appeal', t.pcAppealTitle],
+    ...(!withdrawn ? ([['appeal', t.pcAppealTitle]] as [string, string][]) : []),
   ];
   const value = (s: string | null) => (s ? s : <span class="none">{t.pcNotGiven}</span>);
   return (
@@ -320,7 +321,7 @@ export function CenterPage(props: { x: Ctx; v: CenterView }) {
         <p>
           <strong>{t.marketingStatus}:</strong> {t.state[p.consents.marketing]}
         </p>
-        {withdrawn && v.erasureDue ? <p class="notice">{t.pcWithdrawnNotice(v.erasureDue)}</p> : null}
+        {withdrawn && v.erasureDue ? <p class="notice">{t.pcWithdrawnAtNotice(v.erasureDue)}</p> : null}
         {restricted ? <p class="notice">{t.pcRestrictedNotice}</p> : null}
         {!withdrawn && mailing && activePause ? <p class="notice">{t.pcPausedNotice(x.day(activePause))}</p> : null}
         <nav aria-label={t.pcSections}>
@@ -414,11 +415,13 @@ export function CenterPage(props: { x: Ctx; v: CenterView }) {
         </section>
       ) : null}
 
-      <section class="card" id="appeal" aria-labelledby="appeal-title">
-        <h2 id="appeal-title">{t.pcAppealTitle}</h2>
-        <p>{t.pcAppealLead(v.requestDays)}</p>
-        <AppealForm x={x} />
-      </section>
+      {!withdrawn ? (
+        <section class="card" id="appeal" aria-labelledby="appeal-title">
+          <h2 id="appeal-title">{t.pcAppealTitle}</h2>
+          <p>{t.pcAppealLead(v.requestDays)}</p>
+          <AppealForm x={x} />
+        </section>
+      ) : null}
 
       <footer class="muted">
         <p>

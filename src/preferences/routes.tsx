@@ -5,7 +5,8 @@ import { withinLimit } from '../pages/rate-limit.js';
 import type { ResolvedDeps } from '../deps.js';
 import type { Evidence } from '../consent/events.js';
 import { AppError } from '../errors/index.js';
-import { formatDateInText, messages, type Locale } from '../pages/i18n.js';
+import { formatDateInText, formatDateTimeInText, messages, type Locale } from '../pages/i18n.js';
+import { erasureRunsAt } from '../erasure/schedule.js';
 import { PAGE_HEADERS } from '../pages/layout.js';
 import { messagePage, pageLocale, personEvidence, unknownSubjectPage, verifyForPage } from '../pages/token.js';
 import { dueFor } from '../requests/deadlines.js';
@@ -13,7 +14,7 @@ import { rectify } from '../subjects/actions.js';
 import { loadSubjectState, type SubjectState } from '../subjects/queries.js';
 import { subjectExport, subjectProfile } from '../subjects/view.js';
 import { unsubscribe } from '../unsubscribe/actions.js';
-import { withdrawProcessing } from '../withdrawal/actions.js';
+import { openErasure, withdrawProcessing } from '../withdrawal/actions.js';
 import { TokenError, type LinkClaims, type LinkPurpose } from '../links/tokens.js';
 import { enqueue } from '../outbox/queries.js';
 import { fileAppeal, restrictByPerson, setPreferences } from './actions.js';
@@ -80,6 +81,8 @@ export function preferencesRoutes(deps: ResolvedDeps) {
   }
 
   const instant = (d: Date, locale: Locale) => formatDateInText(d, locale, config.timeZone);
+  /** When the erasure of a request received and due then actually runs, as the person reads it. */
+  const erasureMoment = (received: Date, due: Date, locale: Locale) => formatDateTimeInText(erasureRunsAt(new Date(received), new Date(due), config.erasureGraceHours), locale, config.timeZone);
 
   const evidence = (c: Context, claims: LinkClaims): Evidence => personEvidence(c, deps, claims, 'preference-center');
 
@@ -118,15 +121,8 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     if (!profile || profile.status === 'erased') return gone(c);
     let erasureDue: string | null = null;
     if (profile.consents.processing === 'withdrawn') {
-      const erasure = await deps.db
-        .selectFrom('requests')
-        .select('due_at')
-        .where('subject_id', '=', profile.id)
-        .where('type', '=', 'erasure')
-        .where('status', 'in', ['received', 'in_progress'])
-        .orderBy('received_at')
-        .executeTakeFirst();
-      if (erasure) erasureDue = instant(new Date(erasure.due_at), o.x.locale);
+      const erasure = await openErasure(deps.db, profile.id);
+      if (erasure) erasureDue = erasureMoment(erasure.received_at, erasure.due_at, o.x.locale);
     }
     const t = o.x.t;
     return renderCenterPage(
@@ -277,10 +273,10 @@ export function preferencesRoutes(deps: ResolvedDeps) {
       newId: deps.newId,
       dueAt: (received) => dueFor('erasure', received, deps),
     });
-    if (outcome.kind === 'unknown_subject' || !outcome.dueAt) return gone(c);
+    if (outcome.kind === 'unknown_subject' || !outcome.dueAt || !outcome.receivedAt) return gone(c);
     deps.logger.info('withdrawal', { subject: o.state.id, outcome: outcome.kind, request: outcome.requestId, channel: 'link' });
-    const due = instant(outcome.dueAt, x.locale);
-    return outcome.kind === 'withdrawn' ? result(c, x, t.withdrawnTitle, [t.withdrawnLead(due)]) : result(c, x, t.withdrawnTitle, [t.pcAlreadyWithdrawnLead(due)]);
+    const when = erasureMoment(outcome.receivedAt, outcome.dueAt, x.locale);
+    return outcome.kind === 'withdrawn' ? result(c, x, t.withdrawnTitle, [t.withdrawnAtLead(when)]) : result(c, x, t.withdrawnTitle, [t.pcAlreadyWithdrawnAtLead(when)]);
   });
 
   app.post('/p/:token/appeal', async (c) => {
@@ -288,6 +284,9 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     if (o instanceof Response) return o;
     const { x } = o;
     const t = x.t;
+    // After a withdrawal nothing but the download is left: the data goes at the erasure, and
+    // nothing more is mailed (the appeal could be neither acknowledged nor answered).
+    if (o.state.processing === 'withdrawn') return blocked(c, x);
     const form: FormFields | null = await readForm(c);
     if (!form) return badForm(c, x);
     const parsed = parseAppealForm(form);

@@ -20,8 +20,8 @@ const SAMPLE: { [N in EmailName]: EmailVars[N] } = {
   unsubscribed: { firstName: HOSTILE_NAME, preferencesUrl: 'https://mail.example.ru/p/tok' },
   'preferences-updated': { firstName: HOSTILE_NAME, changes: 'Частота писем: до трёх писем в месяц & без паузы', preferencesUrl: 'https://mail.example.ru/p/tok' },
   'fresh-link': { firstName: HOSTILE_NAME, linkUrl: 'https://mail.example.ru/w/tok', validUntil: '2 декабря 2025 г.' },
-  'withdrawal-received': { firstName: HOSTILE_NAME, dueDate: '27 ноября 2025 г.', preferencesUrl: 'https://mail.example.ru/p/tok', supportEmail: 'help@example.ru' },
-  'erasure-completed': { completedDate: '27 ноября 2025 г.', supportEmail: 'help@example.ru' },
+  'withdrawal-received': { firstName: HOSTILE_NAME, erasureDate: '26 ноября 2025 в 10:00 (GMT+3)', exportUrl: 'https://mail.example.ru/p/tok/export', supportEmail: 'help@example.ru' },
+  'erasure-completed': { completedDate: '27 ноября 2025 г.', closedRequests: '№ 0d9e7b1c-4c1f-4a8e-9a57-6f2f3c1e2b11 (жалоба на обработку данных)', supportEmail: 'help@example.ru' },
   'request-received': {
     firstName: HOSTILE_NAME,
     requestType: 'erasure',

@@ -16,8 +16,8 @@ import { apiKey, fileDelivery, fileRequest, fileRequestOk, findValues, sendDueMa
 
 const START = '2026-03-02T09:00:00Z';
 const HOUR = 3_600_000;
-/** Long enough for the erasure job to take a request filed now. */
-const ERASURE_WAIT = 2 * HOUR;
+/** Long enough for the erasure job to take a request filed now (ERASURE_GRACE_HOURS, 24 by default). */
+const ERASURE_WAIT = 25 * HOUR;
 
 /** Runs every job once with a capturing logger; returns the report and the log lines. */
 async function jobs(h: Harness): Promise<{ report: JobReport; lines: string[]; mails: string[] }> {
@@ -144,7 +144,7 @@ describe('erasing a person who left every kind of trace', () => {
     // Staff files the erasure request that arrived by e-mail; the job erases.
     h.clock.advance(HOUR);
     erasure = await fileRequestOk(h, keys.manage.auth, id, { type: 'erasure' });
-    h.clock.advance(2 * HOUR);
+    h.clock.advance(ERASURE_WAIT);
     erasedAt = h.clock.now();
     firstRun = await jobs(h);
   });
@@ -338,7 +338,7 @@ describe('erasure after the person\'s own acts (withdrawal link), double opt-in 
     await oneClick(h, id, 'OwnActs-Click/1.0 K2P9');
     expect((await h.db.selectFrom('suppressions').select(['reason', 'active']).where('hash', '=', hash).executeTakeFirstOrThrow())).toEqual({ reason: 'unsubscribed', active: true });
     const w = await h.deps.signer.sign({ sub: id, p: 'w', ttlSeconds: 365 * 86400 });
-    expect((await h.app.request(`/w/${w}`, { method: 'POST' })).status).toBe(200);
+    expect((await h.app.request(`/w/${w}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'confirm=yes' })).status).toBe(200);
     const [req] = await h.db.selectFrom('requests').selectAll().where('subject_id', '=', id).execute();
     expect(req).toMatchObject({ type: 'erasure', status: 'received', channel: 'link' });
 

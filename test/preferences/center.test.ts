@@ -449,8 +449,9 @@ describe('POST /p/{token}/withdraw', () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain('Согласие отозвано');
-    // Monday 2 March 2026 + 2 business days → the end of Wednesday 4 March (Moscow).
-    expect(html).toContain('4 марта 2026');
+    // Due: Monday 2 March 2026 + 2 business days → the end of Wednesday 4 March (Moscow); the
+    // erasure runs after the 24 hours' grace, and the page names that moment.
+    expect(html).toContain('3 марта 2026 в 12:00 (GMT+3)');
 
     expect(await consentState(h, id, 'processing')).toBe('withdrawn');
     expect(await consentState(h, id, 'marketing')).toBe('withdrawn');
@@ -468,19 +469,19 @@ describe('POST /p/{token}/withdraw', () => {
     expect(again.status).toBe(200);
     const againHtml = await again.text();
     expect(againHtml).toContain('Согласие уже отозвано');
-    expect(againHtml).toContain('4 марта 2026');
+    expect(againHtml).toContain('3 марта 2026 в 12:00 (GMT+3)');
     expect((await post(token, 'withdraw')).status).toBe(200); // even the first step now just says so
     expect(await snapshotDb(h)).toEqual(before);
     h.clock.set(T0);
   });
 
-  it('after withdrawal the center shows the deletion date and offers only access and appeals; changes are refused with 409', async () => {
+  it('after withdrawal the center shows the moment of deletion and offers only the download; changes and appeals are refused with 409', async () => {
     const id = await createConfirmedSubject(h, 'center-withdrawn@example.ru');
     const token = await pToken(id);
     expect((await post(token, 'withdraw', { confirm: 'yes' })).status).toBe(200);
     const html = await page(token);
-    expect(html).toContain('Мы удалим ваши данные не позднее 4 марта 2026');
-    expect(formsOf(html).map((f) => f.action.split('?')[0]!.split('/').pop())).toEqual(['appeal']);
+    expect(html).toContain('Мы удалим ваши данные 3 марта 2026 в 12:00 (GMT+3)');
+    expect(formsOf(html)).toEqual([]);
     expect(html).toContain(`/p/${token}/export`);
 
     const before = await snapshotDb(h);
@@ -488,6 +489,7 @@ describe('POST /p/{token}/withdraw', () => {
       ['frequency', { frequency: 'monthly' }],
       ['rectify', { firstName: 'Новое', email: 'center-withdrawn@example.ru' }],
       ['restrict', { confirm: 'yes' }],
+      ['appeal', { kind: 'appeal', text: 'Жалоба после отзыва' }],
     ];
     for (const [action, f] of refused) {
       const res = await post(token, action, f);
