@@ -12,6 +12,7 @@ import { erasureRunsAt } from '../erasure/schedule.js';
 import { forEachLimit } from '../concurrency.js';
 import { redactAddresses } from '../mailsender/adapters.js';
 import { pausedUntilText } from '../preferences/actions.js';
+import { frequencyCaps } from '../preferences/forms.js';
 import { claimDue, markDone, markFailed, type OutboxRow } from './claim.js';
 import { CANCELLED_WITHDRAWN, mailAfterWithdrawal } from './queries.js';
 import { sql } from 'kysely';
@@ -115,7 +116,8 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
       const t = messages[locale];
       // A pause is a local calendar date, not an instant: formatted as the date it names.
       const pause = p?.paused_until ? t.pcPausedUntilValue(formatDateInText(new Date(`${p.paused_until}T00:00:00Z`), locale, 'UTC')) : t.pcNoPause;
-      const changes = `${t.pcFrequency}: ${t.frequencyName[p?.frequency ?? 'standard']}. ${t.pcPausedUntil}: ${pause}.`;
+      const frequency = p?.frequency ?? 'standard';
+      const changes = `${t.pcFrequency}: ${t.frequencyNameN(frequency, frequencyCaps(config.cadence.maxPerWindow).caps[frequency])}. ${t.pcPausedUntil}: ${pause}.`;
       mail = renderEmail('preferences-updated', locale, { firstName, changes, preferencesUrl: await link('p', config.linkTtlDays.preferences) });
       break;
     }

@@ -183,6 +183,10 @@ const ru = {
   tooLargeTitle: 'Слишком большой объём',
   tooLargeLead: 'Отправлено слишком много текста. Сократите его и попробуйте ещё раз.',
   businessDays: (n: number) => `${n} ${plural(n, 'рабочий день', 'рабочих дня', 'рабочих дней')}`,
+  // Frequencies as configured: how many mails a preference allows in its window (cadence/policy.ts, CADENCE_MAX_PER_WINDOW).
+  frequencyNameN: (f: string, n: number) => (f === 'monthly' ? `не больше ${n} ${plural(n, 'письма', 'писем', 'писем')} в месяц` : `до ${n} ${plural(n, 'письма', 'писем', 'писем')} в месяц`),
+  frequencyOptionN: (f: string, n: number, days: number) =>
+    `${f === 'monthly' ? 'Раз в месяц — не больше' : 'Обычно — до'} ${n} ${plural(n, 'письма', 'писем', 'писем')} за ${days} ${plural(days, 'день', 'дня', 'дней')}`,
   // Withdrawal and erasure: the true moment the erasure runs, and what is left until then.
   erasureClosedNone: 'таких нет',
   withdrawnAtLead: (when: string) => `Мы прекратили обработку ваших данных и удалим их ${when}. До этого момента вы можете скачать их копию — ссылка есть в письме, которое мы вам отправили. Рассылка вам больше не придёт.`,
@@ -343,6 +347,8 @@ const en: Messages = {
   tooLargeLead: 'What you sent is too long. Shorten it and try again.',
   businessDays: (n: number) => `${n} business ${n === 1 ? 'day' : 'days'}`,
   erasureClosedNone: 'none',
+  frequencyNameN: (f: string, n: number) => `${f === 'monthly' ? 'at most' : 'up to'} ${n} e-mail${n === 1 ? '' : 's'} a month`,
+  frequencyOptionN: (f: string, n: number, days: number) => `${f === 'monthly' ? 'Monthly — at most' : 'Standard — up to'} ${n} e-mail${n === 1 ? '' : 's'} in ${days} days`,
   withdrawnAtLead: (when: string) => `We have stopped processing your data and will delete it on ${when}. Until then you can download a copy with the link in the e-mail we have sent you. You will receive no more mailings.`,
   withdrawAlreadyLead: (when: string) => `You have already withdrawn consent to processing of your personal data. We will delete your data on ${when}. Until then you can download a copy with the link in the e-mail confirming the withdrawal.`,
   pcWithdrawnAtNotice: (when: string) => `You have withdrawn consent to processing of your personal data. We will delete your data on ${when}. Until then you can download it, but it can no longer be changed.`,

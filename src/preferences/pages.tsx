@@ -17,6 +17,9 @@ export interface Ctx {
   day: (ymd: string) => string;
   /** A number as the person reads it (10 000 / 10,000). */
   num: (n: number) => string;
+  /** A frequency's name and its form option, with the limits as configured. */
+  frequencyName: (f: string) => string;
+  frequencyOption: (f: string) => string;
 }
 
 export const actionUrl = (x: Ctx, action: string) => `/p/${x.token}/${action}?lang=${x.locale}`;
@@ -90,7 +93,7 @@ export function FrequencyForm(props: { x: Ctx; frequency: Frequency; pausedUntil
         {(['monthly', 'standard'] as const).map((f) => (
           <div class="choice">
             <input type="radio" id={`frequency-${f}`} name="frequency" value={f} checked={props.frequency === f} />
-            <label for={`frequency-${f}`}>{t.frequencyOption[f]}</label>
+            <label for={`frequency-${f}`}>{x.frequencyOption(f)}</label>
           </div>
         ))}
         {freqErrors.length ? (
@@ -353,7 +356,7 @@ export function CenterPage(props: { x: Ctx; v: CenterView }) {
           <dt>{t.marketingStatus}</dt>
           <dd>{t.state[p.consents.marketing] ?? p.consents.marketing}</dd>
           <dt>{t.pcFrequency}</dt>
-          <dd>{t.frequencyName[p.preferences.frequency]}</dd>
+          <dd>{x.frequencyName(p.preferences.frequency)}</dd>
           <dt>{t.pcPausedUntil}</dt>
           <dd>{activePause ? t.pcPausedUntilValue(x.day(activePause)) : t.pcNoPause}</dd>
         </dl>

@@ -18,7 +18,7 @@ import { openErasure, withdrawProcessing } from '../withdrawal/actions.js';
 import { TokenError, type LinkClaims, type LinkPurpose } from '../links/tokens.js';
 import { enqueue } from '../outbox/queries.js';
 import { fileAppeal, restrictByPerson, setPreferences } from './actions.js';
-import { frequencyLimits, parseAppealForm, parseFrequencyForm, parseRectifyForm, readForm, RECTIFY_FIELDS, typedValues, type FieldProblem, type FormFields, type RectifyField } from './forms.js';
+import { frequencyCaps, frequencyLimits, parseAppealForm, parseFrequencyForm, parseRectifyForm, readForm, RECTIFY_FIELDS, typedValues, type FieldProblem, type FormFields, type RectifyField } from './forms.js';
 import { renderCenterPage } from './layout.js';
 import { AppealForm, CenterPage, FormErrorPage, FrequencyForm, RectifyForm, RestrictForm, ResultPage, WithdrawConfirmPage, type Ctx } from './pages.js';
 
@@ -71,12 +71,17 @@ export function preferencesRoutes(deps: ResolvedDeps) {
   function ctx(c: Context, token: string, storedLocale: string | null): Ctx {
     const locale = pageLocale(c, deps, storedLocale);
     const numbers = new Intl.NumberFormat(locale === 'ru' ? 'ru-RU' : 'en-GB');
+    const t = messages[locale];
+    const { caps, windowDays } = frequencyCaps(config.cadence.maxPerWindow);
+    const cap = (f: string) => caps[f === 'monthly' ? 'monthly' : 'standard'];
     return {
       locale,
-      t: messages[locale],
+      t,
       token,
       day: (ymd) => formatDateInText(new Date(`${ymd}T00:00:00Z`), locale, 'UTC'),
       num: (n) => numbers.format(n),
+      frequencyName: (f) => t.frequencyNameN(f, cap(f)),
+      frequencyOption: (f) => t.frequencyOptionN(f, cap(f), windowDays),
     };
   }
 
@@ -184,7 +189,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     const lines =
       r.kind === 'unchanged'
         ? [t.pcNothingChangedLead]
-        : [t.pcFrequencySavedLead(t.frequencyName[r.after.frequency]!), r.after.pausedUntil && r.after.pausedUntil > limits.today ? t.pcPauseSavedLead(x.day(r.after.pausedUntil)) : t.pcPauseClearedLead];
+        : [t.pcFrequencySavedLead(x.frequencyName(r.after.frequency)), r.after.pausedUntil && r.after.pausedUntil > limits.today ? t.pcPauseSavedLead(x.day(r.after.pausedUntil)) : t.pcPauseClearedLead];
     return result(c, x, t.pcFrequencySavedTitle, lines);
   });
 

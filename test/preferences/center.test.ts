@@ -110,7 +110,7 @@ describe('GET /p/{token}', () => {
     }
     expect(html).toContain('<dt>Согласие на обработку персональных данных</dt><dd>дано</dd>');
     expect(html).toContain('<dt>Рекламно-информационная рассылка</dt><dd>включена</dd>');
-    expect(html).toContain('<dt>Частота писем</dt><dd>до трёх писем в месяц</dd>');
+    expect(html).toContain('<dt>Частота писем</dt><dd>до 3 писем в месяц</dd>');
 
     const forms = formsOf(html);
     expect(forms.map((f) => f.action)).toEqual(ACTIONS.map((a) => `/p/${token}/${a}?lang=ru`));
@@ -727,5 +727,27 @@ describe('HTML in every field', () => {
     const data = (await exp.json()) as { subject: { lastName: string }; requests: { text: string }[] };
     expect(data.subject.lastName).toBe(SCRIPT);
     expect(data.requests.map((r) => r.text)).toContain(SCRIPT + IMG);
+  });
+});
+
+describe('texts follow configuration, never fixed numbers', () => {
+  let h2: Harness;
+  beforeAll(async () => {
+    h2 = await createHarness({ now: T0, env: { CADENCE_MAX_PER_WINDOW: '2', ERASURE_DUE_BUSINESS_DAYS: '3' } });
+  });
+  afterAll(() => h2?.close());
+
+  it('the frequency options, the frequency shown and the withdrawal deadline on the center and on /w', async () => {
+    const id = await createConfirmedSubject(h2, 'config-texts@example.ru');
+    const p = await h2.deps.signer.sign({ sub: id, p: 'p', ttlSeconds: 90 * 86400 });
+    const html = await (await h2.app.request(`/p/${p}`)).text();
+    expect(html).toContain('Обычно — до 2 писем за 30 дней');
+    expect(html).toContain('<dd>до 2 писем в месяц</dd>');
+    expect(html).toContain('не позднее чем через 3 рабочих дня');
+    expect(html).not.toMatch(/до тр[её]х|2 рабочих дня/);
+    const w = await h2.deps.signer.sign({ sub: id, p: 'w', ttlSeconds: 365 * 86400 });
+    const wHtml = await (await h2.app.request(`/w/${w}?lang=en`)).text();
+    expect(wHtml).toContain('within 3 business days');
+    expect(wHtml).not.toContain('2 business days');
   });
 });
