@@ -192,6 +192,17 @@ describe('erasing a person who left every kind of trace', () => {
     }
   });
 
+  it('vacuums the tables it changed after the batch, outside any transaction, without a failure', async () => {
+    expect(firstRun.lines.filter((l) => l.includes('vacuum'))).toEqual([]);
+    if (onPostgres) {
+      const r = await sql<{ relname: string; n: string }>`
+        select relname, vacuum_count::text as n from pg_stat_user_tables
+        where schemaname = current_schema() and relname in ('subjects', 'consent_events', 'suppressions', 'requests', 'audit_log', 'outbox')`.execute(h.db);
+      expect(r.rows).toHaveLength(6);
+      for (const row of r.rows) expect([row.relname, Number(row.n) > 0]).toEqual([row.relname, true]);
+    }
+  });
+
   it('tells the person it is done, in their language, and the notice keeps no copy of the address once sent', async () => {
     const parsed = await Promise.all(firstRun.mails.map((m) => simpleParser(m)));
     const notice = parsed.find((m) => m.subject === 'Ваши данные удалены');
