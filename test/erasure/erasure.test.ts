@@ -382,7 +382,7 @@ describe('erasure after the person\'s own acts (withdrawal link), double opt-in 
   });
 
   it('the consent ledger refuses DELETE and changes to anything but blanking IP, user agent and details', async () => {
-    const other = await registerPerson(h, keys.leads, 'ledger-guard.k2p9@erase-example.ru', { ip: '198.18.9.9', userAgent: 'Guard/1.0' });
+    const other = await registerPerson(h, keys.leads, 'ledger-guard.k2p9@erase-example.ru', { ip: '198.18.9.9', userAgent: 'Guard/1.0', source: 'site:guard-form' });
     const [ev] = await eventsOf(h, other);
     const count = async () => (await eventsOf(h, other)).length;
     const n = await count();
@@ -393,12 +393,14 @@ describe('erasure after the person\'s own acts (withdrawal link), double opt-in 
     await expect(sql`update consent_events set occurred_at = occurred_at - interval '1 day' where id = ${ev!.id}`.execute(h.db)).rejects.toThrow(/append-only/);
     await expect(sql`update consent_events set ip = '10.0.0.1' where id = ${ev!.id}`.execute(h.db)).rejects.toThrow(/append-only/);
     await expect(sql`update consent_events set subject_id = ${id} where id = ${ev!.id}`.execute(h.db)).rejects.toThrow(/append-only/);
+    await expect(sql`update consent_events set source = 'forged-source' where id = ${ev!.id}`.execute(h.db)).rejects.toThrow(/append-only/);
     expect(await count()).toBe(n);
     expect((await eventsOf(h, other))[0]).toMatchObject({ action: ev!.action, ip: '198.18.9.9', user_agent: 'Guard/1.0' });
 
     // Blanking the personal parts is the one change allowed (it is what erasure does).
-    await sql`update consent_events set ip = null, user_agent = null where id = ${ev!.id}`.execute(h.db);
-    expect((await eventsOf(h, other))[0]).toMatchObject({ action: ev!.action, ip: null, user_agent: null });
+    await sql`update consent_events set ip = null, user_agent = null, source = null where id = ${ev!.id}`.execute(h.db);
+    expect((await eventsOf(h, other))[0]).toMatchObject({ action: ev!.action, ip: null, user_agent: null, source: null });
+    await expect(sql`update consent_events set source = 'back-again' where id = ${ev!.id}`.execute(h.db)).rejects.toThrow(/append-only/);
   });
 });
 
