@@ -10,6 +10,7 @@ import * as m0008 from './20261125_0008_sequencer_function.js';
 import * as m0009 from './20261125_0009_outbox_by_subject.js';
 import * as m0010 from './20261201_0010_subject_addresses.js';
 import * as m0011 from './20261201_0011_pending_changes.js';
+import * as m0012 from './20261201_0012_erasure_traces.js';
 import * as m0013 from './20261201_0013_request_types.js';
 
 /**
@@ -28,5 +29,6 @@ export const migrations: Record<string, Migration> = {
   '20261125_0009_outbox_by_subject': m0009,
   '20261201_0010_subject_addresses': m0010,
   '20261201_0011_pending_changes': m0011,
+  '20261201_0012_erasure_traces': m0012,
   '20261201_0013_request_types': m0013,
 };

@@ -48,6 +48,7 @@ export const envSchema = z.object({
   WITHDRAWAL_LINK_TTL_DAYS: int(365, 1, 3660),
   CONFIRMATION_LINK_TTL_DAYS: int(30, 1, 3660),
   ERASURE_DUE_BUSINESS_DAYS: int(2, 1, 30),
+  ERASURE_GRACE_HOURS: int(24, 0, 24 * 30),
   REQUEST_DUE_BUSINESS_DAYS: int(10, 1, 60),
   CALENDAR_DIR: z.string().min(1).optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
@@ -126,6 +127,11 @@ export interface Config {
   };
   linkTtlDays: { preferences: number; withdrawal: number; confirmation: number };
   erasureDueBusinessDays: number;
+  /**
+   * Hours between a withdrawal and its erasure, for the person to download a copy and for staff
+   * to answer open requests; never past the due time (see erasure/schedule.ts).
+   */
+  erasureGraceHours: number;
   requestDueBusinessDays: number;
   /** Extra production-calendar years (xmlcalendar files) an operator adds without a release. */
   calendarDir: string | undefined;
@@ -255,6 +261,7 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { send
       confirmation: e.CONFIRMATION_LINK_TTL_DAYS,
     },
     erasureDueBusinessDays: e.ERASURE_DUE_BUSINESS_DAYS,
+    erasureGraceHours: e.ERASURE_GRACE_HOURS,
     requestDueBusinessDays: e.REQUEST_DUE_BUSINESS_DAYS,
     calendarDir: e.CALENDAR_DIR,
     smtpUrl: e.SMTP_URL,

@@ -2,10 +2,19 @@ import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
 import { recordEvents } from '../consent/events.js';
 import { SELF_REASONS } from '../suppressions/queries.js';
+import { cancelQueuedMail } from '../outbox/queries.js';
+
+/** The status reason of a request the erasure closed unanswered (the last mail lists them). */
+export const CLOSED_BY_ERASURE = 'closed: the person was erased';
 
 /**
- * Erases a person: every personal field, the IPs and user agents in their ledger events, their
- * free-text requests. What stays is what proves we acted (the requests and their times, an
+ * Erases a person, found by id and by every address hash they ever had (`subject_addresses`):
+ * every personal field; the IPs, user agents, details (reasons staff typed, as for a
+ * restriction) and sources (the lead form's free text) of their ledger events; their free-text
+ * requests and what staff typed about them; the purposes staff stated when reading their data
+ * (the audit rows stay: who read whose data and when); the address and note of every
+ * suppression keyed by any of their addresses (a bounce, complaint or manual entry for an old
+ * one included), linked to them. What stays is what proves we acted (the requests and their times, an
  * `erased` event, consent events without their personal parts) and the keyed hash in the
  * suppression list, so the address is never mailed again. The feed then carries the entry
  * without its address, under a new seq so consumers holding the address can drop it.
@@ -35,6 +44,13 @@ export async function eraseSubject(db: Db, subjectId: string, at: Date, requestI
     .where('id', '=', subjectId)
     .execute();
   await db.updateTable('consent_events').set({ ip: null, user_agent: null, details: null }).where('subject_id', '=', subjectId).execute();
+  // `source` is the channel (one-click, confirmation-link, staff-api: evidence, kept), except
+  // on what the lead form sent through the API (actor `via-key:…`): there it is the site's free
+  // text, which may name the person.
+  await db.updateTable('consent_events').set({ source: null }).where('subject_id', '=', subjectId).where('actor_id', 'like', 'via-key:%').where('source', 'is not', null).execute();
+  // The audit trail is the controller's accountability record and stays; the purpose staff
+  // typed ("ticket 123: Ivanov called about ...") may name the person.
+  await db.updateTable('audit_log').set({ purpose: null }).where('subject_id', '=', subjectId).where('purpose', 'is not', null).execute();
   // The person's own text, and what staff typed about their requests (reasons to complete,
   // reject or extend, which often name them); the requests, their dates and outcomes stay.
   await sql`
@@ -45,12 +61,7 @@ export async function eraseSubject(db: Db, subjectId: string, at: Date, requestI
   await db.deleteFrom('preferences').where('subject_id', '=', subjectId).execute();
   await db.deleteFrom('pending_changes').where('subject_id', '=', subjectId).execute(); // an address or profile waiting for confirmation
   // Messages not yet delivered would need the address we are erasing.
-  await db
-    .updateTable('outbox')
-    .set({ status: 'dead', last_error: 'subject erased before delivery', done_at: at })
-    .where('subject_id', '=', subjectId)
-    .where('status', '=', 'pending')
-    .execute();
+  await cancelQueuedMail(db, subjectId, at, 'subject erased before delivery');
   // The hash stays suppressed. The person's own reasons become `erased`; a staff-only reason
   // (bounce, complaint, manual) is kept, since it says more.
   await sql`
@@ -60,12 +71,21 @@ export async function eraseSubject(db: Db, subjectId: string, at: Date, requestI
       email = null,
       reason = case when suppressions.active and not (suppressions.reason = any(${[...SELF_REASONS]}::text[])) then suppressions.reason else 'erased' end,
       active = true, seq = null, changed_at = excluded.changed_at, actor_type = 'system', actor_id = null, note = null`.execute(db);
-  // Manual entries keyed by the same hash could hold the address too.
-  await db.updateTable('suppressions').set({ email: null }).where('subject_id', '=', subjectId).execute();
+  // Every entry keyed by any address the person ever had, or naming them: a bounce, complaint
+  // or manual entry for an old address (before or after the change) holds that address and a
+  // note. The hash stays suppressed as it was; address and note go, and the entry is linked to
+  // the person. A hash that is now another live person's address is theirs, and left alone.
+  // Re-sequenced, so feed consumers holding the address learn it is gone.
+  await sql`
+    update suppressions set email = null, note = null, subject_id = ${subjectId}, seq = null, changed_at = ${at}
+    where (subject_id = ${subjectId} or hash in (select email_hash from subject_addresses where subject_id = ${subjectId}))
+      and hash <> ${s.email_hash}
+      and not exists (select 1 from subjects l where l.email_hash = suppressions.hash and l.status <> 'erased' and l.id <> ${subjectId})
+      and (email is not null or note is not null or subject_id is distinct from ${subjectId})`.execute(db);
   // Other open requests cannot be answered any more: close them (their text is gone above).
   await db
     .updateTable('requests')
-    .set({ status: 'completed', completed_at: at, status_reason: 'closed: the person was erased' })
+    .set({ status: 'completed', completed_at: at, status_reason: CLOSED_BY_ERASURE })
     .where('subject_id', '=', subjectId)
     .where('status', 'in', ['received', 'in_progress'])
     .where('type', '<>', 'erasure')

@@ -38,7 +38,8 @@ export async function runJobs(deps: JobDeps): Promise<JobReport> {
   // Mail first: a withdrawal-received message must go out before the erasure blanks the address.
   const mail = deps.delivery ? await deliverEmails(deps.delivery) : null;
   const pushes = deps.push && deps.push.endpoints.length ? await pushSuppressions(deps.push) : null;
-  const { erased } = await runErasureJob(deps.db, { now: deps.now, logger: deps.logger });
+  const mailer = deps.delivery?.mailer;
+  const { erased } = await runErasureJob(deps.db, { now: deps.now, logger: deps.logger, graceHours: deps.config.erasureGraceHours, forget: mailer?.forget ? (id) => mailer.forget!(id) : undefined });
   // The notices of erasure at once: each holds an address that should not outlive its sending.
   if (erased > 0 && deps.delivery && mail) {
     const notices = await deliverEmails(deps.delivery, { kinds: ['erasure-completed'] });

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
 import type { SuppressionReason } from '../db/schema.js';
 import { suppressEach, type SuppressInput } from '../suppressions/queries.js';
+import { findHashOwners, splitOwners } from '../erasure/owners.js';
 import { redactAddresses, type MailSenderEvent, type MailSenderEventType, type Provider } from './adapters.js';
 
 /** The N-th soft bounce of an address within the window suppresses it as `bounced`. */
@@ -110,10 +111,13 @@ export async function applyEvents(trx: Db, ctx: ApplyContext, events: HashedEven
     const plans = applied.map(({ k, e }): Plan => {
       const suppressFor = (reason: SuppressionReason, extra: Record<string, unknown> = {}): Plan => {
         const person = live.get(e.hash);
-        // The address stays with the entry, unless it was an erased person's (only the hash stays).
-        const email = person ? person.email : erased.has(e.hash) ? null : e.email;
-        const note = `mail sender (${ctx.provider}) ${e.type}${e.detail ? `: ${redactAddresses(e.detail)}` : ''}`.slice(0, 500);
-        inputs.push({ hash: e.hash, email, subjectId: person?.id ?? null, reason, actorType: 'mail_sender', actorId: ctx.keyId, note, at: ctx.now });
+        // The address stays with the entry, unless it was an erased person's, by any address
+        // they ever had: then only the hash stays, linked to their erased shell, without the
+        // sender's text (it may quote them).
+        const erasedOwner = person ? undefined : erased.get(e.hash);
+        const email = person ? person.email : erasedOwner ? null : e.email;
+        const note = erasedOwner ? null : `mail sender (${ctx.provider}) ${e.type}${e.detail ? `: ${redactAddresses(e.detail)}` : ''}`.slice(0, 500);
+        inputs.push({ hash: e.hash, email, subjectId: person?.id ?? erasedOwner ?? null, reason, actorType: 'mail_sender', actorId: ctx.keyId, note, at: ctx.now });
         return { kind: 'suppress', k, e, input: inputs.length - 1, person, reason, extra };
       };
       switch (e.type) {
@@ -206,17 +210,12 @@ async function claimEvents(trx: Db, ctx: ApplyContext, order: HashedEvent[]): Pr
   return claimed;
 }
 
-/** The live person of each address (in address-hash order), and which addresses were an erased person's. */
-async function findPeople(trx: Db, hashes: string[]): Promise<{ live: Map<string, Person>; erased: Set<string> }> {
-  const rows = await sql<Person>`
-    select id, email, email_hash, status from subjects where email_hash = any(${[...new Set(hashes)]}::text[]) order by email_hash`.execute(trx);
-  const live = new Map<string, Person>();
-  const erased = new Set<string>();
-  for (const p of rows.rows) {
-    if (p.status === 'erased') erased.add(p.email_hash);
-    else live.set(p.email_hash, p);
-  }
-  return { live, erased };
+/**
+ * The live person of each address (in address-hash order), and which addresses were an erased
+ * person's, by any address they ever had (see findHashOwners): those are stored without address.
+ */
+async function findPeople(trx: Db, hashes: string[]): Promise<{ live: Map<string, Person>; erased: Map<string, string> }> {
+  return splitOwners(await findHashOwners(trx, hashes));
 }
 
 /**

@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../log.js';
 import { createPushSigner, type PushSigner } from '../pushes/push.js';
 import type { JobDeps } from '../jobs/run.js';
 import { loadCalendar } from './calendar.js';
+import { ownerOnlyFiles, secureDataDir } from './data-dir.js';
 import { resolveHashKey, resolvePushKeys, resolveSigningKeys } from './secrets.js';
 
 /** Opens the configured database: PostgreSQL with DATABASE_URL, else PGlite in DATA_DIR. */
@@ -69,6 +70,10 @@ export async function bootstrap(
 ): Promise<{ deps: AppDeps & { signer: LinkSigner }; handle: DbHandle; logger: Logger; mailer: Mailer; pushSigner: PushSigner }> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
+  // Database, keys and mail files are personal data and secrets: owner-only, new and existing.
+  ownerOnlyFiles();
+  const tightened = secureDataDir(config.dataDir);
+  if (tightened > 0) logger.warn('DATA_DIR: made files owner-only (0600) and directories 0700', { dataDir: config.dataDir, tightened });
   for (const warning of productionWarnings(config)) logger.warn(warning);
   const handle = await openDatabase(config, role);
   try {

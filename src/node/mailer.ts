@@ -1,5 +1,5 @@
 // Node-only: SMTP through nodemailer, or .eml files in DATA_DIR/outbox for development.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
@@ -65,17 +65,31 @@ function openSocket(host: string, port: number, timeoutMs: number, done: (err: E
   });
 }
 
-/** Writes each message as an .eml file (development default without SMTP_URL). */
+/** A subject id as it starts a file name (uuids are safe; anything else is made so). */
+const filePrefix = (subjectId: string | null | undefined) => `${(subjectId ?? 'none').replace(/[^A-Za-z0-9-]/g, '_')}--`;
+
+/**
+ * Writes each message as an .eml file (development default without SMTP_URL), owner-only.
+ * Files are named `<subject id>--<message id>.eml`, so erasure finds and deletes a person's
+ * mail (`forget`): the files hold their address, name and links.
+ */
 export function fileMailer(dir: string): Mailer {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     describe: dir,
     async send(mail) {
       const info = await transport.sendMail(toNodemailer(mail));
       const name = mail.messageId.replace(/[<>]/g, '').replace(/[^A-Za-z0-9@._-]/g, '_');
-      writeFileSync(join(dir, `${name}.eml`), info.message as Buffer);
+      writeFileSync(join(dir, `${filePrefix(mail.subjectId)}${name}.eml`), info.message as Buffer, { mode: 0o600 });
     },
     async close() {},
+    async forget(subjectId) {
+      const prefix = filePrefix(subjectId);
+      const mine = readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.eml'));
+      for (const f of mine) rmSync(join(dir, f), { force: true });
+      return mine.length;
+    },
   };
 }

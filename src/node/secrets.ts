@@ -18,7 +18,7 @@ function writeSecret(path: string, content: string) {
 export async function resolveSigningKeys(config: Config, logger: Logger): Promise<JWK[]> {
   if (config.linkSigningKeys) return parseKeySet(config.linkSigningKeys);
   if (config.production) throw new Error('LINK_SIGNING_KEYS is required when NODE_ENV=production');
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const path = join(config.dataDir, 'link-signing-keys.json');
   if (!existsSync(path)) {
     const kid = `local-${new Date().toISOString().slice(0, 10)}-${crypto.randomUUID().slice(0, 8)}`;
@@ -32,7 +32,7 @@ export async function resolveSigningKeys(config: Config, logger: Logger): Promis
 export function resolveHashKey(config: Config, logger: Logger): string {
   if (config.suppressionHashKey) return config.suppressionHashKey;
   if (config.production) throw new Error('SUPPRESSION_HASH_KEY is required when NODE_ENV=production');
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const path = join(config.dataDir, 'suppression-hash.key');
   if (!existsSync(path)) {
     const bytes = crypto.getRandomValues(new Uint8Array(32));
@@ -49,7 +49,7 @@ export function resolveHashKey(config: Config, logger: Logger): string {
 export async function resolvePushKeys(config: Config, logger: Logger): Promise<JWK[]> {
   if (config.pushSigningKeys) return parseKeySet(config.pushSigningKeys);
   if (config.production && config.pushEndpoints.length) throw new Error('PUSH_SIGNING_KEYS is required with MAIL_SENDER_PUSH_URL when NODE_ENV=production');
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const path = join(config.dataDir, 'push-signing-keys.json');
   if (!existsSync(path)) {
     const kid = `push-${new Date().toISOString().slice(0, 10)}-${crypto.randomUUID().slice(0, 8)}`;

@@ -5,12 +5,18 @@ import { PermanentMailError, type Mailer } from '../emails/mailer.js';
 import { isEmailName, renderEmail, type EmailName, type RenderedEmail } from '../emails/render.js';
 import type { LinkSigner } from '../links/tokens.js';
 import type { Logger } from '../log.js';
-import { formatDateInText, messages, type Locale } from '../pages/i18n.js';
+import { formatDate, formatDateInText, formatDateTimeInText, messages, type Locale } from '../pages/i18n.js';
+import { COMPILED_EMAILS } from '../emails/compiled.js';
+import { CLOSED_BY_ERASURE } from '../erasure/erase.js';
+import { erasureRunsAt } from '../erasure/schedule.js';
 import { forEachLimit } from '../concurrency.js';
 import { redactAddresses } from '../mailsender/adapters.js';
 import { pausedUntilText } from '../preferences/actions.js';
-import type { RequestExtension } from '../requests/queries.js';
+import { frequencyCaps } from '../preferences/forms.js';
 import { claimDue, markDone, markFailed, type OutboxRow } from './claim.js';
+import { CANCELLED_WITHDRAWN, mailAfterWithdrawal } from './queries.js';
+import { sql } from 'kysely';
+import type { RequestExtension } from '../requests/queries.js';
 import { addressClaim } from '../confirmation/rules.js';
 import { findPendingChange } from '../pending/queries.js';
 
@@ -40,13 +46,18 @@ export function operatorVars(config: Config): { orgName: string; supportEmail: s
  * Builds one message for an outbox row, reading the person now (the row holds ids only).
  * Returns null when there is nobody to write to any more (erased, or no address).
  */
-type Recipient = { id: string; email: string | null; email_hash: string; first_name: string | null; locale: string; status: string };
+type Recipient = { id: string; email: string | null; email_hash: string; first_name: string | null; locale: string; status: string; withdrawn: boolean };
 
-/** The people a batch writes to, in one query. */
+/** The people a batch writes to, in one query, with whether they withdrew consent to processing. */
 async function recipients(db: Db, rows: OutboxRow[]): Promise<Map<string, Recipient>> {
   const ids = [...new Set(rows.map((r) => r.subject_id).filter((id): id is string => !!id))];
   if (ids.length === 0) return new Map();
-  const found = await db.selectFrom('subjects').select(['id', 'email', 'email_hash', 'first_name', 'locale', 'status']).where('id', 'in', ids).execute();
+  const found = await db
+    .selectFrom('subjects as s')
+    .leftJoin('consents as p', (j) => j.onRef('p.subject_id', '=', 's.id').on('p.purpose', '=', 'processing'))
+    .select(['s.id', 's.email', 's.email_hash', 's.first_name', 's.locale', 's.status', sql<boolean>`coalesce(p.state = 'withdrawn', false)`.as('withdrawn')])
+    .where('s.id', 'in', ids)
+    .execute();
   return new Map(found.map((s) => [s.id, s]));
 }
 
@@ -68,7 +79,13 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
     const locale: Locale = row.payload.locale === 'en' ? 'en' : 'ru';
     const completedAt = new Date(String(row.payload.completedAt ?? ''));
     const completedDate = mailDate(Number.isNaN(completedAt.getTime()) ? deps.clock.now() : completedAt, locale, config.timeZone);
-    return { to, mail: renderEmail('erasure-completed', locale, { ...operator, completedDate, supportEmail: supportAddress(config) }) };
+    // What the erasure closed unanswered, by number and type: explained here, in the last mail.
+    const closed = row.subject_id
+      ? await deps.db.selectFrom('requests').select(['id', 'type']).where('subject_id', '=', row.subject_id).where('status_reason', '=', CLOSED_BY_ERASURE).orderBy('received_at').orderBy('id').execute()
+      : [];
+    const typeName = COMPILED_EMAILS['request-received'].texts[locale].enums.requestType ?? {};
+    const closedRequests = closed.length ? closed.map((r) => `№ ${r.id} (${typeName[r.type] ?? r.type})`).join('; ') : messages[locale].erasureClosedNone;
+    return { to, mail: renderEmail('erasure-completed', locale, { ...operator, completedDate, closedRequests, supportEmail: supportAddress(config) }) };
   }
   if (!s || s.status === 'erased' || !s.email) return null;
   const locale = (s.locale === 'en' ? 'en' : 'ru') as Locale;
@@ -94,13 +111,16 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
       break;
     }
     case 'withdrawal-received': {
-      const r = await deps.db.selectFrom('requests').select(['due_at']).where('id', '=', String(row.payload.requestId ?? '')).executeTakeFirst();
+      const r = await deps.db.selectFrom('requests').select(['received_at', 'due_at']).where('id', '=', String(row.payload.requestId ?? '')).executeTakeFirst();
       if (!r) return null;
+      // The moment the erasure job will take the request, not just the deadline: the export
+      // link in this mail works until then.
+      const runsAt = erasureRunsAt(new Date(r.received_at), new Date(r.due_at), config.erasureGraceHours);
       mail = renderEmail('withdrawal-received', locale, {
         ...operator,
         firstName,
-        dueDate: date(new Date(r.due_at)),
-        preferencesUrl: await link('p', config.linkTtlDays.preferences),
+        erasureDate: formatDateTimeInText(runsAt, locale, config.timeZone),
+        exportUrl: `${await link('p', config.linkTtlDays.preferences)}/export`,
         supportEmail: supportAddress(config),
       });
       break;
@@ -116,7 +136,8 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
       const t = messages[locale];
       // A pause is a local calendar date, not an instant: formatted as the date it names.
       const pause = p?.paused_until ? t.pcPausedUntilValue(formatDateInText(new Date(`${p.paused_until}T00:00:00Z`), locale, 'UTC')) : t.pcNoPause;
-      const changes = `${t.pcFrequency}: ${t.frequencyName[p?.frequency ?? 'standard']}. ${t.pcPausedUntil}: ${pause}.`;
+      const frequency = p?.frequency ?? 'standard';
+      const changes = `${t.pcFrequency}: ${t.frequencyNameN(frequency, frequencyCaps(config.cadence.maxPerWindow).caps[frequency])}. ${t.pcPausedUntil}: ${pause}.`;
       mail = renderEmail('preferences-updated', locale, { ...operator, firstName, changes, preferencesUrl: await link('p', config.linkTtlDays.preferences) });
       break;
     }
@@ -204,7 +225,14 @@ export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; 
     const failure = { now: deps.clock.now(), maxAttempts: opts.maxAttempts ?? deps.config.outboxMaxAttempts, baseMs: 30_000, capMs: 6 * 3_600_000, random: deps.random ?? Math.random };
     try {
       if (!isEmailName(row.kind)) throw new PermanentMailError(`unknown kind ${row.kind}`);
-      const composed = await compose(deps, row as OutboxRow & { kind: EmailName }, row.subject_id ? people.get(row.subject_id) : undefined);
+      const person = row.subject_id ? people.get(row.subject_id) : undefined;
+      // Queued before the withdrawal committed (enqueue refuses it after): still not sent.
+      if (person?.withdrawn && !mailAfterWithdrawal(row.kind)) {
+        await markFailed(deps.db, row, CANCELLED_WITHDRAWN, { ...failure, permanent: true });
+        stats.dead++;
+        return;
+      }
+      const composed = await compose(deps, row as OutboxRow & { kind: EmailName }, person);
       if (!composed) {
         await markFailed(deps.db, row, 'nobody to write to: the person is erased or has no address', { ...failure, permanent: true });
         stats.dead++;
@@ -220,8 +248,12 @@ export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; 
         // a restore, and a mailbox drops a message whose Message-ID it has already seen.
         messageId: `<outbox-${row.id}.${row.message_token}@${host}>`,
         headers: { 'X-Idempotency-Key': row.idempotency_key, 'Auto-Submitted': 'auto-generated' },
+        subjectId: row.subject_id,
       });
       await markDone(deps.db, row.id, deps.clock.now());
+      // The last message to an erased person: once it is out, a store of sent mail keeps
+      // nothing of them (the file mailer's copy of this one included).
+      if (row.kind === 'erasure-completed' && row.subject_id) await deps.mailer.forget?.(row.subject_id);
       stats.sent++;
       deps.logger.info('mail sent', { outbox: row.id, kind: row.kind, subject: row.subject_id, attempt: row.attempts });
     } catch (e) {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
 
 import type { EmailName } from '../emails/render.js';
@@ -6,28 +7,54 @@ import type { EmailName } from '../emails/render.js';
 export type OutboxKind = EmailName;
 
 /**
+ * The only mail a person who withdrew consent to processing still gets: the notice of the
+ * withdrawal and the notice that their data is erased. Everything else is cancelled at the
+ * withdrawal, not queued after it, and not delivered if it slipped in (see {@link enqueue} and
+ * deliverEmails): one rule, checked where mail enters and where it leaves.
+ */
+export const MAIL_AFTER_WITHDRAWAL: readonly OutboxKind[] = ['withdrawal-received', 'erasure-completed'];
+
+/** Whether this kind of mail may still go to a person who withdrew consent to processing. */
+export const mailAfterWithdrawal = (kind: string): boolean => (MAIL_AFTER_WITHDRAWAL as readonly string[]).includes(kind);
+
+/** The error a cancelled row is parked with. */
+export const CANCELLED_WITHDRAWN = 'cancelled: the person withdrew consent to processing';
+
+/**
  * Writes a message to the outbox, in the caller's transaction, so it exists exactly when the
  * change that causes it commits. The payload holds ids only, except the erasure notice's `to`
  * (the address is gone from everywhere else by then), which is wiped once the row is done or
  * dead. A repeated idempotency key is ignored (the message is already queued).
  * `availableAt` later than `at` holds the message back (to merge several changes into one mail).
+ * Nothing but {@link MAIL_AFTER_WITHDRAWAL} is queued for a person who withdrew consent to
+ * processing: the insert checks it in the same statement. Returns whether a row was queued.
  */
 export async function enqueue(
   db: Db,
   m: { kind: OutboxKind; subjectId: string | null; payload: Record<string, unknown>; idempotencyKey: string; at: Date; availableAt?: Date },
-): Promise<void> {
-  await db
-    .insertInto('outbox')
-    .values({
-      kind: m.kind,
-      subject_id: m.subjectId,
-      payload: JSON.stringify(m.payload),
-      idempotency_key: m.idempotencyKey,
-      available_at: m.availableAt ?? m.at,
-      created_at: m.at,
-      last_error: null,
-      done_at: null,
-    })
-    .onConflict((oc) => oc.column('idempotency_key').doNothing())
-    .execute();
+): Promise<boolean> {
+  const r = await sql<{ id: string }>`
+    insert into outbox (kind, subject_id, payload, idempotency_key, available_at, created_at, last_error, done_at)
+    select ${m.kind}, ${m.subjectId}::uuid, ${JSON.stringify(m.payload)}::jsonb, ${m.idempotencyKey}, ${m.availableAt ?? m.at}, ${m.at}, null, null
+    where ${mailAfterWithdrawal(m.kind)}::boolean or ${m.subjectId}::uuid is null or not exists (
+      select 1 from consents c where c.subject_id = ${m.subjectId}::uuid and c.purpose = 'processing' and c.state = 'withdrawn')
+    on conflict (idempotency_key) do nothing
+    returning id`.execute(db);
+  return r.rows.length > 0;
+}
+
+/**
+ * Cancels a person's mail not yet delivered (parked as dead with `reason`), except the kinds
+ * in `keep`. Runs in the caller's transaction.
+ */
+export async function cancelQueuedMail(db: Db, subjectId: string, at: Date, reason: string, keep: readonly OutboxKind[] = []): Promise<number> {
+  // A cancelled row never goes out: an address it carried (address-changed's old address) goes too.
+  let q = db
+    .updateTable('outbox')
+    .set({ status: 'dead', last_error: reason, done_at: at, payload: sql`payload - 'to'` })
+    .where('subject_id', '=', subjectId)
+    .where('status', '=', 'pending');
+  if (keep.length > 0) q = q.where('kind', 'not in', [...keep]);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }

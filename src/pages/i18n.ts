@@ -170,7 +170,7 @@ const ru = {
     `Все ваши данные будут удалены не позднее чем через ${days}. Восстановить их будет невозможно.`,
     'Мы сохраним только запись о том, что удалили данные по вашей просьбе, и необратимый отпечаток адреса, чтобы больше никогда не писать на него.',
     'Чтобы снова получать рассылку, нужно будет заново оставить заявку на сайте.',
-    'Если вам нужна копия данных, скачайте её до того, как отзовёте согласие.',
+    'Копию своих данных можно скачать и сейчас, и после отзыва согласия — до момента удаления: ссылку на скачивание мы пришлём в письме, подтверждающем отзыв.',
   ],
   pcWithdrawContinue: 'Отозвать согласие…',
   pcWithdrawConfirmTitle: 'Подтвердите отзыв согласия',
@@ -231,6 +231,16 @@ const ru = {
   byAddressButton: 'Прислать ссылку',
   byAddressSentTitle: 'Проверьте почту',
   byAddressSentLead: 'Если этот адрес есть в нашей рассылке, на него в течение нескольких минут придёт письмо со ссылкой, по которой можно отписаться. Только по адресу мы никого не отписываем: так никто не отпишет вас без вашего ведома.',
+  // Frequencies as configured: how many mails a preference allows in its window (cadence/policy.ts, CADENCE_MAX_PER_WINDOW).
+  frequencyNameN: (f: string, n: number) => (f === 'monthly' ? `не больше ${n} ${plural(n, 'письма', 'писем', 'писем')} в месяц` : `до ${n} ${plural(n, 'письма', 'писем', 'писем')} в месяц`),
+  frequencyOptionN: (f: string, n: number, days: number) =>
+    `${f === 'monthly' ? 'Раз в месяц — не больше' : 'Обычно — до'} ${n} ${plural(n, 'письма', 'писем', 'писем')} за ${days} ${plural(days, 'день', 'дня', 'дней')}`,
+  // Withdrawal and erasure: the true moment the erasure runs, and what is left until then.
+  erasureClosedNone: 'таких нет',
+  withdrawnAtLead: (when: string) => `Мы прекратили обработку ваших данных и удалим их ${when}. До этого момента вы можете скачать их копию — ссылка есть в письме, которое мы вам отправили. Рассылка вам больше не придёт.`,
+  withdrawAlreadyLead: (when: string) => `Вы уже отозвали согласие на обработку персональных данных. Мы удалим ваши данные ${when}. До этого момента скачать их копию можно по ссылке из письма об отзыве согласия.`,
+  pcWithdrawnAtNotice: (when: string) => `Вы отозвали согласие на обработку персональных данных. Мы удалим ваши данные ${when}. До этого момента их можно скачать, но изменить уже нельзя.`,
+  pcAlreadyWithdrawnAtLead: (when: string) => `Согласие уже отозвано, повторно ничего не изменилось. Мы удалим ваши данные ${when}.`,
 };
 
 type Messages = typeof ru;
@@ -371,7 +381,7 @@ const en: Messages = {
     `All your data is deleted within ${days} at most. It cannot be restored.`,
     'We keep only a record that we deleted your data at your request, and an irreversible fingerprint of your address so that we never write to it again.',
     'To receive our mailings again you would have to fill in the form on our site anew.',
-    'If you want a copy of your data, download it before you withdraw consent.',
+    'You can download a copy of your data now, or after withdrawing consent until the moment of deletion: the e-mail confirming the withdrawal carries a download link.',
   ],
   pcWithdrawContinue: 'Withdraw consent…',
   pcWithdrawConfirmTitle: 'Confirm the withdrawal of consent',
@@ -428,6 +438,13 @@ const en: Messages = {
   byAddressButton: 'Send me the link',
   byAddressSentTitle: 'Check your mailbox',
   byAddressSentLead: 'If this address is on our list, an e-mail with a link to unsubscribe will arrive within a few minutes. We never unsubscribe anyone by the address alone, so nobody can unsubscribe you without your knowing.',
+  erasureClosedNone: 'none',
+  frequencyNameN: (f: string, n: number) => `${f === 'monthly' ? 'at most' : 'up to'} ${n} e-mail${n === 1 ? '' : 's'} a month`,
+  frequencyOptionN: (f: string, n: number, days: number) => `${f === 'monthly' ? 'Monthly — at most' : 'Standard — up to'} ${n} e-mail${n === 1 ? '' : 's'} in ${days} days`,
+  withdrawnAtLead: (when: string) => `We have stopped processing your data and will delete it on ${when}. Until then you can download a copy with the link in the e-mail we have sent you. You will receive no more mailings.`,
+  withdrawAlreadyLead: (when: string) => `You have already withdrawn consent to processing of your personal data. We will delete your data on ${when}. Until then you can download a copy with the link in the e-mail confirming the withdrawal.`,
+  pcWithdrawnAtNotice: (when: string) => `You have withdrawn consent to processing of your personal data. We will delete your data on ${when}. Until then you can download it, but it can no longer be changed.`,
+  pcAlreadyWithdrawnAtLead: (when: string) => `Consent is already withdrawn; nothing changed. We will delete your data on ${when}.`,
 };
 
 export const messages: Record<Locale, Messages> = { ru, en };
@@ -443,4 +460,15 @@ export function formatDate(d: Date, locale: Locale, timeZone: string): string {
  */
 export function formatDateInText(d: Date, locale: Locale, timeZone: string): string {
   return formatDate(d, locale, timeZone).replace(/\s*г\.$/, '');
+}
+
+/**
+ * A moment to sit inside a sentence, with its time and zone: "3 декабря 2026 в 09:00 (GMT+3)",
+ * "3 December 2026 at 09:00 (GMT+3)". For promises made to the minute (when erasure runs).
+ */
+export function formatDateTimeInText(d: Date, locale: Locale, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat(locale === 'ru' ? 'ru-RU' : 'en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }).formatToParts(d);
+  const time = parts.filter((p) => p.type === 'hour' || p.type === 'minute' || p.type === 'literal').map((p) => p.value).join('').trim();
+  const zone = parts.find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
+  return `${formatDateInText(d, locale, timeZone)} ${locale === 'ru' ? 'в' : 'at'} ${time} (${zone})`;
 }

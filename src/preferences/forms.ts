@@ -4,6 +4,7 @@ import type { ProfileField } from '../consent/capture.js';
 import { localDate } from '../requests/due.js';
 import type { Rectification } from '../subjects/actions.js';
 import type { AppealType, Frequency } from './actions.js';
+import { PREFERENCE_CAP, PREFERENCE_WINDOW_DAYS } from '../cadence/policy.js';
 
 /**
  * Reading and checking the preference center's forms. Pure apart from reading the body; every
@@ -49,6 +50,17 @@ export interface FrequencyLimits {
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/**
+ * How many mails each preference lets through in its window, as configured: the preference's
+ * own cap, never above the global ceiling `CADENCE_MAX_PER_WINDOW` (what the pages promise).
+ */
+export function frequencyCaps(maxPerWindow: number): { caps: Record<Frequency, number>; windowDays: number } {
+  return {
+    caps: { monthly: Math.min(PREFERENCE_CAP.monthly, maxPerWindow), standard: Math.min(PREFERENCE_CAP.standard, maxPerWindow) },
+    windowDays: PREFERENCE_WINDOW_DAYS,
+  };
+}
 
 export function frequencyLimits(now: Date, timeZone: string): FrequencyLimits {
   const d = localDate(now, timeZone);

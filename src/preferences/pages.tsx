@@ -17,6 +17,9 @@ export interface Ctx {
   day: (ymd: string) => string;
   /** A number as the person reads it (10 000 / 10,000). */
   num: (n: number) => string;
+  /** A frequency's name and its form option, with the limits as configured. */
+  frequencyName: (f: string) => string;
+  frequencyOption: (f: string) => string;
 }
 
 export const actionUrl = (x: Ctx, action: string) => `/p/${x.token}/${action}?lang=${x.locale}`;
@@ -90,7 +93,7 @@ export function FrequencyForm(props: { x: Ctx; frequency: Frequency; pausedUntil
         {(['monthly', 'standard'] as const).map((f) => (
           <div class="choice">
             <input type="radio" id={`frequency-${f}`} name="frequency" value={f} checked={props.frequency === f} />
-            <label for={`frequency-${f}`}>{t.frequencyOption[f]}</label>
+            <label for={`frequency-${f}`}>{x.frequencyOption(f)}</label>
           </div>
         ))}
         {freqErrors.length ? (
@@ -251,7 +254,8 @@ export function AppealForm(props: { x: Ctx; kind?: string; text?: string; proble
   );
 }
 
-function WithdrawConsequences(props: { x: Ctx; erasureDays: string }) {
+/** What a withdrawal does, before the person confirms it: on the center and on `/w`. */
+export function WithdrawConsequences(props: { x: Pick<Ctx, 't'>; erasureDays: string }) {
   return (
     <>
       <h3>{props.x.t.pcWithdrawConsequencesTitle}</h3>
@@ -276,7 +280,7 @@ function Back(props: { x: Ctx }) {
 
 export interface CenterView {
   profile: SubjectProfile;
-  /** The open erasure request's due date, formatted, when consent to processing is withdrawn. */
+  /** When the open erasure runs (erasure/schedule.ts), formatted, when consent to processing is withdrawn. */
   erasureDue: string | null;
   limits: FrequencyLimits;
   /** "2 рабочих дня" / "2 business days": the erasure and the request deadlines. */
@@ -301,7 +305,7 @@ export function CenterPage(props: { x: Ctx; v: CenterView }) {
     ...(!withdrawn ? ([['rectify', t.pcRectifyTitle]] as [string, string][]) : []),
     ...(!withdrawn && !restricted ? ([['restrict', t.pcRestrictTitle]] as [string, string][]) : []),
     ...(!withdrawn ? ([['withdraw', t.withdrawTitle]] as [string, string][]) : []),
-    ['appeal', t.pcAppealTitle],
+    ...(!withdrawn ? ([['appeal', t.pcAppealTitle]] as [string, string][]) : []),
   ];
   const value = (s: string | null) => (s ? s : <span class="none">{t.pcNotGiven}</span>);
   return (
@@ -317,7 +321,7 @@ export function CenterPage(props: { x: Ctx; v: CenterView }) {
         <p>
           <strong>{t.marketingStatus}:</strong> {t.state[p.consents.marketing]}
         </p>
-        {withdrawn && v.erasureDue ? <p class="notice">{t.pcWithdrawnNotice(v.erasureDue)}</p> : null}
+        {withdrawn && v.erasureDue ? <p class="notice">{t.pcWithdrawnAtNotice(v.erasureDue)}</p> : null}
         {restricted ? <p class="notice">{t.pcRestrictedNotice}</p> : null}
         {!withdrawn && mailing && activePause ? <p class="notice">{t.pcPausedNotice(x.day(activePause))}</p> : null}
         <nav aria-label={t.pcSections}>
@@ -349,7 +353,7 @@ export function CenterPage(props: { x: Ctx; v: CenterView }) {
           <dt>{t.marketingStatus}</dt>
           <dd>{t.state[p.consents.marketing] ?? p.consents.marketing}</dd>
           <dt>{t.pcFrequency}</dt>
-          <dd>{t.frequencyName[p.preferences.frequency]}</dd>
+          <dd>{x.frequencyName(p.preferences.frequency)}</dd>
           <dt>{t.pcPausedUntil}</dt>
           <dd>{activePause ? t.pcPausedUntilValue(x.day(activePause)) : t.pcNoPause}</dd>
         </dl>
@@ -412,11 +416,13 @@ export function CenterPage(props: { x: Ctx; v: CenterView }) {
         </section>
       ) : null}
 
-      <section class="card" id="appeal" aria-labelledby="appeal-title">
-        <h2 id="appeal-title">{t.pcAppealTitle}</h2>
-        <p>{t.pcAppealLead(v.requestDays)}</p>
-        <AppealForm x={x} />
-      </section>
+      {!withdrawn ? (
+        <section class="card" id="appeal" aria-labelledby="appeal-title">
+          <h2 id="appeal-title">{t.pcAppealTitle}</h2>
+          <p>{t.pcAppealLead(v.requestDays)}</p>
+          <AppealForm x={x} />
+        </section>
+      ) : null}
     </>
   );
 }

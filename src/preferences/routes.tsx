@@ -2,8 +2,9 @@ import { Hono, type Context } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
 import type { Evidence } from '../consent/events.js';
 import { AppError } from '../errors/index.js';
-import { formatDateInText, messages, type Locale } from '../pages/i18n.js';
+import { formatDateInText, formatDateTimeInText, messages, type Locale } from '../pages/i18n.js';
 import { showActingOn } from '../pages/identity.js';
+import { erasureRunsAt } from '../erasure/schedule.js';
 import { PAGE_HEADERS } from '../pages/layout.js';
 import { messagePage, pageLocale, personEvidence, unknownSubjectPage, verifyForPage } from '../pages/token.js';
 import { dueFor } from '../requests/deadlines.js';
@@ -11,11 +12,11 @@ import { rectify } from '../subjects/actions.js';
 import { loadSubjectState, type SubjectState } from '../subjects/queries.js';
 import { subjectExport, subjectProfile } from '../subjects/view.js';
 import { unsubscribe } from '../unsubscribe/actions.js';
-import { withdrawProcessing } from '../withdrawal/actions.js';
+import { openErasure, withdrawProcessing } from '../withdrawal/actions.js';
 import { TokenError, type LinkClaims, type LinkPurpose } from '../links/tokens.js';
 import { fileAppeal, restrictByPerson, setPreferences } from './actions.js';
 import { formField, requestFreshLink } from './fresh-link.js';
-import { frequencyLimits, parseAppealForm, parseFrequencyForm, parseRectifyForm, readForm, RECTIFY_FIELDS, typedValues, type FieldProblem, type FormFields, type RectifyField } from './forms.js';
+import { frequencyCaps, frequencyLimits, parseAppealForm, parseFrequencyForm, parseRectifyForm, readForm, RECTIFY_FIELDS, typedValues, type FieldProblem, type FormFields, type RectifyField } from './forms.js';
 import { renderCenterPage } from './layout.js';
 import { AppealForm, CenterPage, FormErrorPage, FrequencyForm, RectifyForm, RestrictForm, ResultPage, WithdrawConfirmPage, type Ctx } from './pages.js';
 
@@ -56,16 +57,23 @@ export function preferencesRoutes(deps: ResolvedDeps) {
   function ctx(c: Context, token: string, storedLocale: string | null): Ctx {
     const locale = pageLocale(c, deps, storedLocale);
     const numbers = new Intl.NumberFormat(locale === 'ru' ? 'ru-RU' : 'en-GB');
+    const t = messages[locale];
+    const { caps, windowDays } = frequencyCaps(config.cadence.maxPerWindow);
+    const cap = (f: string) => caps[f === 'monthly' ? 'monthly' : 'standard'];
     return {
       locale,
-      t: messages[locale],
+      t,
       token,
       day: (ymd) => formatDateInText(new Date(`${ymd}T00:00:00Z`), locale, 'UTC'),
       num: (n) => numbers.format(n),
+      frequencyName: (f) => t.frequencyNameN(f, cap(f)),
+      frequencyOption: (f) => t.frequencyOptionN(f, cap(f), windowDays),
     };
   }
 
   const instant = (d: Date, locale: Locale) => formatDateInText(d, locale, config.timeZone);
+  /** When the erasure of a request received and due then actually runs, as the person reads it. */
+  const erasureMoment = (received: Date, due: Date, locale: Locale) => formatDateTimeInText(erasureRunsAt(new Date(received), new Date(due), config.erasureGraceHours), locale, config.timeZone);
 
   const evidence = (c: Context, claims: LinkClaims): Evidence => personEvidence(c, deps, claims, 'preference-center');
 
@@ -105,15 +113,8 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     if (!profile || profile.status === 'erased') return gone(c);
     let erasureDue: string | null = null;
     if (profile.consents.processing === 'withdrawn') {
-      const erasure = await deps.db
-        .selectFrom('requests')
-        .select('due_at')
-        .where('subject_id', '=', profile.id)
-        .where('type', '=', 'erasure')
-        .where('status', 'in', ['received', 'in_progress'])
-        .orderBy('received_at')
-        .executeTakeFirst();
-      if (erasure) erasureDue = instant(new Date(erasure.due_at), o.x.locale);
+      const erasure = await openErasure(deps.db, profile.id);
+      if (erasure) erasureDue = erasureMoment(erasure.received_at, erasure.due_at, o.x.locale);
     }
     const t = o.x.t;
     return renderCenterPage(
@@ -173,7 +174,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     const lines =
       r.kind === 'unchanged'
         ? [t.pcNothingChangedLead]
-        : [t.pcFrequencySavedLead(t.frequencyName[r.after.frequency]!), r.after.pausedUntil && r.after.pausedUntil > limits.today ? t.pcPauseSavedLead(x.day(r.after.pausedUntil)) : t.pcPauseClearedLead];
+        : [t.pcFrequencySavedLead(x.frequencyName(r.after.frequency)), r.after.pausedUntil && r.after.pausedUntil > limits.today ? t.pcPauseSavedLead(x.day(r.after.pausedUntil)) : t.pcPauseClearedLead];
     return result(c, x, t.pcFrequencySavedTitle, lines);
   });
 
@@ -264,10 +265,10 @@ export function preferencesRoutes(deps: ResolvedDeps) {
       newId: deps.newId,
       dueAt: (received) => dueFor('erasure', received, deps),
     });
-    if (outcome.kind === 'unknown_subject' || !outcome.dueAt) return gone(c);
+    if (outcome.kind === 'unknown_subject' || !outcome.dueAt || !outcome.receivedAt) return gone(c);
     deps.logger.info('withdrawal', { subject: o.state.id, outcome: outcome.kind, request: outcome.requestId, channel: 'link' });
-    const due = instant(outcome.dueAt, x.locale);
-    return outcome.kind === 'withdrawn' ? result(c, x, t.withdrawnTitle, [t.withdrawnLead(due)]) : result(c, x, t.withdrawnTitle, [t.pcAlreadyWithdrawnLead(due)]);
+    const when = erasureMoment(outcome.receivedAt, outcome.dueAt, x.locale);
+    return outcome.kind === 'withdrawn' ? result(c, x, t.withdrawnTitle, [t.withdrawnAtLead(when)]) : result(c, x, t.withdrawnTitle, [t.pcAlreadyWithdrawnAtLead(when)]);
   });
 
   app.post('/p/:token/appeal', async (c) => {
@@ -275,6 +276,9 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     if (o instanceof Response) return o;
     const { x } = o;
     const t = x.t;
+    // After a withdrawal nothing but the download is left: the data goes at the erasure, and
+    // nothing more is mailed (the appeal could be neither acknowledged nor answered).
+    if (o.state.processing === 'withdrawn') return blocked(c, x);
     const form: FormFields | null = await readForm(c);
     if (!form) return badForm(c, x);
     const parsed = parseAppealForm(form);

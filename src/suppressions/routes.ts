@@ -6,6 +6,7 @@ import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { normalizeEmail } from '../consent/email.js';
+import { findHashOwners, splitOwners } from '../erasure/owners.js';
 import { readFeed, sequenceSuppressions, suppressEach, type FeedRecord } from './queries.js';
 import { sql } from 'kysely';
 
@@ -161,16 +162,16 @@ export function suppressionRoutes(deps: ResolvedDeps) {
     const hashed = await Promise.all(normalized.map(async (e) => ({ ...e, hash: await deps.hasher.hash(e.email!) })));
     // Set-based, whatever the number of entries: the people they name, the entries, the ledger.
     const added = await deps.db.transaction().execute(async (trx) => {
-      const people = await trx
-        .selectFrom('subjects')
-        .select(['id', 'email_hash'])
-        .where('email_hash', 'in', [...new Set(hashed.map((e) => e.hash))])
-        .where('status', '<>', 'erased')
-        .execute();
-      const owner = new Map(people.map((p) => [p.email_hash, p.id]));
+      // An address that was an erased person's (by any address they ever had) keeps only its
+      // hash: neither the address nor the note is stored again.
+      const { live, erased } = splitOwners(await findHashOwners(trx, hashed.map((e) => e.hash)));
+      const owner = new Map([...live].map(([hash, p]) => [hash, p.id]));
       const changed = await suppressEach(
         trx,
-        hashed.map((e) => ({ hash: e.hash, email: e.email, subjectId: owner.get(e.hash) ?? null, reason: 'manual' as const, actorType: 'staff' as const, actorId: keyId, note: e.note, at })),
+        hashed.map((e) => {
+          const gone = owner.has(e.hash) ? undefined : erased.get(e.hash);
+          return { hash: e.hash, email: gone ? null : e.email, subjectId: owner.get(e.hash) ?? gone ?? null, reason: 'manual' as const, actorType: 'staff' as const, actorId: keyId, note: gone ? null : e.note, at };
+        }),
       );
       const suppressedPeople = hashed.flatMap((e, i) => (changed[i] && owner.has(e.hash) ? [owner.get(e.hash)!] : []));
       if (suppressedPeople.length > 0) {

@@ -2,12 +2,25 @@ import type { Db } from '../db/handle.js';
 import { recordEvents, type Evidence } from '../consent/events.js';
 import { loadSubjectState, setConsent } from '../subjects/queries.js';
 import { suppress } from '../suppressions/queries.js';
-import { enqueue } from '../outbox/queries.js';
+import { CANCELLED_WITHDRAWN, MAIL_AFTER_WITHDRAWAL, cancelQueuedMail, enqueue } from '../outbox/queries.js';
 
+/** `receivedAt` and `dueAt` of the erasure request: erasure/schedule.ts says when it runs. */
 export type WithdrawalOutcome =
-  | { kind: 'withdrawn'; requestId: string; dueAt: Date }
-  | { kind: 'already'; requestId: string | null; dueAt: Date | null }
+  | { kind: 'withdrawn'; requestId: string; dueAt: Date; receivedAt: Date }
+  | { kind: 'already'; requestId: string | null; dueAt: Date | null; receivedAt: Date | null }
   | { kind: 'unknown_subject' };
+
+/** The person's open erasure request (the oldest, if staff filed another), or undefined. */
+export async function openErasure(db: Db, subjectId: string): Promise<{ id: string; received_at: Date; due_at: Date } | undefined> {
+  return db
+    .selectFrom('requests')
+    .select(['id', 'due_at', 'received_at'])
+    .where('subject_id', '=', subjectId)
+    .where('type', '=', 'erasure')
+    .where('status', 'in', ['received', 'in_progress'])
+    .orderBy('received_at')
+    .executeTakeFirst();
+}
 
 /**
  * Withdraws consent to processing: marketing stops too, the address is suppressed, and an
@@ -23,16 +36,9 @@ export async function withdrawProcessing(
   return db.transaction().execute(async (trx) => {
     const s = await loadSubjectState(trx, subjectId, { lock: true });
     if (!s) return { kind: 'unknown_subject' };
-    if (s.status === 'erased') return { kind: 'already', requestId: null, dueAt: null };
-    const open = await trx
-      .selectFrom('requests')
-      .select(['id', 'due_at'])
-      .where('subject_id', '=', s.id)
-      .where('type', '=', 'erasure')
-      .where('status', 'in', ['received', 'in_progress'])
-      .orderBy('received_at')
-      .executeTakeFirst();
-    if (open && s.processing === 'withdrawn') return { kind: 'already', requestId: open.id, dueAt: open.due_at };
+    if (s.status === 'erased') return { kind: 'already', requestId: null, dueAt: null, receivedAt: null };
+    const open = await openErasure(trx, s.id);
+    if (open && s.processing === 'withdrawn') return { kind: 'already', requestId: open.id, dueAt: open.due_at, receivedAt: open.received_at };
 
     const events: Parameters<typeof recordEvents>[3] = [];
     if (s.processing !== 'withdrawn') {
@@ -56,9 +62,11 @@ export async function withdrawProcessing(
 
     let requestId = open?.id;
     let dueAt = open?.due_at;
+    let receivedAt = open?.received_at;
     if (!open) {
       requestId = deps.newId();
       dueAt = deps.dueAt(evidence.at);
+      receivedAt = evidence.at;
       await trx
         .insertInto('requests')
         .values({
@@ -84,7 +92,9 @@ export async function withdrawProcessing(
         at: evidence.at,
       });
     }
+    // Nothing but the withdrawal and erasure notices goes to the person from now on.
+    await cancelQueuedMail(trx, s.id, evidence.at, CANCELLED_WITHDRAWN, MAIL_AFTER_WITHDRAWAL);
     await recordEvents(trx, s.id, evidence, events);
-    return { kind: 'withdrawn', requestId: requestId!, dueAt: dueAt! };
+    return { kind: 'withdrawn', requestId: requestId!, dueAt: dueAt!, receivedAt: receivedAt! };
   });
 }

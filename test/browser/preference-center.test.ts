@@ -80,7 +80,7 @@ describe.skipIf(!existsSync(CHROMIUM))('preference center in Chromium', () => {
       await expectNoHorizontalScroll(page);
 
       // Frequency: monthly, paused until 1 April.
-      await page.getByLabel('Раз в месяц — не больше одного письма за 30 дней').check();
+      await page.getByLabel('Раз в месяц — не больше 1 письма за 30 дней').check();
       await page.getByLabel('Не присылать письма до').fill('2026-04-01');
       await page.locator('#frequency').getByRole('button', { name: 'Сохранить' }).click();
       await heading(page, 'Настройки сохранены');
@@ -92,7 +92,7 @@ describe.skipIf(!existsSync(CHROMIUM))('preference center in Chromium', () => {
       // Back to the center, which shows the new state.
       await page.getByRole('link', { name: 'Вернуться к настройкам' }).click();
       await heading(page, 'Настройки рассылки и ваши данные');
-      expect(await page.getByLabel('Раз в месяц — не больше одного письма за 30 дней').isChecked()).toBe(true);
+      expect(await page.getByLabel('Раз в месяц — не больше 1 письма за 30 дней').isChecked()).toBe(true);
       expect(await page.getByLabel('Не присылать письма до').inputValue()).toBe('2026-04-01');
 
       // Access: the export downloads as a JSON file.

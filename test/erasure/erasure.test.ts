@@ -1,5 +1,9 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { simpleParser } from 'mailparser';
+import { deliverEmails } from '../../src/outbox/deliver.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eraseSubject } from '../../src/erasure/erase.js';
 import { runErasureJob } from '../../src/erasure/job.js';
@@ -12,6 +16,8 @@ import { apiKey, deliverDueMail, fileDelivery, fileRequest, fileRequestOk, findV
 
 const START = '2026-03-02T09:00:00Z';
 const HOUR = 3_600_000;
+/** Long enough for the erasure job to take a request filed now (ERASURE_GRACE_HOURS, 24 by default). */
+const ERASURE_WAIT = 25 * HOUR;
 
 /** Runs every job once with a capturing logger; returns the report and the log lines. */
 async function jobs(h: Harness): Promise<{ report: JobReport; lines: string[]; mails: string[] }> {
@@ -138,7 +144,7 @@ describe('erasing a person who left every kind of trace', () => {
     // Staff files the erasure request that arrived by e-mail; the job erases.
     h.clock.advance(HOUR);
     erasure = await fileRequestOk(h, keys.manage.auth, id, { type: 'erasure' });
-    h.clock.advance(2 * HOUR);
+    h.clock.advance(ERASURE_WAIT);
     erasedAt = h.clock.now();
     firstRun = await jobs(h);
   });
@@ -186,6 +192,17 @@ describe('erasing a person who left every kind of trace', () => {
     }
   });
 
+  it('vacuums the tables it changed after the batch, outside any transaction, without a failure', async () => {
+    expect(firstRun.lines.filter((l) => l.includes('vacuum'))).toEqual([]);
+    if (onPostgres) {
+      const r = await sql<{ relname: string; n: string }>`
+        select relname, vacuum_count::text as n from pg_stat_user_tables
+        where schemaname = current_schema() and relname in ('subjects', 'consent_events', 'suppressions', 'requests', 'audit_log', 'outbox')`.execute(h.db);
+      expect(r.rows).toHaveLength(6);
+      for (const row of r.rows) expect([row.relname, Number(row.n) > 0]).toEqual([row.relname, true]);
+    }
+  });
+
   it('tells the person it is done, in their language, and the notice keeps no copy of the address once sent', async () => {
     const parsed = await Promise.all(firstRun.mails.map((m) => simpleParser(m)));
     const notice = parsed.find((m) => m.subject === 'Ваши данные удалены');
@@ -224,9 +241,13 @@ describe('erasing a person who left every kind of trace', () => {
   it('keeps the ledger as evidence (same events, no IP or user agent) plus one "erased" event naming the request', async () => {
     const after = await eventsOf(h, id);
     const beforeIds = eventsBefore.map((e) => e.id);
+    // The channel stays as evidence; the lead form's own free text (`source` of what came
+    // through the API) goes.
     expect(after.slice(0, eventsBefore.length).map((e) => [e.id, e.action, e.purpose, e.actor_type, e.source])).toEqual(
-      eventsBefore.map((e) => [e.id, e.action, e.purpose, e.actor_type, e.source]),
+      eventsBefore.map((e) => [e.id, e.action, e.purpose, e.actor_type, e.actor_id?.startsWith('via-key:') ? null : e.source]),
     );
+    expect(eventsBefore.some((e) => e.source === 'site:contact-form')).toBe(true);
+    expect(after.some((e) => e.source === 'site:contact-form')).toBe(false);
     expect(beforeIds.length).toBeGreaterThan(0);
     for (const e of after) {
       expect(e.ip).toBeNull();
@@ -328,7 +349,7 @@ describe('erasure after the person\'s own acts (withdrawal link), double opt-in 
     await oneClick(h, id, 'OwnActs-Click/1.0 K2P9');
     expect((await h.db.selectFrom('suppressions').select(['reason', 'active']).where('hash', '=', hash).executeTakeFirstOrThrow())).toEqual({ reason: 'unsubscribed', active: true });
     const w = await h.deps.signer.sign({ sub: id, p: 'w', ttlSeconds: 365 * 86400 });
-    expect((await h.app.request(`/w/${w}`, { method: 'POST' })).status).toBe(200);
+    expect((await h.app.request(`/w/${w}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'confirm=yes' })).status).toBe(200);
     const [req] = await h.db.selectFrom('requests').selectAll().where('subject_id', '=', id).execute();
     expect(req).toMatchObject({ type: 'erasure', status: 'received', channel: 'link' });
 
@@ -361,7 +382,7 @@ describe('erasure after the person\'s own acts (withdrawal link), double opt-in 
   });
 
   it('the consent ledger refuses DELETE and changes to anything but blanking IP, user agent and details', async () => {
-    const other = await registerPerson(h, keys.leads, 'ledger-guard.k2p9@erase-example.ru', { ip: '198.18.9.9', userAgent: 'Guard/1.0' });
+    const other = await registerPerson(h, keys.leads, 'ledger-guard.k2p9@erase-example.ru', { ip: '198.18.9.9', userAgent: 'Guard/1.0', source: 'site:guard-form' });
     const [ev] = await eventsOf(h, other);
     const count = async () => (await eventsOf(h, other)).length;
     const n = await count();
@@ -372,12 +393,14 @@ describe('erasure after the person\'s own acts (withdrawal link), double opt-in 
     await expect(sql`update consent_events set occurred_at = occurred_at - interval '1 day' where id = ${ev!.id}`.execute(h.db)).rejects.toThrow(/append-only/);
     await expect(sql`update consent_events set ip = '10.0.0.1' where id = ${ev!.id}`.execute(h.db)).rejects.toThrow(/append-only/);
     await expect(sql`update consent_events set subject_id = ${id} where id = ${ev!.id}`.execute(h.db)).rejects.toThrow(/append-only/);
+    await expect(sql`update consent_events set source = 'forged-source' where id = ${ev!.id}`.execute(h.db)).rejects.toThrow(/append-only/);
     expect(await count()).toBe(n);
     expect((await eventsOf(h, other))[0]).toMatchObject({ action: ev!.action, ip: '198.18.9.9', user_agent: 'Guard/1.0' });
 
     // Blanking the personal parts is the one change allowed (it is what erasure does).
-    await sql`update consent_events set ip = null, user_agent = null where id = ${ev!.id}`.execute(h.db);
-    expect((await eventsOf(h, other))[0]).toMatchObject({ action: ev!.action, ip: null, user_agent: null });
+    await sql`update consent_events set ip = null, user_agent = null, source = null where id = ${ev!.id}`.execute(h.db);
+    expect((await eventsOf(h, other))[0]).toMatchObject({ action: ev!.action, ip: null, user_agent: null, source: null });
+    await expect(sql`update consent_events set source = 'back-again' where id = ${ev!.id}`.execute(h.db)).rejects.toThrow(/append-only/);
   });
 });
 
@@ -571,5 +594,166 @@ describe.skipIf(!onPostgres)('erasure racing staff writes (PostgreSQL)', () => {
     const res = await intake!;
     expect([201, 404]).toContain(res.status);
     expect(await findValues(h.db, [SECRET, 'RACE-SECRET-J6H4'])).toEqual([]);
+  });
+});
+
+/**
+ * Moves a person to a new address as staff do (`PATCH /v1/subjects/{id}`). One helper for the
+ * trace test's setup: if address changes become a confirmed flow, only this changes.
+ */
+async function changeAddress(h: Harness, auth: string, id: string, email: string): Promise<void> {
+  const res = await h.app.request(`/v1/subjects/${id}`, jsonRequest('PATCH', { email }, auth));
+  expect(res.status).toBe(200);
+}
+
+/** Every file under `dir`, recursively: path and content. */
+function filesUnder(dir: string): { path: string; content: string }[] {
+  const out: { path: string; content: string }[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else out.push({ path: p, content: readFileSync(p, 'latin1') + '\n' + readFileSync(p, 'utf8') });
+  }
+  return out;
+}
+
+describe('erasing a person who changed address twice, was bounced on an old one, restricted, appealed and mailed', () => {
+  const FIRST = 'Gorgona.First-X9K4@Trace-Example.ru';
+  const SECOND = 'gorgona.second-x9k4@trace-example.ru';
+  const THIRD = 'gorgona.third-x9k4@trace-example.ru';
+  const NAMES = { lastName: 'Следова-X9K4', firstName: 'Горгона', patronymic: 'Прошлая-X9K4', city: 'Бывшеград-X9K4' };
+  const LEAD_IP = '192.0.2.94';
+  const LEAD_UA = 'TraceBrowser/9.4 (X9K4-lead)';
+  const CLIENT_IP = '203.0.113.94';
+  const PAGE_UA = 'TraceMail/4.9 (X9K4-page)';
+  const SOURCE = 'site:form X9K4-SOURCE Горгона';
+  const RESTRICT_REASON = 'Звонок Горгоны Следовой, RESTRICT-X9K4';
+  const AUDIT_PURPOSE = 'Ticket 42: Sledova called, AUDIT-X9K4';
+  const APPEAL = 'Жалоба Горгоны: APPEAL-X9K4 прошу разобраться';
+  const BOUNCE_DETAIL = 'mailbox full for Gorgona BOUNCE-X9K4';
+  const VALUES = [FIRST.toLowerCase(), SECOND, THIRD, 'x9k4@trace-example', ...Object.values(NAMES), LEAD_IP, LEAD_UA, CLIENT_IP, PAGE_UA, 'X9K4-SOURCE', 'RESTRICT-X9K4', 'AUDIT-X9K4', 'APPEAL-X9K4', 'BOUNCE-X9K4'];
+
+  let h: Harness;
+  let id: string;
+  let dataDir: string;
+  let mail: ReturnType<typeof fileDelivery>;
+  let keys: Record<'leads' | 'write' | 'manage' | 'reader' | 'events' | 'supw', string>;
+  let hitsBefore: Awaited<ReturnType<typeof findValues>>;
+  let filesBefore: { path: string; content: string }[];
+  let hashes: string[];
+
+  const bounce = async (email: string, eventId: string, detail?: string) => {
+    const res = await h.app.request('/v1/events/mail-sender', jsonRequest('POST', { events: [{ type: 'hard_bounce', email, at: h.clock.now().toISOString(), id: eventId, detail }] }, keys.events));
+    expect(res.status).toBe(200);
+  };
+
+  beforeAll(async () => {
+    h = await createHarness({ now: START, clientIp: CLIENT_IP });
+    dataDir = mkdtempSync(join(tmpdir(), 'mailprefs-data-'));
+    mail = fileDelivery(h, join(dataDir, 'outbox'));
+    keys = {
+      leads: (await apiKey(h, 'leads:write')).auth,
+      write: (await apiKey(h, 'subjects:write')).auth,
+      manage: (await apiKey(h, 'requests:manage')).auth,
+      reader: (await apiKey(h, 'subjects:read')).auth,
+      events: (await apiKey(h, 'mail-sender:events')).auth,
+      supw: (await apiKey(h, 'suppressions:write')).auth,
+    };
+    hashes = await Promise.all([FIRST, SECOND, THIRD].map((e) => h.deps.hasher.hash(e.toLowerCase())));
+
+    id = await registerPerson(h, keys.leads, FIRST, { ...NAMES, ip: LEAD_IP, userAgent: LEAD_UA, source: SOURCE });
+    // Mail through the file mailer: the confirmation goes to the first address.
+    await deliverEmails(mail.delivery);
+    const c = await h.deps.signer.sign({ sub: id, p: 'c', ttlSeconds: 30 * 86400 });
+    expect((await h.app.request(`/c/${c}`, { method: 'POST', headers: { 'user-agent': PAGE_UA } })).status).toBe(200);
+    // A bounce on the first address while it is still theirs, with the sender's text.
+    h.clock.advance(HOUR);
+    await bounce(FIRST, 'bounce-before-x9k4', BOUNCE_DETAIL);
+    // Two address changes; a second bounce for the first address arrives after them.
+    h.clock.advance(HOUR);
+    await changeAddress(h, keys.write, id, SECOND);
+    h.clock.advance(HOUR);
+    await changeAddress(h, keys.write, id, THIRD);
+    h.clock.advance(HOUR);
+    await bounce(SECOND, 'bounce-after-x9k4', BOUNCE_DETAIL);
+    // Support suppresses the first one again by hand, with a note.
+    const manual = await h.app.request('/v1/suppressions', jsonRequest('POST', { entries: [{ email: FIRST, note: `Просьба ${NAMES.lastName}` }] }, keys.supw));
+    expect(manual.status).toBe(200);
+    // Staff read the person's data, stating a purpose that names them.
+    const read = await h.app.request(`/v1/subjects/${id}`, { headers: { authorization: keys.reader, 'x-purpose': AUDIT_PURPOSE } });
+    expect(read.status).toBe(200);
+    // An appeal from the preference center, in the person's own words.
+    const p = await h.deps.signer.sign({ sub: id, p: 'p', ttlSeconds: 90 * 86400 });
+    const form = new FormData();
+    form.set('kind', 'appeal');
+    form.set('text', APPEAL);
+    expect((await h.app.request(`/p/${p}/appeal`, { method: 'POST', body: form, headers: { 'user-agent': PAGE_UA } })).status).toBe(200);
+    // Restricted by staff, with a reason naming them.
+    const r = await h.app.request(`/v1/subjects/${id}/restriction`, jsonRequest('PUT', { restricted: true, reason: RESTRICT_REASON }, keys.write));
+    expect(r.status).toBe(200);
+    // More mail through the file mailer (the appeal's acknowledgment, to the third address).
+    await deliverEmails(mail.delivery);
+
+    hitsBefore = await findValues(h.db, VALUES);
+    filesBefore = filesUnder(dataDir);
+
+    await fileRequestOk(h, keys.manage, id, { type: 'erasure' });
+    h.clock.advance(ERASURE_WAIT);
+    const report = await runJobs({ db: h.db, config: h.config, logger: silentLogger, now: () => h.clock.now(), delivery: mail.delivery });
+    expect(report.erased).toBe(1);
+  });
+  afterAll(() => h?.close());
+
+  it('before erasure, the scan finds every value in the database and the .eml files hold the addresses (the scan can see them)', () => {
+    expect(VALUES.filter((v) => !hitsBefore.some((x) => x.value === v))).toEqual([]);
+    const where = new Set(hitsBefore.map((x) => `${x.table}.${x.column}`));
+    for (const c of ['suppressions.email', 'suppressions.note', 'consent_events.source', 'consent_events.details', 'audit_log.purpose', 'requests.body']) expect(where).toContain(c);
+    const text = filesBefore.map((f) => f.content.toLowerCase()).join('\n');
+    expect(text).toContain(FIRST.toLowerCase());
+    expect(text).toContain(THIRD);
+  });
+
+  it('finds none of the values in any column of any table of the schema', async () => {
+    const tables = new Set((await textColumns(h.db)).map((c) => c.table));
+    for (const t of ['subjects', 'subject_addresses', 'suppressions', 'consent_events', 'audit_log', 'outbox', 'requests', 'mail_sender_events']) expect(tables).toContain(t);
+    expect(await findValues(h.db, VALUES)).toEqual([]);
+  });
+
+  it('finds none of the values in any file under DATA_DIR: the .eml files are gone, the erasure notice\'s too', () => {
+    expect(mail.mails().some((m) => m.includes('Ваши данные удалены') || m.includes('=D0=92=D0=B0=D1=88=D0=B8'))).toBe(true);
+    const left = filesUnder(dataDir).filter((f) => VALUES.some((v) => f.content.toLowerCase().includes(v.toLowerCase())));
+    expect(left.map((f) => f.path)).toEqual([]);
+    expect(mail.files()).toEqual([]);
+  });
+
+  it('keeps every address hash suppressed, linked to the person, without address or note', async () => {
+    const rows = await h.db.selectFrom('suppressions').select(['hash', 'email', 'note', 'active', 'subject_id', 'reason']).where('hash', 'in', hashes).orderBy('hash').execute();
+    const byHash = new Map(rows.map((r) => [r.hash, r]));
+    // The first two addresses were bounced (and the first suppressed by hand); the last one is suppressed by the erasure.
+    for (const hsh of hashes) expect(byHash.get(hsh)).toMatchObject({ email: null, note: null, active: true, subject_id: id });
+    expect(byHash.get(hashes[0]!)!.reason).toBe('bounced');
+    expect(byHash.get(hashes[1]!)!.reason).toBe('bounced');
+  });
+
+  it('keeps the audit rows (who read whose data, when) without the purpose typed', async () => {
+    const rows = await h.db.selectFrom('audit_log').select(['action', 'purpose', 'key_id', 'occurred_at']).where('subject_id', '=', id).execute();
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r.purpose).toBeNull();
+  });
+
+  it('a bounce, a complaint or a manual entry arriving after the erasure, for any address the person had, stores no address again', async () => {
+    h.clock.advance(HOUR);
+    await bounce(FIRST, 'bounce-late-1-x9k4', BOUNCE_DETAIL);
+    const complaint = await h.app.request('/v1/events/mail-sender', jsonRequest('POST', { events: [{ type: 'complaint', email: SECOND, at: h.clock.now().toISOString(), id: 'complaint-late-x9k4', detail: BOUNCE_DETAIL }] }, keys.events));
+    expect(complaint.status).toBe(200);
+    await bounce(THIRD, 'bounce-late-3-x9k4', BOUNCE_DETAIL);
+    const manual = await h.app.request('/v1/suppressions', jsonRequest('POST', { entries: [{ email: SECOND, note: `Снова ${NAMES.lastName}` }, { email: THIRD }] }, keys.supw));
+    expect(manual.status).toBe(200);
+    expect(await findValues(h.db, VALUES)).toEqual([]);
+    const rows = await h.db.selectFrom('suppressions').select(['hash', 'email', 'active', 'subject_id']).where('hash', 'in', hashes).execute();
+    expect(rows).toHaveLength(3);
+    for (const r of rows) expect(r).toMatchObject({ email: null, active: true, subject_id: id });
+    const feed = await readFeedJson(h);
+    expect(JSON.stringify(feed).toLowerCase()).not.toContain('x9k4@trace-example');
   });
 });

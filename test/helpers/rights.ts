@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/log.js';
+import type { Mailer } from '../../src/emails/mailer.js';
 import { fileMailer } from '../../src/node/mailer.js';
 import { deliverEmails, type DeliveryDeps } from '../../src/outbox/deliver.js';
 import { jsonRequest, lead, type Harness } from './harness.js';
@@ -16,11 +17,33 @@ export async function apiKey(h: Harness, ...scopes: Scope[]): Promise<{ id: stri
   return { id, auth: `Bearer ${key}` };
 }
 
-/** Delivery into a fresh directory of .eml files (the embedded default's mailer). */
-export function fileDelivery(h: Harness): { delivery: DeliveryDeps; mails: () => string[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'mailprefs-mail-'));
-  const delivery = { db: h.db, mailer: fileMailer(dir), signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 };
-  return { delivery, mails: () => readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')) };
+/**
+ * Delivery into a fresh directory of .eml files (the embedded default's mailer). `mails()` is
+ * every message written, in order, even those erasure has deleted since; `files()` the .eml
+ * files still on disk.
+ */
+export function fileDelivery(h: Harness, dir = mkdtempSync(join(tmpdir(), 'mailprefs-mail-'))): { delivery: DeliveryDeps; mails: () => string[]; files: () => string[]; dir: string } {
+  const inner = fileMailer(dir);
+  const seen = new Set<string>();
+  const written: string[] = [];
+  const capture = () => {
+    for (const f of readdirSync(dir).sort()) {
+      if (seen.has(f)) continue;
+      seen.add(f);
+      written.push(readFileSync(join(dir, f), 'utf8'));
+    }
+  };
+  const mailer: Mailer = {
+    describe: inner.describe,
+    close: () => inner.close(),
+    forget: (id) => inner.forget!(id),
+    send: async (m) => {
+      await inner.send(m);
+      capture();
+    },
+  };
+  const delivery = { db: h.db, mailer, signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 };
+  return { delivery, mails: () => [...written], files: () => readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')), dir };
 }
 
 /** Sends every due mail as .eml files; returns the raw messages. */

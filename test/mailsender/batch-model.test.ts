@@ -68,12 +68,21 @@ async function modelSuppressFor(
   extra: Record<string, unknown>,
 ): Promise<boolean> {
   let email: string | null = live?.email ?? e.email;
+  let note: string | null = `mail sender (${ctx.provider}) ${e.type}${e.detail ? `: ${redactAddresses(e.detail)}` : ''}`.slice(0, 500);
+  let erasedId: string | null = null;
   if (!live) {
-    const erased = await trx.selectFrom('subjects').select('id').where('email_hash', '=', e.hash).where('status', '=', 'erased').executeTakeFirst();
-    if (erased) email = null;
+    // An erased person's address, by their last address or any earlier one: only the hash, linked to them.
+    const erased = await sql<{ id: string }>`
+      select id from subjects where email_hash = ${e.hash} and status = 'erased'
+      union select s.id from subject_addresses a join subjects s on s.id = a.subject_id where a.email_hash = ${e.hash} and s.status = 'erased'
+      order by id limit 1`.execute(trx);
+    if (erased.rows[0]) {
+      email = null;
+      note = null;
+      erasedId = erased.rows[0].id;
+    }
   }
-  const note = `mail sender (${ctx.provider}) ${e.type}${e.detail ? `: ${redactAddresses(e.detail)}` : ''}`.slice(0, 500);
-  const changed = await suppress(trx, { hash: e.hash, email, subjectId: live?.id ?? null, reason, actorType: 'mail_sender', actorId: ctx.keyId, note, at: ctx.now });
+  const changed = await suppress(trx, { hash: e.hash, email, subjectId: live?.id ?? erasedId, reason, actorType: 'mail_sender', actorId: ctx.keyId, note, at: ctx.now });
   if (changed && live) {
     await recordEvents(trx, live.id, { actorType: 'mail_sender', actorId: ctx.keyId, at: ctx.now, source: `mail-sender:${ctx.provider}` }, [
       {

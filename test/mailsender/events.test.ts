@@ -313,11 +313,13 @@ describe('POST /v1/events/mail-sender: our JSON shape', () => {
   it("keeps only the hash, not the address, when the bounced address was an erased person's", async () => {
     const email = 'erased@example.ru';
     const now = h.clock.now();
+    const erasedId = crypto.randomUUID();
     await sql`
       insert into subjects (id, email, email_hash, locale, status, created_at, updated_at, erased_at)
-      values (${crypto.randomUUID()}, null, ${expectedHash(email)}, 'ru', 'erased', ${now}, ${now}, ${now})`.execute(h.db);
-    await postOk(h, { events: [ev('hard_bounce', email, 'evt-er-1', iso(h))] }, auth);
-    expect(await suppressionFor(h, email)).toMatchObject({ reason: 'bounced', active: true, email: null, subject_id: null });
+      values (${erasedId}, null, ${expectedHash(email)}, 'ru', 'erased', ${now}, ${now}, ${now})`.execute(h.db);
+    await postOk(h, { events: [ev('hard_bounce', email, 'evt-er-1', iso(h), 'no such user Erased Person')] }, auth);
+    // Linked to the erased shell, without the address or the sender's text.
+    expect(await suppressionFor(h, email)).toMatchObject({ reason: 'bounced', active: true, email: null, note: null, subject_id: erasedId });
   });
 
   it.skipIf(!onPostgres)('applies a webhook delivered several times at once exactly once (PostgreSQL)', async () => {

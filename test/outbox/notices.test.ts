@@ -70,7 +70,7 @@ describe('preferences-updated', () => {
     expect(mailTo(email)).toHaveLength(1);
     expect(mail!.subject).toBe('Настройки рассылки изменены');
     expect(mail!.text).toContain('Здравствуйте, Вера!');
-    expect(mail!.text).toContain('Частота писем: не больше одного письма в месяц. Пауза: до 1 апреля 2026.');
+    expect(mail!.text).toContain('Частота писем: не больше 1 письма в месяц. Пауза: до 1 апреля 2026.');
     expect(mail!.text).toMatch(/https:\/\/prefs\.example\.ru\/p\/[\w.-]+/);
 
     // Setting what is already set changes nothing and sends nothing.
@@ -93,7 +93,7 @@ describe('preferences-updated', () => {
     h.clock.advance(PREFERENCES_MAIL_DELAY_MS);
     await deliver();
     const mail = mailTo(email).find((m) => m.subject === 'Your mailing preferences have changed');
-    expect(mail?.text).toContain('at most one e-mail a month');
+    expect(mail?.text).toContain('at most 1 e-mail a month');
   });
 });
 

@@ -110,7 +110,7 @@ describe('GET /p/{token}', () => {
     }
     expect(html).toContain('<dt>Согласие на обработку персональных данных</dt><dd>дано</dd>');
     expect(html).toContain('<dt>Рекламно-информационная рассылка</dt><dd>включена</dd>');
-    expect(html).toContain('<dt>Частота писем</dt><dd>до трёх писем в месяц</dd>');
+    expect(html).toContain('<dt>Частота писем</dt><dd>до 3 писем в месяц</dd>');
 
     const forms = formsOf(html);
     expect(forms.map((f) => f.action)).toEqual(ACTIONS.map((a) => `/p/${token}/${a}?lang=ru`));
@@ -455,8 +455,9 @@ describe('POST /p/{token}/withdraw', () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain('Согласие отозвано');
-    // Monday 2 March 2026 + 2 business days → the end of Wednesday 4 March (Moscow).
-    expect(html).toContain('4 марта 2026');
+    // Due: Monday 2 March 2026 + 2 business days → the end of Wednesday 4 March (Moscow); the
+    // erasure runs after the 24 hours' grace, and the page names that moment.
+    expect(html).toContain('3 марта 2026 в 12:00 (GMT+3)');
 
     expect(await consentState(h, id, 'processing')).toBe('withdrawn');
     expect(await consentState(h, id, 'marketing')).toBe('withdrawn');
@@ -474,19 +475,19 @@ describe('POST /p/{token}/withdraw', () => {
     expect(again.status).toBe(200);
     const againHtml = await again.text();
     expect(againHtml).toContain('Согласие уже отозвано');
-    expect(againHtml).toContain('4 марта 2026');
+    expect(againHtml).toContain('3 марта 2026 в 12:00 (GMT+3)');
     expect((await post(token, 'withdraw')).status).toBe(200); // even the first step now just says so
     expect(await snapshotDb(h)).toEqual(before);
     h.clock.set(T0);
   });
 
-  it('after withdrawal the center shows the deletion date and offers only access and appeals; changes are refused with 409', async () => {
+  it('after withdrawal the center shows the moment of deletion and offers only the download; changes and appeals are refused with 409', async () => {
     const id = await createConfirmedSubject(h, 'center-withdrawn@example.ru');
     const token = await pToken(id);
     expect((await post(token, 'withdraw', { confirm: 'yes' })).status).toBe(200);
     const html = await page(token);
-    expect(html).toContain('Мы удалим ваши данные не позднее 4 марта 2026');
-    expect(formsOf(html).map((f) => f.action.split('?')[0]!.split('/').pop())).toEqual(['appeal']);
+    expect(html).toContain('Мы удалим ваши данные 3 марта 2026 в 12:00 (GMT+3)');
+    expect(formsOf(html)).toEqual([]);
     expect(html).toContain(`/p/${token}/export`);
 
     const before = await snapshotDb(h);
@@ -494,6 +495,7 @@ describe('POST /p/{token}/withdraw', () => {
       ['frequency', { frequency: 'monthly' }],
       ['rectify', { firstName: 'Новое', email: 'center-withdrawn@example.ru' }],
       ['restrict', { confirm: 'yes' }],
+      ['appeal', { kind: 'appeal', text: 'Жалоба после отзыва' }],
     ];
     for (const [action, f] of refused) {
       const res = await post(token, action, f);
@@ -731,5 +733,27 @@ describe('HTML in every field', () => {
     const data = (await exp.json()) as { subject: { lastName: string }; requests: { text: string }[] };
     expect(data.subject.lastName).toBe(SCRIPT);
     expect(data.requests.map((r) => r.text)).toContain(SCRIPT + IMG);
+  });
+});
+
+describe('texts follow configuration, never fixed numbers', () => {
+  let h2: Harness;
+  beforeAll(async () => {
+    h2 = await createHarness({ now: T0, env: { CADENCE_MAX_PER_WINDOW: '2', ERASURE_DUE_BUSINESS_DAYS: '3' } });
+  });
+  afterAll(() => h2?.close());
+
+  it('the frequency options, the frequency shown and the withdrawal deadline on the center and on /w', async () => {
+    const id = await createConfirmedSubject(h2, 'config-texts@example.ru');
+    const p = await h2.deps.signer.sign({ sub: id, p: 'p', ttlSeconds: 90 * 86400 });
+    const html = await (await h2.app.request(`/p/${p}`)).text();
+    expect(html).toContain('Обычно — до 2 писем за 30 дней');
+    expect(html).toContain('<dd>до 2 писем в месяц</dd>');
+    expect(html).toContain('не позднее чем через 3 рабочих дня');
+    expect(html).not.toMatch(/до тр[её]х|2 рабочих дня/);
+    const w = await h2.deps.signer.sign({ sub: id, p: 'w', ttlSeconds: 365 * 86400 });
+    const wHtml = await (await h2.app.request(`/w/${w}?lang=en`)).text();
+    expect(wHtml).toContain('within 3 business days');
+    expect(wHtml).not.toContain('2 business days');
   });
 });

@@ -30,6 +30,10 @@ beforeAll(async () => {
 afterAll(() => h.close());
 beforeEach(() => h.clock.set(START));
 
+/** The second step's post: `confirm=yes` withdraws. */
+const confirmPost = (token: string) =>
+  h.app.request(`/w/${token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'confirm=yes' });
+
 const erasureRequests = (subjectId: string) =>
   h.db.selectFrom('requests').selectAll().where('subject_id', '=', subjectId).where('type', '=', 'erasure').execute();
 
@@ -52,7 +56,7 @@ describe('GET /w/{token}', () => {
     const en = await h.app.request(`/w/${token}?lang=en`);
     const enHtml = await en.text();
     expect(htmlLang(enHtml)).toBe('en');
-    expect(enHtml).toContain('delete it within 2 business days');
+    expect(enHtml).toContain('deleted within 2 business days');
 
     expect(await snapshotDb(h)).toEqual(before);
     expect(await consentState(h, id, 'processing')).toBe('granted');
@@ -70,7 +74,8 @@ describe('POST /w/{token}', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('location')).toBeNull();
     expectPageHeaders(res);
-    expect(await res.text()).toContain('11 марта 2026');
+    // The moment the erasure runs (24 hours' grace, well before the due time), to the minute.
+    expect(await res.text()).toContain('7 марта 2026 в 12:00 (GMT+3)');
 
     expect(await consentState(h, id, 'processing')).toBe('withdrawn');
     expect(await consentState(h, id, 'marketing')).toBe('withdrawn');
@@ -99,7 +104,11 @@ describe('POST /w/{token}', () => {
     expect(consents.marketing).toBe('pending');
     const token = await h.deps.signer.sign({ sub: id, p: 'w', ttlSeconds: W_TTL });
     const [form] = formsOf(await (await h.app.request(`/w/${token}`)).text());
-    const res = await submitForm(h, form!);
+    const step2 = await submitForm(h, form!);
+    expect(await consentState(h, id, 'processing')).toBe('granted');
+    const [confirm] = formsOf(await step2.text());
+    expect(confirm!.fields).toEqual({ confirm: 'yes' });
+    const res = await submitForm(h, confirm!);
     expect(res.status).toBe(200);
     expect(await consentState(h, id, 'processing')).toBe('withdrawn');
     expect(await consentState(h, id, 'marketing')).toBe('withdrawn');
@@ -109,12 +118,13 @@ describe('POST /w/{token}', () => {
   it('posting twice files no second request and writes nothing the second time', async () => {
     const id = await createConfirmedSubject(h, 'w-twice@example.ru');
     const token = await h.deps.signer.sign({ sub: id, p: 'w', ttlSeconds: W_TTL });
-    expect((await h.app.request(`/w/${token}`, { method: 'POST' })).status).toBe(200);
+    expect((await confirmPost(token)).status).toBe(200);
     const first = await erasureRequests(id);
+    expect(first).toHaveLength(1);
     const before = await snapshotDb(h);
 
     h.clock.advance(3600_000);
-    const again = await h.app.request(`/w/${token}`, { method: 'POST' });
+    const again = await confirmPost(token);
     expect(again.status).toBe(200);
     expect(await erasureRequests(id)).toEqual(first);
     expect(await snapshotDb(h)).toEqual(before);
@@ -123,7 +133,7 @@ describe('POST /w/{token}', () => {
   it('posts arriving together file one request and record each withdrawal once', async () => {
     const id = await createConfirmedSubject(h, 'w-burst@example.ru');
     const token = await h.deps.signer.sign({ sub: id, p: 'w', ttlSeconds: W_TTL });
-    const answers = await raceOnSubject(h, id, 6, () => h.app.request(`/w/${token}`, { method: 'POST' }));
+    const answers = await raceOnSubject(h, id, 6, () => confirmPost(token));
     expect(answers.map((r) => r.status)).toEqual(Array(6).fill(200));
     expect(await erasureRequests(id)).toHaveLength(1);
     const events = await eventsOf(h, id);
