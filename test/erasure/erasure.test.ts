@@ -1,3 +1,4 @@
+import { addressClaim } from '../../src/confirmation/rules.js';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -601,9 +602,17 @@ describe.skipIf(!onPostgres)('erasure racing staff writes (PostgreSQL)', () => {
  * Moves a person to a new address as staff do (`PATCH /v1/subjects/{id}`). One helper for the
  * trace test's setup: if address changes become a confirmed flow, only this changes.
  */
-async function changeAddress(h: Harness, auth: string, id: string, email: string): Promise<void> {
+async function changeAddress(h: Harness, auth: string, id: string, email: string, deliver: () => Promise<unknown>): Promise<void> {
   const res = await h.app.request(`/v1/subjects/${id}`, jsonRequest('PATCH', { email }, auth));
-  expect(res.status).toBe(200);
+  expect(res.status).toBe(202);
+  // The confirmation goes to the new address (through the test's mailer, so its file exists too),
+  // and the new address confirms it: only then is it the person's.
+  await deliver();
+  const pending = await h.db.selectFrom('pending_changes').select(['id', 'email_hash']).where('subject_id', '=', id).where('kind', '=', 'address').executeTakeFirstOrThrow();
+  const c = await h.deps.signer.sign({ sub: id, p: 'c', pc: pending.id, ah: addressClaim(pending.email_hash!), ttlSeconds: 86400 });
+  expect((await h.app.request(`/c/${c}`, { method: 'POST' })).status).toBe(200);
+  const now = await h.db.selectFrom('subjects').select('email').where('id', '=', id).executeTakeFirstOrThrow();
+  expect(now.email).toBe(email.toLowerCase());
 }
 
 /** Every file under `dir`, recursively: path and content. */
@@ -671,9 +680,9 @@ describe('erasing a person who changed address twice, was bounced on an old one,
     await bounce(FIRST, 'bounce-before-x9k4', BOUNCE_DETAIL);
     // Two address changes; a second bounce for the first address arrives after them.
     h.clock.advance(HOUR);
-    await changeAddress(h, keys.write, id, SECOND);
+    await changeAddress(h, keys.write, id, SECOND, () => deliverEmails(mail.delivery));
     h.clock.advance(HOUR);
-    await changeAddress(h, keys.write, id, THIRD);
+    await changeAddress(h, keys.write, id, THIRD, () => deliverEmails(mail.delivery));
     h.clock.advance(HOUR);
     await bounce(SECOND, 'bounce-after-x9k4', BOUNCE_DETAIL);
     // Support suppresses the first one again by hand, with a note.

@@ -92,7 +92,7 @@ describe('dates in every mail, every language', () => {
 
   it('still names the dates, with their years', () => {
     const ru = sent.find((s) => s.kind === 'withdrawal-received' && s.locale === 'ru')!.mail.text;
-    expect(ru).toContain('не позднее 29 декабря 2026.');
+    expect(ru).toContain('26 декабря 2026 в 13:00 (GMT+3).');
     const en = sent.find((s) => s.kind === 'request-extended' && s.locale === 'en')!.mail.text;
     expect(en).toContain('26 January 2027');
   });
