@@ -454,6 +454,33 @@ describe('erasure of an address the person had before a rectification', () => {
   });
 });
 
+describe('erasure while the notice to an old address is still queued', () => {
+  let h: Harness;
+  afterAll(() => h?.close());
+
+  it('cancels the address-changed notice and keeps no copy of the old address it carried', async () => {
+    h = await createHarness({ now: START });
+    const leads = (await apiKey(h, 'leads:write')).auth;
+    const write = (await apiKey(h, 'subjects:write')).auth;
+    const manage = (await apiKey(h, 'requests:manage')).auth;
+    const OLD = 'queued-old.q7r2@erase-example.ru';
+    const NEW = 'queued-new.q7r2@erase-example.ru';
+    const id = await registerPerson(h, leads, OLD);
+    expect((await h.app.request(`/v1/subjects/${id}`, jsonRequest('PATCH', { email: NEW }, write))).status).toBe(202);
+    const [confirm] = (await deliverDueMail(h)).filter((m) => m.to === NEW);
+    expect((await h.app.request(confirm!.links[0]!, { method: 'POST' })).status).toBe(200);
+    // The notice to the old address is queued, not sent, when the erasure is filed and runs.
+    const queued = await h.db.selectFrom('outbox').select(['status']).where('subject_id', '=', id).where('kind', '=', 'address-changed').executeTakeFirstOrThrow();
+    expect(queued.status).toBe('pending');
+    expect(await findValues(h.db, [OLD])).not.toEqual([]);
+    await fileRequestOk(h, manage, id, { type: 'erasure' });
+    h.clock.advance(25 * HOUR);
+    expect(await eraseDue(h)).toEqual({ erased: 1 });
+    expect(await findValues(h.db, [OLD, NEW])).toEqual([]);
+    expect((await h.db.selectFrom('outbox').select(['status']).where('subject_id', '=', id).where('kind', '=', 'address-changed').executeTakeFirstOrThrow()).status).toBe('dead');
+  });
+});
+
 describe('erasure after a crash midway', () => {
   let h: Harness;
   let leads: string;
