@@ -84,6 +84,10 @@ describe('starting the server', () => {
       SUPPRESSION_HASH_KEY: 'k'.repeat(40),
       PUBLIC_BASE_URL: 'https://prefs.example.ru',
       SMTP_URL: 'smtp://127.0.0.1:1',
+      ORG_NAME: 'ООО «Ромашка»',
+      ORG_URL: 'https://romashka.example.ru/',
+      SUPPORT_EMAIL: 'privacy@romashka.example.ru',
+      POLICY_URL: 'https://romashka.example.ru/privacy',
     });
     const warnings = lines(run.stdout).map((l) => JSON.parse(l) as { level: string; msg: string });
     expect(warnings).toHaveLength(1);

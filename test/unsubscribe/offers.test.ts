@@ -8,7 +8,9 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const post = (path: string, harness = h) => harness.app.request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+const post = (path: string, harness = h, body = '') => harness.app.request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+/** The withdrawal's second step, the one button that acts. */
+const withdraw = (path: string, harness = h) => post(path, harness, 'confirm=yes');
 const frequency = async (id: string) => (await h.db.selectFrom('preferences').select(['frequency', 'paused_until']).where('subject_id', '=', id).executeTakeFirst())?.frequency;
 const confirmations = async (id: string) => (await outboxOf(h, id)).filter((r) => r.kind === 'confirm-subscription');
 
@@ -56,7 +58,7 @@ describe('"at most one a month instead" on /u', () => {
 
     const gone = await createConfirmedSubject(h, 'monthly-withdrawn@example.ru');
     const w = await h.deps.signer.sign({ sub: gone, p: 'w', ttlSeconds: 86400 });
-    expect((await post(`/w/${w}`)).status).toBe(200);
+    expect((await withdraw(`/w/${w}`)).status).toBe(200);
     const u = await h.deps.signer.sign({ sub: gone, p: 'u' });
     const before = await snapshotDb(h);
     expect((await post(`/u/${u}/monthly`)).status).toBe(409);
@@ -148,7 +150,7 @@ describe('the way back after unsubscribing', () => {
     const hash = (await h.db.selectFrom('subjects').select('email_hash').where('id', '=', bounced).executeTakeFirstOrThrow()).email_hash;
     await h.db.updateTable('suppressions').set({ reason: 'bounced' }).where('hash', '=', hash).execute();
     await h.db.updateTable('subjects').set({ status: 'restricted' }).where('id', '=', restricted).execute();
-    await post(`/w/${await client.deps.signer.sign({ sub: withdrawn, p: 'w', ttlSeconds: 86400 })}`, client);
+    expect((await withdraw(`/w/${await client.deps.signer.sign({ sub: withdrawn, p: 'w', ttlSeconds: 86400 })}`, client)).status).toBe(200);
     for (const id of [bounced, restricted, withdrawn]) {
       const before = await snapshotDb(h);
       const res = await post(`/u/${await u(id)}/resubscribe`, client);
