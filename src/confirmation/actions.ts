@@ -1,7 +1,7 @@
 import type { Db } from '../db/handle.js';
 import { recordEvents, type Evidence } from '../consent/events.js';
 import type { LinkClaims } from '../links/tokens.js';
-import { loadSubjectState, setConsent, type SubjectState } from '../subjects/queries.js';
+import { addressAddedAt, loadSubjectState, setConsent, type SubjectState } from '../subjects/queries.js';
 import { lift } from '../suppressions/queries.js';
 import { confirmationLifts, linkFitsAddress } from './rules.js';
 
@@ -12,13 +12,7 @@ export type ConfirmOutcome = 'confirmed' | 'already' | 'stale' | 'unknown_subjec
  * it, after it became theirs). Reads only.
  */
 export async function linkFitsCurrentAddress(db: Db, claims: LinkClaims, s: Pick<SubjectState, 'id' | 'emailHash'>): Promise<boolean> {
-  const current = await db
-    .selectFrom('subject_addresses')
-    .select('added_at')
-    .where('subject_id', '=', s.id)
-    .where('email_hash', '=', s.emailHash)
-    .executeTakeFirst();
-  return linkFitsAddress(claims, { hash: s.emailHash, addedAt: current ? new Date(current.added_at) : null });
+  return linkFitsAddress(claims, { hash: s.emailHash, addedAt: await addressAddedAt(db, s.id, s.emailHash) });
 }
 
 /**

@@ -4,7 +4,7 @@ import { linkFitsAddress } from '../confirmation/rules.js';
 import type { LinkClaims } from '../links/tokens.js';
 import { enqueue } from '../outbox/queries.js';
 import { switchAddressIn } from '../subjects/actions.js';
-import { loadSubjectState } from '../subjects/queries.js';
+import { addressAddedAt, loadSubjectState } from '../subjects/queries.js';
 import { dropPendingChange, findPendingChange, type PendingChange } from './queries.js';
 
 /** The subject columns a lead's pending profile may set (anything else in the row is ignored). */
@@ -39,13 +39,7 @@ export async function inspectPendingChange(db: Db, claims: LinkClaims & { pc: st
 async function fits(db: Db, claims: LinkClaims, p: PendingChange, s: { id: string; emailHash: string }): Promise<boolean> {
   if (claims.ah === undefined) return false;
   if (p.kind === 'address') return linkFitsAddress(claims, { hash: p.emailHash!, addedAt: p.createdAt });
-  const current = await db
-    .selectFrom('subject_addresses')
-    .select('added_at')
-    .where('subject_id', '=', s.id)
-    .where('email_hash', '=', s.emailHash)
-    .executeTakeFirst();
-  const addedAt = current ? new Date(current.added_at) : null;
+  const addedAt = await addressAddedAt(db, s.id, s.emailHash);
   const since = addedAt && addedAt > p.createdAt ? addedAt : p.createdAt;
   return linkFitsAddress(claims, { hash: s.emailHash, addedAt: since });
 }

@@ -46,3 +46,17 @@ export async function setConsent(db: Db, subjectId: string, purpose: 'processing
     .onConflict((oc) => oc.columns(['subject_id', 'purpose']).doUpdateSet({ state, updated_at: at }))
     .execute();
 }
+
+/**
+ * When the person's current address became theirs (`subject_addresses.added_at`), or null for
+ * a person from before that history was kept. A link issued earlier was not mailed to it.
+ */
+export async function addressAddedAt(db: Db, subjectId: string, emailHash: string): Promise<Date | null> {
+  const row = await db
+    .selectFrom('subject_addresses')
+    .select('added_at')
+    .where('subject_id', '=', subjectId)
+    .where('email_hash', '=', emailHash)
+    .executeTakeFirst();
+  return row ? new Date(row.added_at) : null;
+}

@@ -1,10 +1,8 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, hasChromium, serveInChromium } from '../helpers/browser.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { consentState, createConfirmedSubject, eventsOf } from '../helpers/pages.js';
 
@@ -14,32 +12,21 @@ import { consentState, createConfirmedSubject, eventsOf } from '../helpers/pages
  * and 1280 px go to test/artifacts/ (not committed). Skipped only where there is no Chromium.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 
-describe.skipIf(!existsSync(CHROMIUM))('preference center in Chromium', () => {
+describe.skipIf(!hasChromium)('preference center in Chromium', () => {
   let h: Harness;
-  let server: ServerType;
+  let served: Awaited<ReturnType<typeof serveInChromium>>;
   let base: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     h = await createHarness();
-    const port = await new Promise<number>((resolve) => {
-      server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve(info.port));
-    });
-    base = `http://127.0.0.1:${port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    served = await serveInChromium(h);
+    ({ base, browser } = served);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await served?.close();
     await h?.close();
   });
 
