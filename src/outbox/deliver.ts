@@ -32,14 +32,13 @@ export interface DeliveryDeps {
 
 const DAY = 86_400;
 
-/** The support contact offered in mails: a person (`SUPPORT_EMAIL`), never the no-reply sender. */
-export function supportAddress(config: Config): string {
-  return config.supportEmail;
-}
-
-/** The variables every template's footer needs: whose mail it is, and a person to write to. */
+/**
+ * The variables every template's footer needs: whose mail it is, and a person to write to
+ * (`SUPPORT_EMAIL`, never the no-reply sender). Templates that name the contact in their body
+ * use the same `supportEmail`.
+ */
 export function operatorVars(config: Config): { orgName: string; supportEmail: string } {
-  return { orgName: config.orgName, supportEmail: supportAddress(config) };
+  return { orgName: config.orgName, supportEmail: config.supportEmail };
 }
 
 /**
@@ -85,7 +84,7 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
       : [];
     const typeName = COMPILED_EMAILS['request-received'].texts[locale].enums.requestType ?? {};
     const closedRequests = closed.length ? closed.map((r) => `№ ${r.id} (${typeName[r.type] ?? r.type})`).join('; ') : messages[locale].erasureClosedNone;
-    return { to, mail: renderEmail('erasure-completed', locale, { ...operator, completedDate, closedRequests, supportEmail: supportAddress(config) }) };
+    return { to, mail: renderEmail('erasure-completed', locale, { ...operator, completedDate, closedRequests }) };
   }
   if (!s || s.status === 'erased' || !s.email) return null;
   const locale = (s.locale === 'en' ? 'en' : 'ru') as Locale;
@@ -121,7 +120,6 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
         firstName,
         erasureDate: formatDateTimeInText(runsAt, locale, config.timeZone),
         exportUrl: `${await link('p', config.linkTtlDays.preferences)}/export`,
-        supportEmail: supportAddress(config),
       });
       break;
     }
@@ -151,7 +149,6 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
         requestId: r.id,
         receivedDate: date(new Date(r.received_at)),
         dueDate: date(new Date(r.due_at)),
-        supportEmail: supportAddress(config),
       });
       break;
     }
@@ -160,7 +157,7 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
       const to = typeof row.payload.to === 'string' ? row.payload.to : null;
       if (!to) return null;
       const changedAt = new Date(String(row.payload.changedAt ?? ''));
-      const notice = renderEmail('address-changed', locale, { ...operator, changedDate: mailDate(Number.isNaN(changedAt.getTime()) ? deps.clock.now() : changedAt, locale, config.timeZone), supportEmail: supportAddress(config) });
+      const notice = renderEmail('address-changed', locale, { ...operator, changedDate: mailDate(Number.isNaN(changedAt.getTime()) ? deps.clock.now() : changedAt, locale, config.timeZone) });
       return { to, mail: notice };
     }
     case 'confirm-address':
@@ -173,7 +170,7 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
       const addressHash = pending.kind === 'address' ? pending.emailHash! : s.email_hash;
       const ttlSeconds = Math.max(60, Math.floor((pending.expiresAt.getTime() - deps.clock.now().getTime()) / 1000));
       const confirmUrl = `${base}/c/${await signer.sign({ sub: s.id, p: 'c', pc: pending.id, ah: addressClaim(addressHash), ttlSeconds })}`;
-      const common = { ...operator, firstName, confirmUrl, validUntil: mailDate(pending.expiresAt, locale, config.timeZone), supportEmail: supportAddress(config) };
+      const common = { ...operator, firstName, confirmUrl, validUntil: mailDate(pending.expiresAt, locale, config.timeZone) };
       if (row.kind === 'confirm-details') return { to, mail: renderEmail('confirm-details', locale, common) };
       const c = await deps.db.selectFrom('consents').select('state').where('subject_id', '=', s.id).where('purpose', '=', 'marketing').executeTakeFirst();
       return { to, mail: renderEmail('confirm-address', locale, { ...common, subscription: c?.state === 'granted' ? 'granted' : 'other' }) };
@@ -193,7 +190,6 @@ async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName },
         previousDueDate: date(new Date(ext.from)),
         dueDate: date(dueAt),
         reason: ext.reason,
-        supportEmail: supportAddress(config),
       });
       break;
     }

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
 import { messages, type Locale } from '../pages/i18n.js';
 import { showActingOn } from '../pages/identity.js';
@@ -21,6 +21,20 @@ import { requestResubscription } from './resubscribe.js';
  */
 export function unsubscribeRoutes(deps: ResolvedDeps) {
   const app = new Hono();
+
+  /**
+   * The prologue of the page's offers: a good `u` link of a person who is still here, whose
+   * masked address the page shows, in their language. Any other answer is the page to return.
+   */
+  const openLiving = async (c: Context) => {
+    const v = await verifyForPage(c, deps, 'u');
+    if (v instanceof Response) return v;
+    const s = await loadSubjectState(deps.db, v.claims.sub);
+    if (!s || s.status === 'erased') return unknownSubjectPage(c, pageLocale(c, deps));
+    showActingOn(c, s.email);
+    const locale = pageLocale(c, deps, s.locale);
+    return { v, s, locale, t: messages[locale] };
+  };
 
   // Before /u/:token, which would otherwise take "by-address" for a (damaged) token.
   app.post(BY_ADDRESS_PATH, async (c) => {
@@ -81,13 +95,9 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
   // "At most one a month instead": the preference center's frequency action, with its ledger
   // event; the subscription stays, and the unsubscribe button is on the answer too.
   app.post('/u/:token/monthly', async (c) => {
-    const v = await verifyForPage(c, deps, 'u');
-    if (v instanceof Response) return v;
-    const s = await loadSubjectState(deps.db, v.claims.sub);
-    if (!s || s.status === 'erased') return unknownSubjectPage(c, pageLocale(c, deps));
-    showActingOn(c, s.email);
-    const locale = pageLocale(c, deps, s.locale);
-    const t = messages[locale];
+    const o = await openLiving(c);
+    if (o instanceof Response) return o;
+    const { v, s, locale, t } = o;
     if (!mayGoMonthly(s)) return messagePage(c, 409, locale, t.title, t.uMonthlyUnavailableLead);
     const r = await setPreferences(deps.db, s.id, { frequency: 'monthly' }, personEvidence(c, deps, v.claims, 'unsubscribe-page'), { refuseAfterWithdrawal: true });
     if (r.kind === 'unknown_subject') return unknownSubjectPage(c, locale);
@@ -109,13 +119,9 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
 
   // The way back: a confirmation mailed to the address; never a subscription by itself.
   app.post('/u/:token/resubscribe', async (c) => {
-    const v = await verifyForPage(c, deps, 'u');
-    if (v instanceof Response) return v;
-    const s = await loadSubjectState(deps.db, v.claims.sub);
-    if (!s || s.status === 'erased') return unknownSubjectPage(c, pageLocale(c, deps));
-    showActingOn(c, s.email);
-    const locale = pageLocale(c, deps, s.locale);
-    const t = messages[locale];
+    const o = await openLiving(c);
+    if (o instanceof Response) return o;
+    const { v, s, locale, t } = o;
     if (!(await clientWithinMailLimit(deps, c))) return messagePage(c, 429, locale, t.tooManyTitle, t.tooManyLead);
     const r = await requestResubscription(deps.db, s.id, personEvidence(c, deps, v.claims, 'unsubscribe-page'));
     deps.logger.info('resubscription requested', { subject: s.id, outcome: r.kind });
