@@ -5,7 +5,7 @@ import { PermanentMailError, type Mailer } from '../emails/mailer.js';
 import { isEmailName, renderEmail, type EmailName, type RenderedEmail } from '../emails/render.js';
 import type { LinkSigner } from '../links/tokens.js';
 import type { Logger } from '../log.js';
-import { formatDate, formatDateInText, formatDateTimeInText, messages, type Locale } from '../pages/i18n.js';
+import { formatDateInText, formatDateTimeInText, messages, type Locale } from '../pages/i18n.js';
 import { COMPILED_EMAILS } from '../emails/compiled.js';
 import { CLOSED_BY_ERASURE } from '../erasure/erase.js';
 import { erasureRunsAt } from '../erasure/schedule.js';
