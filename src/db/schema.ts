@@ -205,6 +205,34 @@ export interface PendingChangesTable {
   expires_at: Timestamp;
 }
 
+/** Providers whose reports `POST /v1/events/mail-sender` reads (migration 0006). */
+export type MailSenderProvider = 'generic' | 'ses' | 'postmark';
+/** What a mail-sender report says happened to an address. */
+export type MailSenderEventType = 'hard_bounce' | 'soft_bounce' | 'complaint' | 'unsubscribe';
+
+/** Per keyed address hash, the recent soft bounces inside the counting window (migration 0006). */
+export interface MailSenderSoftBouncesTable {
+  hash: string;
+  bounced_at: ColumnType<Date[], Date[] | string, Date[] | string>;
+  updated_at: Timestamp;
+}
+
+/** Every provider event already applied, so a replayed webhook changes nothing. Holds no address. */
+export interface MailSenderEventsTable {
+  provider: MailSenderProvider;
+  event_id: string;
+  hash: string;
+  type: MailSenderEventType;
+  received_at: Timestamp;
+}
+
+/** Fixed-window counters for public forms; keys are keyed hashes, never the values (migration 0007). */
+export interface RateLimitsTable {
+  key: string;
+  window_start: Timestamp;
+  count: number;
+}
+
 export interface Database {
   subjects: SubjectsTable;
   consents: ConsentsTable;
@@ -220,6 +248,9 @@ export interface Database {
   push_cursors: PushCursorsTable;
   subject_addresses: SubjectAddressesTable;
   pending_changes: PendingChangesTable;
+  mail_sender_soft_bounces: MailSenderSoftBouncesTable;
+  mail_sender_events: MailSenderEventsTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type Subject = Selectable<SubjectsTable>;
