@@ -11,11 +11,10 @@ let port: number | undefined;
 async function main() {
   const built = await bootstrap(process.env, 'server');
   const { deps, handle, logger, mailer } = built;
-  const trustProxy = process.env.TRUST_PROXY === 'true';
   const app = createApp({
     ...deps,
     clientIp: (c) => {
-      if (trustProxy) {
+      if (deps.config.trustProxy) {
         const xff = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
         if (xff) return xff;
       }

@@ -73,6 +73,8 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   JOBS_INTERVAL_SECONDS: int(60, 0, 86_400),
   API_BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
+  // Behind the operator's own reverse proxy only: the client IP comes from X-Forwarded-For.
+  TRUST_PROXY: bool(false),
   // The operator: whose mail this is and how to reach a person. Required in production
   // (OPERATOR_VARIABLES); in development, placeholders that say they are placeholders.
   ORG_NAME: z.string().trim().min(1).max(200).optional(),
@@ -165,6 +167,8 @@ export interface Config {
   timeZone: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   apiBodyLimitBytes: number;
+  /** Take the client IP (evidence, rate limits) from `X-Forwarded-For`; only behind your own proxy. */
+  trustProxy: boolean;
   /** How often the server runs background jobs in-process; 0 turns the loop off. */
   jobsIntervalSeconds: number;
   /** Mail the `unsubscribed` notice after a one-click unsubscribe (off: stop means stop). */
@@ -285,6 +289,7 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { send
     apiBodyLimitBytes: e.API_BODY_LIMIT_BYTES,
     jobsIntervalSeconds: e.JOBS_INTERVAL_SECONDS,
     notifyOnUnsubscribe: e.NOTIFY_ON_UNSUBSCRIBE,
+    trustProxy: e.TRUST_PROXY,
   };
 }
 

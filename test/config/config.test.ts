@@ -76,6 +76,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads TRUST_PROXY as a validated switch, off unless said', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'no' }).trustProxy).toBe(false);
+    expect(configError({ TRUST_PROXY: 'on' }).message).toContain('TRUST_PROXY');
+  });
+
   it('names every bad variable in one ConfigError', () => {
     const e = configError({ PORT: 'abc', TIME_ZONE: 'Mars/Base', DATABASE_URL: 'mysql://x', DEFAULT_LOCALE: 'de', DOUBLE_OPT_IN: 'maybe' });
     for (const name of ['PORT', 'TIME_ZONE', 'DATABASE_URL', 'DEFAULT_LOCALE', 'DOUBLE_OPT_IN']) expect(e.message).toContain(name);
