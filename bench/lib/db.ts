@@ -10,7 +10,7 @@ import { createEmailHasher } from '../../src/consent/hash.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
 import { silentLogger } from '../../src/log.js';
 import type { DbHandle } from '../../src/db/handle.js';
-import { createPgliteDb } from '../../src/db/pglite.js';
+import { createPgliteDb } from '../../src/node/pglite.js';
 import { createPostgresDb } from '../../src/db/postgres.js';
 
 /**

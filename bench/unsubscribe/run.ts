@@ -14,7 +14,7 @@ import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { fixedClock } from '../../src/clock.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { createPgliteDb } from '../../src/db/pglite.js';
+import { createPgliteDb } from '../../src/node/pglite.js';
 import { createPostgresDb } from '../../src/db/postgres.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
 import { machine } from '../lib/db.js';
@@ -70,7 +70,7 @@ async function main() {
   const paths = await Promise.all(ids.map(async (sub) => `/u/${await signer.sign({ sub, p: 'u', cmp: 'bench' })}`));
 
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
-  const server = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const server = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/entries/server.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   try {
     await waitForHealth(`http://127.0.0.1:${port}/healthz`);
     let next = 0;

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, productionWarnings, type Config } from '../con
 import { createEmailHasher } from '../consent/hash.js';
 import type { DbHandle } from '../db/handle.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { createPgliteDb } from '../db/pglite.js';
+import { createPgliteDb } from './pglite.js';
 import { createPostgresDb } from '../db/postgres.js';
 import type { AppDeps } from '../deps.js';
 import { join } from 'node:path';

@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { createEmailHasher } from '../../src/consent/hash.js';
 import type { DbHandle } from '../../src/db/handle.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { createPgliteDb } from '../../src/db/pglite.js';
+import { createPgliteDb } from '../../src/node/pglite.js';
 import { createPostgresDb } from '../../src/db/postgres.js';
 import type { AppDeps } from '../../src/deps.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';

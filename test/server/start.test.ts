@@ -18,7 +18,7 @@ function start(env: Record<string, string>): Promise<{ code: number | null; stdo
   delete childEnv.DATABASE_URL;
   for (const k of Object.keys(env)) if (env[k] === '') delete childEnv[k];
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/entries/server.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

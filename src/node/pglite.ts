@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
-import type { DbHandle } from './handle.js';
-import type { Database } from './schema.js';
+import type { DbHandle } from '../db/handle.js';
+import type { Database } from '../db/schema.js';
 
 /** Thrown when another live process already holds the embedded database. */
 export class DataDirInUseError extends Error {

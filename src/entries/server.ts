@@ -1,9 +1,9 @@
 // Node entry: wiring only.
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { createApp } from './app.js';
-import { startJobLoop } from './jobs/run.js';
-import { bootstrap, jobDeps, startFailureMessage, whenListening } from './node/bootstrap.js';
+import { createApp } from '../app.js';
+import { startJobLoop } from '../jobs/run.js';
+import { bootstrap, jobDeps, startFailureMessage, whenListening } from '../node/bootstrap.js';
 
 /** The port asked for, for the failure message (the configuration may not have loaded). */
 let port: number | undefined;

@@ -1,10 +1,10 @@
-// Node entry for a separate job process (`npm run worker`): the same loop the server can run
+// Node entry for a separate job process (`npm run jobs`): the same loop the server can run
 // in-process, without HTTP. Wiring only. On the embedded database only one process may open
 // DATA_DIR, so there the server's own loop is the way (JOBS_INTERVAL_SECONDS).
 import { ConfigError } from '../config/index.js';
-import { DataDirInUseError } from '../db/pglite.js';
+import { DataDirInUseError } from '../node/pglite.js';
 import { bootstrap, jobDeps } from '../node/bootstrap.js';
-import { startJobLoop } from './run.js';
+import { startJobLoop } from '../jobs/run.js';
 
 async function main() {
   const built = await bootstrap(process.env, 'worker');
