@@ -5,7 +5,7 @@ import { sweepLedger } from '../cadence/reservations.js';
 import { runErasureJob } from '../erasure/job.js';
 import { deliverEmails, type DeliveryDeps } from '../outbox/deliver.js';
 import { pushSuppressions, type PushDeps } from '../pushes/push.js';
-import { AT_RISK_MS } from '../requests/routes.js';
+import { AT_RISK_MS } from '../requests/deadlines.js';
 import { listRequests } from '../requests/queries.js';
 import { pruneRateLimits } from '../pages/rate-limit.js';
 import { sweepPendingChanges } from '../pending/queries.js';

@@ -55,6 +55,9 @@ export const DEADLINES: Readonly<Record<RequestType, DeadlineRule>> = {
   },
 };
 
+/** How close to its due time an open request counts as at risk (the job's warning, the metrics' due-soon gauge). */
+export const AT_RISK_MS = 4 * 3_600_000;
+
 export type DeadlineSettings = Pick<Config, 'erasureDueBusinessDays' | 'requestDueBusinessDays'>;
 
 /**

@@ -124,6 +124,15 @@ export async function listRequests(
   return rows.map((r) => toRequestOut(r, f.now));
 }
 
+/** Sets a request's status; one that closes it also records when and why (the reason, or null). */
+export async function setRequestStatus(db: Db, id: string, status: RequestStatus, close?: { at: Date; reason: string | null }): Promise<void> {
+  await db
+    .updateTable('requests')
+    .set(close ? { status, completed_at: close.at, status_reason: close.reason } : { status })
+    .where('id', '=', id)
+    .execute();
+}
+
 export async function getRequest(db: Db, id: string, opts: { lock?: boolean } = {}) {
   let q = db.selectFrom('requests').select(COLUMNS).where('id', '=', id);
   if (opts.lock) q = q.forUpdate();

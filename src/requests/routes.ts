@@ -3,10 +3,7 @@ import { requireScope } from '../auth/middleware.js';
 import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
-import { withdrawProcessing } from '../withdrawal/actions.js';
-import { completedAtOnce, decideExtension, dueFor } from './deadlines.js';
-import { createRequest, deadlineCounts, getRequest, listRequests, recordExtension, toRequestOut } from './queries.js';
-import { setRestrictedIn } from '../subjects/actions.js';
+import { actOnRequest, deadlineGauges, fileStaffRequest, findRequests } from './actions.js';
 
 const TYPES = ['access', 'rectification', 'restriction', 'erasure', 'appeal', 'automated_decision_appeal', 'withdrawal', 'objection'] as const;
 const STATUSES = ['received', 'in_progress', 'completed', 'rejected'] as const;
@@ -111,112 +108,39 @@ const metricsRoute = createRoute({
   responses: { 200: { description: 'Prometheus exposition', content: { 'text/plain': { schema: z.string() } } }, ...commonErrors },
 });
 
-/** How close to its due time an open request counts as at risk. */
-export const AT_RISK_MS = 4 * 3_600_000;
-
 /** `GET /v1/requests`, request actions, staff intake and deadline metrics. */
 export function requestRoutes(deps: ResolvedDeps) {
   const app = apiApp();
 
   app.openapi(listRoute, async (c) => {
-    const q = c.req.valid('query');
-    const now = deps.clock.now();
-    const requests = await listRequests(deps.db, {
-      status: q.status,
-      type: q.type,
-      subjectId: q.subject,
-      overdue: q.overdue === 'true',
-      dueBefore: q.dueWithin !== undefined ? new Date(now.getTime() + q.dueWithin * 3_600_000) : undefined,
-      limit: q.limit,
-      now,
-    });
+    const { subject, overdue, dueWithin, ...q } = c.req.valid('query');
+    const requests = await findRequests(deps.db, { ...q, subjectId: subject, overdue: overdue === 'true', dueWithinHours: dueWithin }, deps.clock.now());
     return c.json({ requests: requests as z.infer<typeof RequestSchema>[] }, 200);
   });
 
   app.openapi(actionRoute, async (c) => {
     const { id, action } = c.req.valid('param');
-    const { reason, businessDays } = c.req.valid('json');
-    const now = deps.clock.now();
-    const out = await deps.db.transaction().execute(async (trx) => {
-      const r = await getRequest(trx, id, { lock: true });
-      if (!r) throw new AppError('not_found', 'No request with this id.');
-      const open = r.status === 'received' || r.status === 'in_progress';
-      if (!open) throw new AppError('conflict', `The request is already ${r.status}.`);
-      if ((action === 'reject' || action === 'extend') && !reason) throw new AppError('validation_failed', `${action} needs a reason.`, [{ path: 'reason', message: 'required' }]);
-      if (action === 'complete' && r.type === 'erasure') throw new AppError('conflict', 'Erasure requests are completed by the erasure job (npm run cli -- jobs run, or the server\'s job loop).');
-      if (action === 'start') {
-        await trx.updateTable('requests').set({ status: 'in_progress' }).where('id', '=', id).execute();
-      } else if (action === 'complete' || action === 'reject') {
-        await trx
-          .updateTable('requests')
-          .set({ status: action === 'complete' ? 'completed' : 'rejected', completed_at: now, status_reason: reason ?? null })
-          .where('id', '=', id)
-          .execute();
-      } else {
-        const decision = decideExtension(
-          { type: r.type, receivedAt: new Date(r.received_at), dueAt: new Date(r.due_at), extensions: ((r.extensions as unknown[]) ?? []).length },
-          businessDays,
-          deps,
-        );
-        if (decision.kind === 'refused') throw new AppError('conflict', decision.reason);
-        await recordExtension(trx, r, { at: now, by: c.var.apiKey.id, businessDays: decision.businessDays, reason: reason!, dueAt: decision.dueAt });
-      }
-      return (await getRequest(trx, id))!;
-    });
+    const out = await actOnRequest(deps.db, id, action, { ...c.req.valid('json'), by: c.var.apiKey.id, now: deps.clock.now() }, deps);
+    if (out.kind === 'not_found') throw new AppError('not_found', 'No request with this id.');
+    if (out.kind === 'closed') throw new AppError('conflict', `The request is already ${out.status}.`);
+    if (out.kind === 'reason_required') throw new AppError('validation_failed', `${out.action} needs a reason.`, [{ path: 'reason', message: 'required' }]);
+    if (out.kind === 'refused') throw new AppError('conflict', out.reason);
     deps.logger.info('request action', { request: id, action, key: c.var.apiKey.id });
-    return c.json(toRequestOut(out, now) as z.infer<typeof RequestSchema>, 200);
+    return c.json(out.request as z.infer<typeof RequestSchema>, 200);
   });
 
   app.openapi(intakeRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const body = c.req.valid('json');
-    const now = deps.clock.now();
-    const receivedAt = body.receivedAt ? new Date(body.receivedAt) : now;
-    if (receivedAt > now) throw new AppError('validation_failed', 'receivedAt is in the future.', [{ path: 'receivedAt', message: 'must not be in the future' }]);
-    let requestId: string;
-    if (body.type === 'erasure' || body.type === 'withdrawal') {
-      const r = await withdrawProcessing(
-        deps.db,
-        id,
-        { actorType: 'staff', actorId: c.var.apiKey.id, at: receivedAt, source: 'staff-intake' },
-        { newId: deps.newId, dueAt: (received) => dueFor('erasure', received, deps) },
-      );
-      if (r.kind === 'unknown_subject' || !r.requestId) throw new AppError('not_found', 'No subject with this id.');
-      requestId = r.requestId;
-    } else {
-      requestId = deps.newId();
-      await deps.db.transaction().execute(async (trx) => {
-        // Lock before checking: an erasure committing meanwhile must not be followed by a
-        // request whose text outlives the person.
-        const subject = await trx.selectFrom('subjects').select(['id', 'status']).where('id', '=', id).forUpdate().executeTakeFirst();
-        if (!subject || subject.status === 'erased') throw new AppError('not_found', 'No subject with this id.');
-        // A restriction takes effect the moment it is asked for (152-FZ art. 21 §1): the person
-        // is blocked now and the request recorded as done now, due when received (a letter
-        // filed late shows as late).
-        const atOnce = completedAtOnce(body.type);
-        if (body.type === 'restriction') {
-          await setRestrictedIn(trx, id, true, { actorType: 'staff', actorId: c.var.apiKey.id, at: now, source: 'staff-intake' }, 'restriction request');
-        }
-        await createRequest(trx, {
-          id: requestId,
-          subjectId: id,
-          type: body.type,
-          channel: 'staff',
-          body: body.body ?? null,
-          createdBy: c.var.apiKey.id,
-          receivedAt,
-          dueAt: dueFor(body.type, receivedAt, deps),
-          status: atOnce ? 'completed' : undefined,
-          completedAt: atOnce ? now : undefined,
-        });
-      });
-    }
-    deps.logger.info('request filed', { request: requestId, subject: id, type: body.type, key: c.var.apiKey.id });
-    return c.json(toRequestOut((await getRequest(deps.db, requestId))!, now) as z.infer<typeof RequestSchema>, 201);
+    const { receivedAt, ...body } = c.req.valid('json');
+    const out = await fileStaffRequest(deps.db, id, { ...body, receivedAt: receivedAt ? new Date(receivedAt) : undefined, by: c.var.apiKey.id, now: deps.clock.now() }, deps);
+    if (out.kind === 'received_in_future') throw new AppError('validation_failed', 'receivedAt is in the future.', [{ path: 'receivedAt', message: 'must not be in the future' }]);
+    if (out.kind === 'unknown_subject') throw new AppError('not_found', 'No subject with this id.');
+    deps.logger.info('request filed', { request: out.request.id, subject: id, type: body.type, key: c.var.apiKey.id });
+    return c.json(out.request as z.infer<typeof RequestSchema>, 201);
   });
 
   app.openapi(metricsRoute, async (c) => {
-    const counts = await deadlineCounts(deps.db, deps.clock.now(), AT_RISK_MS);
+    const counts = await deadlineGauges(deps.db, deps.clock.now());
     const text =
       '# HELP mailprefs_requests_open Data-subject requests not yet completed or rejected.\n# TYPE mailprefs_requests_open gauge\n' +
       `mailprefs_requests_open ${counts.open}\n` +

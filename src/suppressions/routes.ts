@@ -5,10 +5,8 @@ import { hasScope } from '../auth/keys.js';
 import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
-import { normalizeEmail } from '../consent/email.js';
-import { findHashOwners, splitOwners } from '../erasure/owners.js';
-import { readFeed, sequenceSuppressions, suppressEach, type FeedRecord } from './queries.js';
-import { sql } from 'kysely';
+import { suppressManually } from './actions.js';
+import { readFeed, sequenceSuppressions, type FeedRecord } from './queries.js';
 
 const FeedQuery = z.object({
   since: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0).openapi({ description: 'Return records with seq greater than this' }),
@@ -148,42 +146,16 @@ export function suppressionRoutes(deps: ResolvedDeps) {
 
   app.openapi(manualRoute, async (c) => {
     const { entries } = c.req.valid('json');
-    const normalized = entries.map((e, i) => ({ email: normalizeEmail(e.email), note: e.note ?? null, i }));
-    const bad = normalized.filter((e) => !e.email);
-    if (bad.length) {
+    const out = await suppressManually(deps.db, entries, { keyId: c.var.apiKey.id, at: deps.clock.now() }, deps.hasher);
+    if (out.kind === 'invalid') {
       throw new AppError(
         'validation_failed',
-        `${bad.length} address(es) are not valid e-mail addresses; nothing was added.`,
-        bad.slice(0, 100).map((e) => ({ path: `entries.${e.i}.email`, message: 'not a valid e-mail address' })),
+        `${out.entries.length} address(es) are not valid e-mail addresses; nothing was added.`,
+        out.entries.slice(0, 100).map((i) => ({ path: `entries.${i}.email`, message: 'not a valid e-mail address' })),
       );
     }
-    const at = deps.clock.now();
-    const keyId = c.var.apiKey.id;
-    const hashed = await Promise.all(normalized.map(async (e) => ({ ...e, hash: await deps.hasher.hash(e.email!) })));
-    // Set-based, whatever the number of entries: the people they name, the entries, the ledger.
-    const added = await deps.db.transaction().execute(async (trx) => {
-      // An address that was an erased person's (by any address they ever had) keeps only its
-      // hash: neither the address nor the note is stored again.
-      const { live, erased } = splitOwners(await findHashOwners(trx, hashed.map((e) => e.hash)));
-      const owner = new Map([...live].map(([hash, p]) => [hash, p.id]));
-      const changed = await suppressEach(
-        trx,
-        hashed.map((e) => {
-          const gone = owner.has(e.hash) ? undefined : erased.get(e.hash);
-          return { hash: e.hash, email: gone ? null : e.email, subjectId: owner.get(e.hash) ?? gone ?? null, reason: 'manual' as const, actorType: 'staff' as const, actorId: keyId, note: gone ? null : e.note, at };
-        }),
-      );
-      const suppressedPeople = hashed.flatMap((e, i) => (changed[i] && owner.has(e.hash) ? [owner.get(e.hash)!] : []));
-      if (suppressedPeople.length > 0) {
-        await sql`
-          insert into consent_events (subject_id, purpose, action, actor_type, actor_id, occurred_at, details)
-          select v.id, 'marketing', 'suppressed', 'staff', ${keyId}, ${at}, ${JSON.stringify({ reason: 'manual' })}::jsonb
-          from unnest(${suppressedPeople}::uuid[]) with ordinality as v(id, n) order by v.n`.execute(trx);
-      }
-      return changed.filter(Boolean).length;
-    });
-    deps.logger.info('manual suppressions', { added, unchanged: entries.length - added, key: keyId });
-    return c.json({ added, unchanged: entries.length - added }, 200);
+    deps.logger.info('manual suppressions', { added: out.added, unchanged: out.unchanged, key: c.var.apiKey.id });
+    return c.json({ added: out.added, unchanged: out.unchanged }, 200);
   });
 
   return app;
