@@ -3,9 +3,13 @@ import { requireScope } from '../auth/middleware.js';
 import { apiApp, commonErrors, Problem } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError, type ErrorCode } from '../errors/index.js';
-import { isSnsEnvelope, MAIL_SENDER_EVENT_TYPES, MAX_EVENTS_PER_REQUEST, parseMailSenderPayload, type IgnoredEvent } from './adapters.js';
-import { applyEvents, defaultSoftBouncePolicy, type HashedEvent, type SoftBouncePolicy } from './queries.js';
+import { applyEvents, summarize, type HashedEvent } from './apply.js';
+import { MAIL_SENDER_EVENT_TYPES, MAX_EVENTS_PER_REQUEST, type IgnoredEvent } from './events.js';
+import { parseMailSenderPayload } from './parse.js';
+import { isSnsEnvelope } from './providers/ses.js';
+import { softBouncePolicy, type SoftBouncePolicy } from './soft-bounce.js';
 import { createSnsVerifier, type SnsRefusalReason } from './sns.js';
+import { answerSubscription } from './subscription.js';
 
 const GenericEvents = z
   .object({
@@ -114,9 +118,7 @@ export interface MailSenderOptions {
  * app.route('/', mailSenderRoutes(deps, { softBounces: { threshold: 5, windowDays: 14 } }));
  */
 export function mailSenderRoutes(deps: ResolvedDeps, opts: MailSenderOptions = {}) {
-  const softBounces: SoftBouncePolicy = { ...defaultSoftBouncePolicy, ...opts.softBounces };
-  if (!Number.isInteger(softBounces.threshold) || softBounces.threshold < 1) throw new Error('softBounces.threshold must be a positive integer');
-  if (!(softBounces.windowDays > 0)) throw new Error('softBounces.windowDays must be positive');
+  const softBounces = softBouncePolicy(opts.softBounces);
 
   // One per app, so its certificate cache serves every request.
   const sns = createSnsVerifier({ fetchCertificate: deps.fetchCertificate, verifySignatures: deps.config.sns.verifySignatures, topicArns: deps.config.sns.topicArns });
@@ -158,30 +160,9 @@ export function mailSenderRoutes(deps: ResolvedDeps, opts: MailSenderOptions = {
     if (parsed.kind === 'unknown') throw new AppError('validation_failed', parsed.detail);
 
     if (parsed.kind === 'sns_subscription') {
-      const host = parsed.subscribeHost;
-      const looksLikeSns = !!host && /^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/i.test(host);
-      if (parsed.messageType === 'SubscriptionConfirmation') {
-        // Never fetched, even signed: subscribing this endpoint to a topic is the operator's
-        // decision, not the sender's. The token stays out of the log; the host says where it leads.
-        deps.logger.warn('SNS subscription must be confirmed manually: open the SubscribeURL from the SNS message, or call ConfirmSubscription with its Token', {
-          subscribeHost: host,
-          expectedHost: looksLikeSns,
-          key: c.var.apiKey.id,
-          requestId,
-        });
-      } else {
-        deps.logger.info('SNS subscription removed', { subscribeHost: host, key: c.var.apiKey.id, requestId });
-      }
-      return c.json(
-        {
-          status: parsed.messageType === 'SubscriptionConfirmation' ? 'confirmation_required' : 'unsubscribed',
-          detail:
-            parsed.messageType === 'SubscriptionConfirmation'
-              ? 'Logged. This service does not fetch the SubscribeURL; confirm the subscription by hand.'
-              : 'Logged. Nothing to do.',
-        },
-        202,
-      );
+      const answer = answerSubscription(parsed);
+      deps.logger[answer.log.level](answer.log.message, { ...answer.log.fields, key: c.var.apiKey.id, requestId });
+      return c.json(answer.body, 202);
     }
 
     const now = deps.clock.now();
@@ -189,16 +170,7 @@ export function mailSenderRoutes(deps: ResolvedDeps, opts: MailSenderOptions = {
     const outcomes = await deps.db.transaction().execute((trx) =>
       applyEvents(trx, { provider: parsed.provider, keyId: c.var.apiKey.id, now, softBounces }, hashed),
     );
-    let processed = 0;
-    let duplicates = 0;
-    let suppressed = 0;
-    for (const o of outcomes.values()) {
-      if (o === 'duplicate') duplicates++;
-      else {
-        processed++;
-        if (o === 'suppressed' || o === 'unsubscribed') suppressed++;
-      }
-    }
+    const { processed, duplicates, suppressed } = summarize(outcomes.values());
     const ignored: IgnoredEvent[] = [...parsed.ignored].sort((a, b) => a.index - b.index);
     deps.logger.info('mail sender events', { provider: parsed.provider, processed, duplicates, suppressed, ignored: ignored.length, key: c.var.apiKey.id, requestId });
     return c.json({ processed, duplicates, suppressed, ignored }, 200);

@@ -10,7 +10,7 @@ import { COMPILED_EMAILS } from '../emails/compiled.js';
 import { CLOSED_BY_ERASURE } from '../erasure/erase.js';
 import { erasureRunsAt } from '../erasure/schedule.js';
 import { forEachLimit } from '../concurrency.js';
-import { redactAddresses } from '../mailsender/adapters.js';
+import { redactAddresses } from '../mailsender/redact.js';
 import { pausedUntilText } from '../preferences/actions.js';
 import { frequencyCaps } from '../preferences/forms.js';
 import { claimDue, markDone, markFailed, type OutboxRow } from './claim.js';

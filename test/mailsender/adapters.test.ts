@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseMailSenderPayload, redactAddresses } from '../../src/mailsender/adapters.js';
+import { parseMailSenderPayload } from '../../src/mailsender/parse.js';
+import { redactAddresses } from '../../src/mailsender/redact.js';
 
 type Json = Record<string, any>;
 const fixture = (name: string): Json => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as Json;

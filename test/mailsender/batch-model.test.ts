@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/handle.js';
 import type { ConsentState, SuppressionReason } from '../../src/db/schema.js';
 import { recordEvents } from '../../src/consent/ledger.js';
-import { redactAddresses, type MailSenderEventType, type Provider } from '../../src/mailsender/adapters.js';
-import { applyEvents, countSoftBounces, type ApplyContext, type EventOutcome, type HashedEvent, type MailSenderTables } from '../../src/mailsender/queries.js';
+import { applyEvents, type ApplyContext, type EventOutcome, type HashedEvent, type MailSenderTables } from '../../src/mailsender/apply.js';
+import type { MailSenderEventType, Provider } from '../../src/mailsender/events.js';
+import { redactAddresses } from '../../src/mailsender/redact.js';
 import { suppress, suppressEach, type SuppressInput } from '../../src/suppressions/queries.js';
 import { unsubscribe } from '../../src/unsubscribe/actions.js';
 import { expectedHash } from '../helpers/feed.js';
@@ -384,19 +385,4 @@ describe('suppressEach', () => {
       { numRuns: RUNS },
     );
   }, 300_000);
-});
-
-describe('countSoftBounces (the rule)', () => {
-  const d = (days: number) => new Date(NOW.getTime() + days * DAY);
-  it('counts within the window ending at each bounce, and empties the list when the threshold is reached', () => {
-    expect(countSoftBounces([], [d(0), d(1), d(2)], { threshold: 3, windowDays: 30 })).toEqual({ counts: [1, 2, 3], held: [] });
-    expect(countSoftBounces([d(-40)], [d(0), d(1)], { threshold: 3, windowDays: 30 })).toEqual({ counts: [1, 2], held: [d(0), d(1)] });
-  });
-  it('keeps bounces dated later than the one that reached the threshold', () => {
-    expect(countSoftBounces([d(-2), d(5)], [d(0)], { threshold: 2, windowDays: 30 })).toEqual({ counts: [2], held: [d(5)] });
-  });
-  it('holds at most twice the threshold, the latest', () => {
-    const r = countSoftBounces([d(10), d(11), d(12), d(13), d(14)], [d(-100)], { threshold: 2, windowDays: 5 });
-    expect(r).toEqual({ counts: [1], held: [d(11), d(12), d(13), d(14)] });
-  });
 });

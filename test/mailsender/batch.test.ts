@@ -7,8 +7,9 @@
 import { sql, type KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/handle.js';
-import type { MailSenderEventType } from '../../src/mailsender/adapters.js';
-import { applyEvents, defaultSoftBouncePolicy, softBounceTimes, type ApplyContext, type EventOutcome, type HashedEvent } from '../../src/mailsender/queries.js';
+import type { MailSenderEventType } from '../../src/mailsender/events.js';
+import { applyEvents, softBounceTimes, type ApplyContext, type EventOutcome, type HashedEvent } from '../../src/mailsender/apply.js';
+import { defaultSoftBouncePolicy } from '../../src/mailsender/soft-bounce.js';
 import { lift, suppress } from '../../src/suppressions/queries.js';
 import { SELF_REASONS } from '../../src/suppressions/rule.js';
 import { unsubscribe } from '../../src/unsubscribe/actions.js';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { createApp } from '../../src/app.js';
 import { createApiKey, revokeApiKey } from '../../src/auth/keys.js';
 import { createLogger } from '../../src/log.js';
-import { applyEvents, softBounceTimes, type HashedEvent } from '../../src/mailsender/queries.js';
+import { applyEvents, softBounceTimes, type HashedEvent } from '../../src/mailsender/apply.js';
 import { mailSenderRoutes } from '../../src/mailsender/routes.js';
 import type { ResolvedDeps } from '../../src/deps.js';
 import { lift } from '../../src/suppressions/queries.js';

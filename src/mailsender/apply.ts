@@ -1,20 +1,16 @@
+/**
+ * Applies what mail senders report (./events.ts) to the database, in the caller's transaction:
+ * claims each event once, suppresses, counts soft bounces (the rule: ./soft-bounce.ts), and
+ * takes a reported unsubscribe as the person's one-click unsubscribe.
+ */
 import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
 import type { SuppressionReason } from '../db/schema.js';
 import { suppressEach, type SuppressInput } from '../suppressions/queries.js';
 import { findHashOwners, splitOwners } from '../erasure/owners.js';
-import { redactAddresses, type MailSenderEvent, type MailSenderEventType, type Provider } from './adapters.js';
-
-/** The N-th soft bounce of an address within the window suppresses it as `bounced`. */
-export const SOFT_BOUNCE_THRESHOLD = 3;
-export const SOFT_BOUNCE_WINDOW_DAYS = 30;
-
-export interface SoftBouncePolicy {
-  threshold: number;
-  windowDays: number;
-}
-
-export const defaultSoftBouncePolicy: SoftBouncePolicy = { threshold: SOFT_BOUNCE_THRESHOLD, windowDays: SOFT_BOUNCE_WINDOW_DAYS };
+import type { MailSenderEvent, MailSenderEventType, Provider } from './events.js';
+import { redactAddresses } from './redact.js';
+import { bounceTime, countSoftBounces, softBounceSuppresses, type SoftBouncePolicy } from './soft-bounce.js';
 
 /** The tables of migration 0006 (kept out of the shared schema file on purpose). */
 export type MailSenderTables = {
@@ -127,7 +123,7 @@ export async function applyEvents(trx: Db, ctx: ApplyContext, events: HashedEven
           return suppressFor('complained');
         case 'soft_bounce': {
           const count = softCount.get(k)!;
-          return count < ctx.softBounces.threshold ? { kind: 'counted', k } : suppressFor('bounced', { softBounces: count });
+          return softBounceSuppresses(count, ctx.softBounces) ? suppressFor('bounced', { softBounces: count }) : { kind: 'counted', k };
         }
         case 'unsubscribe': {
           const known = live.get(e.hash);
@@ -259,34 +255,6 @@ async function withdrawMarketing(trx: Db, at: Date, ids: string[]): Promise<Map<
 }
 
 /**
- * The soft-bounce rule, without I/O. Given the times held for one address (oldest first) and
- * its new soft bounces in the order they are applied, returns how many soft bounces each new
- * one makes within the window ending at it (itself included) and the times to hold afterwards.
- * Reaching the threshold empties the list (bounces dated later than that one stay for their
- * own windows), so the count starts over if the address is later lifted and bounces again.
- *
- * @example
- * countSoftBounces([], [d1, d2, d3], { threshold: 3, windowDays: 30 }) // { counts: [1, 2, 3], held: [] }
- */
-export function countSoftBounces(held: Date[], bounces: Date[], policy: SoftBouncePolicy): { counts: number[]; held: Date[] } {
-  const windowMs = policy.windowDays * 86_400_000;
-  let list = held;
-  const counts: number[] = [];
-  for (const at of bounces) {
-    const t = at.getTime();
-    const within = list
-      .filter((x) => x.getTime() > t - windowMs && x.getTime() <= t)
-      .concat(at)
-      .sort((a, b) => a.getTime() - b.getTime());
-    // Later bounces than this one (reported out of order) stay for their own windows.
-    const later = list.filter((x) => x.getTime() > t);
-    counts.push(within.length);
-    list = within.length >= policy.threshold ? later : within.concat(later).slice(-Math.max(policy.threshold, 1) * 2);
-  }
-  return { counts, held: list };
-}
-
-/**
  * Records soft bounces (two statements for any number of addresses) and returns, per bounce,
  * its count within the window. Each address's row is created if missing and locked, so
  * concurrent soft bounces for one address count once each.
@@ -308,11 +276,7 @@ async function recordSoftBounces(trx: Db, ctx: ApplyContext, bounces: HashedEven
   const rows: { hash: string; bounced_at: string[] }[] = [];
   for (const row of held.rows) {
     const mine = byHash.get(row.hash)!;
-    // The provider's time, but never in our future (a skewed clock must not stretch the window).
-    const times = mine.map((j) => {
-      const at = bounces[j]!.at;
-      return at && at.getTime() <= ctx.now.getTime() ? at : ctx.now;
-    });
+    const times = mine.map((j) => bounceTime(bounces[j]!.at, ctx.now));
     const r = countSoftBounces(toDates(row.bounced_at), times, ctx.softBounces);
     mine.forEach((j, i) => (counts[j] = r.counts[i]!));
     rows.push({ hash: row.hash, bounced_at: r.held.map((t) => t.toISOString()) });
@@ -344,4 +308,32 @@ function toDates(v: unknown): Date[] {
 export async function softBounceTimes(db: Db, hash: string): Promise<Date[]> {
   const row = await db.withTables<MailSenderTables>().selectFrom('mail_sender_soft_bounces').select('bounced_at').where('hash', '=', hash).executeTakeFirst();
   return row ? toDates(row.bounced_at) : [];
+}
+
+/** What the response counts, from the outcomes of one batch. */
+export interface ApplySummary {
+  /** Events applied (including those that found the address already suppressed). */
+  processed: number;
+  /** Replays: nothing written. */
+  duplicates: number;
+  /** Applied events that changed the suppression list or withdrew consent. */
+  suppressed: number;
+}
+
+/**
+ * Counts the outcomes of one batch.
+ *
+ * @example
+ * summarize(['duplicate', 'suppressed', 'counted']) // { processed: 2, duplicates: 1, suppressed: 1 }
+ */
+export function summarize(outcomes: Iterable<EventOutcome>): ApplySummary {
+  const s: ApplySummary = { processed: 0, duplicates: 0, suppressed: 0 };
+  for (const o of outcomes) {
+    if (o === 'duplicate') s.duplicates++;
+    else {
+      s.processed++;
+      if (o === 'suppressed' || o === 'unsubscribed') s.suppressed++;
+    }
+  }
+  return s;
 }
