@@ -7,20 +7,7 @@ import { marketingOnOptIn } from './rules.js';
 import { selfSuppressed as isSelfSuppressed } from '../suppressions/rule.js';
 import { enqueue } from '../outbox/queries.js';
 import { stagePendingChange } from '../pending/queries.js';
-
-export const PROFILE_FIELDS = ['lastName', 'firstName', 'patronymic', 'phone', 'website', 'organization', 'industry', 'city'] as const;
-export type ProfileField = (typeof PROFILE_FIELDS)[number];
-
-const COLUMN: Record<ProfileField, 'last_name' | 'first_name' | 'patronymic' | 'phone' | 'website' | 'organization' | 'industry' | 'city'> = {
-  lastName: 'last_name',
-  firstName: 'first_name',
-  patronymic: 'patronymic',
-  phone: 'phone',
-  website: 'website',
-  organization: 'organization',
-  industry: 'industry',
-  city: 'city',
-};
+import { COLUMN, PROFILE_FIELDS, type ProfileField } from '../subjects/profile.js';
 
 /** Two flat objects hold the same keys and values, whatever their order (jsonb reorders keys). */
 function sameValues(a: unknown, b: Record<string, string>): boolean {

@@ -1,4 +1,5 @@
 import type { Db } from '../db/handle.js';
+import { PROFILE_COLUMNS } from '../subjects/profile.js';
 import { recordEvents, type Evidence } from '../consent/ledger.js';
 import { linkFitsAddress } from '../confirmation/rules.js';
 import type { LinkClaims } from '../links/tokens.js';
@@ -8,7 +9,7 @@ import { addressAddedAt, loadSubjectState } from '../subjects/queries.js';
 import { dropPendingChange, findPendingChange, type PendingChange } from './queries.js';
 
 /** The subject columns a lead's pending profile may set (anything else in the row is ignored). */
-const LEAD_COLUMNS = new Set(['last_name', 'first_name', 'patronymic', 'phone', 'website', 'organization', 'industry', 'city', 'locale']);
+const LEAD_COLUMNS = new Set<string>([...PROFILE_COLUMNS, 'locale']);
 
 export type PendingConfirmOutcome =
   | { kind: 'address_changed' }

@@ -4,20 +4,9 @@ import { AppError } from '../errors/index.js';
 import { recordEvents, type Evidence } from '../consent/ledger.js';
 import type { EmailHasher } from '../consent/hash.js';
 import { normalizeEmail } from '../consent/email.js';
-import { PROFILE_FIELDS, type ProfileField } from '../consent/capture.js';
+import { COLUMN, PROFILE_FIELDS, type ProfileField } from './profile.js';
 import { enqueue } from '../outbox/queries.js';
 import { stagePendingChange } from '../pending/queries.js';
-
-const COLUMN: Record<ProfileField, string> = {
-  lastName: 'last_name',
-  firstName: 'first_name',
-  patronymic: 'patronymic',
-  phone: 'phone',
-  website: 'website',
-  organization: 'organization',
-  industry: 'industry',
-  city: 'city',
-};
 
 export type Rectification = Partial<Record<ProfileField, string | null>> & { email?: string; locale?: 'ru' | 'en' };
 
