@@ -56,7 +56,8 @@ export async function eraseSubject(db: Db, subjectId: string, at: Date, requestI
   // Messages not yet delivered would need the address we are erasing.
   await cancelQueuedMail(db, subjectId, at, 'subject erased before delivery');
   // The hash stays suppressed. The person's own reasons become `erased`; a staff-only reason
-  // (bounce, complaint, manual) is kept, since it says more.
+  // (bounce, complaint, manual) is kept, since it says more: reasonAfterErasure() in
+  // suppressions/rule.ts, here in SQL over the same SELF_REASONS.
   await sql`
     insert into suppressions (hash, email, subject_id, reason, active, seq, changed_at, created_at, actor_type, actor_id, note)
     values (${s.email_hash}, null, ${subjectId}, 'erased', true, null, ${at}, ${at}, 'system', null, null)

@@ -1,4 +1,5 @@
 import type { Db } from '../db/handle.js';
+import { liveSubjectByHash } from '../subjects/lookup.js';
 import { PROFILE_COLUMNS } from '../subjects/profile.js';
 import { recordEvents, type Evidence } from '../consent/ledger.js';
 import { linkFitsAddress } from '../confirmation/rules.js';
@@ -80,13 +81,8 @@ export async function confirmPendingChange(db: Db, claims: LinkClaims & { pc: st
         return { kind: 'profile_updated', fields };
       }
 
-      const owner = await trx
-        .selectFrom('subjects')
-        .select('id')
-        .where('email_hash', '=', p.emailHash!)
-        .where('status', '<>', 'erased')
-        .where('id', '<>', s.id)
-        .executeTakeFirst();
+      const holder = await liveSubjectByHash(trx, p.emailHash!);
+      const owner = holder && holder.id !== s.id ? holder : null;
       if (owner || !p.email) {
         // Confirming must not merge two people or take an address from its owner.
         await dropPendingChange(trx, s.id, 'address');
