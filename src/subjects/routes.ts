@@ -1,11 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireScope } from '../auth/middleware.js';
 import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
+import { listAudit } from '../audit/list.js';
 import { recordAudit, statedPurpose } from '../audit/log.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
-import { normalizeEmail } from '../consent/email.js';
 import { rectify, setRestricted } from './actions.js';
+import { recordDisclosure } from './disclosures.js';
+import { findSubjectByEmail } from './search.js';
 import { subjectExport, subjectProfile } from './view.js';
 
 const IdParam = z.object({ id: z.uuid().transform((s) => s.toLowerCase()).openapi({ param: { name: 'id', in: 'path' } }) });
@@ -199,11 +201,9 @@ export function subjectRoutes(deps: ResolvedDeps) {
 
   app.openapi(findRoute, async (c) => {
     const purpose = statedPurpose(c);
-    const email = normalizeEmail(c.req.valid('query').email);
-    if (!email) throw new AppError('validation_failed', 'Not a valid e-mail address.', [{ path: 'email', message: 'not a valid e-mail address' }]);
-    const hash = await deps.hasher.hash(email);
-    const row = await deps.db.selectFrom('subjects').select('id').where('email_hash', '=', hash).where('status', '<>', 'erased').executeTakeFirst();
-    const p = row ? await subjectProfile(deps.db, row.id) : null;
+    const found = await findSubjectByEmail(deps.db, deps.hasher, c.req.valid('query').email);
+    if (found.kind === 'invalid_email') throw new AppError('validation_failed', 'Not a valid e-mail address.', [{ path: 'email', message: 'not a valid e-mail address' }]);
+    const p = found.kind === 'found' ? found.profile : null;
     // A search is a read of personal data even when it finds nobody: log it either way.
     await audit(c, p?.id ?? null, p ? 'subject.search' : 'subject.search.miss', purpose);
     return c.json({ subjects: p ? [p] : [] }, 200);
@@ -245,31 +245,16 @@ export function subjectRoutes(deps: ResolvedDeps) {
   app.openapi(disclosureRoute, async (c) => {
     const { id } = c.req.valid('param');
     const b = c.req.valid('json');
-    const subject = await deps.db.selectFrom('subjects').select('id').where('id', '=', id).executeTakeFirst();
-    if (!subject) throw new AppError('not_found', 'No subject with this id.');
-    const now = deps.clock.now();
-    const disclosureId = deps.newId();
-    await deps.db
-      .insertInto('disclosures')
-      .values({ id: disclosureId, subject_id: id, recipient: b.recipient, legal_basis: b.legalBasis, data_disclosed: b.data, disclosed_at: b.disclosedAt ? new Date(b.disclosedAt) : now, recorded_at: now, recorded_by: c.var.apiKey.id })
-      .execute();
+    const r = await recordDisclosure(deps.db, id, { ...b, disclosedAt: b.disclosedAt ? new Date(b.disclosedAt) : undefined }, { keyId: c.var.apiKey.id, now: deps.clock.now(), newId: deps.newId });
+    if (r.kind === 'unknown_subject') throw new AppError('not_found', 'No subject with this id.');
     await audit(c, id, 'subject.disclosure', b.legalBasis);
-    return c.json({ id: disclosureId }, 201);
+    return c.json({ id: r.id }, 201);
   });
 
   app.openapi(auditRoute, async (c) => {
     const q = c.req.valid('query');
-    let query = deps.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(q.limit);
-    if (q.subject) query = query.where('subject_id', '=', q.subject);
-    if (q.key) query = query.where('key_id', '=', q.key);
-    if (q.before) query = query.where('id', '<', String(q.before));
-    const rows = await query.execute();
-    return c.json(
-      {
-        entries: rows.map((r) => ({ id: Number(r.id), key: r.key_id, subject: r.subject_id, action: r.action, purpose: r.purpose, requestId: r.request_id, at: new Date(r.occurred_at).toISOString() })),
-      },
-      200,
-    );
+    const entries = await listAudit(deps.db, { subjectId: q.subject, keyId: q.key, before: q.before, limit: q.limit });
+    return c.json({ entries }, 200);
   });
 
   return app;
