@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireScope } from '../auth/middleware.js';
-import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
+import { apiApp, bearerSecurity, commonErrors, jsonBody, jsonResponse, SubjectIdParam } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { setPreferences } from '../preferences/actions.js';
@@ -41,8 +41,8 @@ const reserveRoute = createRoute({
     'Up to 100,000 recipients (subject ids, or e-mail addresses resolved to subjects). Allowed ones are reserved in the same transaction that decides; reserving the same subject for the same campaign again is idempotent. A failed call reserves nothing.',
   security: bearerSecurity,
   middleware: [requireScope('sends:write')] as const,
-  request: { params: CampaignParam, body: { required: true, content: { 'application/json': { schema: Recipients } } } },
-  responses: { 200: { description: 'The decision for every recipient', content: { 'application/json': { schema: ReservationOut } } }, ...commonErrors },
+  request: { params: CampaignParam, body: jsonBody(Recipients) },
+  responses: { 200: jsonResponse('The decision for every recipient', ReservationOut), ...commonErrors },
 });
 
 const markRoute = (what: 'sent' | 'release') =>
@@ -53,17 +53,12 @@ const markRoute = (what: 'sent' | 'release') =>
     summary: what === 'sent' ? 'Mark reservations sent' : 'Release reservations that were not sent',
     security: bearerSecurity,
     middleware: [requireScope('sends:write')] as const,
-    request: { params: CampaignParam, body: { required: true, content: { 'application/json': { schema: Recipients } } } },
+    request: { params: CampaignParam, body: jsonBody(Recipients) },
     responses: {
-      200: {
-        description: 'How many changed, and which recipients had no live reservation',
-        content: { 'application/json': { schema: z.object({ updated: z.number().int(), notReserved: z.array(z.string()) }) } },
-      },
+      200: jsonResponse('How many changed, and which recipients had no live reservation', z.object({ updated: z.number().int(), notReserved: z.array(z.string()) })),
       ...commonErrors,
     },
   });
-
-const SubjectParam = z.object({ id: z.uuid().transform((s) => s.toLowerCase()).openapi({ param: { name: 'id', in: 'path' } }) });
 
 const cadenceRoute = createRoute({
   method: 'get',
@@ -72,13 +67,9 @@ const cadenceRoute = createRoute({
   summary: "A person's sends in the window, their limits and the next allowed moment",
   security: bearerSecurity,
   middleware: [requireScope('subjects:read', 'sends:write')] as const,
-  request: { params: SubjectParam },
+  request: { params: SubjectIdParam },
   responses: {
-    200: {
-      description: 'Cadence state',
-      content: {
-        'application/json': {
-          schema: z.object({
+    200: jsonResponse('Cadence state', z.object({
             subject: z.uuid(),
             frequency: z.enum(['monthly', 'standard']),
             pausedUntil: z.string().nullable(),
@@ -87,10 +78,7 @@ const cadenceRoute = createRoute({
             allowedNow: z.boolean(),
             reason: z.string().optional(),
             nextAllowedAt: z.string().nullable(),
-          }),
-        },
-      },
-    },
+          })),
     404: commonErrors[422],
     ...commonErrors,
   },
@@ -115,9 +103,9 @@ const preferencesRoute = createRoute({
   summary: "Set a person's frequency and pause (staff)",
   security: bearerSecurity,
   middleware: [requireScope('subjects:write')] as const,
-  request: { params: SubjectParam, body: { required: true, content: { 'application/json': { schema: PreferencesBody } } } },
+  request: { params: SubjectIdParam, body: jsonBody(PreferencesBody) },
   responses: {
-    200: { description: 'The preferences now', content: { 'application/json': { schema: PreferencesBody } } },
+    200: jsonResponse('The preferences now', PreferencesBody),
     404: commonErrors[422],
     ...commonErrors,
   },

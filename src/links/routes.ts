@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireScope } from '../auth/middleware.js';
-import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
+import { apiApp, bearerSecurity, commonErrors, jsonBody, jsonResponse } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { linksFor } from './build.js';
 
@@ -34,12 +34,9 @@ const route = createRoute({
     'Duplicates are answered once. Ids that are unknown or erased get no links and are listed in `unknown`: do not mail them.',
   security: bearerSecurity,
   middleware: [requireScope('links:write')] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: LinksBody } } } },
+  request: { body: jsonBody(LinksBody) },
   responses: {
-    200: {
-      description: 'One link set per known subject, in request order',
-      content: { 'application/json': { schema: z.object({ links: z.array(LinkSet), unknown: z.array(z.uuid()) }) } },
-    },
+    200: jsonResponse('One link set per known subject, in request order', z.object({ links: z.array(LinkSet), unknown: z.array(z.uuid()) })),
     ...commonErrors,
   },
 });

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireScope } from '../auth/middleware.js';
-import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
+import { apiApp, bearerSecurity, commonErrors, jsonBody, jsonResponse, PageLimit, SubjectIdParam } from '../api/openapi.js';
 import { listAudit } from '../audit/list.js';
 import { recordAudit, statedPurpose } from '../audit/log.js';
 import type { ResolvedDeps } from '../deps.js';
@@ -10,7 +10,6 @@ import { recordDisclosure } from './disclosures.js';
 import { findSubjectByEmail } from './search.js';
 import { subjectExport, subjectProfile } from './view.js';
 
-const IdParam = z.object({ id: z.uuid().transform((s) => s.toLowerCase()).openapi({ param: { name: 'id', in: 'path' } }) });
 const purposeHeader = z.object({ 'x-purpose': z.string().optional().openapi({ description: 'Why you read this person\'s data; required, written to the audit log' }) });
 
 const Profile = z
@@ -66,8 +65,8 @@ const getRoute = createRoute({
   summary: 'A person, their consents and preferences (audited; X-Purpose required)',
   security: bearerSecurity,
   middleware: [requireScope('subjects:read')] as const,
-  request: { params: IdParam, headers: purposeHeader },
-  responses: { 200: { description: 'The person', content: { 'application/json': { schema: Profile } } }, 404: commonErrors[422], ...commonErrors },
+  request: { params: SubjectIdParam, headers: purposeHeader },
+  responses: { 200: jsonResponse('The person', Profile), 404: commonErrors[422], ...commonErrors },
 });
 
 const findRoute = createRoute({
@@ -78,7 +77,7 @@ const findRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireScope('subjects:read')] as const,
   request: { query: z.object({ email: z.string().max(320) }), headers: purposeHeader },
-  responses: { 200: { description: 'Matches (at most one live person per address)', content: { 'application/json': { schema: z.object({ subjects: z.array(Profile) }) } } }, ...commonErrors },
+  responses: { 200: jsonResponse('Matches (at most one live person per address)', z.object({ subjects: z.array(Profile) })), ...commonErrors },
 });
 
 const patchRoute = createRoute({
@@ -92,10 +91,10 @@ const patchRoute = createRoute({
     'not the address belongs to another person (whose address it then never becomes, and who is not mailed).',
   security: bearerSecurity,
   middleware: [requireScope('subjects:write')] as const,
-  request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: PatchBody } } } },
+  request: { params: SubjectIdParam, body: jsonBody(PatchBody) },
   responses: {
-    200: { description: 'The person now', content: { 'application/json': { schema: RectifyResult } } },
-    202: { description: 'The person now; the new address waits for its confirmation', content: { 'application/json': { schema: RectifyResult } } },
+    200: jsonResponse('The person now', RectifyResult),
+    202: jsonResponse('The person now; the new address waits for its confirmation', RectifyResult),
     404: commonErrors[422],
     ...commonErrors,
   },
@@ -108,8 +107,8 @@ const exportRoute = createRoute({
   summary: 'Everything held about a person (right of access; audited; X-Purpose required)',
   security: bearerSecurity,
   middleware: [requireScope('subjects:read')] as const,
-  request: { params: IdParam, headers: purposeHeader },
-  responses: { 200: { description: 'The export', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } }, 404: commonErrors[422], ...commonErrors },
+  request: { params: SubjectIdParam, headers: purposeHeader },
+  responses: { 200: jsonResponse('The export', z.record(z.string(), z.unknown())), 404: commonErrors[422], ...commonErrors },
 });
 
 const restrictionRoute = createRoute({
@@ -120,10 +119,10 @@ const restrictionRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireScope('subjects:write')] as const,
   request: {
-    params: IdParam,
-    body: { required: true, content: { 'application/json': { schema: z.object({ restricted: z.boolean(), reason: z.string().trim().min(1).max(2000) }).strict() } } },
+    params: SubjectIdParam,
+    body: jsonBody(z.object({ restricted: z.boolean(), reason: z.string().trim().min(1).max(2000) }).strict()),
   },
-  responses: { 200: { description: 'Status now', content: { 'application/json': { schema: z.object({ status: z.string(), changed: z.boolean() }) } } }, 404: commonErrors[422], ...commonErrors },
+  responses: { 200: jsonResponse('Status now', z.object({ status: z.string(), changed: z.boolean() })), 404: commonErrors[422], ...commonErrors },
 });
 
 const disclosureRoute = createRoute({
@@ -134,24 +133,18 @@ const disclosureRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireScope('requests:manage')] as const,
   request: {
-    params: IdParam,
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z
-            .object({
-              recipient: z.string().trim().min(1).max(500),
-              legalBasis: z.string().trim().min(1).max(2000).openapi({ example: 'Court order No. 2-1234/2026 of 01.12.2026' }),
-              data: z.string().trim().min(1).max(2000).openapi({ description: 'What was disclosed (categories, not the data itself)' }),
-              disclosedAt: z.iso.datetime({ offset: true }).optional(),
-            })
-            .strict(),
-        },
-      },
-    },
+    params: SubjectIdParam,
+    body: jsonBody(
+      z
+        .object({
+          recipient: z.string().trim().min(1).max(500),
+          legalBasis: z.string().trim().min(1).max(2000).openapi({ example: 'Court order No. 2-1234/2026 of 01.12.2026' }),
+          data: z.string().trim().min(1).max(2000).openapi({ description: 'What was disclosed (categories, not the data itself)' }),
+          disclosedAt: z.iso.datetime({ offset: true }).optional(),
+        })
+        .strict()),
   },
-  responses: { 201: { description: 'Recorded', content: { 'application/json': { schema: z.object({ id: z.uuid() }) } } }, 404: commonErrors[422], ...commonErrors },
+  responses: { 201: jsonResponse('Recorded', z.object({ id: z.uuid() })), 404: commonErrors[422], ...commonErrors },
 });
 
 const auditRoute = createRoute({
@@ -166,20 +159,13 @@ const auditRoute = createRoute({
       subject: z.uuid().optional(),
       key: z.string().max(64).optional(),
       before: z.coerce.number().int().positive().optional().openapi({ description: 'Page backwards: entries with id below this' }),
-      limit: z.coerce.number().int().min(1).max(1000).default(100),
+      limit: PageLimit,
     }),
   },
   responses: {
-    200: {
-      description: 'Newest first',
-      content: {
-        'application/json': {
-          schema: z.object({
+    200: jsonResponse('Newest first', z.object({
             entries: z.array(z.object({ id: z.number(), key: z.string().nullable(), subject: z.string().nullable(), action: z.string(), purpose: z.string().nullable(), requestId: z.string().nullable(), at: z.string() })),
-          }),
-        },
-      },
-    },
+          })),
     ...commonErrors,
   },
 });

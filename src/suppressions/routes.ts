@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
 import { requireScope } from '../auth/middleware.js';
 import { hasScope } from '../auth/keys.js';
-import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
+import { apiApp, bearerSecurity, commonErrors, jsonBody, jsonResponse } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { suppressManually } from './actions.js';
@@ -68,12 +68,9 @@ const manualRoute = createRoute({
   description: 'All or nothing: one invalid address refuses the whole request. An address already suppressed keeps its entry.',
   security: bearerSecurity,
   middleware: [requireScope('suppressions:write')] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: ManualBody } } } },
+  request: { body: jsonBody(ManualBody) },
   responses: {
-    200: {
-      description: 'How many entries were added; the others were already suppressed',
-      content: { 'application/json': { schema: z.object({ added: z.number().int(), unchanged: z.number().int() }) } },
-    },
+    200: jsonResponse('How many entries were added; the others were already suppressed', z.object({ added: z.number().int(), unchanged: z.number().int() })),
     ...commonErrors,
   },
 });
