@@ -52,3 +52,19 @@ export const commonErrors = {
 } as const;
 
 export const bearerSecurity = [{ bearer: [] }];
+
+/** A person's id in the path (`/v1/subjects/{id}/…`), lower-cased: ids are stored lower-case. */
+export const SubjectIdParam = z.object({ id: z.uuid().transform((s) => s.toLowerCase()).openapi({ param: { name: 'id', in: 'path' } }) });
+
+/** `limit` of a listing page: 1 to 1000, 100 when not given. */
+export const PageLimit = z.coerce.number().int().min(1).max(1000).default(100);
+
+/** A required JSON request body of this schema. */
+export function jsonBody<S extends z.ZodType>(schema: S) {
+  return { required: true, content: { 'application/json': { schema } } } as const;
+}
+
+/** A JSON response of this schema. */
+export function jsonResponse<S extends z.ZodType>(description: string, schema: S) {
+  return { description, content: { 'application/json': { schema } } } as const;
+}

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
-import type { ConsentState, SubjectStatus } from '../db/schema.js';
-import { decide, type CadenceLimits, type DenialReason, type Frequency } from './policy.js';
+import { decide, type CadenceLimits, type DenialReason } from './policy.js';
+import { cadenceSubject, readCadenceState } from './state.js';
 
 export interface Denial {
   subject: string;
@@ -20,19 +20,6 @@ const DAY = 86_400_000;
 export function lookbackStart(limits: CadenceLimits, ttlHours: number, now: Date): Date {
   const span = Math.max(limits.windowDays * DAY, 32 * DAY, limits.minGapHours * 3_600_000) + ttlHours * 3_600_000 + DAY;
   return new Date(now.getTime() - span);
-}
-
-interface StateRow {
-  id: string;
-  status: SubjectStatus;
-  marketing: ConsentState | null;
-  suppressed: boolean | null;
-  frequency: Frequency | null;
-  paused_until: string | null;
-  already: boolean | null;
-  /** A released or expired row for this campaign exists: re-reserving updates it. */
-  has_row: boolean;
-  sends: (number | string)[] | null;
 }
 
 /**
@@ -58,29 +45,7 @@ export async function reserve(
     await sql`
       update sends set status = 'released', released_at = ${now}
       where subject_id = any(${ids}::uuid[]) and status = 'reserved' and reserved_at > ${since} and expires_at <= ${now}`.execute(trx);
-    const rows = await sql<StateRow>`
-      with req as (select unnest(${ids}::uuid[]) as id),
-      hist as (
-        select x.subject_id, array_agg((extract(epoch from coalesce(x.sent_at, x.reserved_at)) * 1000)::float8) as sends
-        from sends x join req on req.id = x.subject_id
-        where x.status <> 'released' and x.reserved_at > ${since}
-          and (x.status = 'sent' or x.expires_at > ${now})
-        group by x.subject_id
-      )
-      select s.id, s.status, m.state as marketing, sup.active as suppressed, p.frequency,
-             to_char(p.paused_until, 'YYYY-MM-DD') as paused_until,
-             (c.status = 'sent' or (c.status = 'reserved' and c.expires_at > ${now})) as already,
-             (c.subject_id is not null) as has_row,
-             hist.sends
-      from req
-      join subjects s on s.id = req.id
-      left join consents m on m.subject_id = s.id and m.purpose = 'marketing'
-      left join suppressions sup on sup.hash = s.email_hash and sup.active
-      left join preferences p on p.subject_id = s.id
-      left join sends c on c.campaign_id = ${campaignId} and c.subject_id = s.id
-      left join hist on hist.subject_id = s.id`.execute(trx);
-
-    const byId = new Map(rows.rows.map((r) => [r.id, r]));
+    const byId = await readCadenceState(trx, ids, { since, now, campaignId });
     const allowed: string[] = [];
     const fresh: string[] = [];
     const revived: string[] = [];
@@ -92,7 +57,7 @@ export async function reserve(
         // Idempotent for the timing rules (the reservation is the send being counted), but a
         // person who left since the first call must not be mailed: re-check who they are.
         const who = decide(
-          { status: r.status, marketing: r.marketing ?? 'none', suppressed: !!r.suppressed, frequency: 'standard', pausedUntil: null, sends: [] },
+          { status: r.status, marketing: r.marketing, suppressed: r.suppressed, frequency: 'standard', pausedUntil: null, sends: [] },
           limits,
           now,
         );
@@ -103,23 +68,10 @@ export async function reserve(
         }
         continue;
       }
-      const d = decide(
-        r
-          ? {
-              status: r.status,
-              marketing: r.marketing ?? 'none',
-              suppressed: !!r.suppressed,
-              frequency: r.frequency ?? 'standard',
-              pausedUntil: r.paused_until,
-              sends: (r.sends ?? []).map((ms) => new Date(Number(ms))),
-            }
-          : null,
-        limits,
-        now,
-      );
+      const d = decide(r ? cadenceSubject(r) : null, limits, now);
       if (d.allowed) {
         allowed.push(id);
-        (r?.has_row ? revived : fresh).push(id);
+        (r?.hasRow ? revived : fresh).push(id);
       } else {
         denied.push({ subject: id, reason: d.reason, ...(d.nextAllowedAt ? { nextAllowedAt: d.nextAllowedAt.toISOString() } : {}) });
       }

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireScope } from '../auth/middleware.js';
-import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
+import { apiApp, bearerSecurity, commonErrors, jsonBody, jsonResponse } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { captureLead } from './capture.js';
@@ -47,7 +47,7 @@ const captureRoute = createRoute({
   summary: "Register a lead from the site's form, with consent evidence",
   security: bearerSecurity,
   middleware: [requireScope('leads:write')] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: LeadBody } } } },
+  request: { body: jsonBody(LeadBody) },
   responses: {
     201: {
       description:
@@ -55,7 +55,7 @@ const captureRoute = createRoute({
         "For an address already known, the submitted profile waits for a confirmation mailed to that address.",
       content: { 'application/json': { schema: LeadResult } },
     },
-    200: { description: 'This key had submitted this address before: the actual consents; the submission is appended to the evidence', content: { 'application/json': { schema: LeadResult } } },
+    200: jsonResponse('This key had submitted this address before: the actual consents; the submission is appended to the evidence', LeadResult),
     ...commonErrors,
   },
 });

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { sql } from 'kysely';
+import { pingDatabase } from '../db/handle.js';
 import type { ResolvedDeps } from '../deps.js';
 
 /** `GET /healthz`: 200 when the database answers, 503 otherwise. No data, no auth. */
@@ -7,7 +7,7 @@ export function healthRoutes(deps: ResolvedDeps) {
   const app = new Hono();
   app.get('/healthz', async (c) => {
     try {
-      await sql`select 1`.execute(deps.db);
+      await pingDatabase(deps.db);
       return c.json({ status: 'ok' });
     } catch (e) {
       deps.logger.error('health check failed', { error: String(e) });

@@ -1,3 +1,4 @@
+import type { Db } from '../db/handle.js';
 import type { ResolvedDeps } from '../deps.js';
 
 export interface LinkSetOut {
@@ -40,4 +41,30 @@ export async function buildLinks(deps: Pick<ResolvedDeps, 'signer' | 'config'>, 
     });
   }
   return out;
+}
+
+/**
+ * The link sets of the live people among these subject ids, in request order (each id once),
+ * and the ids of nobody live (unknown or erased): those get no links.
+ */
+export async function linksFor(
+  db: Db,
+  deps: Pick<ResolvedDeps, 'signer' | 'config'>,
+  subjects: string[],
+  campaignId?: string,
+): Promise<{ links: LinkSetOut[]; unknown: string[] }> {
+  const unique = [...new Set(subjects)];
+  const known = new Set<string>();
+  for (let i = 0; i < unique.length; i += 1000) {
+    const rows = await db
+      .selectFrom('subjects')
+      .select('id')
+      .where('id', 'in', unique.slice(i, i + 1000))
+      .where('status', '<>', 'erased')
+      .execute();
+    for (const r of rows) known.add(r.id);
+  }
+  const unknown = unique.filter((id) => !known.has(id));
+  const links = await buildLinks(deps, unique.filter((id) => known.has(id)), campaignId);
+  return { links, unknown };
 }

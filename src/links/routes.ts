@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireScope } from '../auth/middleware.js';
-import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
+import { apiApp, bearerSecurity, commonErrors, jsonBody, jsonResponse } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
-import { buildLinks } from './build.js';
+import { linksFor } from './build.js';
 
 export const MAX_LINK_SUBJECTS = 10_000;
 
@@ -34,12 +34,9 @@ const route = createRoute({
     'Duplicates are answered once. Ids that are unknown or erased get no links and are listed in `unknown`: do not mail them.',
   security: bearerSecurity,
   middleware: [requireScope('links:write')] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: LinksBody } } } },
+  request: { body: jsonBody(LinksBody) },
   responses: {
-    200: {
-      description: 'One link set per known subject, in request order',
-      content: { 'application/json': { schema: z.object({ links: z.array(LinkSet), unknown: z.array(z.uuid()) }) } },
-    },
+    200: jsonResponse('One link set per known subject, in request order', z.object({ links: z.array(LinkSet), unknown: z.array(z.uuid()) })),
     ...commonErrors,
   },
 });
@@ -49,19 +46,7 @@ export function linkRoutes(deps: ResolvedDeps) {
   const app = apiApp();
   app.openapi(route, async (c) => {
     const { subjects, campaignId } = c.req.valid('json');
-    const unique = [...new Set(subjects)];
-    const known = new Set<string>();
-    for (let i = 0; i < unique.length; i += 1000) {
-      const rows = await deps.db
-        .selectFrom('subjects')
-        .select('id')
-        .where('id', 'in', unique.slice(i, i + 1000))
-        .where('status', '<>', 'erased')
-        .execute();
-      for (const r of rows) known.add(r.id);
-    }
-    const unknown = unique.filter((id) => !known.has(id));
-    const links = await buildLinks(deps, unique.filter((id) => known.has(id)), campaignId);
+    const { links, unknown } = await linksFor(deps.db, deps, subjects, campaignId);
     return c.json({ links, unknown }, 200);
   });
   return app;

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
 import { enqueue } from '../outbox/queries.js';
 import type { RequestStatus, RequestType } from '../db/schema.js';
+import { isOpen, OPEN_STATUSES } from './rules.js';
 
 export interface RequestOut {
   id: string;
@@ -17,7 +18,6 @@ export interface RequestOut {
   extensions: unknown;
 }
 
-const OPEN: RequestStatus[] = ['received', 'in_progress'];
 
 /**
  * Files a data-subject request, and for one left open queues the acknowledgment mail (number,
@@ -102,7 +102,7 @@ export function toRequestOut(
     dueAt: new Date(r.due_at).toISOString(),
     completedAt: r.completed_at ? new Date(r.completed_at).toISOString() : null,
     statusReason: r.status_reason,
-    overdue: OPEN.includes(r.status) && new Date(r.due_at) < now,
+    overdue: isOpen(r.status) && new Date(r.due_at) < now,
     extensions: r.extensions ?? [],
   };
 }
@@ -118,8 +118,8 @@ export async function listRequests(
   if (f.status) q = q.where('status', '=', f.status);
   if (f.type) q = q.where('type', '=', f.type);
   if (f.subjectId) q = q.where('subject_id', '=', f.subjectId);
-  if (f.overdue) q = q.where('status', 'in', OPEN).where('due_at', '<', f.now);
-  if (f.dueBefore) q = q.where('status', 'in', OPEN).where('due_at', '<=', f.dueBefore);
+  if (f.overdue) q = q.where('status', 'in', [...OPEN_STATUSES]).where('due_at', '<', f.now);
+  if (f.dueBefore) q = q.where('status', 'in', [...OPEN_STATUSES]).where('due_at', '<=', f.dueBefore);
   const rows = await q.execute();
   return rows.map((r) => toRequestOut(r, f.now));
 }

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireScope } from '../auth/middleware.js';
-import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
+import { apiApp, bearerSecurity, commonErrors, jsonBody, jsonResponse, PageLimit, SubjectIdParam } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { actOnRequest, deadlineGauges, fileStaffRequest, findRequests } from './actions.js';
@@ -38,13 +38,11 @@ const listRoute = createRoute({
       subject: z.uuid().optional(),
       overdue: z.enum(['true', 'false']).optional().openapi({ description: 'true: only open requests past their due time' }),
       dueWithin: z.coerce.number().int().min(0).max(24 * 365).optional().openapi({ description: 'Only open requests due within this many hours' }),
-      limit: z.coerce.number().int().min(1).max(1000).default(100),
+      limit: PageLimit,
     }),
   },
-  responses: { 200: { description: 'Requests', content: { 'application/json': { schema: z.object({ requests: z.array(RequestSchema) }) } } }, ...commonErrors },
+  responses: { 200: jsonResponse('Requests', z.object({ requests: z.array(RequestSchema) })), ...commonErrors },
 });
-
-const IdParam = z.object({ id: z.uuid().transform((s) => s.toLowerCase()).openapi({ param: { name: 'id', in: 'path' } }) });
 
 const actionRoute = createRoute({
   method: 'post',
@@ -57,16 +55,9 @@ const actionRoute = createRoute({
   middleware: [requireScope('requests:manage')] as const,
   request: {
     params: z.object({ id: z.uuid(), action: z.enum(['start', 'complete', 'reject', 'extend']) }),
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z.object({ reason: z.string().trim().min(1).max(2000).optional(), businessDays: z.number().int().min(1).max(5).optional() }).strict(),
-        },
-      },
-    },
+    body: jsonBody(z.object({ reason: z.string().trim().min(1).max(2000).optional(), businessDays: z.number().int().min(1).max(5).optional() }).strict()),
   },
-  responses: { 200: { description: 'The request now', content: { 'application/json': { schema: RequestSchema } } }, 404: commonErrors[422], 409: commonErrors[422], ...commonErrors },
+  responses: { 200: jsonResponse('The request now', RequestSchema), 404: commonErrors[422], 409: commonErrors[422], ...commonErrors },
 });
 
 const intakeRoute = createRoute({
@@ -79,23 +70,17 @@ const intakeRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireScope('requests:manage')] as const,
   request: {
-    params: IdParam,
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z
-            .object({
-              type: z.enum(TYPES),
-              body: z.string().max(20_000).optional().openapi({ description: "The person's words, if any" }),
-              receivedAt: z.iso.datetime({ offset: true }).optional().openapi({ description: 'When it reached us (defaults to now); the due date counts from it' }),
-            })
-            .strict(),
-        },
-      },
-    },
+    params: SubjectIdParam,
+    body: jsonBody(
+      z
+        .object({
+          type: z.enum(TYPES),
+          body: z.string().max(20_000).optional().openapi({ description: "The person's words, if any" }),
+          receivedAt: z.iso.datetime({ offset: true }).optional().openapi({ description: 'When it reached us (defaults to now); the due date counts from it' }),
+        })
+        .strict()),
   },
-  responses: { 201: { description: 'Filed', content: { 'application/json': { schema: RequestSchema } } }, 404: commonErrors[422], ...commonErrors },
+  responses: { 201: jsonResponse('Filed', RequestSchema), 404: commonErrors[422], ...commonErrors },
 });
 
 const metricsRoute = createRoute({

@@ -1,14 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireScope } from '../auth/middleware.js';
-import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
+import { apiApp, bearerSecurity, commonErrors, jsonBody, jsonResponse, PageLimit, SubjectIdParam } from '../api/openapi.js';
+import { listAudit } from '../audit/list.js';
 import { recordAudit, statedPurpose } from '../audit/log.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
-import { normalizeEmail } from '../consent/email.js';
 import { rectify, setRestricted } from './actions.js';
+import { recordDisclosure } from './disclosures.js';
+import { findSubjectByEmail } from './search.js';
 import { subjectExport, subjectProfile } from './view.js';
 
-const IdParam = z.object({ id: z.uuid().transform((s) => s.toLowerCase()).openapi({ param: { name: 'id', in: 'path' } }) });
 const purposeHeader = z.object({ 'x-purpose': z.string().optional().openapi({ description: 'Why you read this person\'s data; required, written to the audit log' }) });
 
 const Profile = z
@@ -64,8 +65,8 @@ const getRoute = createRoute({
   summary: 'A person, their consents and preferences (audited; X-Purpose required)',
   security: bearerSecurity,
   middleware: [requireScope('subjects:read')] as const,
-  request: { params: IdParam, headers: purposeHeader },
-  responses: { 200: { description: 'The person', content: { 'application/json': { schema: Profile } } }, 404: commonErrors[422], ...commonErrors },
+  request: { params: SubjectIdParam, headers: purposeHeader },
+  responses: { 200: jsonResponse('The person', Profile), 404: commonErrors[422], ...commonErrors },
 });
 
 const findRoute = createRoute({
@@ -76,7 +77,7 @@ const findRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireScope('subjects:read')] as const,
   request: { query: z.object({ email: z.string().max(320) }), headers: purposeHeader },
-  responses: { 200: { description: 'Matches (at most one live person per address)', content: { 'application/json': { schema: z.object({ subjects: z.array(Profile) }) } } }, ...commonErrors },
+  responses: { 200: jsonResponse('Matches (at most one live person per address)', z.object({ subjects: z.array(Profile) })), ...commonErrors },
 });
 
 const patchRoute = createRoute({
@@ -90,10 +91,10 @@ const patchRoute = createRoute({
     'not the address belongs to another person (whose address it then never becomes, and who is not mailed).',
   security: bearerSecurity,
   middleware: [requireScope('subjects:write')] as const,
-  request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: PatchBody } } } },
+  request: { params: SubjectIdParam, body: jsonBody(PatchBody) },
   responses: {
-    200: { description: 'The person now', content: { 'application/json': { schema: RectifyResult } } },
-    202: { description: 'The person now; the new address waits for its confirmation', content: { 'application/json': { schema: RectifyResult } } },
+    200: jsonResponse('The person now', RectifyResult),
+    202: jsonResponse('The person now; the new address waits for its confirmation', RectifyResult),
     404: commonErrors[422],
     ...commonErrors,
   },
@@ -106,8 +107,8 @@ const exportRoute = createRoute({
   summary: 'Everything held about a person (right of access; audited; X-Purpose required)',
   security: bearerSecurity,
   middleware: [requireScope('subjects:read')] as const,
-  request: { params: IdParam, headers: purposeHeader },
-  responses: { 200: { description: 'The export', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } }, 404: commonErrors[422], ...commonErrors },
+  request: { params: SubjectIdParam, headers: purposeHeader },
+  responses: { 200: jsonResponse('The export', z.record(z.string(), z.unknown())), 404: commonErrors[422], ...commonErrors },
 });
 
 const restrictionRoute = createRoute({
@@ -118,10 +119,10 @@ const restrictionRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireScope('subjects:write')] as const,
   request: {
-    params: IdParam,
-    body: { required: true, content: { 'application/json': { schema: z.object({ restricted: z.boolean(), reason: z.string().trim().min(1).max(2000) }).strict() } } },
+    params: SubjectIdParam,
+    body: jsonBody(z.object({ restricted: z.boolean(), reason: z.string().trim().min(1).max(2000) }).strict()),
   },
-  responses: { 200: { description: 'Status now', content: { 'application/json': { schema: z.object({ status: z.string(), changed: z.boolean() }) } } }, 404: commonErrors[422], ...commonErrors },
+  responses: { 200: jsonResponse('Status now', z.object({ status: z.string(), changed: z.boolean() })), 404: commonErrors[422], ...commonErrors },
 });
 
 const disclosureRoute = createRoute({
@@ -132,24 +133,18 @@ const disclosureRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireScope('requests:manage')] as const,
   request: {
-    params: IdParam,
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z
-            .object({
-              recipient: z.string().trim().min(1).max(500),
-              legalBasis: z.string().trim().min(1).max(2000).openapi({ example: 'Court order No. 2-1234/2026 of 01.12.2026' }),
-              data: z.string().trim().min(1).max(2000).openapi({ description: 'What was disclosed (categories, not the data itself)' }),
-              disclosedAt: z.iso.datetime({ offset: true }).optional(),
-            })
-            .strict(),
-        },
-      },
-    },
+    params: SubjectIdParam,
+    body: jsonBody(
+      z
+        .object({
+          recipient: z.string().trim().min(1).max(500),
+          legalBasis: z.string().trim().min(1).max(2000).openapi({ example: 'Court order No. 2-1234/2026 of 01.12.2026' }),
+          data: z.string().trim().min(1).max(2000).openapi({ description: 'What was disclosed (categories, not the data itself)' }),
+          disclosedAt: z.iso.datetime({ offset: true }).optional(),
+        })
+        .strict()),
   },
-  responses: { 201: { description: 'Recorded', content: { 'application/json': { schema: z.object({ id: z.uuid() }) } } }, 404: commonErrors[422], ...commonErrors },
+  responses: { 201: jsonResponse('Recorded', z.object({ id: z.uuid() })), 404: commonErrors[422], ...commonErrors },
 });
 
 const auditRoute = createRoute({
@@ -164,20 +159,13 @@ const auditRoute = createRoute({
       subject: z.uuid().optional(),
       key: z.string().max(64).optional(),
       before: z.coerce.number().int().positive().optional().openapi({ description: 'Page backwards: entries with id below this' }),
-      limit: z.coerce.number().int().min(1).max(1000).default(100),
+      limit: PageLimit,
     }),
   },
   responses: {
-    200: {
-      description: 'Newest first',
-      content: {
-        'application/json': {
-          schema: z.object({
+    200: jsonResponse('Newest first', z.object({
             entries: z.array(z.object({ id: z.number(), key: z.string().nullable(), subject: z.string().nullable(), action: z.string(), purpose: z.string().nullable(), requestId: z.string().nullable(), at: z.string() })),
-          }),
-        },
-      },
-    },
+          })),
     ...commonErrors,
   },
 });
@@ -199,11 +187,9 @@ export function subjectRoutes(deps: ResolvedDeps) {
 
   app.openapi(findRoute, async (c) => {
     const purpose = statedPurpose(c);
-    const email = normalizeEmail(c.req.valid('query').email);
-    if (!email) throw new AppError('validation_failed', 'Not a valid e-mail address.', [{ path: 'email', message: 'not a valid e-mail address' }]);
-    const hash = await deps.hasher.hash(email);
-    const row = await deps.db.selectFrom('subjects').select('id').where('email_hash', '=', hash).where('status', '<>', 'erased').executeTakeFirst();
-    const p = row ? await subjectProfile(deps.db, row.id) : null;
+    const found = await findSubjectByEmail(deps.db, deps.hasher, c.req.valid('query').email);
+    if (found.kind === 'invalid_email') throw new AppError('validation_failed', 'Not a valid e-mail address.', [{ path: 'email', message: 'not a valid e-mail address' }]);
+    const p = found.kind === 'found' ? found.profile : null;
     // A search is a read of personal data even when it finds nobody: log it either way.
     await audit(c, p?.id ?? null, p ? 'subject.search' : 'subject.search.miss', purpose);
     return c.json({ subjects: p ? [p] : [] }, 200);
@@ -245,31 +231,16 @@ export function subjectRoutes(deps: ResolvedDeps) {
   app.openapi(disclosureRoute, async (c) => {
     const { id } = c.req.valid('param');
     const b = c.req.valid('json');
-    const subject = await deps.db.selectFrom('subjects').select('id').where('id', '=', id).executeTakeFirst();
-    if (!subject) throw new AppError('not_found', 'No subject with this id.');
-    const now = deps.clock.now();
-    const disclosureId = deps.newId();
-    await deps.db
-      .insertInto('disclosures')
-      .values({ id: disclosureId, subject_id: id, recipient: b.recipient, legal_basis: b.legalBasis, data_disclosed: b.data, disclosed_at: b.disclosedAt ? new Date(b.disclosedAt) : now, recorded_at: now, recorded_by: c.var.apiKey.id })
-      .execute();
+    const r = await recordDisclosure(deps.db, id, { ...b, disclosedAt: b.disclosedAt ? new Date(b.disclosedAt) : undefined }, { keyId: c.var.apiKey.id, now: deps.clock.now(), newId: deps.newId });
+    if (r.kind === 'unknown_subject') throw new AppError('not_found', 'No subject with this id.');
     await audit(c, id, 'subject.disclosure', b.legalBasis);
-    return c.json({ id: disclosureId }, 201);
+    return c.json({ id: r.id }, 201);
   });
 
   app.openapi(auditRoute, async (c) => {
     const q = c.req.valid('query');
-    let query = deps.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(q.limit);
-    if (q.subject) query = query.where('subject_id', '=', q.subject);
-    if (q.key) query = query.where('key_id', '=', q.key);
-    if (q.before) query = query.where('id', '<', String(q.before));
-    const rows = await query.execute();
-    return c.json(
-      {
-        entries: rows.map((r) => ({ id: Number(r.id), key: r.key_id, subject: r.subject_id, action: r.action, purpose: r.purpose, requestId: r.request_id, at: new Date(r.occurred_at).toISOString() })),
-      },
-      200,
-    );
+    const entries = await listAudit(deps.db, { subjectId: q.subject, keyId: q.key, before: q.before, limit: q.limit });
+    return c.json({ entries }, 200);
   });
 
   return app;

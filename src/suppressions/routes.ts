@@ -2,11 +2,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
 import { requireScope } from '../auth/middleware.js';
 import { hasScope } from '../auth/keys.js';
-import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
+import { apiApp, bearerSecurity, commonErrors, jsonBody, jsonResponse } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { suppressManually } from './actions.js';
-import { readFeed, sequenceSuppressions, type FeedRecord } from './queries.js';
+import { etagMatches, FEED_TYPES, feedChunks, feedEtag } from './feed.js';
+import { readFeed, sequenceSuppressions } from './queries.js';
 
 const FeedQuery = z.object({
   since: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0).openapi({ description: 'Return records with seq greater than this' }),
@@ -68,32 +69,12 @@ const manualRoute = createRoute({
   description: 'All or nothing: one invalid address refuses the whole request. An address already suppressed keeps its entry.',
   security: bearerSecurity,
   middleware: [requireScope('suppressions:write')] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: ManualBody } } } },
+  request: { body: jsonBody(ManualBody) },
   responses: {
-    200: {
-      description: 'How many entries were added; the others were already suppressed',
-      content: { 'application/json': { schema: z.object({ added: z.number().int(), unchanged: z.number().int() }) } },
-    },
+    200: jsonResponse('How many entries were added; the others were already suppressed', z.object({ added: z.number().int(), unchanged: z.number().int() })),
     ...commonErrors,
   },
 });
-
-const CSV_HEADER = 'seq,hash,email,reason,active,createdAt\n';
-
-function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
-function toWire(r: FeedRecord, withEmail: boolean) {
-  return {
-    seq: r.seq,
-    hash: r.hash,
-    ...(withEmail && r.email ? { email: r.email } : {}),
-    reason: r.reason,
-    active: r.active,
-    createdAt: r.createdAt.toISOString(),
-  };
-}
 
 /** `GET /v1/suppressions` (suppressions:read or :hashed) and `POST /v1/suppressions` (suppressions:write). */
 export function suppressionRoutes(deps: ResolvedDeps) {
@@ -103,39 +84,19 @@ export function suppressionRoutes(deps: ResolvedDeps) {
     const { since, format, limit } = c.req.valid('query');
     const withEmail = hasScope(c.var.apiKey, ['suppressions:read']);
     const hwm = await sequenceSuppressions(deps.db);
-    const etag = `"hwm-${hwm}-${withEmail ? 'e' : 'h'}"`;
-    const types = { ndjson: 'application/x-ndjson', csv: 'text/csv; charset=utf-8', json: 'application/json' } as const;
+    const etag = feedEtag(hwm, withEmail);
     c.header('ETag', etag);
     c.header('X-High-Water-Mark', String(hwm));
     c.header('Cache-Control', 'private, no-cache');
     c.header('Vary', 'Authorization');
-    const inm = c.req.header('if-none-match');
-    if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
-      return c.body(null, 304);
-    }
-    c.header('Content-Type', types[format]);
+    if (etagMatches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+    c.header('Content-Type', FEED_TYPES[format]);
     const records = readFeed(deps.db, since, hwm, limit ?? Number.MAX_SAFE_INTEGER);
     return stream(c, async (s) => {
       s.onAbort(() => {
         void records.return(undefined);
       });
-      if (format === 'csv') await s.write(CSV_HEADER);
-      if (format === 'json') await s.write('{"records":[');
-      let first = true;
-      let buf = '';
-      for await (const r of records) {
-        const w = toWire(r, withEmail);
-        if (format === 'ndjson') buf += JSON.stringify(w) + '\n';
-        else if (format === 'json') buf += (first ? '' : ',') + JSON.stringify(w);
-        else buf += [String(w.seq), w.hash, csvField(w.email ?? ''), w.reason, String(w.active), w.createdAt].join(',') + '\n';
-        first = false;
-        if (buf.length >= 64 * 1024) {
-          await s.write(buf);
-          buf = '';
-        }
-      }
-      if (format === 'json') buf += `],"highWaterMark":${hwm}}`;
-      if (buf) await s.write(buf);
+      for await (const chunk of feedChunks(records, format, withEmail, hwm)) await s.write(chunk);
     }, async (err, s) => {
       // Headers are gone already; cut the stream so the client sees a truncated body, not a
       // silently complete one.

@@ -4,6 +4,7 @@ import { messages, type Locale } from '../pages/i18n.js';
 import { showActingOn } from '../pages/identity.js';
 import { BY_ADDRESS_PATH, pageLocale, personEvidence, renderPage, unknownSubjectPage, verifyForPage, messagePage } from '../pages/token.js';
 import { setPreferences } from '../preferences/actions.js';
+import { frequencyOf } from '../preferences/queries.js';
 import { clientWithinMailLimit, formField, requestFreshLink } from '../preferences/fresh-link.js';
 import { loadSubjectState, type SubjectState } from '../subjects/queries.js';
 import { unsubscribe } from './actions.js';
@@ -59,7 +60,7 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
     if (s.status === 'erased' || s.marketing === 'withdrawn') {
       return renderPage(c, 200, locale, t.unsubscribedTitle, <Done locale={locale} token={v.token} s={s} orgUrl={deps.config.orgUrl} />);
     }
-    const monthly = mayGoMonthly(s) && (await frequencyOf(deps, s.id)) === 'standard';
+    const monthly = mayGoMonthly(s) && (await frequencyOf(deps.db, s.id)) === 'standard';
     return renderPage(
       c,
       200,
@@ -143,11 +144,6 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
 /** Whether "monthly instead" means anything: mail still comes (or would, once confirmed). */
 function mayGoMonthly(s: SubjectState): boolean {
   return s.status === 'active' && s.processing === 'granted' && (s.marketing === 'granted' || s.marketing === 'pending');
-}
-
-async function frequencyOf(deps: ResolvedDeps, subjectId: string): Promise<'monthly' | 'standard'> {
-  const row = await deps.db.selectFrom('preferences').select('frequency').where('subject_id', '=', subjectId).executeTakeFirst();
-  return row?.frequency ?? 'standard';
 }
 
 async function oneClickSource(req: Request): Promise<string> {

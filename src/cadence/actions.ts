@@ -1,0 +1,73 @@
+import type { Db } from '../db/handle.js';
+import { normalizeEmail } from '../consent/email.js';
+import { liveSubjectsByHashes } from '../subjects/lookup.js';
+import type { CadenceLimits } from './policy.js';
+import { markSent, release, reserve, type Denial } from './reservations.js';
+
+/** A campaign's recipients as the sender names them: by subject id, or by address (exactly one; the schema checks). */
+export type Recipients = { subjects?: string[]; emails?: string[] };
+
+/** An address that matched nobody live, denied as given. */
+export type Unmatched = { subject: string; email: string; reason: 'unknown_subject' };
+
+/**
+ * Subject ids for the recipients: addresses are normalized and matched by keyed hash to the
+ * live person who has them, in one statement; those that match nobody (or are no address) come
+ * back as `unmatched`. `emailOf` gives the address as given for each matched id.
+ */
+export async function resolveRecipients(
+  db: Db,
+  body: Recipients,
+  hasher: { hash: (email: string) => Promise<string> },
+): Promise<{ ids: string[]; unmatched: Unmatched[]; emailOf: Map<string, string> }> {
+  if (body.subjects) return { ids: body.subjects, unmatched: [], emailOf: new Map() };
+  const emails = [...new Set(body.emails ?? [])];
+  const normalized = emails.map((e) => ({ given: e, email: normalizeEmail(e) }));
+  const hashes = await Promise.all(normalized.map(async (n) => (n.email ? hasher.hash(n.email) : null)));
+  const found = await liveSubjectsByHashes(db, hashes.filter((h): h is string => !!h));
+  const ids: string[] = [];
+  const unmatched: Unmatched[] = [];
+  const emailOf = new Map<string, string>();
+  normalized.forEach((n, i) => {
+    const id = hashes[i] ? found.get(hashes[i]!)?.id : undefined;
+    if (id) {
+      ids.push(id);
+      emailOf.set(id, n.given);
+    } else unmatched.push({ subject: n.given, email: n.given, reason: 'unknown_subject' });
+  });
+  return { ids, unmatched, emailOf };
+}
+
+/**
+ * Decides and reserves a campaign's recipients (reservations.ts); denials of recipients named
+ * by address carry the address as given, and addresses that matched nobody are denied as
+ * `unknown_subject`.
+ */
+export async function reserveRecipients(
+  db: Db,
+  campaignId: string,
+  body: Recipients,
+  deps: { hasher: { hash: (email: string) => Promise<string> }; limits: CadenceLimits; ttlHours: number; now: Date },
+): Promise<{ allowed: string[]; denied: (Denial | (Denial & { email: string }) | Unmatched)[]; requested: number }> {
+  const { ids, unmatched, emailOf } = await resolveRecipients(db, body, deps.hasher);
+  const result = ids.length ? await reserve(db, { campaignId, subjectIds: ids, limits: deps.limits, ttlHours: deps.ttlHours, now: deps.now }) : { allowed: [], denied: [] };
+  const denied = [...result.denied.map((d) => (emailOf.has(d.subject) ? { ...d, email: emailOf.get(d.subject)! } : d)), ...unmatched];
+  return { allowed: result.allowed, denied, requested: ids.length + unmatched.length };
+}
+
+/**
+ * Marks a campaign's reservations sent, or releases those not sent. `notReserved`: the
+ * recipients with no live reservation, addresses that matched nobody among them.
+ */
+export async function settleRecipients(
+  db: Db,
+  campaignId: string,
+  what: 'sent' | 'release',
+  body: Recipients,
+  deps: { hasher: { hash: (email: string) => Promise<string> }; now: Date },
+): Promise<{ updated: number; notReserved: string[] }> {
+  const { ids, unmatched } = await resolveRecipients(db, body, deps.hasher);
+  const r = ids.length ? (what === 'sent' ? await markSent(db, campaignId, ids, deps.now) : await release(db, campaignId, ids, deps.now)) : { notReserved: [] };
+  const updated = 'updated' in r ? r.updated : 'released' in r ? r.released : 0;
+  return { updated, notReserved: [...r.notReserved, ...unmatched.map((u) => u.email)] };
+}

@@ -1,0 +1,105 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/handle.js';
+import type { ConsentState, SubjectStatus } from '../db/schema.js';
+import type { CadenceSubject, Frequency } from './policy.js';
+
+/** A send that counts: sent, or reserved and not yet expired; `at` is when sent, else when reserved. */
+export interface CountingSend {
+  campaignId: string;
+  status: 'reserved' | 'sent';
+  at: Date;
+}
+
+/** What a cadence decision about one person reads, and where a campaign stands with them. */
+export interface CadenceState {
+  id: string;
+  status: SubjectStatus;
+  marketing: ConsentState;
+  suppressed: boolean;
+  /** As stored: null when the person never chose (the policy then takes `standard`). */
+  frequency: Frequency | null;
+  pausedUntil: string | null;
+  /** The sends that count, oldest reserved first. */
+  sends: CountingSend[];
+  /** Already reserved (live) or sent for the campaign asked about. */
+  already: boolean;
+  /** A released or expired row for that campaign exists: re-reserving updates it. */
+  hasRow: boolean;
+}
+
+/** The person as the cadence policy (`decide`) takes them. Pure. */
+export function cadenceSubject(s: CadenceState): CadenceSubject {
+  return { status: s.status, marketing: s.marketing, suppressed: s.suppressed, frequency: s.frequency ?? 'standard', pausedUntil: s.pausedUntil, sends: s.sends.map((x) => x.at) };
+}
+
+interface Row {
+  id: string;
+  status: SubjectStatus;
+  marketing: ConsentState | null;
+  suppressed: boolean | null;
+  frequency: Frequency | null;
+  paused_until: string | null;
+  already: boolean | null;
+  has_row: boolean;
+  send_at: (number | string)[] | null;
+  send_campaign: string[] | null;
+  send_status: ('reserved' | 'sent')[] | null;
+}
+
+/**
+ * The cadence state of these people, by id (ids nobody has are absent), in one statement
+ * whatever their number: the one place that says which sends count. A send counts when it is
+ * sent, or reserved and not expired at `now`; released ones never do. Only those reserved after
+ * `since` are read (`lookbackStart`: as far back as a decision looks). With `campaignId`, also
+ * where that campaign stands with each person.
+ *
+ * Reads only: the reservation (reservations.ts) releases expired rows itself, under its locks,
+ * before it reads; the staff view (view.ts) is a GET and writes nothing.
+ */
+export async function readCadenceState(
+  db: Db,
+  ids: readonly string[],
+  opts: { since: Date; now: Date; campaignId?: string },
+): Promise<Map<string, CadenceState>> {
+  const { since, now } = opts;
+  const rows = await sql<Row>`
+    with req as (select unnest(${[...ids]}::uuid[]) as id),
+    hist as (
+      select x.subject_id,
+             array_agg((extract(epoch from coalesce(x.sent_at, x.reserved_at)) * 1000)::float8 order by x.reserved_at) as send_at,
+             array_agg(x.campaign_id order by x.reserved_at) as send_campaign,
+             array_agg(x.status order by x.reserved_at) as send_status
+      from sends x join req on req.id = x.subject_id
+      where x.status <> 'released' and x.reserved_at > ${since}
+        and (x.status = 'sent' or x.expires_at > ${now})
+      group by x.subject_id
+    )
+    select s.id, s.status, m.state as marketing, sup.active as suppressed, p.frequency,
+           to_char(p.paused_until, 'YYYY-MM-DD') as paused_until,
+           (c.status = 'sent' or (c.status = 'reserved' and c.expires_at > ${now})) as already,
+           (c.subject_id is not null) as has_row,
+           hist.send_at, hist.send_campaign, hist.send_status
+    from req
+    join subjects s on s.id = req.id
+    left join consents m on m.subject_id = s.id and m.purpose = 'marketing'
+    left join suppressions sup on sup.hash = s.email_hash and sup.active
+    left join preferences p on p.subject_id = s.id
+    left join sends c on c.campaign_id = ${opts.campaignId ?? null} and c.subject_id = s.id
+    left join hist on hist.subject_id = s.id`.execute(db);
+  return new Map(
+    rows.rows.map((r) => [
+      r.id,
+      {
+        id: r.id,
+        status: r.status,
+        marketing: r.marketing ?? 'none',
+        suppressed: !!r.suppressed,
+        frequency: r.frequency,
+        pausedUntil: r.paused_until,
+        sends: (r.send_at ?? []).map((ms, i) => ({ campaignId: r.send_campaign![i]!, status: r.send_status![i]!, at: new Date(Number(ms)) })),
+        already: !!r.already,
+        hasRow: r.has_row,
+      },
+    ]),
+  );
+}

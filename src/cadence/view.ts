@@ -1,0 +1,47 @@
+import type { Db } from '../db/handle.js';
+import { localDate, startOfLocalDay } from '../requests/due.js';
+import { decide, PREFERENCE_CAP, PREFERENCE_WINDOW_DAYS, type CadenceLimits, type DenialReason, type Frequency } from './policy.js';
+import { lookbackStart } from './reservations.js';
+import { cadenceSubject, readCadenceState, type CountingSend } from './state.js';
+
+/** What staff see of one person's cadence (`GET /v1/subjects/{id}/cadence`). */
+export interface CadenceView {
+  subject: string;
+  frequency: Frequency;
+  pausedUntil: string | null;
+  limits: { preferenceCap: number; maxPerWindow: number; windowDays: number; windowMode: string; minGapHours: number };
+  /** The sends that count in a window now. */
+  sends: { campaignId: string; status: CountingSend['status']; at: string }[];
+  allowedNow: boolean;
+  reason?: DenialReason;
+  nextAllowedAt: string | null;
+}
+
+/**
+ * A person's sends, their limits, and whether and when they may be mailed: the decision a
+ * reservation now would take (it reads what a decision reads), and the sends that count in the
+ * window (the minimum gap may reach further back than the window; those are not listed).
+ * Null for nobody with this id. Reads only.
+ */
+export async function cadenceView(db: Db, id: string, opts: { limits: CadenceLimits; ttlHours: number; now: Date }): Promise<CadenceView | null> {
+  const { limits, now } = opts;
+  const s = (await readCadenceState(db, [id], { since: lookbackStart(limits, opts.ttlHours, now), now })).get(id);
+  if (!s) return null;
+  const windowStart =
+    limits.windowMode === 'calendar_month'
+      ? startOfLocalDay({ ...localDate(now, limits.timeZone), day: 1 }, limits.timeZone)
+      : new Date(now.getTime() - Math.max(limits.windowDays, PREFERENCE_WINDOW_DAYS) * 86_400_000);
+  const inWindow = s.sends.filter((x) => (limits.windowMode === 'calendar_month' ? x.at >= windowStart : x.at > windowStart));
+  const frequency = s.frequency ?? 'standard';
+  const d = decide(cadenceSubject(s), limits, now);
+  return {
+    subject: s.id,
+    frequency,
+    pausedUntil: s.pausedUntil,
+    limits: { preferenceCap: PREFERENCE_CAP[frequency], maxPerWindow: limits.maxPerWindow, windowDays: limits.windowDays, windowMode: limits.windowMode, minGapHours: limits.minGapHours },
+    sends: inWindow.map((x) => ({ campaignId: x.campaignId, status: x.status, at: x.at.toISOString() })),
+    allowedNow: d.allowed,
+    ...(d.allowed ? {} : { reason: d.reason }),
+    nextAllowedAt: d.allowed ? now.toISOString() : (d.nextAllowedAt?.toISOString() ?? null),
+  };
+}
