@@ -2,25 +2,13 @@ import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
 import type { ConsentState } from '../db/schema.js';
 import type { EmailHasher } from './hash.js';
-import { recordEvents, type Evidence } from './events.js';
+import { recordEvents, type Evidence } from './ledger.js';
 import { marketingOnOptIn } from './rules.js';
-import { SELF_REASONS } from '../suppressions/queries.js';
+import { selfSuppressed as isSelfSuppressed } from '../suppressions/rule.js';
 import { enqueue } from '../outbox/queries.js';
 import { stagePendingChange } from '../pending/queries.js';
-
-export const PROFILE_FIELDS = ['lastName', 'firstName', 'patronymic', 'phone', 'website', 'organization', 'industry', 'city'] as const;
-export type ProfileField = (typeof PROFILE_FIELDS)[number];
-
-const COLUMN: Record<ProfileField, 'last_name' | 'first_name' | 'patronymic' | 'phone' | 'website' | 'organization' | 'industry' | 'city'> = {
-  lastName: 'last_name',
-  firstName: 'first_name',
-  patronymic: 'patronymic',
-  phone: 'phone',
-  website: 'website',
-  organization: 'organization',
-  industry: 'industry',
-  city: 'city',
-};
+import { liveSubjectByHash } from '../subjects/lookup.js';
+import { COLUMN, PROFILE_FIELDS, type ProfileField } from '../subjects/profile.js';
 
 /** Two flat objects hold the same keys and values, whatever their order (jsonb reorders keys). */
 function sameValues(a: unknown, b: Record<string, string>): boolean {
@@ -80,13 +68,7 @@ export async function captureLead(
 
   return db.transaction().execute(async (trx) => {
     let created = false;
-    let subject = await trx
-      .selectFrom('subjects')
-      .select(['id', 'status'])
-      .where('email_hash', '=', hash)
-      .where('status', '<>', 'erased')
-      .forUpdate()
-      .executeTakeFirst();
+    let subject: { id: string } | null = await liveSubjectByHash(trx, hash, { lock: true });
     if (!subject) {
       // Two concurrent submissions of one new address: the unique index lets one insert win;
       // the other finds the winner's row and proceeds as an update.
@@ -111,13 +93,8 @@ export async function captureLead(
         created = true;
         await trx.insertInto('subject_addresses').values({ subject_id: inserted.id, email_hash: hash, added_at: at, replaced_at: null }).execute();
       } else {
-        subject = await trx
-          .selectFrom('subjects')
-          .select(['id', 'status'])
-          .where('email_hash', '=', hash)
-          .where('status', '<>', 'erased')
-          .forUpdate()
-          .executeTakeFirstOrThrow();
+        subject = await liveSubjectByHash(trx, hash, { lock: true });
+        if (!subject) throw new Error('captureLead: the live person whose insert won is gone');
       }
     }
     const subjectId = subject.id;
@@ -173,7 +150,7 @@ export async function captureLead(
     let firstSubmission: ConsentState = 'none';
     if (lead.marketing) {
       const suppression = await trx.selectFrom('suppressions').select(['reason', 'active']).where('hash', '=', hash).executeTakeFirst();
-      const selfSuppressed = !!suppression?.active && SELF_REASONS.includes(suppression.reason);
+      const selfSuppressed = isSelfSuppressed(suppression);
       const decision = marketingOnOptIn(marketing, { doubleOptIn: deps.doubleOptIn, selfSuppressed });
       firstSubmission = marketingOnOptIn('none', { doubleOptIn: deps.doubleOptIn, selfSuppressed }).next;
       marketing = decision.next;

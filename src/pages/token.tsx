@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
-import type { Evidence } from '../consent/events.js';
+import type { Evidence } from '../consent/ledger.js';
 import { TokenError, type LinkClaims, type LinkPurpose } from '../links/tokens.js';
 import { negotiateLocale, messages, type Locale } from './i18n.js';
 import { loadSubjectState } from '../subjects/queries.js';

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { normalizeEmail } from '../consent/email.js';
-import type { ProfileField } from '../consent/capture.js';
+import { MAX_LENGTH, PHONE, RECTIFY_FIELDS, type ProfileField, type RectifyField } from '../subjects/profile.js';
 import { localDate } from '../requests/due.js';
 import type { Rectification } from '../subjects/actions.js';
 import type { AppealType, Frequency } from './actions.js';
@@ -107,24 +107,8 @@ export function parseFrequencyForm(
 
 // ---------- rectification ----------
 
-/** The fields of the rectification form, in the order the page shows them. */
-export const RECTIFY_FIELDS = ['lastName', 'firstName', 'patronymic', 'email', 'phone', 'website', 'organization', 'industry', 'city'] as const;
-export type RectifyField = (typeof RECTIFY_FIELDS)[number];
-
-/** The same limits as the staff API's rectification (PATCH /v1/subjects/{id}). */
-export const MAX_LENGTH: Record<RectifyField, number> = {
-  lastName: 200,
-  firstName: 200,
-  patronymic: 200,
-  email: 320,
-  phone: 40,
-  website: 2000,
-  organization: 500,
-  industry: 500,
-  city: 200,
-};
-
-const PHONE = /^[0-9+()\-.\s]{0,40}$/;
+/** The fields of the rectification form, their order and limits: the profile's (subjects/profile.ts). */
+export { MAX_LENGTH, RECTIFY_FIELDS, type RectifyField } from '../subjects/profile.js';
 
 export type RectifyProblem = 'email_required' | 'email_invalid' | 'email_taken' | 'too_long' | 'phone';
 

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
-import type { Evidence } from '../consent/events.js';
+import type { Evidence } from '../consent/ledger.js';
 import { AppError } from '../errors/index.js';
 import { formatDateInText, formatDateTimeInText, messages, type Locale } from '../pages/i18n.js';
 import { showActingOn } from '../pages/identity.js';
@@ -9,6 +9,7 @@ import { PAGE_HEADERS } from '../pages/layout.js';
 import { messagePage, pageLocale, personEvidence, unknownSubjectPage, verifyForPage } from '../pages/token.js';
 import { dueFor } from '../requests/deadlines.js';
 import { rectify } from '../subjects/actions.js';
+import { FIELD_OF_COLUMN, INPUT_ID } from '../subjects/profile.js';
 import { loadSubjectState, type SubjectState } from '../subjects/queries.js';
 import { subjectExport, subjectProfile } from '../subjects/view.js';
 import { unsubscribe } from '../unsubscribe/actions.js';
@@ -21,7 +22,7 @@ import { renderCenterPage } from './layout.js';
 import { AppealForm, CenterPage, FormErrorPage, FrequencyForm, RectifyForm, RestrictForm, ResultPage, WithdrawConfirmPage, type Ctx } from './pages.js';
 
 /** rectify() names changed columns; the page names fields. */
-const COLUMN_FIELD: Record<string, string> = { last_name: 'lastName', first_name: 'firstName' };
+const COLUMN_FIELD: Record<string, string> = FIELD_OF_COLUMN;
 
 /** The ids of the inputs an error summary links to, per field name. */
 const FIELD_IDS: Record<string, string> = {
@@ -30,15 +31,7 @@ const FIELD_IDS: Record<string, string> = {
   confirm: 'restrict-confirm',
   kind: 'appeal-kind-appeal',
   text: 'appeal-text',
-  lastName: 'f-lastName',
-  firstName: 'f-firstName',
-  patronymic: 'f-patronymic',
-  email: 'f-email',
-  phone: 'f-phone',
-  website: 'f-website',
-  organization: 'f-organization',
-  industry: 'f-industry',
-  city: 'f-city',
+  ...INPUT_ID,
 };
 
 /**

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/handle.js';
 import type { ConsentState, SuppressionReason } from '../../src/db/schema.js';
-import { recordEvents } from '../../src/consent/events.js';
+import { recordEvents } from '../../src/consent/ledger.js';
 import { applyEvents, type ApplyContext, type EventOutcome, type HashedEvent, type MailSenderTables } from '../../src/mailsender/apply.js';
 import type { MailSenderEventType, Provider } from '../../src/mailsender/events.js';
 import { redactAddresses } from '../../src/mailsender/redact.js';
