@@ -4,6 +4,7 @@
  * takes a reported unsubscribe as the person's one-click unsubscribe.
  */
 import { sql } from 'kysely';
+import { appendLedger, type Evidence, type LedgerRow } from '../consent/ledger.js';
 import type { Db } from '../db/handle.js';
 import type { SuppressionReason } from '../db/schema.js';
 import { suppressEach, type SuppressInput } from '../suppressions/queries.js';
@@ -57,14 +58,6 @@ interface Person {
   email: string | null;
   email_hash: string;
   status: 'active' | 'restricted' | 'erased';
-}
-
-/** One ledger row to append (purpose marketing, actor the mail sender's key, at ctx.now). */
-interface LedgerRow {
-  subject_id: string;
-  action: 'unsubscribed' | 'suppressed';
-  source: string;
-  details: Record<string, unknown>;
 }
 
 /**
@@ -143,7 +136,9 @@ export async function applyEvents(trx: Db, ctx: ApplyContext, events: HashedEven
 
     const changed = await suppressEach(trx, inputs);
 
+    // Actor the mail sender's key, at ctx.now; purpose marketing (ACTION_PURPOSE).
     const ledger: LedgerRow[] = [];
+    const evidence = (source: string): Evidence => ({ actorType: 'mail_sender', actorId: ctx.keyId, at: ctx.now, source });
     for (const plan of plans) {
       if (plan.kind === 'counted' || plan.kind === 'unchanged') {
         outcomes[plan.k] = plan.kind;
@@ -156,17 +151,17 @@ export async function applyEvents(trx: Db, ctx: ApplyContext, events: HashedEven
         outcomes[plan.k] = suppressed ? 'suppressed' : 'unchanged';
         if (suppressed && person) {
           const details = { reason: plan.reason, provider: ctx.provider, eventId: e.id, eventType: e.type, ...(e.at ? { reportedAt: e.at.toISOString() } : {}), ...plan.extra };
-          ledger.push({ subject_id: person.id, action: 'suppressed', source: `mail-sender:${ctx.provider}`, details });
+          ledger.push({ subjectId: person.id, action: 'suppressed', evidence: evidence(`mail-sender:${ctx.provider}`), details });
         }
       } else {
         outcomes[plan.k] = plan.from !== undefined || suppressed ? 'unsubscribed' : 'unchanged';
         const { person } = plan;
         const source = `mail-sender:${ctx.provider}:${e.id}`.slice(0, 300);
-        if (plan.from !== undefined) ledger.push({ subject_id: person.id, action: 'unsubscribed', source, details: { from: plan.from } });
-        if (suppressed) ledger.push({ subject_id: person.id, action: 'suppressed', source, details: { reason: 'unsubscribed' } });
+        if (plan.from !== undefined) ledger.push({ subjectId: person.id, action: 'unsubscribed', evidence: evidence(source), details: { from: plan.from } });
+        if (suppressed) ledger.push({ subjectId: person.id, action: 'suppressed', evidence: evidence(source), details: { reason: 'unsubscribed' } });
       }
     }
-    await appendLedger(trx, ctx, ledger);
+    await appendLedger(trx, ledger);
   }
 
   const out = new Map<HashedEvent, EventOutcome>();
@@ -286,16 +281,6 @@ async function recordSoftBounces(trx: Db, ctx: ApplyContext, bounces: HashedEven
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(hash text, bounced_at timestamptz[])
     where m.hash = v.hash`.execute(trx);
   return counts;
-}
-
-/** Appends the ledger rows in one insert, in the order given (the ids follow it). */
-async function appendLedger(trx: Db, ctx: ApplyContext, rows: LedgerRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await sql`
-    insert into consent_events (subject_id, purpose, action, actor_type, actor_id, occurred_at, source, details)
-    select v.subject_id, 'marketing', v.action, 'mail_sender', ${ctx.keyId}, ${ctx.now}, v.source, v.details
-    from jsonb_to_recordset(${JSON.stringify(rows.map((r, n) => ({ n, ...r })))}::jsonb) as v(n int, subject_id uuid, action text, source text, details jsonb)
-    order by v.n`.execute(trx);
 }
 
 /** pg returns timestamptz[] as Date[]; PGlite may hand back strings. */

@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
+import { backoffMs } from '../backoff.js';
 import type { Db } from '../db/handle.js';
+import { withoutAddress } from './queries.js';
 
 export interface OutboxRow {
   id: string;
@@ -39,11 +41,11 @@ export async function claimDue(db: Db, opts: { now: Date; leaseMs: number; limit
   }));
 }
 
-/** What a finished row keeps of its payload: never an address (see enqueue). */
-const scrubbed = sql<unknown>`payload - 'to'`;
+/** How a failed try waits before the next (see backoffMs): half a minute at first, six hours at most. */
+export const RETRY_BACKOFF = { baseMs: 30_000, capMs: 6 * 3_600_000 } as const;
 
 export async function markDone(db: Db, id: string, at: Date): Promise<void> {
-  await db.updateTable('outbox').set({ status: 'done', done_at: at, last_error: null, payload: scrubbed }).where('id', '=', id).execute();
+  await db.updateTable('outbox').set({ status: 'done', done_at: at, last_error: null, payload: withoutAddress }).where('id', '=', id).execute();
 }
 
 /**
@@ -58,7 +60,7 @@ export async function markFailed(
 ): Promise<'retry' | 'dead'> {
   const dead = opts.permanent || row.attempts >= opts.maxAttempts;
   if (dead) {
-    await db.updateTable('outbox').set({ status: 'dead', last_error: error.slice(0, 2000), done_at: opts.now, payload: scrubbed }).where('id', '=', row.id).execute();
+    await db.updateTable('outbox').set({ status: 'dead', last_error: error.slice(0, 2000), done_at: opts.now, payload: withoutAddress }).where('id', '=', row.id).execute();
     return 'dead';
   }
   await db
@@ -67,10 +69,4 @@ export async function markFailed(
     .where('id', '=', row.id)
     .execute();
   return 'retry';
-}
-
-/** "Full jitter" backoff: a random wait up to base·2^(attempt-1), capped. */
-export function backoffMs(attempt: number, opts: { baseMs: number; capMs: number; random: () => number }): number {
-  const ceiling = Math.min(opts.capMs, opts.baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.max(opts.baseMs / 2, Math.floor(opts.random() * ceiling));
 }

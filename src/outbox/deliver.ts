@@ -1,24 +1,19 @@
+/**
+ * Delivery of the outbox: claims due rows, composes each mail (./compose.ts), sends it and
+ * records the outcome (./claim.ts).
+ */
 import type { Clock } from '../clock.js';
+import { forEachLimit } from '../concurrency.js';
 import type { Config } from '../config/index.js';
 import type { Db } from '../db/handle.js';
 import { PermanentMailError, type Mailer } from '../emails/mailer.js';
-import { isEmailName, renderEmail, type EmailName, type RenderedEmail } from '../emails/render.js';
+import { isEmailName, type EmailName } from '../emails/render.js';
 import type { LinkSigner } from '../links/tokens.js';
 import type { Logger } from '../log.js';
-import { formatDateInText, formatDateTimeInText, messages, type Locale } from '../pages/i18n.js';
-import { COMPILED_EMAILS } from '../emails/compiled.js';
-import { CLOSED_BY_ERASURE } from '../erasure/erase.js';
-import { erasureRunsAt } from '../erasure/schedule.js';
-import { forEachLimit } from '../concurrency.js';
 import { redactAddresses } from '../mailsender/redact.js';
-import { pausedUntilText } from '../preferences/actions.js';
-import { frequencyCaps } from '../preferences/forms.js';
-import { claimDue, markDone, markFailed, type OutboxRow } from './claim.js';
+import { claimDue, markDone, markFailed, RETRY_BACKOFF, type OutboxRow } from './claim.js';
+import { compose, recipients } from './compose.js';
 import { CANCELLED_WITHDRAWN, mailAfterWithdrawal } from './queries.js';
-import { sql } from 'kysely';
-import type { RequestExtension } from '../requests/queries.js';
-import { addressClaim } from '../confirmation/rules.js';
-import { findPendingChange } from '../pending/queries.js';
 
 export interface DeliveryDeps {
   db: Db;
@@ -28,175 +23,6 @@ export interface DeliveryDeps {
   clock: Clock;
   logger: Logger;
   random?: () => number;
-}
-
-const DAY = 86_400;
-
-/**
- * The variables every template's footer needs: whose mail it is, and a person to write to
- * (`SUPPORT_EMAIL`, never the no-reply sender). Templates that name the contact in their body
- * use the same `supportEmail`.
- */
-export function operatorVars(config: Config): { orgName: string; supportEmail: string } {
-  return { orgName: config.orgName, supportEmail: config.supportEmail };
-}
-
-/**
- * Builds one message for an outbox row, reading the person now (the row holds ids only).
- * Returns null when there is nobody to write to any more (erased, or no address).
- */
-type Recipient = { id: string; email: string | null; email_hash: string; first_name: string | null; locale: string; status: string; withdrawn: boolean };
-
-/** The people a batch writes to, in one query, with whether they withdrew consent to processing. */
-async function recipients(db: Db, rows: OutboxRow[]): Promise<Map<string, Recipient>> {
-  const ids = [...new Set(rows.map((r) => r.subject_id).filter((id): id is string => !!id))];
-  if (ids.length === 0) return new Map();
-  const found = await db
-    .selectFrom('subjects as s')
-    .leftJoin('consents as p', (j) => j.onRef('p.subject_id', '=', 's.id').on('p.purpose', '=', 'processing'))
-    .select(['s.id', 's.email', 's.email_hash', 's.first_name', 's.locale', 's.status', sql<boolean>`coalesce(p.state = 'withdrawn', false)`.as('withdrawn')])
-    .where('s.id', 'in', ids)
-    .execute();
-  return new Map(found.map((s) => [s.id, s]));
-}
-
-/**
- * Every date a mail shows. Texts put dates inside sentences ("…не позднее 3 декабря 2026."), so
- * they take the in-text form: ru-RU's own ends in "г.", and the sentence's full stop after it
- * would read "г..".
- */
-const mailDate = formatDateInText;
-
-async function compose(deps: DeliveryDeps, row: OutboxRow & { kind: EmailName }, s: Recipient | undefined): Promise<{ to: string; mail: RenderedEmail } | null> {
-  const { config, signer } = deps;
-  // Every mail's footer names the operator and a person to write to (emails/partials/footer.*).
-  const operator = operatorVars(config);
-  if (row.kind === 'erasure-completed') {
-    // The one message to a person who no longer exists here: its row holds the address.
-    const to = typeof row.payload.to === 'string' ? row.payload.to : null;
-    if (!to) return null;
-    const locale: Locale = row.payload.locale === 'en' ? 'en' : 'ru';
-    const completedAt = new Date(String(row.payload.completedAt ?? ''));
-    const completedDate = mailDate(Number.isNaN(completedAt.getTime()) ? deps.clock.now() : completedAt, locale, config.timeZone);
-    // What the erasure closed unanswered, by number and type: explained here, in the last mail.
-    const closed = row.subject_id
-      ? await deps.db.selectFrom('requests').select(['id', 'type']).where('subject_id', '=', row.subject_id).where('status_reason', '=', CLOSED_BY_ERASURE).orderBy('received_at').orderBy('id').execute()
-      : [];
-    const typeName = COMPILED_EMAILS['request-received'].texts[locale].enums.requestType ?? {};
-    const closedRequests = closed.length ? closed.map((r) => `№ ${r.id} (${typeName[r.type] ?? r.type})`).join('; ') : messages[locale].erasureClosedNone;
-    return { to, mail: renderEmail('erasure-completed', locale, { ...operator, completedDate, closedRequests }) };
-  }
-  if (!s || s.status === 'erased' || !s.email) return null;
-  const locale = (s.locale === 'en' ? 'en' : 'ru') as Locale;
-  const base = config.publicBaseUrl;
-  // A confirmation link names the address it is mailed to (`ah`): it confirms nothing for any other.
-  const link = async (p: 'p' | 'w' | 'c', ttlDays: number) =>
-    `${base}/${p}/${await signer.sign({ sub: s.id, p, ttlSeconds: ttlDays * DAY, ...(p === 'c' ? { ah: addressClaim(s.email_hash) } : {}) })}`;
-  const firstName = s.first_name ?? undefined;
-  const date = (d: Date) => mailDate(d, locale, config.timeZone);
-  let mail: RenderedEmail;
-  switch (row.kind) {
-    case 'confirm-subscription':
-      mail = renderEmail('confirm-subscription', locale, { ...operator, firstName, confirmUrl: await link('c', config.linkTtlDays.confirmation), policyUrl: config.policyUrl });
-      break;
-    case 'unsubscribed':
-      mail = renderEmail('unsubscribed', locale, { ...operator, firstName, preferencesUrl: await link('p', config.linkTtlDays.preferences) });
-      break;
-    case 'fresh-link': {
-      const purpose = row.payload.purpose === 'w' ? 'w' : row.payload.purpose === 'c' ? 'c' : 'p';
-      const ttl = purpose === 'w' ? config.linkTtlDays.withdrawal : purpose === 'c' ? config.linkTtlDays.confirmation : config.linkTtlDays.preferences;
-      const until = new Date(deps.clock.now().getTime() + ttl * DAY * 1000);
-      mail = renderEmail('fresh-link', locale, { ...operator, firstName, linkUrl: await link(purpose, ttl), validUntil: date(until) });
-      break;
-    }
-    case 'withdrawal-received': {
-      const r = await deps.db.selectFrom('requests').select(['received_at', 'due_at']).where('id', '=', String(row.payload.requestId ?? '')).executeTakeFirst();
-      if (!r) return null;
-      // The moment the erasure job will take the request, not just the deadline: the export
-      // link in this mail works until then.
-      const runsAt = erasureRunsAt(new Date(r.received_at), new Date(r.due_at), config.erasureGraceHours);
-      mail = renderEmail('withdrawal-received', locale, {
-        ...operator,
-        firstName,
-        erasureDate: formatDateTimeInText(runsAt, locale, config.timeZone),
-        exportUrl: `${await link('p', config.linkTtlDays.preferences)}/export`,
-      });
-      break;
-    }
-    case 'preferences-updated': {
-      // Rendered from what is saved now: changes merged into one mail show where they ended.
-      const p = await deps.db
-        .selectFrom('preferences')
-        .select(['frequency'])
-        .select(pausedUntilText('paused_until').as('paused_until'))
-        .where('subject_id', '=', s.id)
-        .executeTakeFirst();
-      const t = messages[locale];
-      // A pause is a local calendar date, not an instant: formatted as the date it names.
-      const pause = p?.paused_until ? t.pcPausedUntilValue(formatDateInText(new Date(`${p.paused_until}T00:00:00Z`), locale, 'UTC')) : t.pcNoPause;
-      const frequency = p?.frequency ?? 'standard';
-      const changes = `${t.pcFrequency}: ${t.frequencyNameN(frequency, frequencyCaps(config.cadence.maxPerWindow).caps[frequency])}. ${t.pcPausedUntil}: ${pause}.`;
-      mail = renderEmail('preferences-updated', locale, { ...operator, firstName, changes, preferencesUrl: await link('p', config.linkTtlDays.preferences) });
-      break;
-    }
-    case 'request-received': {
-      const r = await deps.db.selectFrom('requests').select(['id', 'type', 'received_at', 'due_at', 'status']).where('id', '=', String(row.payload.requestId ?? '')).executeTakeFirst();
-      if (!r) return null;
-      mail = renderEmail('request-received', locale, {
-        ...operator,
-        firstName,
-        requestType: r.type,
-        requestId: r.id,
-        receivedDate: date(new Date(r.received_at)),
-        dueDate: date(new Date(r.due_at)),
-      });
-      break;
-    }
-    case 'address-changed': {
-      // To the address the person just left: it rides in the row (wiped once sent or parked).
-      const to = typeof row.payload.to === 'string' ? row.payload.to : null;
-      if (!to) return null;
-      const changedAt = new Date(String(row.payload.changedAt ?? ''));
-      const notice = renderEmail('address-changed', locale, { ...operator, changedDate: mailDate(Number.isNaN(changedAt.getTime()) ? deps.clock.now() : changedAt, locale, config.timeZone) });
-      return { to, mail: notice };
-    }
-    case 'confirm-address':
-    case 'confirm-details': {
-      // Read now: a change superseded, confirmed, expired or erased since it was queued sends nothing.
-      const pending = await findPendingChange(deps.db, s.id, String(row.payload.pendingId ?? ''), deps.clock.now());
-      if (!pending || pending.kind !== (row.kind === 'confirm-address' ? 'address' : 'lead')) return null;
-      if (pending.kind === 'address' && !pending.email) return null;
-      const to = pending.kind === 'address' ? pending.email! : s.email;
-      const addressHash = pending.kind === 'address' ? pending.emailHash! : s.email_hash;
-      const ttlSeconds = Math.max(60, Math.floor((pending.expiresAt.getTime() - deps.clock.now().getTime()) / 1000));
-      const confirmUrl = `${base}/c/${await signer.sign({ sub: s.id, p: 'c', pc: pending.id, ah: addressClaim(addressHash), ttlSeconds })}`;
-      const common = { ...operator, firstName, confirmUrl, validUntil: mailDate(pending.expiresAt, locale, config.timeZone) };
-      if (row.kind === 'confirm-details') return { to, mail: renderEmail('confirm-details', locale, common) };
-      const c = await deps.db.selectFrom('consents').select('state').where('subject_id', '=', s.id).where('purpose', '=', 'marketing').executeTakeFirst();
-      return { to, mail: renderEmail('confirm-address', locale, { ...common, subscription: c?.state === 'granted' ? 'granted' : 'other' }) };
-    }
-    case 'request-extended': {
-      const r = await deps.db.selectFrom('requests').select(['id', 'type', 'received_at', 'due_at', 'extensions']).where('id', '=', String(row.payload.requestId ?? '')).executeTakeFirst();
-      const ext = r ? ((r.extensions as RequestExtension[] | null) ?? [])[Number(row.payload.extension)] : undefined;
-      // Erased meanwhile (the reason blanked) or never there: nothing true left to say.
-      if (!r || !ext?.reason) return null;
-      const dueAt = new Date(ext.to ?? r.due_at);
-      mail = renderEmail('request-extended', locale, {
-        ...operator,
-        firstName,
-        requestType: r.type,
-        requestId: r.id,
-        receivedDate: date(new Date(r.received_at)),
-        previousDueDate: date(new Date(ext.from)),
-        dueDate: date(dueAt),
-        reason: ext.reason,
-      });
-      break;
-    }
-    default:
-      throw new PermanentMailError(`no composer for ${row.kind}`);
-  }
-  return { to: s.email, mail };
 }
 
 /**
@@ -218,7 +44,7 @@ export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; 
   // Several messages in flight: the SMTP pool has a few connections, and each message also
   // waits on the database; the work per message stays one row's, so a failure is that row's.
   await forEachLimit(rows, opts.concurrency ?? 8, async (row) => {
-    const failure = { now: deps.clock.now(), maxAttempts: opts.maxAttempts ?? deps.config.outboxMaxAttempts, baseMs: 30_000, capMs: 6 * 3_600_000, random: deps.random ?? Math.random };
+    const failure = { now: deps.clock.now(), maxAttempts: opts.maxAttempts ?? deps.config.outboxMaxAttempts, ...RETRY_BACKOFF, random: deps.random ?? Math.random };
     try {
       if (!isEmailName(row.kind)) throw new PermanentMailError(`unknown kind ${row.kind}`);
       const person = row.subject_id ? people.get(row.subject_id) : undefined;

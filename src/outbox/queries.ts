@@ -17,6 +17,12 @@ export const MAIL_AFTER_WITHDRAWAL: readonly OutboxKind[] = ['withdrawal-receive
 /** Whether this kind of mail may still go to a person who withdrew consent to processing. */
 export const mailAfterWithdrawal = (kind: string): boolean => (MAIL_AFTER_WITHDRAWAL as readonly string[]).includes(kind);
 
+/**
+ * What a row keeps of its payload once it is done, dead or cancelled: never an address (the
+ * only one a payload carries is `to`, see {@link enqueue}).
+ */
+export const withoutAddress = sql<unknown>`payload - 'to'`;
+
 /** The error a cancelled row is parked with. */
 export const CANCELLED_WITHDRAWN = 'cancelled: the person withdrew consent to processing';
 
@@ -51,7 +57,7 @@ export async function cancelQueuedMail(db: Db, subjectId: string, at: Date, reas
   // A cancelled row never goes out: an address it carried (address-changed's old address) goes too.
   let q = db
     .updateTable('outbox')
-    .set({ status: 'dead', last_error: reason, done_at: at, payload: sql`payload - 'to'` })
+    .set({ status: 'dead', last_error: reason, done_at: at, payload: withoutAddress })
     .where('subject_id', '=', subjectId)
     .where('status', '=', 'pending');
   if (keep.length > 0) q = q.where('kind', 'not in', [...keep]);

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/handle.js';
 import type { Logger } from '../log.js';
-import { backoffMs } from '../outbox/claim.js';
+import { backoffMs } from '../backoff.js';
 import { sequenceSuppressions } from '../suppressions/queries.js';
 
 export const PUSH_BATCH = 1000;

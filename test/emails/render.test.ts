@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mjml2html from 'mjml';
-import { afterAll, describe, expect, it } from 'vitest';
-import { buildEmailsModule, EmailBuildError } from '../../scripts/build-emails.js';
+import { describe, expect, it } from 'vitest';
 import { COMPILED_EMAILS } from '../../src/emails/compiled.js';
 import { EMAIL_LOCALES, EMAIL_NAMES, EmailRenderError, escapeHtml, isEmailName, renderEmail, type EmailName, type EmailVars } from '../../src/emails/render.js';
 
@@ -216,74 +213,3 @@ describe('renderEmail', () => {
     expect((performance.now() - t0) / 200).toBeLessThan(5);
   });
 });
-
-describe('build:emails', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'emails-'));
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-  /** Runs a command from the repository root; resolves with its exit code and output. */
-  function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
-    return new Promise((done) => {
-      execFile(cmd, args, { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        done({ code, out: `${stdout}${stderr}` });
-      });
-    });
-  }
-
-  /** A copy of emails/ with one template and the partials, changed by `edit`. */
-  function copyWith(dir: string, edit: (dir: string) => void): string {
-    const d = join(tmp, dir);
-    cpSync(join(EMAILS_DIR, 'partials'), join(d, 'partials'), { recursive: true });
-    for (const f of ['unsubscribed.mjml', 'unsubscribed.ru.json', 'unsubscribed.en.json']) cpSync(join(EMAILS_DIR, f), join(d, f));
-    edit(d);
-    return d;
-  }
-
-  it('--check passes on the committed output and fails once a template changes', async () => {
-    const changed = join(tmp, 'all');
-    cpSync(EMAILS_DIR, changed, { recursive: true });
-    const f = join(changed, 'fresh-link.ru.json');
-    writeFileSync(f, readFileSync(f, 'utf8').replace('Ваша новая ссылка', 'Ваша самая новая ссылка'));
-    const [fresh, stale] = await Promise.all([
-      run('npm', ['run', '--silent', 'build:emails', '--', '--check']),
-      run(process.execPath, ['--import', 'tsx', 'scripts/build-emails.ts', '--check', '--emails-dir', changed]),
-    ]);
-    expect(fresh, fresh.out).toMatchObject({ code: 0 });
-    expect(fresh.out).toMatch(/up to date/);
-    expect(stale.code, stale.out).toBe(1);
-    expect(stale.out).toMatch(/stale/);
-  });
-
-  it.each([
-    ['an unknown MJML element', (d: string) => edit(d, 'unsubscribed.mjml', '<mj-text>', '<mj-textt>')],
-    ['a slot without text', (d: string) => edit(d, 'unsubscribed.mjml', '{{t.intro}}', '{{t.intro}} {{t.nothing}}')],
-    ['a text missing in one locale', (d: string) => edit(d, 'unsubscribed.en.json', /\s*"manage": "[^"]*",/, '')],
-    ['a text never used', (d: string) => edit(d, 'unsubscribed.ru.json', '"heading":', '"unused": "x", "heading":')],
-    ['HTML inside a text', (d: string) => edit(d, 'unsubscribed.ru.json', 'Передумали?', '<b>Передумали?</b>')],
-    ['a placeholder in a style attribute', (d: string) => edit(d, 'unsubscribed.mjml', '<p>{{t.intro}}</p>', '<p style="color:{{preferencesUrl}}">{{t.intro}}</p>')],
-    ['a text variable as a link', (d: string) => edit(d, 'unsubscribed.mjml', '<p>{{t.intro}}</p>', '<p><a href="{{firstName}}">{{t.intro}}</a></p>')],
-    ['a link missing from the plain text', (d: string) => edit(d, 'unsubscribed.ru.json', '"{{preferencesUrl}}",', '')],
-    ['no plain-text part', (d: string) => edit(d, 'unsubscribed.en.json', /"text": \[[^\]]*\]/, '"x": "y"')],
-    ['a template without the shared footer', (d: string) => edit(d, 'unsubscribed.mjml', '<mj-include path="./partials/footer.mjml" />', '')],
-    ['a template text named like a shared one', (d: string) => edit(d, 'unsubscribed.ru.json', '"heading":', '"footerOperator": "x", "heading":')],
-  ])('refuses %s', async (_what, change) => {
-    const dir = copyWith(`bad-${Math.random().toString(36).slice(2)}`, change);
-    await expect(buildEmailsModule(dir)).rejects.toThrow(EmailBuildError);
-  });
-
-  it('builds a copy that is unchanged', async () => {
-    const dir = copyWith('ok', () => {});
-    const source = await buildEmailsModule(dir);
-    expect(source).toMatch(/^\/\/ GENERATED FILE/);
-    expect(source).toContain('"unsubscribed"');
-  });
-});
-
-function edit(dir: string, file: string, from: string | RegExp, to: string): void {
-  const path = join(dir, file);
-  const before = readFileSync(path, 'utf8');
-  const after = before.replace(from, to);
-  if (after === before) throw new Error(`test edit did not apply to ${file}`);
-  writeFileSync(path, after);
-}
