@@ -5,8 +5,10 @@ import { AppError } from '../errors/index.js';
 import { formatDateInText, formatDateTimeInText, messages, type Locale } from '../pages/i18n.js';
 import { showActingOn } from '../pages/identity.js';
 import { erasureRunsAt } from '../erasure/schedule.js';
-import { PAGE_HEADERS } from '../pages/layout.js';
-import { messagePage, pageLocale, personEvidence, unknownSubjectPage, verifyForPage } from '../pages/token.js';
+import { PAGE_HEADERS, pageLocale, renderPage } from '../pages/layout.js';
+import { messagePage, unknownSubjectPage } from '../pages/message.js';
+import { personEvidence } from '../consent/evidence.js';
+import { verifyForPage } from '../links/verify.js';
 import { dueFor } from '../requests/deadlines.js';
 import { rectify } from '../subjects/actions.js';
 import { loadSubjectState, type SubjectState } from '../subjects/queries.js';
@@ -17,7 +19,6 @@ import { TokenError, type LinkClaims, type LinkPurpose } from '../links/tokens.j
 import { fileAppeal, restrictByPerson, setPreferences } from './actions.js';
 import { formField, requestFreshLink } from './fresh-link.js';
 import { frequencyCaps, frequencyLimits, parseAppealForm, parseFrequencyForm, parseRectifyForm, readForm, RECTIFY_FIELDS, typedValues, type FieldProblem, type FormFields, type RectifyField } from './forms.js';
-import { renderCenterPage } from './layout.js';
 import { AppealForm, CenterPage, FormErrorPage, FrequencyForm, RectifyForm, RestrictForm, ResultPage, WithdrawConfirmPage, type Ctx } from './pages.js';
 
 /** rectify() names changed columns; the page names fields. */
@@ -91,7 +92,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
   }
 
   const result = (c: Context, x: Ctx, title: string, lines: string[], status = 200) =>
-    renderCenterPage(c, status, x.locale, title, <ResultPage x={x} title={title} lines={lines} />);
+    renderPage(c, status, x.locale, title, <ResultPage x={x} title={title} lines={lines} />, 'center');
   const badForm = (c: Context, x: Ctx) => result(c, x, x.t.pcBadFormTitle, [x.t.pcBadFormLead], 400);
 
   /** {@link open}, then the posted form; an unreadable form gets its page. */
@@ -117,7 +118,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
       if (erasure) erasureDue = erasureMoment(erasure.received_at, erasure.due_at, o.x.locale);
     }
     const t = o.x.t;
-    return renderCenterPage(
+    return renderPage(
       c,
       200,
       o.x.locale,
@@ -132,6 +133,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
           requestDays: t.businessDays(config.requestDueBusinessDays),
         }}
       />,
+      'center',
     );
   });
 
@@ -158,7 +160,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     const parsed = parseFrequencyForm(form, limits);
     if (!parsed.ok) {
       const frequency = form.frequency === 'monthly' ? 'monthly' : 'standard';
-      return renderCenterPage(
+      return renderPage(
         c,
         422,
         x.locale,
@@ -166,6 +168,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
         <FormErrorPage x={x} title={t.pcFrequencyTitle} problems={parsed.problems} ids={FIELD_IDS} limits={limits}>
           <FrequencyForm x={x} frequency={frequency} pausedUntil={form.pausedUntil ?? ''} limits={limits} problems={parsed.problems} />
         </FormErrorPage>,
+        'center',
       );
     }
     const r = await setPreferences(deps.db, o.state.id, parsed.value, evidence(c, o.claims), { refuseAfterWithdrawal: true });
@@ -184,7 +187,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     const { x, form } = o;
     const t = x.t;
     const refuse = (status: number, problems: FieldProblem[]) =>
-      renderCenterPage(
+      renderPage(
         c,
         status,
         x.locale,
@@ -192,6 +195,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
         <FormErrorPage x={x} title={t.pcRectifyTitle} problems={problems} ids={FIELD_IDS}>
           <RectifyForm x={x} values={typedValues(form)} problems={problems} />
         </FormErrorPage>,
+        'center',
       );
     const parsed = parseRectifyForm(form);
     if (!parsed.ok) return refuse(422, parsed.problems);
@@ -223,7 +227,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     if (o.state.status === 'restricted') return result(c, x, t.pcRestrictedTitle, [t.pcAlreadyRestrictedLead]);
     if (form.confirm !== 'yes') {
       const problems: FieldProblem[] = [{ field: 'confirm', problem: 'restrict_confirm' }];
-      return renderCenterPage(
+      return renderPage(
         c,
         422,
         x.locale,
@@ -232,6 +236,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
           <p>{t.pcRestrictLead}</p>
           <RestrictForm x={x} problems={problems} />
         </FormErrorPage>,
+        'center',
       );
     }
     const r = await restrictByPerson(deps.db, o.state.id, evidence(c, o.claims), { newId: deps.newId, dueAt: (at) => dueFor('restriction', at, deps) });
@@ -259,7 +264,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     const { x, form } = o;
     const t = x.t;
     if (form.confirm !== 'yes' && o.state.processing !== 'withdrawn') {
-      return renderCenterPage(c, 200, x.locale, t.pcWithdrawConfirmTitle, <WithdrawConfirmPage x={x} erasureDays={t.businessDays(config.erasureDueBusinessDays)} />);
+      return renderPage(c, 200, x.locale, t.pcWithdrawConfirmTitle, <WithdrawConfirmPage x={x} erasureDays={t.businessDays(config.erasureDueBusinessDays)} />, 'center');
     }
     const outcome = await withdrawProcessing(deps.db, o.state.id, evidence(c, o.claims), {
       newId: deps.newId,
@@ -284,7 +289,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     const parsed = parseAppealForm(form);
     if (!parsed.ok) {
       const tooLong = parsed.problems.some((p) => p.problem === 'appeal_too_long');
-      return renderCenterPage(
+      return renderPage(
         c,
         tooLong ? 413 : 422,
         x.locale,
@@ -292,6 +297,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
         <FormErrorPage x={x} title={t.pcAppealTitle} problems={parsed.problems} ids={FIELD_IDS}>
           <AppealForm x={x} kind={form.kind} text={parsed.text} problems={parsed.problems} />
         </FormErrorPage>,
+        'center',
       );
     }
     const { type, text } = parsed.value;
