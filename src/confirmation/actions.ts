@@ -1,9 +1,10 @@
 import type { Db } from '../db/handle.js';
-import { recordEvents, type Evidence } from '../consent/events.js';
+import { recordEvents, type Evidence } from '../consent/ledger.js';
 import type { LinkClaims } from '../links/tokens.js';
 import { addressAddedAt, loadSubjectState, setConsent, type SubjectState } from '../subjects/queries.js';
 import { lift } from '../suppressions/queries.js';
-import { confirmationLifts, linkFitsAddress } from './rules.js';
+import { confirmationLifts } from '../suppressions/rule.js';
+import { linkFitsAddress } from './rules.js';
 
 export type ConfirmOutcome = 'confirmed' | 'already' | 'stale' | 'unknown_subject';
 

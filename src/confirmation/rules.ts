@@ -1,5 +1,3 @@
-import type { SuppressionReason } from '../db/schema.js';
-
 /** How many hex characters of the keyed address hash a confirmation link carries (64 bits). */
 const ADDRESS_CLAIM_LENGTH = 16;
 
@@ -23,18 +21,4 @@ export function linkFitsAddress(claims: { ah?: string; iat: number }, address: {
   // iat has whole seconds: a link signed in the second the address was added still fits.
   if (address.addedAt && claims.iat < Math.floor(address.addedAt.getTime() / 1000)) return false;
   return true;
-}
-
-/**
- * Whether a person's confirmed opt-in lifts an active suppression of their address. Pure.
- *
- * - `unsubscribed`, `withdrawn`: the person's own acts; their own new confirmation lifts them;
- * - `erased`: only a confirmation issued after the erasure (so by a new person, from a new
- *   lead: the erased one cannot confirm anything); a link from before the erasure never does;
- * - `bounced`, `complained`, `manual`: never; only staff lift those, with a reason.
- */
-export function confirmationLifts(s: { reason: SuppressionReason; changedAt: Date }, linkIssuedAt: number): boolean {
-  if (s.reason === 'unsubscribed' || s.reason === 'withdrawn') return true;
-  if (s.reason === 'erased') return linkIssuedAt * 1000 >= s.changedAt.getTime();
-  return false;
 }

@@ -2,9 +2,9 @@ import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
 import type { ConsentState } from '../db/schema.js';
 import type { EmailHasher } from './hash.js';
-import { recordEvents, type Evidence } from './events.js';
+import { recordEvents, type Evidence } from './ledger.js';
 import { marketingOnOptIn } from './rules.js';
-import { SELF_REASONS } from '../suppressions/queries.js';
+import { selfSuppressed as isSelfSuppressed } from '../suppressions/rule.js';
 import { enqueue } from '../outbox/queries.js';
 import { stagePendingChange } from '../pending/queries.js';
 
@@ -173,7 +173,7 @@ export async function captureLead(
     let firstSubmission: ConsentState = 'none';
     if (lead.marketing) {
       const suppression = await trx.selectFrom('suppressions').select(['reason', 'active']).where('hash', '=', hash).executeTakeFirst();
-      const selfSuppressed = !!suppression?.active && SELF_REASONS.includes(suppression.reason);
+      const selfSuppressed = isSelfSuppressed(suppression);
       const decision = marketingOnOptIn(marketing, { doubleOptIn: deps.doubleOptIn, selfSuppressed });
       firstSubmission = marketingOnOptIn('none', { doubleOptIn: deps.doubleOptIn, selfSuppressed }).next;
       marketing = decision.next;

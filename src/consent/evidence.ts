@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
 import type { LinkClaims } from '../links/tokens.js';
-import type { Evidence } from './events.js';
+import type { Evidence } from './ledger.js';
 
 /**
  * The evidence of an act the person does through a link: when, from which IP and user agent,

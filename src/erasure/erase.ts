@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
-import { recordEvents } from '../consent/events.js';
-import { SELF_REASONS } from '../suppressions/queries.js';
+import { recordEvents } from '../consent/ledger.js';
+import { SELF_REASONS } from '../suppressions/rule.js';
 import { cancelQueuedMail } from '../outbox/queries.js';
 
 /** The status reason of a request the erasure closed unanswered (the last mail lists them). */

@@ -1,5 +1,5 @@
 import type { Db } from '../db/handle.js';
-import { recordEvents, type Evidence } from '../consent/events.js';
+import { recordEvents, type Evidence } from '../consent/ledger.js';
 import { linkFitsAddress } from '../confirmation/rules.js';
 import type { LinkClaims } from '../links/tokens.js';
 import { enqueue } from '../outbox/queries.js';

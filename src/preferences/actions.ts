@@ -1,7 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Db } from '../db/handle.js';
 import type { ConsentAction, Database, RequestType } from '../db/schema.js';
-import { recordEvents, type Evidence } from '../consent/events.js';
+import { recordEvents, type Evidence } from '../consent/ledger.js';
 import { enqueue } from '../outbox/queries.js';
 import { createRequest } from '../requests/queries.js';
 import { setRestrictedIn } from '../subjects/actions.js';

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
-import type { Evidence } from '../consent/events.js';
+import type { Evidence } from '../consent/ledger.js';
 import { AppError } from '../errors/index.js';
 import { formatDateInText, formatDateTimeInText, messages, type Locale } from '../pages/i18n.js';
 import { showActingOn } from '../pages/identity.js';

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
 import { AppError } from '../errors/index.js';
-import { recordEvents, type Evidence } from '../consent/events.js';
+import { recordEvents, type Evidence } from '../consent/ledger.js';
 import type { EmailHasher } from '../consent/hash.js';
 import { normalizeEmail } from '../consent/email.js';
 import { PROFILE_FIELDS, type ProfileField } from '../consent/capture.js';

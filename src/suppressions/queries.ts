@@ -1,9 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
 import type { ActorType, SuppressionReason } from '../db/schema.js';
-
-/** Reasons that only the person's own confirmed opt-in lifts. */
-export const SELF_REASONS: readonly SuppressionReason[] = ['unsubscribed', 'withdrawn', 'erased'];
+import { ON_CONFLICT_SUPPRESS, suppressChanges } from './rule.js';
 
 export interface SuppressInput {
   hash: string;
@@ -17,53 +15,19 @@ export interface SuppressInput {
 }
 
 /**
- * Suppresses an address. An address already actively suppressed keeps its entry as it is
- * (a second click adds no feed record), unless the new reason is one only staff may lift and
- * the old one was the person's own; a lifted one becomes active again with a new record.
- * Returns whether the feed changed.
+ * Suppresses an address, in one statement: the one suppression upsert ({@link ON_CONFLICT_SUPPRESS},
+ * the rule {@link suppressChanges} in SQL). An address already actively suppressed keeps its
+ * entry as it is (a second click adds no feed record), unless the new reason is one only staff
+ * may lift and the old one was the person's own; a lifted one becomes active again with a new
+ * record. Returns whether the feed changed.
  */
 export async function suppress(db: Db, s: SuppressInput): Promise<boolean> {
-  const row = await db
-    .insertInto('suppressions')
-    .values({
-      hash: s.hash,
-      email: s.email,
-      subject_id: s.subjectId,
-      reason: s.reason,
-      active: true,
-      seq: null,
-      changed_at: s.at,
-      created_at: s.at,
-      actor_type: s.actorType,
-      actor_id: s.actorId ?? null,
-      note: s.note ?? null,
-    })
-    .onConflict((oc) =>
-      oc
-        .column('hash')
-        .doUpdateSet({
-          reason: (eb) => eb.ref('excluded.reason'),
-          active: true,
-          seq: null,
-          changed_at: (eb) => eb.ref('excluded.changed_at'),
-          email: (eb) => eb.fn.coalesce('excluded.email', 'suppressions.email'),
-          subject_id: (eb) => eb.fn.coalesce('excluded.subject_id', 'suppressions.subject_id'),
-          actor_type: (eb) => eb.ref('excluded.actor_type'),
-          actor_id: (eb) => eb.ref('excluded.actor_id'),
-          note: (eb) => eb.ref('excluded.note'),
-        })
-        // A new entry where none is active; or an upgrade from the person's own reason to one
-        // only staff may lift (a bounce while unsubscribed must survive their next opt-in).
-        .where((eb) =>
-          eb.or([
-            eb('suppressions.active', '=', false),
-            eb.and([eb('suppressions.reason', 'in', [...SELF_REASONS]), eb('excluded.reason', 'not in', [...SELF_REASONS])]),
-          ]),
-        ),
-    )
-    .returning('hash')
-    .executeTakeFirst();
-  return row !== undefined;
+  const r = await sql<{ hash: string }>`
+    insert into suppressions (hash, email, subject_id, reason, active, seq, changed_at, created_at, actor_type, actor_id, note)
+    values (${s.hash}, ${s.email}, ${s.subjectId}, ${s.reason}, true, null, ${s.at}, ${s.at}, ${s.actorType}, ${s.actorId ?? null}, ${s.note ?? null})
+    ${ON_CONFLICT_SUPPRESS}
+    returning hash`.execute(db);
+  return r.rows.length > 0;
 }
 
 /**
@@ -138,20 +102,8 @@ export async function* readFeed(db: Db, since: number, upTo: number, limit: numb
 }
 
 /**
- * Whether `suppress()` changes an entry in this state (`null`: no entry yet). The same rule as
- * its ON CONFLICT ... WHERE, for callers that decide many entries at once in memory.
- *
- * @example
- * suppressChanges({ active: true, reason: 'unsubscribed' }, 'bounced') // true: an upgrade to a staff-only reason
- * suppressChanges({ active: true, reason: 'bounced' }, 'complained')   // false: already suppressed by staff-only reason
- */
-export function suppressChanges(current: { active: boolean; reason: SuppressionReason } | null, reason: SuppressionReason): boolean {
-  if (!current || !current.active) return true;
-  return SELF_REASONS.includes(current.reason) && !SELF_REASONS.includes(reason);
-}
-
-/**
- * `suppress()` for many inputs in a constant number of statements, whatever their number:
+ * `suppress()` for many inputs in a constant number of statements, whatever their number
+ * (deciding each entry in memory by the same rule, {@link suppressChanges}):
  * returns, per input, whether it changed the feed, and leaves every entry as calling
  * `suppress()` once per input, in the given order, would have. Several inputs may name one
  * hash; its entry is written once, with the values of its last change (the feed carries one

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
-import type { Evidence } from '../consent/events.js';
+import { ACTION_PURPOSE, type Evidence } from '../consent/ledger.js';
+import { ON_CONFLICT_SUPPRESS } from '../suppressions/rule.js';
 import { enqueue } from '../outbox/queries.js';
 
 export type UnsubscribeOutcome =
@@ -19,6 +20,11 @@ export type UnsubscribeOutcome =
  * one round trip, its own transaction. The subject row lock serializes acts on one person;
  * both upserts re-check the latest committed row (ON CONFLICT ... WHERE), so the loser of a
  * race finds nothing to change and writes no event.
+ *
+ * Being one statement, it writes with the shared rules rather than their functions: the
+ * suppression through the one upsert (suppressions/rule.ts {@link ON_CONFLICT_SUPPRESS}), the
+ * ledger rows with the purposes of consent/ledger.ts ({@link ACTION_PURPOSE}), as
+ * `appendLedger()` would.
  *
  * @example
  * await unsubscribe(db, claims.sub, { actorType: 'subject', at: clock.now(), ip, campaignId: claims.cmp });
@@ -54,22 +60,18 @@ async function unsubscribeStatement(db: Db, subjectId: string, e: Evidence): Pro
       insert into suppressions (hash, email, subject_id, reason, active, seq, changed_at, created_at, actor_type, actor_id, note)
       select email_hash, email, id, 'unsubscribed', true, null, ${e.at}, ${e.at}, ${e.actorType}, ${e.actorId ?? null}, null
       from s where status <> 'erased'
-      on conflict (hash) do update set
-        reason = excluded.reason, active = true, seq = null, changed_at = excluded.changed_at,
-        email = coalesce(excluded.email, suppressions.email), subject_id = coalesce(excluded.subject_id, suppressions.subject_id),
-        actor_type = excluded.actor_type, actor_id = excluded.actor_id, note = null
-        where suppressions.active = false
+      ${ON_CONFLICT_SUPPRESS}
       returning hash
     ),
     ev as (
       insert into consent_events (subject_id, purpose, action, actor_type, actor_id, occurred_at, ip, user_agent, policy_version, source, campaign_id, details)
-      select s.id, 'marketing', a.action, ${e.actorType}, ${e.actorId ?? null}, ${e.at}, ${e.ip ?? null}, ${e.userAgent ?? null},
+      select s.id, a.purpose, a.action, ${e.actorType}, ${e.actorId ?? null}, ${e.at}, ${e.ip ?? null}, ${e.userAgent ?? null},
              ${e.policyVersion ?? null}, ${e.source ?? null}, ${e.campaignId ?? null}, a.details
       from s cross join (
-        select 'unsubscribed' as action, jsonb_build_object('from', coalesce((select state from before), 'none')) as details
+        select ${ACTION_PURPOSE.unsubscribed}::text as purpose, 'unsubscribed' as action, jsonb_build_object('from', coalesce((select state from before), 'none')) as details
         where exists (select 1 from c)
         union all
-        select 'suppressed', jsonb_build_object('reason', 'unsubscribed') where exists (select 1 from sup)
+        select ${ACTION_PURPOSE.suppressed}::text, 'suppressed', jsonb_build_object('reason', 'unsubscribed') where exists (select 1 from sup)
       ) a
       returning id
     )

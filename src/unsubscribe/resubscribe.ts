@@ -1,8 +1,8 @@
 import type { Db } from '../db/handle.js';
-import { recordEvents, type Evidence } from '../consent/events.js';
+import { recordEvents, type Evidence } from '../consent/ledger.js';
 import { marketingOnOptIn } from '../consent/rules.js';
 import { enqueue } from '../outbox/queries.js';
-import { SELF_REASONS } from '../suppressions/queries.js';
+import { selfSuppressed as isSelfSuppressed } from '../suppressions/rule.js';
 import { loadSubjectState, setConsent } from '../subjects/queries.js';
 
 /** At most one confirmation mail per person in this time, however often the button is pressed. */
@@ -31,7 +31,7 @@ export async function requestResubscription(db: Db, subjectId: string, evidence:
     if (!s || s.status === 'erased' || !s.email) return { kind: 'unknown_subject' };
     if (s.status === 'restricted' || s.processing !== 'granted') return { kind: 'not_possible' };
     const suppression = await trx.selectFrom('suppressions').select(['reason', 'active']).where('hash', '=', s.emailHash).executeTakeFirst();
-    const selfSuppressed = !!suppression?.active && SELF_REASONS.includes(suppression.reason);
+    const selfSuppressed = isSelfSuppressed(suppression);
     // Bounces, complaints and manual entries are staff's to lift: no mail to such an address.
     if (suppression?.active && !selfSuppressed) return { kind: 'not_possible' };
     const decision = marketingOnOptIn(s.marketing, { doubleOptIn: true, selfSuppressed });

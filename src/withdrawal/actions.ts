@@ -1,5 +1,5 @@
 import type { Db } from '../db/handle.js';
-import { recordEvents, type Evidence } from '../consent/events.js';
+import { recordEvents, type Evidence } from '../consent/ledger.js';
 import { loadSubjectState, setConsent } from '../subjects/queries.js';
 import { suppress } from '../suppressions/queries.js';
 import { CANCELLED_WITHDRAWN, MAIL_AFTER_WITHDRAWAL, cancelQueuedMail, enqueue } from '../outbox/queries.js';
@@ -58,7 +58,7 @@ export async function withdrawProcessing(
       actorId: evidence.actorId ?? null,
       at: evidence.at,
     });
-    if (added) events.push({ purpose: null, action: 'suppressed', details: { reason: 'withdrawn' } });
+    if (added) events.push({ action: 'suppressed', details: { reason: 'withdrawn' } });
 
     let requestId = open?.id;
     let dueAt = open?.due_at;

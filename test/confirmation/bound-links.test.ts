@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { addressClaim, confirmationLifts, linkFitsAddress } from '../../src/confirmation/rules.js';
+import { addressClaim, linkFitsAddress } from '../../src/confirmation/rules.js';
+import { confirmationLifts } from '../../src/suppressions/rule.js';
 import type { SuppressionReason } from '../../src/db/schema.js';
 import { eraseSubject } from '../../src/erasure/erase.js';
 import { suppress } from '../../src/suppressions/queries.js';

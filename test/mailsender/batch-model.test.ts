@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/handle.js';
 import type { ConsentState, SuppressionReason } from '../../src/db/schema.js';
-import { recordEvents } from '../../src/consent/events.js';
+import { recordEvents } from '../../src/consent/ledger.js';
 import { redactAddresses, type MailSenderEventType, type Provider } from '../../src/mailsender/adapters.js';
 import { applyEvents, countSoftBounces, type ApplyContext, type EventOutcome, type HashedEvent, type MailSenderTables } from '../../src/mailsender/queries.js';
 import { suppress, suppressEach, type SuppressInput } from '../../src/suppressions/queries.js';
