@@ -4,10 +4,10 @@ import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { normalizeEmail } from '../consent/email.js';
-import { setPreferences } from '../preferences/actions.js';
+import { setPreferences } from './frequency.js';
 import { localDate, startOfLocalDay } from '../requests/due.js';
 import { decide, PREFERENCE_CAP, PREFERENCE_WINDOW_DAYS, type CadenceLimits } from './policy.js';
-import { pausedUntilText } from '../preferences/actions.js';
+import { pausedUntilText } from '../db/dates.js';
 import { lookbackStart, markSent, release, reserve } from './reservations.js';
 
 export const MAX_RESERVATION_SUBJECTS = 100_000;

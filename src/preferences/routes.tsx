@@ -6,7 +6,7 @@ import { formatDateInText, formatDateTimeInText, messages, type Locale } from '.
 import { showActingOn } from '../pages/identity.js';
 import { erasureRunsAt } from '../erasure/schedule.js';
 import { PAGE_HEADERS, pageLocale, renderPage } from '../pages/layout.js';
-import { messagePage, unknownSubjectPage } from '../pages/message.js';
+import { unknownSubjectPage } from '../pages/message.js';
 import { personEvidence } from '../consent/evidence.js';
 import { verifyForPage } from '../links/verify.js';
 import { dueFor } from '../requests/deadlines.js';
@@ -15,10 +15,12 @@ import { loadSubjectState, type SubjectState } from '../subjects/queries.js';
 import { subjectExport, subjectProfile } from '../subjects/view.js';
 import { unsubscribe } from '../unsubscribe/actions.js';
 import { openErasure, withdrawProcessing } from '../withdrawal/actions.js';
-import { TokenError, type LinkClaims, type LinkPurpose } from '../links/tokens.js';
-import { fileAppeal, restrictByPerson, setPreferences } from './actions.js';
-import { formField, requestFreshLink } from './fresh-link.js';
-import { frequencyCaps, frequencyLimits, parseAppealForm, parseFrequencyForm, parseRectifyForm, readForm, RECTIFY_FIELDS, typedValues, type FieldProblem, type FormFields, type RectifyField } from './forms.js';
+import type { LinkClaims } from '../links/tokens.js';
+import { frequencyCaps, frequencyLimits, parseFrequencyForm, setPreferences } from '../cadence/frequency.js';
+import { readForm, type FieldProblem, type FormFields } from '../pages/forms.js';
+import { fileAppeal, parseAppealForm } from '../requests/appeals.js';
+import { restrictByPerson } from '../subjects/restriction.js';
+import { parseRectifyForm, RECTIFY_FIELDS, typedValues, type RectifyField } from './forms.js';
 import { AppealForm, CenterPage, FormErrorPage, FrequencyForm, RectifyForm, RestrictForm, ResultPage, WithdrawConfirmPage, type Ctx } from './pages.js';
 
 /** rectify() names changed columns; the page names fields. */
@@ -308,34 +310,5 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     return result(c, x, t.pcAppealSentTitle, [r.kind === 'filed' ? t.pcAppealSentLead(due) : t.pcAppealDuplicateLead(due)]);
   });
 
-  return app;
-}
-
-/**
- * `POST /{p|w|c}/{token}/fresh-link`: an expired link whose signature is good names its
- * person, so we queue a fresh link to the address on file (see {@link requestFreshLink}: the
- * limits, and the page reads the same whatever happened, so it reveals nothing).
- */
-export function freshLinkRoutes(deps: ResolvedDeps) {
-  const app = new Hono();
-  app.post('/:purpose{[pwc]}/:token/fresh-link', async (c) => {
-    const purpose = c.req.param('purpose') as Exclude<LinkPurpose, 'u'>;
-    const token = c.req.param('token');
-    let sub: string | null = null;
-    try {
-      sub = (await deps.signer.verify(token, purpose)).sub;
-    } catch (e) {
-      if (!(e instanceof TokenError)) throw e;
-      if (e.reason === 'expired' && e.claims) sub = e.claims.sub;
-    }
-    const locale = pageLocale(c, deps);
-    const t = messages[locale];
-    if (!sub) {
-      return messagePage(c, 400, locale, t.invalidTitle, t.invalidLead);
-    }
-    const outcome = await requestFreshLink(deps, c, { purpose, subjectId: sub, typedEmail: await formField(c.req.raw, 'email') });
-    if (outcome === 'too_many') return messagePage(c, 429, locale, t.tooManyTitle, t.tooManyLead);
-    return messagePage(c, 200, locale, t.expiredTitle, t.freshLinkSent);
-  });
   return app;
 }

@@ -1,5 +1,5 @@
 import type { Db } from '../db/handle.js';
-import { pausedUntilText } from '../preferences/actions.js';
+import { pausedUntilText } from '../db/dates.js';
 
 const PROFILE = ['email', 'last_name', 'first_name', 'patronymic', 'phone', 'website', 'organization', 'industry', 'city'] as const;
 
