@@ -5,7 +5,7 @@ import { recordEvents, type Evidence } from '../consent/ledger.js';
 import { enqueue } from '../outbox/queries.js';
 import type { FieldProblem, FormFields } from '../pages/forms.js';
 import { loadSubjectState } from '../subjects/queries.js';
-import { localDate } from '../requests/due.js';
+import { localDate } from '../time/local-date.js';
 import { PREFERENCE_CAP, PREFERENCE_WINDOW_DAYS, type Frequency } from './policy.js';
 
 /**

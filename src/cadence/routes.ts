@@ -5,7 +5,7 @@ import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { normalizeEmail } from '../consent/email.js';
 import { setPreferences } from './frequency.js';
-import { localDate, startOfLocalDay } from '../requests/due.js';
+import { localDate, startOfLocalDay } from '../time/local-date.js';
 import { decide, PREFERENCE_CAP, PREFERENCE_WINDOW_DAYS, type CadenceLimits } from './policy.js';
 import { pausedUntilText } from '../db/dates.js';
 import { lookbackStart, markSent, release, reserve } from './reservations.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Config } from '../config/index.js';
 import type { Db } from '../db/handle.js';
 import { PermanentMailError, type Mailer } from '../emails/mailer.js';
@@ -10,7 +10,7 @@ import { COMPILED_EMAILS } from '../emails/compiled.js';
 import { CLOSED_BY_ERASURE } from '../erasure/erase.js';
 import { erasureRunsAt } from '../erasure/schedule.js';
 import { forEachLimit } from '../concurrency.js';
-import { redactAddresses } from '../mailsender/adapters.js';
+import { redactAddresses } from '../privacy/redact.js';
 import { pausedUntilText } from '../db/dates.js';
 import { frequencyCaps } from '../cadence/frequency.js';
 import { claimDue, markDone, markFailed, type OutboxRow } from './claim.js';
