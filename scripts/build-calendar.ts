@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseXmlCalendar, type CalendarData } from '../src/requests/calendar.js';
+import { parseXmlCalendar, type CalendarData } from '../src/time/calendar.js';
 
 const [dir, out] = process.argv.slice(2);
 if (!dir || !out) {

@@ -4,7 +4,7 @@ import type { Db } from '../../src/db/handle.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createApp } from '../../src/app.js';
 import { createApiKey, type Scope } from '../../src/auth/keys.js';
-import { fixedClock } from '../../src/clock.js';
+import { fixedClock } from '../../src/time/clock.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createEmailHasher } from '../../src/consent/hash.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';

@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { systemClock } from '../../src/clock.js';
+import { systemClock } from '../../src/time/clock.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
 import { createLogger, silentLogger } from '../../src/log.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
-import { fixedClock } from '../../src/clock.js';
+import { fixedClock } from '../../src/time/clock.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createPgliteDb } from '../../src/node/pglite.js';
 import { createPostgresDb } from '../../src/db/postgres.js';

@@ -3,7 +3,7 @@
  * moment is an argument. Every refusal says why, and for timing refusals the earliest moment
  * the person may be mailed again (assuming nothing else is sent meanwhile).
  */
-import { localDate, startOfLocalDay, type LocalDate } from '../requests/due.js';
+import { localDate, startOfLocalDay, type LocalDate } from '../time/local-date.js';
 import type { ConsentState, SubjectStatus } from '../db/schema.js';
 
 export type Frequency = 'monthly' | 'standard';

@@ -3,7 +3,7 @@ import { requireScope } from '../auth/middleware.js';
 import { apiApp, bearerSecurity, commonErrors, jsonBody, jsonResponse, SubjectIdParam } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
-import { setPreferences } from '../preferences/actions.js';
+import { setPreferences } from './frequency.js';
 import { reserveRecipients, settleRecipients } from './actions.js';
 import type { CadenceLimits } from './policy.js';
 import { cadenceView } from './view.js';

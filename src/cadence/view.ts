@@ -1,5 +1,5 @@
 import type { Db } from '../db/handle.js';
-import { localDate, startOfLocalDay } from '../requests/due.js';
+import { localDate, startOfLocalDay } from '../time/local-date.js';
 import { decide, PREFERENCE_CAP, PREFERENCE_WINDOW_DAYS, type CadenceLimits, type DenialReason, type Frequency } from './policy.js';
 import { lookbackStart } from './reservations.js';
 import { cadenceSubject, readCadenceState, type CountingSend } from './state.js';

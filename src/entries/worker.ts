@@ -1,7 +1,7 @@
 // Cloudflare Workers entry: wiring only. Postgres through Hyperdrive (query cache off), secrets
 // from Workers secrets. Not yet verified with wrangler: that is the Workers issue's work.
 import { createApp } from '../app.js';
-import { systemClock } from '../clock.js';
+import { systemClock } from '../time/clock.js';
 import { loadConfig } from '../config/index.js';
 import { createEmailHasher } from '../consent/hash.js';
 import { createPostgresDb } from '../db/postgres.js';

@@ -1,5 +1,5 @@
 import { SignJWT, errors as joseErrors, importJWK, jwtVerify, type JWK, type JWTPayload, type CryptoKey as JoseKey } from 'jose';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../time/clock.js';
 
 /** What a link lets its holder do. One purpose is never accepted on another's path. */
 export type LinkPurpose = 'u' | 'w' | 'p' | 'c';

@@ -1,5 +1,5 @@
 // Node-only wiring shared by the server, the CLI and the benchmarks.
-import { systemClock } from '../clock.js';
+import { systemClock } from '../time/clock.js';
 import { ConfigError, loadConfig, productionWarnings, type Config } from '../config/index.js';
 import { createEmailHasher } from '../consent/hash.js';
 import type { DbHandle } from '../db/handle.js';

@@ -1,8 +1,8 @@
 // Node-only: production-calendar years an operator drops into CALENDAR_DIR (xmlcalendar files).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseXmlCalendar, productionCalendar, type CalendarData, type ProductionCalendar } from '../requests/calendar.js';
-import { ruCalendar } from '../requests/calendars/ru.js';
+import { parseXmlCalendar, productionCalendar, type CalendarData, type ProductionCalendar } from '../time/calendar.js';
+import { ruCalendar } from '../time/calendars/ru.js';
 import type { Logger } from '../log.js';
 
 /** The built-in Russian calendar, with any `YYYY.xml` in `dir` added or replacing a year. */

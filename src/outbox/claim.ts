@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { backoffMs } from '../backoff.js';
+import { backoffMs } from '../jobs/backoff.js';
 import type { Db } from '../db/handle.js';
 import { withoutAddress } from './queries.js';
 

@@ -3,7 +3,7 @@
  * (outbox rows carry ids, not addresses). ./deliver.ts sends what this builds.
  */
 import { sql } from 'kysely';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Config } from '../config/index.js';
 import { addressClaim } from '../confirmation/rules.js';
 import type { Db } from '../db/handle.js';
@@ -15,8 +15,8 @@ import { erasureRunsAt } from '../erasure/schedule.js';
 import type { LinkSigner } from '../links/tokens.js';
 import { formatDateInText, formatDateTimeInText, messages, type Locale } from '../pages/i18n.js';
 import { findPendingChange } from '../pending/queries.js';
-import { pausedUntilText } from '../preferences/actions.js';
-import { frequencyCaps } from '../preferences/forms.js';
+import { pausedUntilText } from '../db/dates.js';
+import { frequencyCaps } from '../cadence/frequency.js';
 import type { RequestExtension } from '../requests/queries.js';
 import type { OutboxRow } from './claim.js';
 

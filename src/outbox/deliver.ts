@@ -2,7 +2,7 @@
  * Delivery of the outbox: claims due rows, composes each mail (./compose.ts), sends it and
  * records the outcome (./claim.ts).
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../time/clock.js';
 import { forEachLimit } from '../concurrency.js';
 import type { Config } from '../config/index.js';
 import type { Db } from '../db/handle.js';
@@ -10,7 +10,7 @@ import { PermanentMailError, type Mailer } from '../emails/mailer.js';
 import { isEmailName, type EmailName } from '../emails/render.js';
 import type { LinkSigner } from '../links/tokens.js';
 import type { Logger } from '../log.js';
-import { redactAddresses } from '../mailsender/redact.js';
+import { redactAddresses } from '../privacy/redact.js';
 import { claimDue, markDone, markFailed, RETRY_BACKOFF, type OutboxRow } from './claim.js';
 import { compose, recipients } from './compose.js';
 import { CANCELLED_WITHDRAWN, mailAfterWithdrawal } from './queries.js';

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
 import { messages } from './i18n.js';
-import { pageLocale, renderPage } from './token.js';
+import { pageLocale, renderPage } from './layout.js';
 
 /** `GET /`: what this service is and whose, with the way to its API description and its policy. */
 export function homeRoutes(deps: ResolvedDeps) {

@@ -1,9 +1,8 @@
 import { Hono } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
 import { messages, type Locale } from './i18n.js';
-import { PAGE_HEADERS } from './layout.js';
+import { PAGE_HEADERS, pageLocale, renderPage } from './layout.js';
 import { policyDocument } from './policy-text.js';
-import { pageLocale, renderPage } from './token.js';
 
 /**
  * `GET /privacy`. With `POLICY_URL` naming the operator's own policy it redirects there (old

@@ -2,9 +2,11 @@ import type { Child } from 'hono/jsx';
 import type { Locale } from '../pages/i18n.js';
 import { messages } from '../pages/i18n.js';
 import type { SubjectProfile } from '../subjects/view.js';
-import { AUTOCOMPLETE, INPUT_ID, INPUT_TYPE } from '../subjects/profile.js';
-import type { Frequency } from './actions.js';
-import { MAX_APPEAL_CHARS, MAX_LENGTH, RECTIFY_FIELDS, type FieldProblem, type FrequencyLimits, type RectifyField } from './forms.js';
+import { AUTOCOMPLETE, INPUT_ID, INPUT_TYPE, MAX_LENGTH, RECTIFY_FIELDS, type RectifyField } from '../subjects/profile.js';
+import type { Frequency } from '../cadence/policy.js';
+import type { FrequencyLimits } from '../cadence/frequency.js';
+import type { FieldProblem } from '../pages/forms.js';
+import { MAX_APPEAL_CHARS } from '../requests/appeals.js';
 
 type T = (typeof messages)[Locale];
 

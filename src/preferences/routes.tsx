@@ -5,8 +5,10 @@ import { AppError } from '../errors/index.js';
 import { formatDateInText, formatDateTimeInText, messages, type Locale } from '../pages/i18n.js';
 import { showActingOn } from '../pages/identity.js';
 import { erasureRunsAt } from '../erasure/schedule.js';
-import { PAGE_HEADERS } from '../pages/layout.js';
-import { messagePage, pageLocale, personEvidence, unknownSubjectPage, verifyForPage } from '../pages/token.js';
+import { PAGE_HEADERS, pageLocale, renderPage } from '../pages/layout.js';
+import { unknownSubjectPage } from '../pages/message.js';
+import { personEvidence } from '../consent/evidence.js';
+import { verifyForPage } from '../links/verify.js';
 import { dueFor } from '../requests/deadlines.js';
 import { rectify } from '../subjects/actions.js';
 import { FIELD_OF_COLUMN, INPUT_ID } from '../subjects/profile.js';
@@ -14,11 +16,13 @@ import { loadSubjectState, type SubjectState } from '../subjects/queries.js';
 import { subjectExport, subjectProfile } from '../subjects/view.js';
 import { unsubscribe } from '../unsubscribe/actions.js';
 import { openErasure, withdrawProcessing } from '../withdrawal/actions.js';
-import { TokenError, type LinkClaims, type LinkPurpose } from '../links/tokens.js';
-import { fileAppeal, restrictByPerson, setPreferences } from './actions.js';
-import { formField, requestFreshLink } from './fresh-link.js';
-import { frequencyCaps, frequencyLimits, parseAppealForm, parseFrequencyForm, parseRectifyForm, readForm, RECTIFY_FIELDS, typedValues, type FieldProblem, type FormFields, type RectifyField } from './forms.js';
-import { renderCenterPage } from './layout.js';
+import type { LinkClaims } from '../links/tokens.js';
+import { frequencyCaps, frequencyLimits, parseFrequencyForm, setPreferences } from '../cadence/frequency.js';
+import { readForm, type FieldProblem, type FormFields } from '../pages/forms.js';
+import { fileAppeal, parseAppealForm } from '../requests/appeals.js';
+import { restrictByPerson } from '../subjects/restriction.js';
+import { RECTIFY_FIELDS, type RectifyField } from '../subjects/profile.js';
+import { parseRectifyForm, typedValues } from './forms.js';
 import { AppealForm, CenterPage, FormErrorPage, FrequencyForm, RectifyForm, RestrictForm, ResultPage, WithdrawConfirmPage, type Ctx } from './pages.js';
 
 /** rectify() names changed columns; the page names fields. */
@@ -84,7 +88,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
   }
 
   const result = (c: Context, x: Ctx, title: string, lines: string[], status = 200) =>
-    renderCenterPage(c, status, x.locale, title, <ResultPage x={x} title={title} lines={lines} />);
+    renderPage(c, status, x.locale, title, <ResultPage x={x} title={title} lines={lines} />, 'center');
   const badForm = (c: Context, x: Ctx) => result(c, x, x.t.pcBadFormTitle, [x.t.pcBadFormLead], 400);
 
   /** {@link open}, then the posted form; an unreadable form gets its page. */
@@ -110,7 +114,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
       if (erasure) erasureDue = erasureMoment(erasure.received_at, erasure.due_at, o.x.locale);
     }
     const t = o.x.t;
-    return renderCenterPage(
+    return renderPage(
       c,
       200,
       o.x.locale,
@@ -125,6 +129,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
           requestDays: t.businessDays(config.requestDueBusinessDays),
         }}
       />,
+      'center',
     );
   });
 
@@ -151,7 +156,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     const parsed = parseFrequencyForm(form, limits);
     if (!parsed.ok) {
       const frequency = form.frequency === 'monthly' ? 'monthly' : 'standard';
-      return renderCenterPage(
+      return renderPage(
         c,
         422,
         x.locale,
@@ -159,6 +164,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
         <FormErrorPage x={x} title={t.pcFrequencyTitle} problems={parsed.problems} ids={FIELD_IDS} limits={limits}>
           <FrequencyForm x={x} frequency={frequency} pausedUntil={form.pausedUntil ?? ''} limits={limits} problems={parsed.problems} />
         </FormErrorPage>,
+        'center',
       );
     }
     const r = await setPreferences(deps.db, o.state.id, parsed.value, evidence(c, o.claims), { refuseAfterWithdrawal: true });
@@ -177,7 +183,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     const { x, form } = o;
     const t = x.t;
     const refuse = (status: number, problems: FieldProblem[]) =>
-      renderCenterPage(
+      renderPage(
         c,
         status,
         x.locale,
@@ -185,6 +191,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
         <FormErrorPage x={x} title={t.pcRectifyTitle} problems={problems} ids={FIELD_IDS}>
           <RectifyForm x={x} values={typedValues(form)} problems={problems} />
         </FormErrorPage>,
+        'center',
       );
     const parsed = parseRectifyForm(form);
     if (!parsed.ok) return refuse(422, parsed.problems);
@@ -216,7 +223,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     if (o.state.status === 'restricted') return result(c, x, t.pcRestrictedTitle, [t.pcAlreadyRestrictedLead]);
     if (form.confirm !== 'yes') {
       const problems: FieldProblem[] = [{ field: 'confirm', problem: 'restrict_confirm' }];
-      return renderCenterPage(
+      return renderPage(
         c,
         422,
         x.locale,
@@ -225,6 +232,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
           <p>{t.pcRestrictLead}</p>
           <RestrictForm x={x} problems={problems} />
         </FormErrorPage>,
+        'center',
       );
     }
     const r = await restrictByPerson(deps.db, o.state.id, evidence(c, o.claims), { newId: deps.newId, dueAt: (at) => dueFor('restriction', at, deps) });
@@ -252,7 +260,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     const { x, form } = o;
     const t = x.t;
     if (form.confirm !== 'yes' && o.state.processing !== 'withdrawn') {
-      return renderCenterPage(c, 200, x.locale, t.pcWithdrawConfirmTitle, <WithdrawConfirmPage x={x} erasureDays={t.businessDays(config.erasureDueBusinessDays)} />);
+      return renderPage(c, 200, x.locale, t.pcWithdrawConfirmTitle, <WithdrawConfirmPage x={x} erasureDays={t.businessDays(config.erasureDueBusinessDays)} />, 'center');
     }
     const outcome = await withdrawProcessing(deps.db, o.state.id, evidence(c, o.claims), {
       newId: deps.newId,
@@ -277,7 +285,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     const parsed = parseAppealForm(form);
     if (!parsed.ok) {
       const tooLong = parsed.problems.some((p) => p.problem === 'appeal_too_long');
-      return renderCenterPage(
+      return renderPage(
         c,
         tooLong ? 413 : 422,
         x.locale,
@@ -285,6 +293,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
         <FormErrorPage x={x} title={t.pcAppealTitle} problems={parsed.problems} ids={FIELD_IDS}>
           <AppealForm x={x} kind={form.kind} text={parsed.text} problems={parsed.problems} />
         </FormErrorPage>,
+        'center',
       );
     }
     const { type, text } = parsed.value;
@@ -295,34 +304,5 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     return result(c, x, t.pcAppealSentTitle, [r.kind === 'filed' ? t.pcAppealSentLead(due) : t.pcAppealDuplicateLead(due)]);
   });
 
-  return app;
-}
-
-/**
- * `POST /{p|w|c}/{token}/fresh-link`: an expired link whose signature is good names its
- * person, so we queue a fresh link to the address on file (see {@link requestFreshLink}: the
- * limits, and the page reads the same whatever happened, so it reveals nothing).
- */
-export function freshLinkRoutes(deps: ResolvedDeps) {
-  const app = new Hono();
-  app.post('/:purpose{[pwc]}/:token/fresh-link', async (c) => {
-    const purpose = c.req.param('purpose') as Exclude<LinkPurpose, 'u'>;
-    const token = c.req.param('token');
-    let sub: string | null = null;
-    try {
-      sub = (await deps.signer.verify(token, purpose)).sub;
-    } catch (e) {
-      if (!(e instanceof TokenError)) throw e;
-      if (e.reason === 'expired' && e.claims) sub = e.claims.sub;
-    }
-    const locale = pageLocale(c, deps);
-    const t = messages[locale];
-    if (!sub) {
-      return messagePage(c, 400, locale, t.invalidTitle, t.invalidLead);
-    }
-    const outcome = await requestFreshLink(deps, c, { purpose, subjectId: sub, typedEmail: await formField(c.req.raw, 'email') });
-    if (outcome === 'too_many') return messagePage(c, 429, locale, t.tooManyTitle, t.tooManyLead);
-    return messagePage(c, 200, locale, t.expiredTitle, t.freshLinkSent);
-  });
   return app;
 }

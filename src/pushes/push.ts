@@ -1,9 +1,9 @@
 import { CompactSign, type CryptoKey as JoseKey, type JWK } from 'jose';
 import { sql } from 'kysely';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Db } from '../db/handle.js';
 import type { Logger } from '../log.js';
-import { backoffMs } from '../backoff.js';
+import { backoffMs } from '../jobs/backoff.js';
 import { sequenceSuppressions } from '../suppressions/queries.js';
 
 export const PUSH_BATCH = 1000;

@@ -4,7 +4,7 @@ import type { RequestStatus, RequestType } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { setRestrictedIn } from '../subjects/actions.js';
 import { withdrawProcessing } from '../withdrawal/actions.js';
-import type { ProductionCalendar } from './calendar.js';
+import type { ProductionCalendar } from '../time/calendar.js';
 import { AT_RISK_MS, completedAtOnce, decideExtension, dueFor, type DeadlineSettings } from './deadlines.js';
 import { createRequest, deadlineCounts, getRequest, listRequests, recordExtension, setRequestStatus, toRequestOut, type RequestOut } from './queries.js';
 import { decideTransition, type RequestAction } from './rules.js';

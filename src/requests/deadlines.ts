@@ -1,8 +1,9 @@
 import type { Config } from '../config/index.js';
 import type { RequestType } from '../db/schema.js';
 import type { Logger } from '../log.js';
-import type { ProductionCalendar } from './calendar.js';
-import { dueAfterBusinessDays, localDate, startOfLocalDay } from './due.js';
+import type { ProductionCalendar } from '../time/calendar.js';
+import { dueAfterBusinessDays } from '../time/business-days.js';
+import { localDate, startOfLocalDay } from '../time/local-date.js';
 
 /**
  * The deadlines the service keeps, per request type: the one table every due date, every

@@ -1,5 +1,5 @@
 import type { Db } from '../db/handle.js';
-import { pausedUntilText } from '../preferences/actions.js';
+import { pausedUntilText } from '../db/dates.js';
 
 import { ALL_PROFILE_COLUMNS, profileOf, type RectifyField } from './profile.js';
 

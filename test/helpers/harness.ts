@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { createApp } from '../../src/app.js';
 import { createApiKey, type Scope } from '../../src/auth/keys.js';
-import { fixedClock } from '../../src/clock.js';
+import { fixedClock } from '../../src/time/clock.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createEmailHasher } from '../../src/consent/hash.js';
 import type { DbHandle } from '../../src/db/handle.js';

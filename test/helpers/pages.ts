@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { expect } from 'vitest';
-import { fixedClock } from '../../src/clock.js';
+import { fixedClock } from '../../src/time/clock.js';
 import { createLinkSigner, generateSigningJwk, type LinkPurpose } from '../../src/links/tokens.js';
 import { jsonRequest, lead, onPostgres, type Harness } from './harness.js';
 

@@ -1,6 +1,6 @@
 import { CompactSign, SignJWT, UnsecuredJWT, base64url, exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload } from 'jose';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/clock.js';
+import { fixedClock } from '../../src/time/clock.js';
 import { createLinkSigner, parseKeySet, pinnedAlg, TokenError, type LinkPurpose, type LinkSigner } from '../../src/links/tokens.js';
 import {
   decodeSegment,

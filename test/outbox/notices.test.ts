@@ -4,7 +4,7 @@ import { runErasureJob } from '../../src/erasure/job.js';
 import { silentLogger } from '../../src/log.js';
 import { smtpMailer } from '../../src/node/mailer.js';
 import { deliverEmails } from '../../src/outbox/deliver.js';
-import { PREFERENCES_MAIL_DELAY_MS } from '../../src/preferences/actions.js';
+import { PREFERENCES_MAIL_DELAY_MS } from '../../src/cadence/frequency.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { createConfirmedSubject } from '../helpers/pages.js';
 import { apiKey, fileRequestOk, findValues } from '../helpers/rights.js';

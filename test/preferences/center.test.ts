@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eraseSubject } from '../../src/erasure/erase.js';
 import { silentLogger } from '../../src/log.js';
-import { productionCalendar } from '../../src/requests/calendar.js';
-import { ruCalendar } from '../../src/requests/calendars/ru.js';
+import { productionCalendar } from '../../src/time/calendar.js';
+import { ruCalendar } from '../../src/time/calendars/ru.js';
 import { dueFor } from '../../src/requests/deadlines.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import {

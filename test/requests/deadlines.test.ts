@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import type { RequestType } from '../../src/db/schema.js';
-import { productionCalendar } from '../../src/requests/calendar.js';
-import { ruCalendar } from '../../src/requests/calendars/ru.js';
+import { productionCalendar } from '../../src/time/calendar.js';
+import { ruCalendar } from '../../src/time/calendars/ru.js';
 import { DEADLINES, businessDaysFor, decideExtension, dueFor, settingMax } from '../../src/requests/deadlines.js';
 import { silentLogger } from '../../src/log.js';
 

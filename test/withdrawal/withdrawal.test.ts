@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { dueAfterBusinessDays, weekendCalendar } from '../../src/requests/due.js';
+import { dueAfterBusinessDays, weekendCalendar } from '../../src/time/business-days.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import {
   DAY,

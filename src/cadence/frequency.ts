@@ -1,25 +1,24 @@
-import { sql, type Transaction } from 'kysely';
 import type { Db } from '../db/handle.js';
-import type { ConsentAction, Database, RequestType } from '../db/schema.js';
+import type { ConsentAction } from '../db/schema.js';
+import { pausedUntilText } from '../db/dates.js';
 import { recordEvents, type Evidence } from '../consent/ledger.js';
 import { enqueue } from '../outbox/queries.js';
-import { createRequest } from '../requests/queries.js';
-import { setRestrictedIn } from '../subjects/actions.js';
+import type { FieldProblem, FormFields } from '../pages/forms.js';
 import { loadSubjectState } from '../subjects/queries.js';
+import { localDate } from '../time/local-date.js';
+import { PREFERENCE_CAP, PREFERENCE_WINDOW_DAYS, type Frequency } from './policy.js';
 
-export type Frequency = 'monthly' | 'standard';
+/**
+ * How often a person hears from us: their frequency and pause, how many mails each frequency
+ * lets through, and the form that sets them (the preference center's; staff set them through
+ * `PUT /v1/subjects/{id}/preferences`, the unsubscribe page's "monthly instead" the frequency alone).
+ */
 
 export interface Preferences {
   frequency: Frequency;
   /** `YYYY-MM-DD`: no advertising mail before this local date; null for no pause. */
   pausedUntil: string | null;
 }
-
-/**
- * `paused_until` as the `YYYY-MM-DD` text the API, pages and mails use: it is a calendar date,
- * and read as a JavaScript Date it would be an instant that shifts the day in other time zones.
- */
-export const pausedUntilText = (column: 'paused_until' | 'p.paused_until') => sql<string | null>`to_char(${sql.ref(column)}, 'YYYY-MM-DD')`;
 
 export type PreferencesOutcome =
   | { kind: 'updated' | 'unchanged'; before: Preferences; after: Preferences; events: ConsentAction[] }
@@ -104,79 +103,73 @@ async function notifyPreferencesChanged(trx: Db, subjectId: string, at: Date): P
   });
 }
 
-export type RestrictionOutcome =
-  | { kind: 'restricted'; requestId: string }
-  | { kind: 'already' }
-  | { kind: 'unknown_subject' }
-  | { kind: 'processing_withdrawn' };
+// ---------- the form ----------
 
-/**
- * The person restricts (blocks) processing of their data: status `restricted` with its event
- * (setRestricted) and a completed 'restriction' request, in one transaction. Restricting an
- * already restricted person writes nothing.
- */
-export async function restrictByPerson(
-  db: Db,
-  subjectId: string,
-  evidence: Evidence,
-  deps: { newId: () => string; dueAt: (received: Date) => Date },
-): Promise<RestrictionOutcome> {
-  return db.transaction().execute(async (trx) => {
-    const s = await loadSubjectState(trx, subjectId, { lock: true });
-    if (!s || s.status === 'erased') return { kind: 'unknown_subject' };
-    if (s.processing === 'withdrawn') return { kind: 'processing_withdrawn' };
-    if (s.status === 'restricted') return { kind: 'already' };
-    const changed = await setRestrictedIn(trx, subjectId, true, evidence, 'requested by the person in the preference center');
-    if (!changed) return { kind: 'already' };
-    const requestId = deps.newId();
-    await createRequest(trx, {
-      id: requestId,
-      subjectId,
-      type: 'restriction',
-      channel: 'link',
-      body: null,
-      createdBy: null,
-      receivedAt: evidence.at,
-      dueAt: deps.dueAt(evidence.at),
-      status: 'completed',
-    });
-    return { kind: 'restricted', requestId };
-  });
+export interface FrequencyLimits {
+  /** Today in the service's time zone, `YYYY-MM-DD`. */
+  today: string;
+  /** The furthest pause allowed: a year from today, `YYYY-MM-DD`. */
+  max: string;
 }
 
-export type AppealType = Extract<RequestType, 'appeal' | 'automated_decision_appeal'>;
-
-export type AppealOutcome = { kind: 'filed' | 'duplicate'; requestId: string; dueAt: Date } | { kind: 'unknown_subject' };
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /**
- * Files an appeal (or an appeal of an automated decision) with the person's own text. The same
- * text of the same type while the first is still open is the same appeal posted twice: the
- * open request is returned and nothing is written.
+ * How many mails each preference lets through in its window, as configured: the preference's
+ * own cap, never above the global ceiling `CADENCE_MAX_PER_WINDOW` (what the pages promise).
  */
-export async function fileAppeal(
-  db: Db,
-  subjectId: string,
-  type: AppealType,
-  text: string,
-  at: Date,
-  deps: { newId: () => string; dueAt: (received: Date) => Date },
-): Promise<AppealOutcome> {
-  return db.transaction().execute(async (trx) => {
-    const s = await trx.selectFrom('subjects').select(['id', 'status']).where('id', '=', subjectId).forUpdate().executeTakeFirst();
-    if (!s || s.status === 'erased') return { kind: 'unknown_subject' };
-    const open = await trx
-      .selectFrom('requests')
-      .select(['id', 'due_at'])
-      .where('subject_id', '=', subjectId)
-      .where('type', '=', type)
-      .where('status', 'in', ['received', 'in_progress'])
-      .where('body', '=', text)
-      .orderBy('received_at')
-      .executeTakeFirst();
-    if (open) return { kind: 'duplicate', requestId: open.id, dueAt: new Date(open.due_at) };
-    const requestId = deps.newId();
-    const dueAt = deps.dueAt(at);
-    await createRequest(trx, { id: requestId, subjectId, type, channel: 'link', body: text, createdBy: null, receivedAt: at, dueAt });
-    return { kind: 'filed', requestId, dueAt };
-  });
+export function frequencyCaps(maxPerWindow: number): { caps: Record<Frequency, number>; windowDays: number } {
+  return {
+    caps: { monthly: Math.min(PREFERENCE_CAP.monthly, maxPerWindow), standard: Math.min(PREFERENCE_CAP.standard, maxPerWindow) },
+    windowDays: PREFERENCE_WINDOW_DAYS,
+  };
+}
+
+export function frequencyLimits(now: Date, timeZone: string): FrequencyLimits {
+  const d = localDate(now, timeZone);
+  const next = new Date(Date.UTC(d.year + 1, d.month - 1, d.day));
+  // 29 February plus a year is 28 February, not 1 March.
+  if (next.getUTCMonth() !== d.month - 1) next.setUTCDate(0);
+  return {
+    today: `${pad(d.year, 4)}-${pad(d.month)}-${pad(d.day)}`,
+    max: `${pad(next.getUTCFullYear(), 4)}-${pad(next.getUTCMonth() + 1)}-${pad(next.getUTCDate())}`,
+  };
+}
+
+/** A real calendar date written `YYYY-MM-DD`. */
+export function isIsoDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo - 1, d); // not Date.UTC: it reads years 0–99 as 1900–1999
+  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
+}
+
+export type FrequencyProblem = 'frequency' | 'pause_format' | 'pause_past' | 'pause_too_far';
+
+export function parseFrequencyForm(
+  f: FormFields,
+  limits: FrequencyLimits,
+): { ok: true; value: { frequency: Frequency; pausedUntil: string | null } } | { ok: false; problems: FieldProblem<FrequencyProblem>[] } {
+  const problems: FieldProblem<FrequencyProblem>[] = [];
+  const frequency = f.frequency;
+  if (frequency !== 'monthly' && frequency !== 'standard') problems.push({ field: 'frequency', problem: 'frequency' });
+  const raw = (f.pausedUntil ?? '').trim();
+  let pausedUntil: string | null = null;
+  if (raw !== '') {
+    if (!isIsoDate(raw)) problems.push({ field: 'pausedUntil', problem: 'pause_format' });
+    // Same-shaped ISO dates compare as strings.
+    else if (raw < limits.today) problems.push({ field: 'pausedUntil', problem: 'pause_past' });
+    else if (raw > limits.max) problems.push({ field: 'pausedUntil', problem: 'pause_too_far' });
+    else pausedUntil = raw;
+  }
+  if (problems.length) return { ok: false, problems };
+  return { ok: true, value: { frequency: frequency as Frequency, pausedUntil } };
+}
+
+/** A person's chosen frequency; `standard` for one who never chose. */
+export async function frequencyOf(db: Db, subjectId: string): Promise<Frequency> {
+  const row = await db.selectFrom('preferences').select('frequency').where('subject_id', '=', subjectId).executeTakeFirst();
+  return row?.frequency ?? 'standard';
 }

@@ -1,26 +1,22 @@
-import type { Context } from 'hono';
+import { Hono, type Context } from 'hono';
 import { sql } from 'kysely';
 import { normalizeEmail } from '../consent/email.js';
+import type { Db } from '../db/handle.js';
 import type { ResolvedDeps } from '../deps.js';
-import type { LinkPurpose } from '../links/tokens.js';
 import { enqueue } from '../outbox/queries.js';
+import { formField } from '../pages/forms.js';
+import { messages } from '../pages/i18n.js';
+import { pageLocale } from '../pages/layout.js';
+import { messagePage } from '../pages/message.js';
 import { withinLimit } from '../pages/rate-limit.js';
+import { liveSubjectByHash } from '../subjects/lookup.js';
 import { loadSubjectState } from '../subjects/queries.js';
+import { TokenError, type LinkPurpose } from './tokens.js';
 
 /** At most one link mail per person and purpose, and one request per typed address, in this time. */
 export const FRESH_LINK_WINDOW_MS = 10 * 60 * 1000;
 /** "Mail me a link" requests one client address may make in an hour, whatever they name. */
 export const FRESH_LINK_PER_IP_HOUR = 10;
-
-/** The first value of a posted form field, trimmed and cut to an address's length; null when absent. */
-export async function formField(req: Request, name: string): Promise<string | null> {
-  try {
-    const v = (await req.formData()).get(name);
-    return typeof v === 'string' && v.trim() ? v.trim().slice(0, 320) : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Counts one "mail me something" request (a fresh link, a confirmation to subscribe again)
@@ -58,31 +54,70 @@ export async function requestFreshLink(
     const hash = email ? await deps.hasher.hash(email) : null;
     subjectId = null;
     if (hash && (await withinLimit(deps.db, `fresh-link:addr:${hash}`, { max: 1, windowMs: FRESH_LINK_WINDOW_MS, now }))) {
-      const owner = await deps.db.selectFrom('subjects').select('id').where('email_hash', '=', hash).where('status', '<>', 'erased').executeTakeFirst();
-      subjectId = owner?.id ?? null;
+      subjectId = (await liveSubjectByHash(deps.db, hash))?.id ?? null;
     }
   }
   if (!subjectId) return 'accepted';
-  const id = subjectId;
-  await deps.db.transaction().execute(async (trx) => {
-    const s = await loadSubjectState(trx, id, { lock: true });
-    if (!s || s.status === 'erased') return;
+  await queueFreshLink(deps.db, subjectId, req.purpose, now);
+  return 'accepted';
+}
+
+export type QueueFreshLinkOutcome = 'queued' | 'recent' | 'unknown_subject';
+
+/**
+ * Queues a `fresh-link` mail of `purpose` to a person, unless they are gone or one went in the
+ * last {@link FRESH_LINK_WINDOW_MS}: checked under their row lock, so two requests at once
+ * queue one mail.
+ */
+export async function queueFreshLink(db: Db, subjectId: string, purpose: Exclude<LinkPurpose, 'u'>, now: Date): Promise<QueueFreshLinkOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const s = await loadSubjectState(trx, subjectId, { lock: true });
+    if (!s || s.status === 'erased') return 'unknown_subject';
     const recent = await trx
       .selectFrom('outbox')
       .select('id')
       .where('subject_id', '=', s.id)
       .where('kind', '=', 'fresh-link')
       .where('created_at', '>', new Date(now.getTime() - FRESH_LINK_WINDOW_MS))
-      .where(sql<boolean>`payload->>'purpose' = ${req.purpose}`)
+      .where(sql<boolean>`payload->>'purpose' = ${purpose}`)
       .executeTakeFirst();
-    if (recent) return;
+    if (recent) return 'recent';
     await enqueue(trx, {
       kind: 'fresh-link',
       subjectId: s.id,
-      payload: { subjectId: s.id, purpose: req.purpose },
-      idempotencyKey: `fresh-link:${s.id}:${req.purpose}:${now.getTime()}`,
+      payload: { subjectId: s.id, purpose },
+      idempotencyKey: `fresh-link:${s.id}:${purpose}:${now.getTime()}`,
       at: now,
     });
+    return 'queued';
   });
-  return 'accepted';
+}
+
+/**
+ * `POST /{p|w|c}/{token}/fresh-link`: an expired link whose signature is good names its
+ * person, so we queue a fresh link to the address on file (see {@link requestFreshLink}: the
+ * limits, and the page reads the same whatever happened, so it reveals nothing).
+ */
+export function freshLinkRoutes(deps: ResolvedDeps) {
+  const app = new Hono();
+  app.post('/:purpose{[pwc]}/:token/fresh-link', async (c) => {
+    const purpose = c.req.param('purpose') as Exclude<LinkPurpose, 'u'>;
+    const token = c.req.param('token');
+    let sub: string | null = null;
+    try {
+      sub = (await deps.signer.verify(token, purpose)).sub;
+    } catch (e) {
+      if (!(e instanceof TokenError)) throw e;
+      if (e.reason === 'expired' && e.claims) sub = e.claims.sub;
+    }
+    const locale = pageLocale(c, deps);
+    const t = messages[locale];
+    if (!sub) {
+      return messagePage(c, 400, locale, t.invalidTitle, t.invalidLead);
+    }
+    const outcome = await requestFreshLink(deps, c, { purpose, subjectId: sub, typedEmail: await formField(c.req.raw, 'email') });
+    if (outcome === 'too_many') return messagePage(c, 429, locale, t.tooManyTitle, t.tooManyLead);
+    return messagePage(c, 200, locale, t.expiredTitle, t.freshLinkSent);
+  });
+  return app;
 }

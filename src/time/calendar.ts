@@ -1,4 +1,5 @@
-import { weekendCalendar, type BusinessCalendar, type LocalDate } from './due.js';
+import { weekendCalendar, type BusinessCalendar } from './business-days.js';
+import type { LocalDate } from './local-date.js';
 
 /**
  * One year of a production calendar: the exceptions to "Saturday and Sunday off, every other

@@ -1,0 +1,19 @@
+import type { Context } from 'hono';
+import type { ResolvedDeps } from '../deps.js';
+import type { LinkClaims } from '../links/tokens.js';
+import type { Evidence } from './ledger.js';
+
+/**
+ * The evidence of an act the person does through a link: when, from which IP and user agent,
+ * through which page, and the campaign the link came with.
+ */
+export function personEvidence(c: Context, deps: ResolvedDeps, claims: LinkClaims, source: string): Evidence {
+  return {
+    actorType: 'subject',
+    at: deps.clock.now(),
+    ip: deps.clientIp(c) ?? null,
+    userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
+    source,
+    campaignId: claims.cmp ?? null,
+  };
+}
