@@ -158,40 +158,6 @@ describe('buildEmails (what the command line does)', () => {
   });
 });
 
-describe('the app never reaches the compiler', () => {
-  /** Every file of ours that `entry` imports, transitively (relative imports; types too, harmlessly). */
-  function reachable(entry: string): { files: Set<string>; packages: Set<string> } {
-    const files = new Set<string>();
-    const packages = new Set<string>();
-    const todo = [resolve(ROOT, entry)];
-    while (todo.length) {
-      const file = todo.pop()!;
-      if (files.has(file)) continue;
-      files.add(file);
-      const source = readFileSync(file, 'utf8');
-      for (const m of source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
-        const spec = (m[1] ?? m[2])!;
-        if (!spec.startsWith('.')) {
-          packages.add(spec);
-          continue;
-        }
-        const base = resolve(dirname(file), spec).replace(/\.js$/, '');
-        const found = ['.ts', '.tsx', '/index.ts'].map((ext) => base + ext).find((f) => existsSync(f));
-        if (found) todo.push(found);
-      }
-    }
-    return { files, packages };
-  }
-
-  it.each(['src/worker.ts', 'src/app.ts'])('%s imports nothing of src/emails/build/ and no mjml', (entry) => {
-    const { files, packages } = reachable(entry);
-    expect(files.size).toBeGreaterThan(20);
-    expect([...files].filter((f) => f.includes(join('src', 'emails', 'build')))).toEqual([]);
-    expect([...packages].filter((p) => p === 'mjml' || p.startsWith('mjml/'))).toEqual([]);
-    expect(files.has(join(ROOT, 'src', 'emails', 'render.ts'))).toBe(true);
-  });
-});
-
 describe('npm run build:emails (the real templates)', () => {
   /** Runs a command from the repository root; resolves with its exit code and output. */
   function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
