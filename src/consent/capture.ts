@@ -7,20 +7,8 @@ import { marketingOnOptIn } from './rules.js';
 import { selfSuppressed as isSelfSuppressed } from '../suppressions/rule.js';
 import { enqueue } from '../outbox/queries.js';
 import { stagePendingChange } from '../pending/queries.js';
-
-export const PROFILE_FIELDS = ['lastName', 'firstName', 'patronymic', 'phone', 'website', 'organization', 'industry', 'city'] as const;
-export type ProfileField = (typeof PROFILE_FIELDS)[number];
-
-const COLUMN: Record<ProfileField, 'last_name' | 'first_name' | 'patronymic' | 'phone' | 'website' | 'organization' | 'industry' | 'city'> = {
-  lastName: 'last_name',
-  firstName: 'first_name',
-  patronymic: 'patronymic',
-  phone: 'phone',
-  website: 'website',
-  organization: 'organization',
-  industry: 'industry',
-  city: 'city',
-};
+import { liveSubjectByHash } from '../subjects/lookup.js';
+import { COLUMN, PROFILE_FIELDS, type ProfileField } from '../subjects/profile.js';
 
 /** Two flat objects hold the same keys and values, whatever their order (jsonb reorders keys). */
 function sameValues(a: unknown, b: Record<string, string>): boolean {
@@ -80,13 +68,7 @@ export async function captureLead(
 
   return db.transaction().execute(async (trx) => {
     let created = false;
-    let subject = await trx
-      .selectFrom('subjects')
-      .select(['id', 'status'])
-      .where('email_hash', '=', hash)
-      .where('status', '<>', 'erased')
-      .forUpdate()
-      .executeTakeFirst();
+    let subject: { id: string } | null = await liveSubjectByHash(trx, hash, { lock: true });
     if (!subject) {
       // Two concurrent submissions of one new address: the unique index lets one insert win;
       // the other finds the winner's row and proceeds as an update.
@@ -111,13 +93,8 @@ export async function captureLead(
         created = true;
         await trx.insertInto('subject_addresses').values({ subject_id: inserted.id, email_hash: hash, added_at: at, replaced_at: null }).execute();
       } else {
-        subject = await trx
-          .selectFrom('subjects')
-          .select(['id', 'status'])
-          .where('email_hash', '=', hash)
-          .where('status', '<>', 'erased')
-          .forUpdate()
-          .executeTakeFirstOrThrow();
+        subject = await liveSubjectByHash(trx, hash, { lock: true });
+        if (!subject) throw new Error('captureLead: the live person whose insert won is gone');
       }
     }
     const subjectId = subject.id;

@@ -3,7 +3,8 @@ import { requireScope } from '../auth/middleware.js';
 import { apiApp, bearerSecurity, commonErrors } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
-import { captureLead, PROFILE_FIELDS } from './capture.js';
+import { captureLead } from './capture.js';
+import { PROFILE_FIELDS } from '../subjects/profile.js';
 import { normalizeEmail } from './email.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);

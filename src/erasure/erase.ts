@@ -3,6 +3,7 @@ import type { Db } from '../db/handle.js';
 import { recordEvents } from '../consent/ledger.js';
 import { SELF_REASONS } from '../suppressions/rule.js';
 import { cancelQueuedMail } from '../outbox/queries.js';
+import { blankProfile } from '../subjects/profile.js';
 
 /** The status reason of a request the erasure closed unanswered (the last mail lists them). */
 export const CLOSED_BY_ERASURE = 'closed: the person was erased';
@@ -28,15 +29,7 @@ export async function eraseSubject(db: Db, subjectId: string, at: Date, requestI
   await db
     .updateTable('subjects')
     .set({
-      email: null,
-      last_name: null,
-      first_name: null,
-      patronymic: null,
-      phone: null,
-      website: null,
-      organization: null,
-      industry: null,
-      city: null,
+      ...blankProfile(), // every profile field, the address included (subjects/profile.ts)
       status: 'erased',
       erased_at: at,
       updated_at: at,
@@ -63,7 +56,8 @@ export async function eraseSubject(db: Db, subjectId: string, at: Date, requestI
   // Messages not yet delivered would need the address we are erasing.
   await cancelQueuedMail(db, subjectId, at, 'subject erased before delivery');
   // The hash stays suppressed. The person's own reasons become `erased`; a staff-only reason
-  // (bounce, complaint, manual) is kept, since it says more.
+  // (bounce, complaint, manual) is kept, since it says more: reasonAfterErasure() in
+  // suppressions/rule.ts, here in SQL over the same SELF_REASONS.
   await sql`
     insert into suppressions (hash, email, subject_id, reason, active, seq, changed_at, created_at, actor_type, actor_id, note)
     values (${s.email_hash}, null, ${subjectId}, 'erased', true, null, ${at}, ${at}, 'system', null, null)

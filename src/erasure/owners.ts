@@ -19,6 +19,8 @@ export interface HashOwner {
 export async function findHashOwners(db: Db, hashes: readonly string[]): Promise<HashOwner[]> {
   if (hashes.length === 0) return [];
   const wanted = [...new Set(hashes)];
+  // The first branch is liveSubjectsByHashes() (subjects/lookup.ts), kept inside this one
+  // statement so the live and the erased owners come from one snapshot.
   const r = await sql<HashOwner>`
     select id, email, email_hash, status from subjects where email_hash = any(${wanted}::text[]) and status <> 'erased'
     union all

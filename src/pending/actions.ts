@@ -1,4 +1,6 @@
 import type { Db } from '../db/handle.js';
+import { liveSubjectByHash } from '../subjects/lookup.js';
+import { PROFILE_COLUMNS } from '../subjects/profile.js';
 import { recordEvents, type Evidence } from '../consent/ledger.js';
 import { linkFitsAddress } from '../confirmation/rules.js';
 import type { LinkClaims } from '../links/tokens.js';
@@ -8,7 +10,7 @@ import { addressAddedAt, loadSubjectState } from '../subjects/queries.js';
 import { dropPendingChange, findPendingChange, type PendingChange } from './queries.js';
 
 /** The subject columns a lead's pending profile may set (anything else in the row is ignored). */
-const LEAD_COLUMNS = new Set(['last_name', 'first_name', 'patronymic', 'phone', 'website', 'organization', 'industry', 'city', 'locale']);
+const LEAD_COLUMNS = new Set<string>([...PROFILE_COLUMNS, 'locale']);
 
 export type PendingConfirmOutcome =
   | { kind: 'address_changed' }
@@ -79,13 +81,8 @@ export async function confirmPendingChange(db: Db, claims: LinkClaims & { pc: st
         return { kind: 'profile_updated', fields };
       }
 
-      const owner = await trx
-        .selectFrom('subjects')
-        .select('id')
-        .where('email_hash', '=', p.emailHash!)
-        .where('status', '<>', 'erased')
-        .where('id', '<>', s.id)
-        .executeTakeFirst();
+      const holder = await liveSubjectByHash(trx, p.emailHash!);
+      const owner = holder && holder.id !== s.id ? holder : null;
       if (owner || !p.email) {
         // Confirming must not merge two people or take an address from its owner.
         await dropPendingChange(trx, s.id, 'address');

@@ -1,5 +1,5 @@
 import { normalizeEmail } from '../consent/email.js';
-import type { ProfileField } from '../consent/capture.js';
+import { MAX_LENGTH, PHONE, RECTIFY_FIELDS, type ProfileField, type RectifyField } from '../subjects/profile.js';
 import type { FieldProblem, FormFields } from '../pages/forms.js';
 import type { Rectification } from '../subjects/actions.js';
 
@@ -11,24 +11,6 @@ import type { Rectification } from '../subjects/actions.js';
 
 // ---------- rectification ----------
 
-/** The fields of the rectification form, in the order the page shows them. */
-export const RECTIFY_FIELDS = ['lastName', 'firstName', 'patronymic', 'email', 'phone', 'website', 'organization', 'industry', 'city'] as const;
-export type RectifyField = (typeof RECTIFY_FIELDS)[number];
-
-/** The same limits as the staff API's rectification (PATCH /v1/subjects/{id}). */
-export const MAX_LENGTH: Record<RectifyField, number> = {
-  lastName: 200,
-  firstName: 200,
-  patronymic: 200,
-  email: 320,
-  phone: 40,
-  website: 2000,
-  organization: 500,
-  industry: 500,
-  city: 200,
-};
-
-const PHONE = /^[0-9+()\-.\s]{0,40}$/;
 
 export type RectifyProblem = 'email_required' | 'email_invalid' | 'email_taken' | 'too_long' | 'phone';
 

@@ -2,11 +2,11 @@ import type { Child } from 'hono/jsx';
 import type { Locale } from '../pages/i18n.js';
 import { messages } from '../pages/i18n.js';
 import type { SubjectProfile } from '../subjects/view.js';
+import { AUTOCOMPLETE, INPUT_ID, INPUT_TYPE, MAX_LENGTH, RECTIFY_FIELDS, type RectifyField } from '../subjects/profile.js';
 import type { Frequency } from '../cadence/policy.js';
 import type { FrequencyLimits } from '../cadence/frequency.js';
 import type { FieldProblem } from '../pages/forms.js';
 import { MAX_APPEAL_CHARS } from '../requests/appeals.js';
-import { MAX_LENGTH, RECTIFY_FIELDS, type RectifyField } from './forms.js';
 
 type T = (typeof messages)[Locale];
 
@@ -132,19 +132,6 @@ export function FrequencyForm(props: { x: Ctx; frequency: Frequency; pausedUntil
   );
 }
 
-const INPUT_TYPE: Partial<Record<RectifyField, string>> = { email: 'email', phone: 'tel' };
-const AUTOCOMPLETE: Record<RectifyField, string> = {
-  lastName: 'family-name',
-  firstName: 'given-name',
-  patronymic: 'additional-name',
-  email: 'email',
-  phone: 'tel',
-  website: 'url',
-  organization: 'organization',
-  industry: 'off',
-  city: 'address-level2',
-};
-
 export function RectifyForm(props: { x: Ctx; values: Partial<Record<RectifyField, string | null>>; problems?: FieldProblem[] }) {
   const { x } = props;
   const t = x.t;
@@ -153,7 +140,7 @@ export function RectifyForm(props: { x: Ctx; values: Partial<Record<RectifyField
       <fieldset>
         <legend>{t.pcDataTitle}</legend>
         {RECTIFY_FIELDS.map((f) => {
-          const id = `f-${f}`;
+          const id = INPUT_ID[f];
           const errs = errorsFor(props.problems, f);
           return (
             <div class="field">

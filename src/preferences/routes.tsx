@@ -10,6 +10,7 @@ import { personEvidence } from '../consent/evidence.js';
 import { openLinkPage, type OpenedLink } from '../links/verify.js';
 import { dueFor } from '../requests/deadlines.js';
 import { rectify } from '../subjects/actions.js';
+import { FIELD_OF_COLUMN, INPUT_ID, RECTIFY_FIELDS, type RectifyField } from '../subjects/profile.js';
 import { subjectExport, subjectProfile } from '../subjects/view.js';
 import { unsubscribe } from '../unsubscribe/actions.js';
 import { openErasure, withdrawProcessing } from '../withdrawal/actions.js';
@@ -18,11 +19,11 @@ import { frequencyCaps, frequencyLimits, parseFrequencyForm, setPreferences } fr
 import { readForm, type FieldProblem, type FormFields } from '../pages/forms.js';
 import { fileAppeal, parseAppealForm } from '../requests/appeals.js';
 import { restrictByPerson } from '../subjects/restriction.js';
-import { parseRectifyForm, RECTIFY_FIELDS, typedValues, type RectifyField } from './forms.js';
+import { parseRectifyForm, typedValues } from './forms.js';
 import { AppealForm, CenterPage, FormErrorPage, FrequencyForm, RectifyForm, RestrictForm, ResultPage, WithdrawConfirmPage, type Ctx } from './pages.js';
 
 /** rectify() names changed columns; the page names fields. */
-const COLUMN_FIELD: Record<string, string> = { last_name: 'lastName', first_name: 'firstName' };
+const COLUMN_FIELD: Record<string, string> = FIELD_OF_COLUMN;
 
 /** The ids of the inputs an error summary links to, per field name. */
 const FIELD_IDS: Record<string, string> = {
@@ -31,15 +32,7 @@ const FIELD_IDS: Record<string, string> = {
   confirm: 'restrict-confirm',
   kind: 'appeal-kind-appeal',
   text: 'appeal-text',
-  lastName: 'f-lastName',
-  firstName: 'f-firstName',
-  patronymic: 'f-patronymic',
-  email: 'f-email',
-  phone: 'f-phone',
-  website: 'f-website',
-  organization: 'f-organization',
-  industry: 'f-industry',
-  city: 'f-city',
+  ...INPUT_ID,
 };
 
 /**

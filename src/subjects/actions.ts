@@ -4,20 +4,10 @@ import { AppError } from '../errors/index.js';
 import { recordEvents, type Evidence } from '../consent/ledger.js';
 import type { EmailHasher } from '../consent/hash.js';
 import { normalizeEmail } from '../consent/email.js';
-import { PROFILE_FIELDS, type ProfileField } from '../consent/capture.js';
+import { liveSubjectByHash } from './lookup.js';
+import { COLUMN, PROFILE_FIELDS, type ProfileField } from './profile.js';
 import { enqueue } from '../outbox/queries.js';
 import { stagePendingChange } from '../pending/queries.js';
-
-const COLUMN: Record<ProfileField, string> = {
-  lastName: 'last_name',
-  firstName: 'first_name',
-  patronymic: 'patronymic',
-  phone: 'phone',
-  website: 'website',
-  organization: 'organization',
-  industry: 'industry',
-  city: 'city',
-};
 
 export type Rectification = Partial<Record<ProfileField, string | null>> & { email?: string; locale?: 'ru' | 'en' };
 
@@ -107,13 +97,8 @@ async function requestAddressChange(
   // The same address asked for again while its confirmation is out: the same answer, nothing written.
   if (waiting?.email_hash === address.hash) return { email: address.email, expiresAt: new Date(waiting.expires_at) };
   const expiresAt = new Date(at.getTime() + opts.confirmationTtlDays * 86_400_000);
-  const owner = await trx
-    .selectFrom('subjects')
-    .select('id')
-    .where('email_hash', '=', address.hash)
-    .where('status', '<>', 'erased')
-    .where('id', '<>', subject.id)
-    .executeTakeFirst();
+  const holder = await liveSubjectByHash(trx, address.hash);
+  const owner = holder && holder.id !== subject.id ? holder : null;
   const id = opts.newId();
   await stagePendingChange(trx, {
     id,

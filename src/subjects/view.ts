@@ -1,50 +1,36 @@
 import type { Db } from '../db/handle.js';
 import { pausedUntilText } from '../db/dates.js';
 
-const PROFILE = ['email', 'last_name', 'first_name', 'patronymic', 'phone', 'website', 'organization', 'industry', 'city'] as const;
+import { ALL_PROFILE_COLUMNS, profileOf, type RectifyField } from './profile.js';
 
-export interface SubjectProfile {
-  id: string;
-  email: string | null;
-  lastName: string | null;
-  firstName: string | null;
-  patronymic: string | null;
-  phone: string | null;
-  website: string | null;
-  organization: string | null;
-  industry: string | null;
-  city: string | null;
+/** One person as the API shows them: the profile fields (subjects/profile.ts), state and preferences. */
+export type SubjectProfile = { id: string } & Record<RectifyField, string | null> & {
   locale: string;
   status: 'active' | 'restricted' | 'erased';
   createdAt: string;
   updatedAt: string;
   consents: { processing: string; marketing: string };
   preferences: { frequency: 'monthly' | 'standard'; pausedUntil: string | null };
-}
+};
 
 /** One person as the API and the preference center show them (row-to-API mapping in one place). */
 export async function subjectProfile(db: Db, id: string): Promise<SubjectProfile | null> {
   const s = await db
     .selectFrom('subjects as s')
     .leftJoin('preferences as p', 'p.subject_id', 's.id')
-    .select([...PROFILE.map((f) => `s.${f}` as const), 's.id', 's.locale', 's.status', 's.created_at', 's.updated_at', 'p.frequency'])
+    .select([...ALL_PROFILE_COLUMNS.map((c) => `s.${c}` as const), 's.id', 's.locale', 's.status', 's.created_at', 's.updated_at', 'p.frequency'])
     .select(pausedUntilText('p.paused_until').as('paused_until'))
     .where('s.id', '=', id)
     .executeTakeFirst();
   if (!s) return null;
   const consents = await db.selectFrom('consents').select(['purpose', 'state']).where('subject_id', '=', id).execute();
   const state = (p: string) => consents.find((c) => c.purpose === p)?.state ?? 'none';
+  // The address first, as the API always listed it.
+  const { email, ...rest } = profileOf(s);
+  const fields = { email, ...rest };
   return {
     id: s.id,
-    email: s.email,
-    lastName: s.last_name,
-    firstName: s.first_name,
-    patronymic: s.patronymic,
-    phone: s.phone,
-    website: s.website,
-    organization: s.organization,
-    industry: s.industry,
-    city: s.city,
+    ...fields,
     locale: s.locale,
     status: s.status,
     createdAt: new Date(s.created_at).toISOString(),
