@@ -3,7 +3,7 @@ import type { ResolvedDeps } from '../deps.js';
 import type { LinkClaims } from '../links/tokens.js';
 import { messages } from '../pages/i18n.js';
 import { showActingOn } from '../pages/identity.js';
-import { pageLocale, renderPage } from '../pages/layout.js';
+import { pageLocale } from '../pages/layout.js';
 import { messagePage, unknownSubjectPage } from '../pages/message.js';
 import { personEvidence } from '../consent/evidence.js';
 import { verifyForPage } from '../links/verify.js';
@@ -23,18 +23,15 @@ export function confirmationRoutes(deps: ResolvedDeps) {
   const app = new Hono();
 
   const confirmForm = (c: Context, token: string, locale: 'ru' | 'en', title: string, lead: string, button: string) =>
-    renderPage(
+    messagePage(
       c,
       200,
       locale,
       title,
-      <>
-        <h1>{title}</h1>
-        <p>{lead}</p>
-        <form method="post" action={`/c/${token}?lang=${locale}`}>
-          <button type="submit">{button}</button>
-        </form>
-      </>,
+      lead,
+      <form method="post" action={`/c/${token}?lang=${locale}`}>
+        <button type="submit">{button}</button>
+      </form>,
     );
 
   app.get('/c/:token', async (c) => {

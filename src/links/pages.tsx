@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
 import { messages, type Locale } from '../pages/i18n.js';
-import { renderPage } from '../pages/layout.js';
+import { messagePage } from '../pages/message.js';
 import type { LinkPurpose } from './tokens.js';
 
 /** Where the damaged-link page's address form posts (see `src/unsubscribe/routes.tsx`). */
@@ -15,14 +15,13 @@ export const BY_ADDRESS_PATH = '/u/by-address';
 export function invalidLinkPage(c: Context, deps: ResolvedDeps, locale: Locale) {
   const t = messages[locale];
   const mailto = deps.config.unsubscribeMailto;
-  return renderPage(
+  return messagePage(
     c,
     400,
     locale,
     t.invalidTitle,
+    t.invalidLead,
     <>
-      <h1>{t.invalidTitle}</h1>
-      <p>{t.invalidLead}</p>
       <section class="offer" aria-labelledby="by-address-title">
         <h2 id="by-address-title">{t.byAddressTitle}</h2>
         <p>{t.byAddressLead}</p>
@@ -44,19 +43,16 @@ export function invalidLinkPage(c: Context, deps: ResolvedDeps, locale: Locale) 
 /** An expired link whose signature is good: offers a fresh one by mail. */
 export function expiredLinkPage(c: Context, locale: Locale, purpose: LinkPurpose, token: string) {
   const t = messages[locale];
-  return renderPage(
+  return messagePage(
     c,
     410,
     locale,
     t.expiredTitle,
-    <>
-      <h1>{t.expiredTitle}</h1>
-      <p>{t.expiredLead}</p>
-      <form method="post" action={`/${purpose}/${token}/fresh-link?lang=${locale}`}>
-        <label for="fresh-link-email">{t.expiredEmailLabel}</label>
-        <input id="fresh-link-email" type="email" name="email" autocomplete="email" maxlength={320} />
-        <button type="submit">{t.expiredButton}</button>
-      </form>
-    </>,
+    t.expiredLead,
+    <form method="post" action={`/${purpose}/${token}/fresh-link?lang=${locale}`}>
+      <label for="fresh-link-email">{t.expiredEmailLabel}</label>
+      <input id="fresh-link-email" type="email" name="email" autocomplete="email" maxlength={320} />
+      <button type="submit">{t.expiredButton}</button>
+    </form>,
   );
 }

@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
 import { messages } from './i18n.js';
-import { pageLocale, renderPage } from './layout.js';
+import { pageLocale } from './layout.js';
+import { messagePage } from './message.js';
 
 /** `GET /`: what this service is and whose, with the way to its API description and its policy. */
 export function homeRoutes(deps: ResolvedDeps) {
@@ -10,23 +11,20 @@ export function homeRoutes(deps: ResolvedDeps) {
     const locale = pageLocale(c, deps);
     const t = messages[locale];
     const { config } = deps;
-    return renderPage(
+    return messagePage(
       c,
       200,
       locale,
       t.homeTitle(config.orgName),
-      <>
-        <h1>{t.homeTitle(config.orgName)}</h1>
-        <p>{t.homeLead}</p>
-        <ul>
-          <li>
-            <a href={config.policyUrl}>{t.policy}</a>
-          </li>
-          <li>
-            <a href="/docs">{t.homeDocs}</a>
-          </li>
-        </ul>
-      </>,
+      t.homeLead,
+      <ul>
+        <li>
+          <a href={config.policyUrl}>{t.policy}</a>
+        </li>
+        <li>
+          <a href="/docs">{t.homeDocs}</a>
+        </li>
+      </ul>,
     );
   });
   return app;

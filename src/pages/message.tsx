@@ -1,9 +1,13 @@
 import type { Context } from 'hono';
+import type { Child } from 'hono/jsx';
 import { messages, type Locale } from './i18n.js';
 import { renderPage } from './layout.js';
 
-/** A page with a heading and one paragraph: results, refusals, errors. */
-export function messagePage(c: Context, status: number, locale: Locale, title: string, lead: string) {
+/**
+ * A page with a heading and one paragraph: results, refusals, errors; `more` is what the page
+ * offers after them (a form, a way back).
+ */
+export function messagePage(c: Context, status: number, locale: Locale, title: string, lead: string, more?: Child) {
   return renderPage(
     c,
     status,
@@ -12,20 +16,13 @@ export function messagePage(c: Context, status: number, locale: Locale, title: s
     <>
       <h1>{title}</h1>
       <p>{lead}</p>
+      {more}
     </>,
   );
 }
 
+/** The link is good but names nobody (never known, or erased where the page says so). */
 export function unknownSubjectPage(c: Context, locale: Locale) {
   const t = messages[locale];
-  return renderPage(
-    c,
-    404,
-    locale,
-    t.unknownTitle,
-    <>
-      <h1>{t.unknownTitle}</h1>
-      <p>{t.unknownLead}</p>
-    </>,
-  );
+  return messagePage(c, 404, locale, t.unknownTitle, t.unknownLead);
 }

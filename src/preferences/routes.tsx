@@ -3,16 +3,14 @@ import type { ResolvedDeps } from '../deps.js';
 import type { Evidence } from '../consent/ledger.js';
 import { AppError } from '../errors/index.js';
 import { formatDateInText, formatDateTimeInText, messages, type Locale } from '../pages/i18n.js';
-import { showActingOn } from '../pages/identity.js';
 import { erasureRunsAt } from '../erasure/schedule.js';
 import { PAGE_HEADERS, pageLocale, renderPage } from '../pages/layout.js';
 import { unknownSubjectPage } from '../pages/message.js';
 import { personEvidence } from '../consent/evidence.js';
-import { verifyForPage } from '../links/verify.js';
+import { openLinkPage, type OpenedLink } from '../links/verify.js';
 import { dueFor } from '../requests/deadlines.js';
 import { rectify } from '../subjects/actions.js';
-import { FIELD_OF_COLUMN, INPUT_ID } from '../subjects/profile.js';
-import { loadSubjectState, type SubjectState } from '../subjects/queries.js';
+import { FIELD_OF_COLUMN, INPUT_ID, RECTIFY_FIELDS, type RectifyField } from '../subjects/profile.js';
 import { subjectExport, subjectProfile } from '../subjects/view.js';
 import { unsubscribe } from '../unsubscribe/actions.js';
 import { openErasure, withdrawProcessing } from '../withdrawal/actions.js';
@@ -21,7 +19,6 @@ import { frequencyCaps, frequencyLimits, parseFrequencyForm, setPreferences } fr
 import { readForm, type FieldProblem, type FormFields } from '../pages/forms.js';
 import { fileAppeal, parseAppealForm } from '../requests/appeals.js';
 import { restrictByPerson } from '../subjects/restriction.js';
-import { RECTIFY_FIELDS, type RectifyField } from '../subjects/profile.js';
 import { parseRectifyForm, typedValues } from './forms.js';
 import { AppealForm, CenterPage, FormErrorPage, FrequencyForm, RectifyForm, RestrictForm, ResultPage, WithdrawConfirmPage, type Ctx } from './pages.js';
 
@@ -50,9 +47,8 @@ export function preferencesRoutes(deps: ResolvedDeps) {
   const app = new Hono();
   const { config } = deps;
 
-  /** The page's context for a person: their language (?lang=, then the browser, then theirs). */
-  function ctx(c: Context, token: string, storedLocale: string | null): Ctx {
-    const locale = pageLocale(c, deps, storedLocale);
+  /** The page's context for a person, in their language (see openLinkPage). */
+  function ctx(token: string, locale: Locale): Ctx {
     const numbers = new Intl.NumberFormat(locale === 'ru' ? 'ru-RU' : 'en-GB');
     const t = messages[locale];
     const { caps, windowDays } = frequencyCaps(config.cadence.maxPerWindow);
@@ -78,13 +74,10 @@ export function preferencesRoutes(deps: ResolvedDeps) {
    * Verifies the link as every page of the center does, and finds its person: an erased or
    * unknown person gets the "not found" page, like a link that never was.
    */
-  async function open(c: Context): Promise<Response | { claims: LinkClaims; token: string; state: SubjectState; x: Ctx }> {
-    const v = await verifyForPage(c, deps, 'p');
-    if (v instanceof Response) return v;
-    const state = await loadSubjectState(deps.db, v.claims.sub);
-    if (!state || state.status === 'erased') return unknownSubjectPage(c, pageLocale(c, deps));
-    showActingOn(c, state.email);
-    return { ...v, state, x: ctx(c, v.token, state.locale) };
+  async function open(c: Context): Promise<Response | (OpenedLink & { x: Ctx })> {
+    const o = await openLinkPage(c, deps, 'p', { living: true });
+    if (o instanceof Response) return o;
+    return { ...o, x: ctx(o.token, o.locale) };
   }
 
   const result = (c: Context, x: Ctx, title: string, lines: string[], status = 200) =>

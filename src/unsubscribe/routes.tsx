@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import type { Child } from 'hono/jsx';
 import type { ResolvedDeps } from '../deps.js';
 import { messages, type Locale } from '../pages/i18n.js';
 import { showActingOn } from '../pages/identity.js';
@@ -6,7 +7,7 @@ import { pageLocale, renderPage } from '../pages/layout.js';
 import { messagePage, unknownSubjectPage } from '../pages/message.js';
 import { personEvidence } from '../consent/evidence.js';
 import { BY_ADDRESS_PATH } from '../links/pages.js';
-import { verifyForPage } from '../links/verify.js';
+import { openLinkPage, verifyForPage } from '../links/verify.js';
 import { frequencyOf, setPreferences } from '../cadence/frequency.js';
 import { clientWithinMailLimit, requestFreshLink } from '../links/fresh-link.js';
 import { formField } from '../pages/forms.js';
@@ -27,19 +28,8 @@ import { requestResubscription } from './resubscribe.js';
 export function unsubscribeRoutes(deps: ResolvedDeps) {
   const app = new Hono();
 
-  /**
-   * The prologue of the page's offers: a good `u` link of a person who is still here, whose
-   * masked address the page shows, in their language. Any other answer is the page to return.
-   */
-  const openLiving = async (c: Context) => {
-    const v = await verifyForPage(c, deps, 'u');
-    if (v instanceof Response) return v;
-    const s = await loadSubjectState(deps.db, v.claims.sub);
-    if (!s || s.status === 'erased') return unknownSubjectPage(c, pageLocale(c, deps));
-    showActingOn(c, s.email);
-    const locale = pageLocale(c, deps, s.locale);
-    return { v, s, locale, t: messages[locale] };
-  };
+  /** The prologue of the page's offers: a good `u` link of a person who is still here. */
+  const openLiving = (c: Context) => openLinkPage(c, deps, 'u', { living: true });
 
   // Before /u/:token, which would otherwise take "by-address" for a (damaged) token.
   app.post(BY_ADDRESS_PATH, async (c) => {
@@ -54,27 +44,22 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
   });
 
   app.get('/u/:token', async (c) => {
-    const v = await verifyForPage(c, deps, 'u');
-    if (v instanceof Response) return v;
-    const s = await loadSubjectState(deps.db, v.claims.sub);
-    if (!s) return unknownSubjectPage(c, pageLocale(c, deps));
-    showActingOn(c, s.email);
-    const locale = pageLocale(c, deps, s.locale);
-    const t = messages[locale];
+    const o = await openLinkPage(c, deps, 'u');
+    if (o instanceof Response) return o;
+    const { token, state: s, locale, t } = o;
     if (s.status === 'erased' || s.marketing === 'withdrawn') {
-      return renderPage(c, 200, locale, t.unsubscribedTitle, <Done locale={locale} token={v.token} s={s} orgUrl={deps.config.orgUrl} />);
+      return renderPage(c, 200, locale, t.unsubscribedTitle, <Done locale={locale} token={token} s={s} orgUrl={deps.config.orgUrl} />);
     }
     const monthly = mayGoMonthly(s) && (await frequencyOf(deps.db, s.id)) === 'standard';
-    return renderPage(
+    return messagePage(
       c,
       200,
       locale,
       t.unsubscribeTitle,
+      t.unsubscribeLead,
       <>
-        <h1>{t.unsubscribeTitle}</h1>
-        <p>{t.unsubscribeLead}</p>
-        <UnsubscribeForm locale={locale} token={v.token} />
-        {monthly ? <MonthlyOffer locale={locale} token={v.token} /> : null}
+        <UnsubscribeForm locale={locale} token={token} />
+        {monthly ? <MonthlyOffer locale={locale} token={token} /> : null}
       </>,
     );
   });
@@ -102,33 +87,23 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
   app.post('/u/:token/monthly', async (c) => {
     const o = await openLiving(c);
     if (o instanceof Response) return o;
-    const { v, s, locale, t } = o;
+    const { claims, token, state: s, locale, t } = o;
     if (!mayGoMonthly(s)) return messagePage(c, 409, locale, t.title, t.uMonthlyUnavailableLead);
-    const r = await setPreferences(deps.db, s.id, { frequency: 'monthly' }, personEvidence(c, deps, v.claims, 'unsubscribe-page'), { refuseAfterWithdrawal: true });
+    const r = await setPreferences(deps.db, s.id, { frequency: 'monthly' }, personEvidence(c, deps, claims, 'unsubscribe-page'), { refuseAfterWithdrawal: true });
     if (r.kind === 'unknown_subject') return unknownSubjectPage(c, locale);
     if (r.kind === 'processing_withdrawn') return messagePage(c, 409, locale, t.title, t.uMonthlyUnavailableLead);
     deps.logger.info('frequency changed on the unsubscribe page', { subject: s.id, outcome: r.kind });
-    const title = t.uMonthlySavedTitle;
-    return renderPage(
-      c,
-      200,
-      locale,
-      title,
-      <>
-        <h1>{title}</h1>
-        <p>{r.kind === 'updated' ? t.uMonthlySavedLead : t.uMonthlyAlreadyLead}</p>
-        <UnsubscribeForm locale={locale} token={v.token} />
-      </>,
-    );
+    const lead = r.kind === 'updated' ? t.uMonthlySavedLead : t.uMonthlyAlreadyLead;
+    return messagePage(c, 200, locale, t.uMonthlySavedTitle, lead, <UnsubscribeForm locale={locale} token={token} />);
   });
 
   // The way back: a confirmation mailed to the address; never a subscription by itself.
   app.post('/u/:token/resubscribe', async (c) => {
     const o = await openLiving(c);
     if (o instanceof Response) return o;
-    const { v, s, locale, t } = o;
+    const { claims, state: s, locale, t } = o;
     if (!(await clientWithinMailLimit(deps, c))) return messagePage(c, 429, locale, t.tooManyTitle, t.tooManyLead);
-    const r = await requestResubscription(deps.db, s.id, personEvidence(c, deps, v.claims, 'unsubscribe-page'));
+    const r = await requestResubscription(deps.db, s.id, personEvidence(c, deps, claims, 'unsubscribe-page'));
     deps.logger.info('resubscription requested', { subject: s.id, outcome: r.kind });
     switch (r.kind) {
       case 'unknown_subject':
@@ -170,19 +145,25 @@ function UnsubscribeForm(props: { locale: Locale; token: string }) {
   );
 }
 
-function MonthlyOffer(props: { locale: Locale; token: string }) {
-  const t = messages[props.locale];
+/** An offer below the page's answer, never instead of it: a heading, a line, one secondary button. */
+function Offer(props: { id: string; title: string; lead: string; action: string; button: string; children?: Child }) {
   return (
-    <section class="offer" aria-labelledby="monthly-title">
-      <h2 id="monthly-title">{t.uMonthlyTitle}</h2>
-      <p>{t.uMonthlyLead}</p>
-      <form method="post" action={`/u/${props.token}/monthly?lang=${props.locale}`}>
+    <section class="offer" aria-labelledby={props.id}>
+      <h2 id={props.id}>{props.title}</h2>
+      <p>{props.lead}</p>
+      <form method="post" action={props.action}>
         <button type="submit" class="secondary">
-          {t.uMonthlyButton}
+          {props.button}
         </button>
       </form>
+      {props.children}
     </section>
   );
+}
+
+function MonthlyOffer(props: { locale: Locale; token: string }) {
+  const t = messages[props.locale];
+  return <Offer id="monthly-title" title={t.uMonthlyTitle} lead={t.uMonthlyLead} action={`/u/${props.token}/monthly?lang=${props.locale}`} button={t.uMonthlyButton} />;
 }
 
 /**
@@ -199,18 +180,11 @@ function Done(props: { locale: Locale; token: string; s: SubjectState | null; er
       <h1>{t.unsubscribedTitle}</h1>
       <p>{erased ? t.erasedLead : t.unsubscribedLead}</p>
       {mayComeBack ? (
-        <section class="offer" aria-labelledby="resubscribe-title">
-          <h2 id="resubscribe-title">{t.uResubscribeTitle}</h2>
-          <p>{t.uResubscribeLead}</p>
-          <form method="post" action={`/u/${props.token}/resubscribe?lang=${props.locale}`}>
-            <button type="submit" class="secondary">
-              {t.uResubscribeButton}
-            </button>
-          </form>
+        <Offer id="resubscribe-title" title={t.uResubscribeTitle} lead={t.uResubscribeLead} action={`/u/${props.token}/resubscribe?lang=${props.locale}`} button={t.uResubscribeButton}>
           <p class="muted">
             {t.uSubscribeOnSite} <a href={props.orgUrl}>{props.orgUrl}</a>
           </p>
-        </section>
+        </Offer>
       ) : null}
     </>
   );

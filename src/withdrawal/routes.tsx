@@ -2,13 +2,11 @@ import { Hono, type Context } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
 import { erasureRunsAt } from '../erasure/schedule.js';
 import { formatDateTimeInText, messages, type Locale } from '../pages/i18n.js';
-import { showActingOn } from '../pages/identity.js';
 import { pageLocale, renderPage } from '../pages/layout.js';
 import { messagePage, unknownSubjectPage } from '../pages/message.js';
 import { personEvidence } from '../consent/evidence.js';
-import { verifyForPage } from '../links/verify.js';
+import { openLinkPage, type OpenedLink } from '../links/verify.js';
 import { WithdrawConsequences } from '../preferences/pages.js';
-import { loadSubjectState } from '../subjects/queries.js';
 import { dueFor } from '../requests/deadlines.js';
 import { openErasure, withdrawProcessing } from './actions.js';
 
@@ -37,77 +35,61 @@ export function withdrawalRoutes(deps: ResolvedDeps) {
   const erasureMoment = (received: Date, due: Date, locale: Locale) =>
     formatDateTimeInText(erasureRunsAt(new Date(received), new Date(due), config.erasureGraceHours), locale, config.timeZone);
 
-  /** The page for a person who already withdrew: what happens and when, no button. */
-  const alreadyWithdrawn = (c: Context, locale: Locale, received: Date, due: Date) =>
-    messagePage(c, 200, locale, messages[locale].withdrawnTitle, messages[locale].withdrawAlreadyLead(erasureMoment(received, due, locale)));
+  /**
+   * The page for a person who already withdrew (what happens and when, no button), or null
+   * while they have not, or their erasure is no longer open.
+   */
+  async function alreadyWithdrawn(c: Context, { state: s, locale, t }: OpenedLink): Promise<Response | null> {
+    const open = s.processing === 'withdrawn' ? await openErasure(deps.db, s.id) : undefined;
+    return open ? messagePage(c, 200, locale, t.withdrawnTitle, t.withdrawAlreadyLead(erasureMoment(open.received_at, open.due_at, locale))) : null;
+  }
 
-  app.get('/w/:token', async (c) => {
-    const v = await verifyForPage(c, deps, 'w');
-    if (v instanceof Response) return v;
-    const s = await loadSubjectState(deps.db, v.claims.sub);
-    if (!s) return unknownSubjectPage(c, pageLocale(c, deps));
-    showActingOn(c, s.email);
-    const locale = pageLocale(c, deps, s.locale);
-    const t = messages[locale];
-    if (s.status === 'erased') return messagePage(c, 200, locale, t.withdrawnTitle, t.erasedLead);
-    if (s.processing === 'withdrawn') {
-      const open = await openErasure(deps.db, s.id);
-      if (open) return alreadyWithdrawn(c, locale, open.received_at, open.due_at);
-    }
-    // Step one: the consequences, and a button that leads to the confirmation.
+  /**
+   * A step before the withdrawal: the consequences, then (`explain`) a button that leads to
+   * the confirmation, or (`confirm`) the one button that acts.
+   */
+  function step(c: Context, { token, locale, t }: OpenedLink, which: 'explain' | 'confirm') {
+    const title = which === 'explain' ? t.withdrawTitle : t.pcWithdrawConfirmTitle;
     return renderPage(
       c,
       200,
       locale,
-      t.withdrawTitle,
+      title,
       <>
-        <h1>{t.withdrawTitle}</h1>
+        <h1>{title}</h1>
         <WithdrawConsequences x={{ t }} erasureDays={erasureDays(locale)} />
-        <form method="post" action={`/w/${v.token}?lang=${locale}`}>
-          <button type="submit" class="danger">{t.pcWithdrawContinue}</button>
-        </form>
-      </>,
-    );
-  });
-
-  app.post('/w/:token', async (c) => {
-    const v = await verifyForPage(c, deps, 'w');
-    if (v instanceof Response) return v;
-    const s = await loadSubjectState(deps.db, v.claims.sub);
-    if (!s) return unknownSubjectPage(c, pageLocale(c, deps));
-    showActingOn(c, s.email);
-    if (!(await confirmed(c)) && s.status !== 'erased') {
-      const locale = pageLocale(c, deps, s.locale);
-      const t = messages[locale];
-      const open = s.processing === 'withdrawn' ? await openErasure(deps.db, s.id) : undefined;
-      if (open) return alreadyWithdrawn(c, locale, open.received_at, open.due_at);
-      // Step two: the consequences again, and the one button that acts.
-      return renderPage(
-        c,
-        200,
-        locale,
-        t.pcWithdrawConfirmTitle,
-        <>
-          <h1>{t.pcWithdrawConfirmTitle}</h1>
-          <WithdrawConsequences x={{ t }} erasureDays={erasureDays(locale)} />
+        {which === 'confirm' ? (
           <p>
             <strong>{t.pcWithdrawConfirmLead}</strong>
           </p>
-          <form method="post" action={`/w/${v.token}?lang=${locale}`}>
-            <input type="hidden" name="confirm" value="yes" />
-            <button type="submit" class="danger">{t.withdrawButton}</button>
-          </form>
-        </>,
-      );
-    }
-    const outcome = await withdrawProcessing(deps.db, v.claims.sub, personEvidence(c, deps, v.claims, 'withdrawal-link'), {
+        ) : null}
+        <form method="post" action={`/w/${token}?lang=${locale}`}>
+          {which === 'confirm' ? <input type="hidden" name="confirm" value="yes" /> : null}
+          <button type="submit" class="danger">{which === 'confirm' ? t.withdrawButton : t.pcWithdrawContinue}</button>
+        </form>
+      </>,
+    );
+  }
+
+  app.get('/w/:token', async (c) => {
+    const o = await openLinkPage(c, deps, 'w');
+    if (o instanceof Response) return o;
+    const { locale, t } = o;
+    if (o.state.status === 'erased') return messagePage(c, 200, locale, t.withdrawnTitle, t.erasedLead);
+    return (await alreadyWithdrawn(c, o)) ?? step(c, o, 'explain');
+  });
+
+  app.post('/w/:token', async (c) => {
+    const o = await openLinkPage(c, deps, 'w');
+    if (o instanceof Response) return o;
+    const { claims, locale, t } = o;
+    if (!(await confirmed(c)) && o.state.status !== 'erased') return (await alreadyWithdrawn(c, o)) ?? step(c, o, 'confirm');
+    const outcome = await withdrawProcessing(deps.db, claims.sub, personEvidence(c, deps, claims, 'withdrawal-link'), {
       newId: deps.newId,
       dueAt: (received) => dueFor('erasure', received, deps),
     });
     if (outcome.kind === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
-    deps.logger.info('withdrawal', { subject: v.claims.sub, outcome: outcome.kind, request: outcome.requestId });
-    const locale = pageLocale(c, deps, s.locale);
-    const t = messages[locale];
+    deps.logger.info('withdrawal', { subject: claims.sub, outcome: outcome.kind, request: outcome.requestId });
     if (!outcome.dueAt || !outcome.receivedAt) return messagePage(c, 200, locale, t.withdrawnTitle, t.erasedLead);
     const when = erasureMoment(outcome.receivedAt, outcome.dueAt, locale);
     return messagePage(c, 200, locale, t.withdrawnTitle, outcome.kind === 'withdrawn' ? t.withdrawnAtLead(when) : t.withdrawAlreadyLead(when));
