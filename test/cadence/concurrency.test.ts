@@ -3,16 +3,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../src/db/handle.js';
 import { createPostgresDb } from '../../src/db/postgres.js';
 import { createHarness, createTestDb, onPostgres, type Harness } from '../helpers/harness.js';
+import { seededRandom } from '../helpers/seed.js';
 import { campaignCall, countSends, randomId, reserveOk, seedSubjects, type ReservationBody } from '../helpers/cadence.js';
 
 const T0 = '2026-03-02T09:00:00.000Z';
 const PEOPLE = 1_000;
 const CAMPAIGNS = 20;
 
+/** The order of the racing calls: random, from the suite's seed (printed), so a failure can be replayed. */
+const random = seededRandom('concurrency order');
+
 function shuffled<T>(xs: T[]): T[] {
   const a = [...xs];
   for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
+    const j = Math.floor(random() * (i + 1));
     [a[i], a[j]] = [a[j]!, a[i]!];
   }
   return a;
@@ -132,7 +136,7 @@ describe('one call with 100,000 recipients', () => {
   it('answers 200, reserving the few real people and refusing the rest as unknown_subject', async () => {
     const real = await seedSubjects(h.db, 5, { now: new Date(T0) });
     const subjects = Array.from({ length: 100_000 - real.length }, randomId);
-    for (const id of real) subjects.splice(Math.floor(Math.random() * subjects.length), 0, id);
+    for (const id of real) subjects.splice(Math.floor(random() * subjects.length), 0, id);
     expect(subjects).toHaveLength(100_000);
     const body = await reserveOk(h, await h.bearer('sends:write'), 'big-batch', { subjects });
     expect([...body.allowed].sort()).toEqual([...real].sort());

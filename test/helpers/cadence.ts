@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { CadenceLimits, CadenceSubject } from '../../src/cadence/policy.js';
 import type { Db } from '../../src/db/handle.js';
-import { jsonRequest, lead, type Harness } from './harness.js';
+import { jsonRequest, registerLead, type Harness } from './harness.js';
 
 export const SECOND = 1_000;
 export const HOUR = 3_600_000;
@@ -33,9 +33,7 @@ export const at = (t: Date | string, ms = 0): Date => new Date(new Date(t).getTi
 
 /** Registers a person through the API and returns the id (marketing granted when DOUBLE_OPT_IN is false). */
 export async function createSubject(h: Harness, auth: string, email: string, over: Record<string, unknown> = {}): Promise<string> {
-  const res = await h.app.request('/v1/subjects', jsonRequest('POST', lead(email, over), auth));
-  if (res.status !== 201 && res.status !== 200) throw new Error(`POST /v1/subjects answered ${res.status}: ${await res.text()}`);
-  return ((await res.json()) as { id: string }).id;
+  return (await registerLead(h, email, over, auth)).id;
 }
 
 export interface ReservationBody {

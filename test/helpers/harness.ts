@@ -128,3 +128,26 @@ export const lead = (email: string, over: Record<string, unknown> = {}) => ({
   policyVersion: '2025-06-01',
   ...over,
 });
+
+const leadKeys = new WeakMap<Harness, string>();
+
+/**
+ * Registers a person through POST /v1/subjects, the one way tests create people over the API
+ * (`createSubject` in `pages.ts` and `cadence.ts` are this). Uses `auth`, or a leads:write key
+ * made once per harness; throws unless the answer is 201 (new) or 200 (known address).
+ */
+export async function registerLead(
+  h: Harness,
+  email: string,
+  over: Record<string, unknown> = {},
+  auth?: string,
+): Promise<{ id: string; consents: { processing: string; marketing: string }; status: number }> {
+  if (!auth) {
+    auth = leadKeys.get(h);
+    if (!auth) leadKeys.set(h, (auth = await h.bearer('leads:write')));
+  }
+  const res = await h.app.request('/v1/subjects', jsonRequest('POST', lead(email, over), auth));
+  if (res.status !== 201 && res.status !== 200) throw new Error(`POST /v1/subjects answered ${res.status}: ${await res.text()}`);
+  const body = (await res.json()) as { id: string; consents: { processing: string; marketing: string } };
+  return { ...body, status: res.status };
+}

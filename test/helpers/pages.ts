@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { expect } from 'vitest';
 import { fixedClock } from '../../src/time/clock.js';
 import { createLinkSigner, generateSigningJwk, type LinkPurpose } from '../../src/links/tokens.js';
-import { jsonRequest, lead, onPostgres, type Harness } from './harness.js';
+import { onPostgres, registerLead, type Harness } from './harness.js';
 
 /** Tables a snapshot must at least hold (it takes every table it finds). */
 export const CORE_TABLES = ['subjects', 'consents', 'consent_events', 'suppressions', 'outbox', 'requests', 'preferences', 'sends', 'api_keys', 'audit_log'];
@@ -28,21 +28,8 @@ export async function snapshotDb(h: Harness): Promise<Record<string, unknown>> {
   return snap;
 }
 
-const leadKeys = new WeakMap<Harness, string>();
-
 /** Creates a person through the public API (leads:write) and returns the id and the consents. */
-export async function createSubject(
-  h: Harness,
-  email: string,
-  over: Record<string, unknown> = {},
-): Promise<{ id: string; consents: { processing: string; marketing: string }; status: number }> {
-  let auth = leadKeys.get(h);
-  if (!auth) leadKeys.set(h, (auth = await h.bearer('leads:write')));
-  const res = await h.app.request('/v1/subjects', jsonRequest('POST', lead(email, over), auth));
-  expect([200, 201]).toContain(res.status);
-  const body = (await res.json()) as { id: string; consents: { processing: string; marketing: string } };
-  return { ...body, status: res.status };
-}
+export const createSubject = (h: Harness, email: string, over: Record<string, unknown> = {}) => registerLead(h, email, over);
 
 /** Creates a person whose marketing consent is granted (lead, then the confirmation link). */
 export async function createConfirmedSubject(h: Harness, email: string, over: Record<string, unknown> = {}): Promise<string> {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeApiKey } from '../../src/auth/keys.js';
 import type { LinkPurpose, LinkSigner } from '../../src/links/tokens.js';
-import { createHarness, jsonRequest, lead, type Harness } from '../helpers/harness.js';
+import { createHarness, jsonRequest, registerLead, type Harness } from '../helpers/harness.js';
 import { decodeSegment, expectRefused } from '../helpers/tokens.js';
 
 const BASE = 'https://prefs.example.ru';
@@ -29,9 +29,9 @@ const people: Array<{ id: string; email: string }> = [];
 const randomIds = (n: number) => Array.from({ length: n }, () => crypto.randomUUID());
 
 async function createSubject(harness: Harness, auth: string, email: string): Promise<string> {
-  const res = await harness.app.request('/v1/subjects', jsonRequest('POST', lead(email), auth));
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { id: string }).id;
+  const { id, status } = await registerLead(harness, email, {}, auth);
+  expect(status).toBe(201);
+  return id;
 }
 
 /** `auth: null` sends no Authorization header. */

@@ -18,6 +18,7 @@ import { expectedHash } from '../helpers/feed.js';
 import { createTestDb } from '../helpers/harness.js';
 import { DAY } from '../helpers/pages.js';
 import type { DbHandle } from '../../src/db/handle.js';
+import { fcSeed } from '../helpers/seed.js';
 
 // ---------------------------------------------------------------------------------------------
 // The model: applyEvents as it was before it became set-based (src/mailsender/queries.ts at
@@ -288,7 +289,7 @@ describe('applyEvents, set-based, against the one-event-at-a-time model', () => 
         expect(batch.outcomes).toEqual(model.outcomes);
         expect(batch.tables).toEqual(model.tables);
       }),
-      { numRuns: RUNS },
+      fcSeed({ numRuns: RUNS }),
     );
   }, 300_000);
 
@@ -300,7 +301,7 @@ describe('applyEvents, set-based, against the one-event-at-a-time model', () => 
         expect(batch.outcomes).toEqual(model.outcomes);
         expect(batch.tables).toEqual(model.tables);
       }),
-      { numRuns: Math.ceil(RUNS / 2) },
+      fcSeed({ numRuns: Math.ceil(RUNS / 2) }),
     );
   }, 300_000);
 
@@ -382,7 +383,7 @@ describe('suppressEach', () => {
         const many = await runSuppress(starting, inputs, true);
         expect(many).toEqual(one);
       }),
-      { numRuns: RUNS },
+      fcSeed({ numRuns: RUNS }),
     );
   }, 300_000);
 });

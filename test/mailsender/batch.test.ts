@@ -113,11 +113,10 @@ describe('a full batch of 1,000 mixed events', () => {
     const events = interleave(groups);
     expect(events).toHaveLength(1000);
 
-    const started = performance.now();
+    // Its cost is counted in statements below ('the same handful of statements'); its speed is
+    // measured by `npm run bench:mailsender`.
     const r = await postOk(h, { events }, auth);
-    const ms = performance.now() - started;
     expect(r).toEqual({ processed: 950, duplicates: 50, suppressed: 550, ignored: [] });
-    expect(ms).toBeLessThan(20_000); // one at a time, PGlite on a busy 2-core machine took about 5 s; set-based, well under 1 s
 
     const reasons = await sql<{ reason: string; n: number }>`select reason, count(*)::int as n from suppressions where active group by reason order by reason`.execute(h.db);
     expect(reasons.rows).toEqual([

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { maskEmail } from '../../src/pages/mask.js';
-
-/** mulberry32: a small seeded generator, so a failure is reproduced from the printed seed. */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../helpers/seed.js';
 
 describe('maskEmail', () => {
   it('keeps the first character and the domain, and hides the rest of the local part', () => {
@@ -27,9 +17,7 @@ describe('maskEmail', () => {
   });
 
   it('never reveals more than the first character or the length of the local part (random addresses)', () => {
-    const seed = Number(process.env.TEST_SEED ?? Date.now() % 1_000_000);
-    console.log(`maskEmail random addresses: seed ${seed} (TEST_SEED=${seed} to repeat)`);
-    const next = rng(seed);
+    const next = seededRandom('maskEmail random addresses');
     const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789._+-абвгдеёжз';
     const pick = (n: number) => Array.from({ length: n }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
     for (let i = 0; i < 2000; i++) {
