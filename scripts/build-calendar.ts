@@ -1,6 +1,6 @@
 /**
  * Turns the official xmlcalendar files into the service's own data module:
- *   npx tsx scripts/build-calendar.ts ../shared/data/ru-calendar src/requests/calendars/ru.ts
+ *   npx tsx scripts/build-calendar.ts ../shared/data/ru-calendar src/time/calendars/ru.ts
  * Operators can also add years at run time without a code change: CALENDAR_DIR (see README).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';

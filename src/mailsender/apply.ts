@@ -10,24 +10,8 @@ import type { SuppressionReason } from '../db/schema.js';
 import { suppressEach, type SuppressInput } from '../suppressions/queries.js';
 import { findHashOwners, splitOwners } from '../erasure/owners.js';
 import type { MailSenderEvent, MailSenderEventType, Provider } from './events.js';
-import { redactAddresses } from './redact.js';
+import { redactAddresses } from '../privacy/redact.js';
 import { bounceTime, countSoftBounces, softBounceSuppresses, type SoftBouncePolicy } from './soft-bounce.js';
-
-/** The tables of migration 0006 (kept out of the shared schema file on purpose). */
-export type MailSenderTables = {
-  mail_sender_soft_bounces: {
-    hash: string;
-    bounced_at: Date[];
-    updated_at: Date;
-  };
-  mail_sender_events: {
-    provider: Provider;
-    event_id: string;
-    hash: string;
-    type: MailSenderEventType;
-    received_at: Date;
-  };
-};
 
 export type EventOutcome =
   /** Replay of an event already applied: nothing written. */
@@ -291,7 +275,7 @@ function toDates(v: unknown): Date[] {
 
 /** Soft-bounce count currently held for an address hash (for tests and staff tools). */
 export async function softBounceTimes(db: Db, hash: string): Promise<Date[]> {
-  const row = await db.withTables<MailSenderTables>().selectFrom('mail_sender_soft_bounces').select('bounced_at').where('hash', '=', hash).executeTakeFirst();
+  const row = await db.selectFrom('mail_sender_soft_bounces').select('bounced_at').where('hash', '=', hash).executeTakeFirst();
   return row ? toDates(row.bounced_at) : [];
 }
 

@@ -4,11 +4,13 @@
  * touches the database, the network or the clock.
  */
 import { normalizeEmail } from '../consent/email.js';
+import type { MailSenderEventType, MailSenderProvider } from '../db/schema.js';
 
-export const MAIL_SENDER_EVENT_TYPES = ['hard_bounce', 'soft_bounce', 'complaint', 'unsubscribe'] as const;
-export type MailSenderEventType = (typeof MAIL_SENDER_EVENT_TYPES)[number];
+// The column types (migration 0006) are the one definition; these are their names here.
+export type { MailSenderEventType };
+export type Provider = MailSenderProvider;
 
-export type Provider = 'generic' | 'ses' | 'postmark';
+export const MAIL_SENDER_EVENT_TYPES = ['hard_bounce', 'soft_bounce', 'complaint', 'unsubscribe'] as const satisfies readonly MailSenderEventType[];
 
 /** At most this many events in one request of our own shape. */
 export const MAX_EVENTS_PER_REQUEST = 1000;

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/handle.js';
 import type { ConsentState, SuppressionReason } from '../../src/db/schema.js';
 import { recordEvents } from '../../src/consent/ledger.js';
-import { applyEvents, type ApplyContext, type EventOutcome, type HashedEvent, type MailSenderTables } from '../../src/mailsender/apply.js';
+import { applyEvents, type ApplyContext, type EventOutcome, type HashedEvent } from '../../src/mailsender/apply.js';
 import type { MailSenderEventType, Provider } from '../../src/mailsender/events.js';
-import { redactAddresses } from '../../src/mailsender/redact.js';
+import { redactAddresses } from '../../src/privacy/redact.js';
 import { suppress, suppressEach, type SuppressInput } from '../../src/suppressions/queries.js';
 import { unsubscribe } from '../../src/unsubscribe/actions.js';
 import { expectedHash } from '../helpers/feed.js';
@@ -32,7 +32,7 @@ async function modelApplyEvents(trx: Db, ctx: ApplyContext, events: HashedEvent[
 }
 
 async function modelApplyEvent(trx: Db, ctx: ApplyContext, e: HashedEvent): Promise<EventOutcome> {
-  const db = trx.withTables<MailSenderTables>();
+  const db = trx;
   const claimed = await db
     .insertInto('mail_sender_events')
     .values({ provider: ctx.provider, event_id: e.id, hash: e.hash, type: e.type, received_at: ctx.now })
@@ -98,7 +98,7 @@ async function modelSuppressFor(
 }
 
 async function modelCountSoftBounce(trx: Db, ctx: ApplyContext, e: HashedEvent): Promise<number> {
-  const db = trx.withTables<MailSenderTables>();
+  const db = trx;
   const at = e.at && e.at.getTime() <= ctx.now.getTime() ? e.at : ctx.now;
   const windowMs = ctx.softBounces.windowDays * 86_400_000;
   await db

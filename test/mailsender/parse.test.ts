@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseMailSenderPayload } from '../../src/mailsender/parse.js';
-import { redactAddresses } from '../../src/mailsender/redact.js';
 
 type Json = Record<string, any>;
 const fixture = (name: string): Json => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as Json;
@@ -65,12 +64,5 @@ describe('parseMailSenderPayload', () => {
       expect(parseMailSenderPayload(body, {}).kind, JSON.stringify(body)).toBe('unknown');
     }
     expect(parseMailSenderPayload(fixture('postmark-bounce.json'), { snsMessageType: 'Notification' }).kind).toBe('unknown');
-  });
-});
-
-describe('redactAddresses', () => {
-  it('masks addresses in SMTP diagnostics', () => {
-    expect(redactAddresses('smtp; 550 5.1.1 <jane@example.com>... User')).toBe('smtp; 550 5.1.1 <[address]>... User');
-    expect(redactAddresses('to ivan.petrov+x@почта.рф failed')).toBe('to [address] failed');
   });
 });
