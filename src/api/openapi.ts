@@ -51,8 +51,6 @@ export const commonErrors = {
   422: problem('The body does not match the schema'),
 } as const;
 
-export const bearerSecurity = [{ bearer: [] }];
-
 /** A person's id in the path (`/v1/subjects/{id}/…`), lower-cased: ids are stored lower-case. */
 export const SubjectIdParam = z.object({ id: z.uuid().transform((s) => s.toLowerCase()).openapi({ param: { name: 'id', in: 'path' } }) });
 

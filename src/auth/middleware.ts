@@ -63,6 +63,18 @@ export function bearerAuth(db: Db) {
   });
 }
 
+/**
+ * A staff route's security requirement and its scope check, from one list, so the OpenAPI
+ * document says what the check enforces and the two cannot drift. Any one of the scopes (or
+ * `admin`) is enough: one requirement object per scope, which OpenAPI reads as "or".
+ *
+ * @example
+ * createRoute({ method: 'get', path: '/v1/audit', ...scoped('admin'), ... })
+ */
+export function scoped(...anyOf: Scope[]) {
+  return { security: anyOf.map((s) => ({ bearer: [s] })), middleware: requireScope(...anyOf) };
+}
+
 /** Refuses with 403 unless the key holds one of the scopes (or `admin`). */
 export function requireScope(...anyOf: Scope[]) {
   return createMiddleware<{ Variables: AuthVariables }>(async (c, next) => {

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireScope } from '../auth/middleware.js';
-import { apiApp, bearerSecurity, commonErrors, jsonBody, jsonResponse, SubjectIdParam } from '../api/openapi.js';
+import { scoped } from '../auth/middleware.js';
+import { apiApp, commonErrors, jsonBody, jsonResponse, SubjectIdParam } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { setPreferences } from './frequency.js';
@@ -39,8 +39,7 @@ const reserveRoute = createRoute({
   summary: "Check the cadence policy and reserve a campaign's recipients atomically",
   description:
     'Up to 100,000 recipients (subject ids, or e-mail addresses resolved to subjects). Allowed ones are reserved in the same transaction that decides; reserving the same subject for the same campaign again is idempotent. A failed call reserves nothing.',
-  security: bearerSecurity,
-  middleware: [requireScope('sends:write')] as const,
+  ...scoped('sends:write'),
   request: { params: CampaignParam, body: jsonBody(Recipients) },
   responses: { 200: jsonResponse('The decision for every recipient', ReservationOut), ...commonErrors },
 });
@@ -51,8 +50,7 @@ const markRoute = (what: 'sent' | 'release') =>
     path: `/v1/campaigns/{campaignId}/${what}`,
     tags: ['Cadence'],
     summary: what === 'sent' ? 'Mark reservations sent' : 'Release reservations that were not sent',
-    security: bearerSecurity,
-    middleware: [requireScope('sends:write')] as const,
+    ...scoped('sends:write'),
     request: { params: CampaignParam, body: jsonBody(Recipients) },
     responses: {
       200: jsonResponse('How many changed, and which recipients had no live reservation', z.object({ updated: z.number().int(), notReserved: z.array(z.string()) })),
@@ -65,8 +63,7 @@ const cadenceRoute = createRoute({
   path: '/v1/subjects/{id}/cadence',
   tags: ['Cadence'],
   summary: "A person's sends in the window, their limits and the next allowed moment",
-  security: bearerSecurity,
-  middleware: [requireScope('subjects:read', 'sends:write')] as const,
+  ...scoped('subjects:read', 'sends:write'),
   request: { params: SubjectIdParam },
   responses: {
     200: jsonResponse('Cadence state', z.object({
@@ -101,8 +98,7 @@ const preferencesRoute = createRoute({
   path: '/v1/subjects/{id}/preferences',
   tags: ['Cadence'],
   summary: "Set a person's frequency and pause (staff)",
-  security: bearerSecurity,
-  middleware: [requireScope('subjects:write')] as const,
+  ...scoped('subjects:write'),
   request: { params: SubjectIdParam, body: jsonBody(PreferencesBody) },
   responses: {
     200: jsonResponse('The preferences now', PreferencesBody),

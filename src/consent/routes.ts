@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireScope } from '../auth/middleware.js';
-import { apiApp, bearerSecurity, commonErrors, jsonBody, jsonResponse } from '../api/openapi.js';
+import { scoped } from '../auth/middleware.js';
+import { apiApp, commonErrors, jsonBody, jsonResponse } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { captureLead } from './capture.js';
@@ -45,8 +45,7 @@ const captureRoute = createRoute({
   path: '/v1/subjects',
   tags: ['Consent'],
   summary: "Register a lead from the site's form, with consent evidence",
-  security: bearerSecurity,
-  middleware: [requireScope('leads:write')] as const,
+  ...scoped('leads:write'),
   request: { body: jsonBody(LeadBody) },
   responses: {
     201: {

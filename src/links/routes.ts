@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireScope } from '../auth/middleware.js';
-import { apiApp, bearerSecurity, commonErrors, jsonBody, jsonResponse } from '../api/openapi.js';
+import { scoped } from '../auth/middleware.js';
+import { apiApp, commonErrors, jsonBody, jsonResponse } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { linksFor } from './build.js';
 
@@ -32,8 +32,7 @@ const route = createRoute({
   summary: 'Signed links and List-Unsubscribe headers for up to 10,000 subjects',
   description:
     'Duplicates are answered once. Ids that are unknown or erased get no links and are listed in `unknown`: do not mail them.',
-  security: bearerSecurity,
-  middleware: [requireScope('links:write')] as const,
+  ...scoped('links:write'),
   request: { body: jsonBody(LinksBody) },
   responses: {
     200: jsonResponse('One link set per known subject, in request order', z.object({ links: z.array(LinkSet), unknown: z.array(z.uuid()) })),

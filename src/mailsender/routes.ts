@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireScope } from '../auth/middleware.js';
+import { scoped } from '../auth/middleware.js';
 import { apiApp, commonErrors, Problem } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError, type ErrorCode } from '../errors/index.js';
@@ -69,8 +69,9 @@ const eventsRoute = createRoute({
     'All events of one request are applied in one transaction. An invalid address fails only its own event (listed in `ignored`). ' +
       'An unknown shape is refused with 422, malformed JSON with 400.',
   ].join('\n'),
-  security: [{ bearer: [] }, { basic: [] }],
-  middleware: [requireScope('mail-sender:events')] as const,
+  // The key as a bearer token, or as the Basic password (providers that only do Basic auth).
+  security: [...scoped('mail-sender:events').security, { basic: ['mail-sender:events'] }],
+  middleware: scoped('mail-sender:events').middleware,
   request: {
     body: {
       content: {

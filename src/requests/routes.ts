@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireScope } from '../auth/middleware.js';
-import { apiApp, bearerSecurity, commonErrors, jsonBody, jsonResponse, PageLimit, SubjectIdParam } from '../api/openapi.js';
+import { scoped } from '../auth/middleware.js';
+import { apiApp, commonErrors, jsonBody, jsonResponse, PageLimit, SubjectIdParam } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { actOnRequest, deadlineGauges, fileStaffRequest, findRequests } from './actions.js';
@@ -29,8 +29,7 @@ const listRoute = createRoute({
   path: '/v1/requests',
   tags: ['Requests'],
   summary: 'Data-subject requests and their due dates, oldest due first',
-  security: bearerSecurity,
-  middleware: [requireScope('requests:manage')] as const,
+  ...scoped('requests:manage'),
   request: {
     query: z.object({
       status: z.enum(STATUSES).optional(),
@@ -51,8 +50,7 @@ const actionRoute = createRoute({
   summary: 'Start, complete, reject (with a reason) or extend (with a reason) a request',
   description:
     'extend moves the due date by `businessDays` (default: the most the type allows) and needs a reason, which is mailed to the person (`request-extended`). Access requests and demands to stop processing may be extended once, by up to 5 business days (152-FZ art. 14 §3, art. 21 §5.1); rectification, restriction, erasure and withdrawal not at all (409). An erasure request is completed by the erasure job, not by hand.',
-  security: bearerSecurity,
-  middleware: [requireScope('requests:manage')] as const,
+  ...scoped('requests:manage'),
   request: {
     params: z.object({ id: z.uuid(), action: z.enum(['start', 'complete', 'reject', 'extend']) }),
     body: jsonBody(z.object({ reason: z.string().trim().min(1).max(2000).optional(), businessDays: z.number().int().min(1).max(5).optional() }).strict()),
@@ -67,8 +65,7 @@ const intakeRoute = createRoute({
   summary: 'File a request that arrived by e-mail, phone or letter',
   description:
     'erasure and withdrawal also withdraw consent to processing and suppress the address at once, exactly as the person\'s own withdrawal link does. restriction blocks the person at once and is recorded completed, due when received (152-FZ art. 21 §1). objection is a demand to stop processing (10 business days). Each type\'s deadline is in the README\'s table.',
-  security: bearerSecurity,
-  middleware: [requireScope('requests:manage')] as const,
+  ...scoped('requests:manage'),
   request: {
     params: SubjectIdParam,
     body: jsonBody(
@@ -88,8 +85,7 @@ const metricsRoute = createRoute({
   path: '/v1/metrics',
   tags: ['Requests'],
   summary: 'Deadline gauges in Prometheus text format',
-  security: bearerSecurity,
-  middleware: [requireScope('requests:manage')] as const,
+  ...scoped('requests:manage'),
   responses: { 200: { description: 'Prometheus exposition', content: { 'text/plain': { schema: z.string() } } }, ...commonErrors },
 });
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireScope } from '../auth/middleware.js';
-import { apiApp, bearerSecurity, commonErrors, jsonBody, jsonResponse, PageLimit, SubjectIdParam } from '../api/openapi.js';
+import { scoped } from '../auth/middleware.js';
+import { apiApp, commonErrors, jsonBody, jsonResponse, PageLimit, SubjectIdParam } from '../api/openapi.js';
 import { listAudit } from '../audit/list.js';
 import { recordAudit, statedPurpose } from '../audit/log.js';
 import type { ResolvedDeps } from '../deps.js';
@@ -63,8 +63,7 @@ const getRoute = createRoute({
   path: '/v1/subjects/{id}',
   tags: ['Subjects'],
   summary: 'A person, their consents and preferences (audited; X-Purpose required)',
-  security: bearerSecurity,
-  middleware: [requireScope('subjects:read')] as const,
+  ...scoped('subjects:read'),
   request: { params: SubjectIdParam, headers: purposeHeader },
   responses: { 200: jsonResponse('The person', Profile), 404: commonErrors[422], ...commonErrors },
 });
@@ -74,8 +73,7 @@ const findRoute = createRoute({
   path: '/v1/subjects',
   tags: ['Subjects'],
   summary: 'Find a person by e-mail (audited; X-Purpose required)',
-  security: bearerSecurity,
-  middleware: [requireScope('subjects:read')] as const,
+  ...scoped('subjects:read'),
   request: { query: z.object({ email: z.string().max(320) }), headers: purposeHeader },
   responses: { 200: jsonResponse('Matches (at most one live person per address)', z.object({ subjects: z.array(Profile) })), ...commonErrors },
 });
@@ -89,8 +87,7 @@ const patchRoute = createRoute({
     'Profile fields apply at once (200). A new `email` does not: it is held as pending and a confirmation link is mailed to it; ' +
     'the old address stays in force until the link is confirmed (202, with `pendingEmail`). The answer is the same whether or ' +
     'not the address belongs to another person (whose address it then never becomes, and who is not mailed).',
-  security: bearerSecurity,
-  middleware: [requireScope('subjects:write')] as const,
+  ...scoped('subjects:write'),
   request: { params: SubjectIdParam, body: jsonBody(PatchBody) },
   responses: {
     200: jsonResponse('The person now', RectifyResult),
@@ -105,8 +102,7 @@ const exportRoute = createRoute({
   path: '/v1/subjects/{id}/export',
   tags: ['Subjects'],
   summary: 'Everything held about a person (right of access; audited; X-Purpose required)',
-  security: bearerSecurity,
-  middleware: [requireScope('subjects:read')] as const,
+  ...scoped('subjects:read'),
   request: { params: SubjectIdParam, headers: purposeHeader },
   responses: { 200: jsonResponse('The export', z.record(z.string(), z.unknown())), 404: commonErrors[422], ...commonErrors },
 });
@@ -116,8 +112,7 @@ const restrictionRoute = createRoute({
   path: '/v1/subjects/{id}/restriction',
   tags: ['Subjects'],
   summary: 'Block (restrict) or unblock processing for marketing',
-  security: bearerSecurity,
-  middleware: [requireScope('subjects:write')] as const,
+  ...scoped('subjects:write'),
   request: {
     params: SubjectIdParam,
     body: jsonBody(z.object({ restricted: z.boolean(), reason: z.string().trim().min(1).max(2000) }).strict()),
@@ -130,8 +125,7 @@ const disclosureRoute = createRoute({
   path: '/v1/subjects/{id}/disclosures',
   tags: ['Subjects'],
   summary: 'Record a disclosure to a third party (court order, subpoena)',
-  security: bearerSecurity,
-  middleware: [requireScope('requests:manage')] as const,
+  ...scoped('requests:manage'),
   request: {
     params: SubjectIdParam,
     body: jsonBody(
@@ -152,8 +146,7 @@ const auditRoute = createRoute({
   path: '/v1/audit',
   tags: ['Subjects'],
   summary: 'Who read or changed whose data, why and when (admin)',
-  security: bearerSecurity,
-  middleware: [requireScope('admin')] as const,
+  ...scoped('admin'),
   request: {
     query: z.object({
       subject: z.uuid().optional(),

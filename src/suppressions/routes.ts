@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
-import { requireScope } from '../auth/middleware.js';
+import { scoped } from '../auth/middleware.js';
 import { hasScope } from '../auth/keys.js';
-import { apiApp, bearerSecurity, commonErrors, jsonBody, jsonResponse } from '../api/openapi.js';
+import { apiApp, commonErrors, jsonBody, jsonResponse } from '../api/openapi.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { suppressManually } from './actions.js';
@@ -34,8 +34,7 @@ const feedRoute = createRoute({
   description:
     'Records in seq order, one per address at its latest state. Keep the highest seq you applied and ask with since=<it> next time. ' +
     'ETag is the high-water mark: send If-None-Match to get 304 when nothing changed. X-High-Water-Mark says the last seq this response can reach.',
-  security: bearerSecurity,
-  middleware: [requireScope('suppressions:read', 'suppressions:read:hashed')] as const,
+  ...scoped('suppressions:read', 'suppressions:read:hashed'),
   request: { query: FeedQuery },
   responses: {
     200: {
@@ -67,8 +66,7 @@ const manualRoute = createRoute({
   tags: ['Suppressions'],
   summary: 'Suppress addresses by hand (reason manual)',
   description: 'All or nothing: one invalid address refuses the whole request. An address already suppressed keeps its entry.',
-  security: bearerSecurity,
-  middleware: [requireScope('suppressions:write')] as const,
+  ...scoped('suppressions:write'),
   request: { body: jsonBody(ManualBody) },
   responses: {
     200: jsonResponse('How many entries were added; the others were already suppressed', z.object({ added: z.number().int(), unchanged: z.number().int() })),

@@ -10,35 +10,6 @@ import { createHarness, type Harness } from '../helpers/harness.js';
  * requirement names them (`[{ bearer: ['subjects:read'] }]`, OpenAPI 3.1 role names).
  */
 
-/**
- * Operations whose document does not name their scopes yet, with the scopes `requireScope`
- * checks in their route. Only shrinks: a route added without naming its scopes in `security`
- * fails below, and an entry whose route now names them fails until removed.
- */
-const NOT_DECLARED_YET: Record<string, Scope[]> = {
-  'POST /v1/subjects': ['leads:write'],
-  'GET /v1/subjects': ['subjects:read'],
-  'GET /v1/subjects/{id}': ['subjects:read'],
-  'PATCH /v1/subjects/{id}': ['subjects:write'],
-  'GET /v1/subjects/{id}/export': ['subjects:read'],
-  'PUT /v1/subjects/{id}/restriction': ['subjects:write'],
-  'POST /v1/subjects/{id}/disclosures': ['requests:manage'],
-  'GET /v1/subjects/{id}/cadence': ['subjects:read', 'sends:write'],
-  'PUT /v1/subjects/{id}/preferences': ['subjects:write'],
-  'POST /v1/subjects/{id}/requests': ['requests:manage'],
-  'GET /v1/requests': ['requests:manage'],
-  'POST /v1/requests/{id}/{action}': ['requests:manage'],
-  'GET /v1/metrics': ['requests:manage'],
-  'GET /v1/audit': ['admin'],
-  'POST /v1/links': ['links:write'],
-  'GET /v1/suppressions': ['suppressions:read', 'suppressions:read:hashed'],
-  'POST /v1/suppressions': ['suppressions:write'],
-  'POST /v1/events/mail-sender': ['mail-sender:events'],
-  'POST /v1/campaigns/{campaignId}/reservations': ['sends:write'],
-  'POST /v1/campaigns/{campaignId}/sent': ['sends:write'],
-  'POST /v1/campaigns/{campaignId}/release': ['sends:write'],
-};
-
 interface Operation {
   key: string;
   method: string;
@@ -74,7 +45,7 @@ const call = (op: Operation, authorization?: string) =>
     ...(op.method === 'GET' ? {} : { body: '{}' }),
   });
 
-const scopesOf = (op: Operation): Scope[] => op.declared ?? NOT_DECLARED_YET[op.key] ?? [];
+const scopesOf = (op: Operation): Scope[] => op.declared ?? [];
 
 async function expectProblem(res: Response, status: number, what: string) {
   expect(res.status, what).toBe(status);
@@ -84,14 +55,12 @@ async function expectProblem(res: Response, status: number, what: string) {
 
 describe('every authenticated operation of the OpenAPI document', () => {
   it('finds the staff operations (the document is read, not empty)', () => {
-    expect(ops.length).toBeGreaterThanOrEqual(Object.keys(NOT_DECLARED_YET).length);
+    expect(ops.length).toBeGreaterThanOrEqual(21);
   });
 
-  it('names the scopes it needs (in its security requirement, or for now in NOT_DECLARED_YET)', () => {
+  it('names the scopes it needs in its security requirement (routes declare them with scoped())', () => {
     expect(ops.filter((op) => scopesOf(op).length === 0).map((op) => op.key)).toEqual([]);
-    // Nothing stays listed once its route declares, or after it is gone.
-    const live = new Map(ops.map((op) => [op.key, op]));
-    expect(Object.keys(NOT_DECLARED_YET).filter((k) => !live.has(k) || live.get(k)!.declared)).toEqual([]);
+    expect(ops.flatMap((op) => scopesOf(op).filter((s) => !SCOPES.includes(s)).map((s) => `${op.key}: ${s}`))).toEqual([]);
   });
 
   it('answers 401 problem+json without a key and with a bad key', async () => {
@@ -109,6 +78,15 @@ describe('every authenticated operation of the OpenAPI document', () => {
       const others = SCOPES.filter((s) => s !== 'admin' && !needed.includes(s));
       const allBut = await h.bearer(...others);
       await expectProblem(await call(op, allBut), 403, `${op.key} with ${others.join(' ')}`);
+    }
+  });
+
+  it('lets each scope it names through (the document names what the check accepts)', async () => {
+    for (const op of ops) {
+      for (const scope of scopesOf(op)) {
+        const res = await call(op, await h.bearer(scope));
+        expect([401, 403], `${op.key} with ${scope}: ${res.status}`).not.toContain(res.status);
+      }
     }
   });
 });
