@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Context } from 'hono';
+import { auditStaffWrites } from './audit/writes.js';
 import { bearerAuth } from './auth/middleware.js';
 import { cadenceRoutes } from './cadence/routes.js';
 import { confirmationRoutes } from './confirmation/routes.js';
@@ -92,6 +93,7 @@ export function createApp(input: AppDeps) {
     await next();
   });
   app.use('/v1/*', bearerAuth(deps.db));
+  app.use('/v1/*', auditStaffWrites(deps));
   for (const p of ['/u/*', '/w/*', '/c/*', '/p/*']) {
     app.use(
       p,

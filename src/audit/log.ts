@@ -12,7 +12,7 @@ export function statedPurpose(c: Context): string {
   return p.slice(0, 500);
 }
 
-/** Writes one audit row: which key read or changed whose data, why, and when. */
+/** Writes one audit row: which key read or changed whose data, why, and when. Staff writes get one from `auditStaffWrites` unless the route wrote its own (see `markAudited`). */
 export async function recordAudit(
   db: Db,
   a: { keyId: string; subjectId: string | null; action: string; purpose: string | null; requestId: string | null; at: Date },
@@ -22,3 +22,13 @@ export async function recordAudit(
     .values({ key_id: a.keyId, subject_id: a.subjectId, action: a.action, purpose: a.purpose, request_id: a.requestId, occurred_at: a.at })
     .execute();
 }
+
+const audited = new WeakSet<Request>();
+
+/** Says this request's staff write has its own audit row, so `auditStaffWrites` adds none. */
+export function markAudited(request: Request): void {
+  audited.add(request);
+}
+
+/** Whether the route wrote its own audit row for this request. */
+export const hasOwnAudit = (request: Request): boolean => audited.has(request);

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { scoped } from '../auth/middleware.js';
 import { apiApp, commonErrors, jsonBody, jsonResponse, PageLimit, SubjectIdParam } from '../api/openapi.js';
 import { listAudit } from '../audit/list.js';
-import { recordAudit, statedPurpose } from '../audit/log.js';
+import { markAudited, recordAudit, statedPurpose } from '../audit/log.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { rectify, setRestricted } from './actions.js';
@@ -166,8 +166,11 @@ const auditRoute = createRoute({
 /** The staff API over a person: read (audited), rectify, export, restrict, disclosures, and the audit log. */
 export function subjectRoutes(deps: ResolvedDeps) {
   const app = apiApp();
-  const audit = (c: { var: { apiKey: { id: string } }; get(k: 'requestId'): string }, subjectId: string | null, action: string, purpose: string) =>
-    recordAudit(deps.db, { keyId: c.var.apiKey.id, subjectId, action, purpose, requestId: c.get('requestId') ?? null, at: deps.clock.now() });
+  // The route's own, more specific row; auditStaffWrites then adds none for a write.
+  const audit = (c: { req: { raw: Request }; var: { apiKey: { id: string } }; get(k: 'requestId'): string }, subjectId: string | null, action: string, purpose: string) => {
+    markAudited(c.req.raw);
+    return recordAudit(deps.db, { keyId: c.var.apiKey.id, subjectId, action, purpose, requestId: c.get('requestId') ?? null, at: deps.clock.now() });
+  };
 
   app.openapi(getRoute, async (c) => {
     const purpose = statedPurpose(c);
