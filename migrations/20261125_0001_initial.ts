@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 /**
  * The whole data model of DESIGN.md. Raw SQL so that it reads as the schema it is and runs

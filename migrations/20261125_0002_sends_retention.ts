@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 /** The ledger sweep deletes by age; without this index it would scan a million rows daily. */
 export async function up(db: Kysely<unknown>): Promise<void> {

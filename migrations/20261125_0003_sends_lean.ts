@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 /**
  * A campaign reservation inserts 100,000 ledger rows in one statement, and every index and

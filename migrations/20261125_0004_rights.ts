@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 /** Disclosures to third parties (court orders, subpoenas) and request extensions. */
 export async function up(db: Kysely<unknown>): Promise<void> {

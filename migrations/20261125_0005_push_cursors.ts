@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 /** Where each mail-sender endpoint is in the suppression feed, and its retry state. */
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 /** Fixed-window counters for public forms; keys are keyed hashes (of an IP or an address), never the values. */
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 /**
  * The outbox looked up by person: is a preferences mail already queued, was a fresh link sent

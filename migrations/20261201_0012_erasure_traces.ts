@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 /**
  * Erasure also blanks the lead's free text in the ledger (`source`: whatever the site's form

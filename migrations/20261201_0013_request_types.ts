@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 /**
  * A demand to stop processing (152-FZ art. 21 §5.1) is a request type of its own, with its own

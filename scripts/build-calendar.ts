@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseXmlCalendar, type CalendarData } from '../src/time/calendar.js';
+import { type CalendarData, parseXmlCalendar } from '../src/time/calendar.js';
 
 const [dir, out] = process.argv.slice(2);
 if (!dir || !out) {
@@ -13,7 +13,9 @@ if (!dir || !out) {
   process.exit(2);
 }
 const data: CalendarData = {};
-for (const f of readdirSync(dir).filter((f) => /^\d{4}\.xml$/.test(f)).sort()) {
+for (const f of readdirSync(dir)
+  .filter((f) => /^\d{4}\.xml$/.test(f))
+  .sort()) {
   const { year, data: d } = parseXmlCalendar(readFileSync(join(dir, f), 'utf8'));
   data[year] = d;
 }

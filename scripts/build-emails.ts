@@ -8,7 +8,7 @@
  * (default `src/emails/compiled.ts`). Exits 1 naming every problem when a template is invalid.
  */
 import { relative, resolve } from 'node:path';
-import { buildEmails, DEFAULT_EMAILS_DIR, DEFAULT_OUT_FILE, type BuildOutcome } from '../src/emails/build/module.js';
+import { type BuildOutcome, buildEmails, DEFAULT_EMAILS_DIR, DEFAULT_OUT_FILE } from '../src/emails/build/module.js';
 
 async function main(argv: string[]): Promise<number> {
   const opts = { check: false, emailsDir: DEFAULT_EMAILS_DIR, outFile: DEFAULT_OUT_FILE };

@@ -1,9 +1,9 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
-import type { Context } from 'hono';
 import { auditStaffWrites } from './audit/writes.js';
 import { bearerAuth } from './auth/middleware.js';
 import { cadenceRoutes } from './cadence/routes.js';
@@ -12,22 +12,22 @@ import { consentRoutes } from './consent/routes.js';
 import type { AppDeps, ResolvedDeps } from './deps.js';
 import { AppError } from './errors/index.js';
 import { healthRoutes } from './health/routes.js';
+import { freshLinkRoutes } from './links/fresh-link.js';
 import { linkRoutes } from './links/routes.js';
 import { mailSenderRoutes } from './mailsender/routes.js';
 import { fetchCertificateOverHttps } from './mailsender/sns.js';
+import { homeRoutes } from './pages/home.js';
 import { messages } from './pages/i18n.js';
 import { operatorIdentity } from './pages/identity.js';
-import { homeRoutes } from './pages/home.js';
-import { policyRoutes } from './pages/policy.js';
 import { pageLocale } from './pages/layout.js';
 import { messagePage } from './pages/message.js';
-import { freshLinkRoutes } from './links/fresh-link.js';
+import { policyRoutes } from './pages/policy.js';
 import { preferencesRoutes } from './preferences/routes.js';
-import { productionCalendar } from './time/calendar.js';
-import { ruCalendar } from './time/calendars/ru.js';
 import { requestRoutes } from './requests/routes.js';
 import { subjectRoutes } from './subjects/routes.js';
 import { suppressionRoutes } from './suppressions/routes.js';
+import { productionCalendar } from './time/calendar.js';
+import { ruCalendar } from './time/calendars/ru.js';
 import { unsubscribeRoutes } from './unsubscribe/routes.js';
 import { withdrawalRoutes } from './withdrawal/routes.js';
 
@@ -66,7 +66,10 @@ export function createApp(input: AppDeps) {
     const started = Date.now();
     await next();
     // Paths hold link tokens: log the route's first segment only, never the token.
-    const path = c.req.path.split('/').slice(0, isApi(c.req.path) ? 4 : 2).join('/');
+    const path = c.req.path
+      .split('/')
+      .slice(0, isApi(c.req.path) ? 4 : 2)
+      .join('/');
     logger.debug('request', { method: c.req.method, path, status: c.res.status, ms: Date.now() - started, requestId: c.get('requestId') });
   });
 
@@ -124,7 +127,11 @@ export function createApp(input: AppDeps) {
   app.route('/', policyRoutes(deps));
   app.route('/', homeRoutes(deps));
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key from `npm run cli -- keys create`' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key from `npm run cli -- keys create`',
+  });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {
@@ -147,12 +154,21 @@ export function createApp(input: AppDeps) {
     let e: AppError;
     if (err instanceof AppError) e = err;
     else if (err instanceof HTTPException && err.status < 500) {
-      e = err.status === 413 ? new AppError('payload_too_large') : err.status === 401 ? new AppError('unauthorized') : new AppError('bad_request', err.message || undefined);
+      e =
+        err.status === 413
+          ? new AppError('payload_too_large')
+          : err.status === 401
+            ? new AppError('unauthorized')
+            : new AppError('bad_request', err.message || undefined);
     } else if (['22021', '22P05'].includes((err as { code?: string }).code ?? '')) {
       // Text PostgreSQL cannot store (a NUL character): the input is at fault, not the service.
       e = new AppError('validation_failed', 'Text fields must not contain NUL characters.');
     } else {
-      logger.error('unhandled error', { requestId: c.get('requestId'), error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), stack: err instanceof Error ? err.stack : undefined });
+      logger.error('unhandled error', {
+        requestId: c.get('requestId'),
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        stack: err instanceof Error ? err.stack : undefined,
+      });
       e = new AppError('internal');
     }
     if (isApi(c.req.path)) return problem(c, e);

@@ -1,13 +1,13 @@
 import type { Context } from 'hono';
 import type { JWK } from 'jose';
-import type { Clock } from './time/clock.js';
 import type { Config } from './config/index.js';
-import type { Db } from './db/handle.js';
 import type { EmailHasher } from './consent/hash.js';
+import type { Db } from './db/handle.js';
 import type { LinkSigner } from './links/tokens.js';
 import type { Logger } from './log.js';
 import type { CertificateFetcher } from './mailsender/sns.js';
 import type { ProductionCalendar } from './time/calendar.js';
+import type { Clock } from './time/clock.js';
 
 /** Everything the app needs from outside; the entries (Node, Workers, tests) provide it. */
 export interface AppDeps {

@@ -5,8 +5,9 @@
  *   npx tsx bench/emails/run.ts               # 2,000 renders of each template in each language
  *   BENCH_RENDERS=20000 npx tsx bench/emails/run.ts
  */
-import { EMAIL_LOCALES, EMAIL_NAMES, renderEmail } from '../../src/emails/render.js';
+
 import { COMPILED_EMAILS } from '../../src/emails/compiled.js';
+import { EMAIL_LOCALES, EMAIL_NAMES, renderEmail } from '../../src/emails/render.js';
 import { machine } from '../lib/db.js';
 
 const renders = Number(process.env.BENCH_RENDERS ?? 2000);
@@ -17,10 +18,13 @@ function sample(name: (typeof EMAIL_NAMES)[number]): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const v of tpl.vars) {
     vars[v.name] =
-      v.kind === 'url' ? 'https://prefs.example.ru/p/x'
-      : v.kind === 'email' ? 'support@example.ru'
-      : v.kind === 'enum' ? Object.keys(tpl.texts.ru.enums[v.name] ?? {})[0]!
-      : `Значение ${v.name}`;
+      v.kind === 'url'
+        ? 'https://prefs.example.ru/p/x'
+        : v.kind === 'email'
+          ? 'support@example.ru'
+          : v.kind === 'enum'
+            ? Object.keys(tpl.texts.ru.enums[v.name] ?? {})[0]!
+            : `Значение ${v.name}`;
   }
   return vars;
 }

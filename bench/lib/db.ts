@@ -1,23 +1,26 @@
-import { sql } from 'kysely';
 import { cpus } from 'node:os';
-import type { Db } from '../../src/db/handle.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import { sql } from 'kysely';
 import { createApp } from '../../src/app.js';
 import { createApiKey, type Scope } from '../../src/auth/keys.js';
-import { fixedClock } from '../../src/time/clock.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createEmailHasher } from '../../src/consent/hash.js';
+import type { Db, DbHandle } from '../../src/db/handle.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { createPostgresDb } from '../../src/db/postgres.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
 import { silentLogger } from '../../src/log.js';
-import type { DbHandle } from '../../src/db/handle.js';
 import { createPgliteDb } from '../../src/node/pglite.js';
-import { createPostgresDb } from '../../src/db/postgres.js';
+import { fixedClock } from '../../src/time/clock.js';
 
 /**
  * A fresh database for one benchmark run: its own schema on PostgreSQL (dropped by `cleanup`),
  * or an in-memory PGlite. Not migrated.
  */
-export async function openBenchDb(kind: 'postgres' | 'pglite', baseUrl: string, poolMax = 10): Promise<{ handle: DbHandle; schema: string | null; cleanup: () => Promise<void> }> {
+export async function openBenchDb(
+  kind: 'postgres' | 'pglite',
+  baseUrl: string,
+  poolMax = 10,
+): Promise<{ handle: DbHandle; schema: string | null; cleanup: () => Promise<void> }> {
   if (kind === 'pglite') return { handle: await createPgliteDb(undefined), schema: null, cleanup: async () => {} };
   const schema = `bench_${Date.now()}`;
   const admin = createPostgresDb(baseUrl, { max: 1 });

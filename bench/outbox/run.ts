@@ -14,7 +14,6 @@
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { systemClock } from '../../src/time/clock.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
 import { createLogger, silentLogger } from '../../src/log.js';
@@ -24,6 +23,7 @@ import { deliverEmails } from '../../src/outbox/deliver.js';
 import { enqueue } from '../../src/outbox/queries.js';
 import { createPushSigner, pushSuppressions } from '../../src/pushes/push.js';
 import { suppress } from '../../src/suppressions/queries.js';
+import { systemClock } from '../../src/time/clock.js';
 import { benchmark } from '../lib/db.js';
 import { seedSubjects } from '../lib/seed.js';
 
@@ -64,9 +64,17 @@ benchmark(kind, baseUrl, async (db) => {
   const receiver = await startReceiver();
   const endpoint = receiver.url;
   const signer = await createPushSigner([await generateSigningJwk('bench-push')]);
-  const pushDeps = { db, clock: systemClock, logger: process.env.BENCH_LOG ? createLogger('debug') : silentLogger, signer, endpoints: [endpoint], fetch: process.env.BENCH_FETCH === 'global' ? fetch : keepAliveFetch() };
+  const pushDeps = {
+    db,
+    clock: systemClock,
+    logger: process.env.BENCH_LOG ? createLogger('debug') : silentLogger,
+    signer,
+    endpoints: [endpoint],
+    fetch: process.env.BENCH_FETCH === 'global' ? fetch : keepAliveFetch(),
+  };
 
-  const change = (i: number) => suppress(db, { hash: i.toString(16).padStart(64, "0"), email: null, subjectId: null, reason: 'manual', actorType: 'staff', at: new Date() });
+  const change = (i: number) =>
+    suppress(db, { hash: i.toString(16).padStart(64, '0'), email: null, subjectId: null, reason: 'manual', actorType: 'staff', at: new Date() });
   const timed = async (work: () => Promise<unknown>) => {
     const t = performance.now();
     await work();
@@ -98,7 +106,17 @@ benchmark(kind, baseUrl, async (db) => {
   await receiver.close();
 
   let delivered = 0;
-  const smtp = new SMTPServer({ disabledCommands: ['AUTH', 'STARTTLS'], logger: false, onData: (s, _x, cb) => { s.resume(); s.on('end', () => { delivered++; cb(); }); } });
+  const smtp = new SMTPServer({
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    onData: (s, _x, cb) => {
+      s.resume();
+      s.on('end', () => {
+        delivered++;
+        cb();
+      });
+    },
+  });
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
   const port = (smtp.server.address() as AddressInfo).port;
   const now = new Date();

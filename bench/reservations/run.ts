@@ -19,7 +19,9 @@ benchmark(kind, baseUrl, async (db) => {
   const now = new Date('2026-11-25T12:00:00Z');
   const t0 = performance.now();
   const ids = await seedSubjects(db, recipients, now);
-  await sql`insert into preferences (subject_id, frequency, updated_at) select id, case when random() < 0.2 then 'monthly' else 'standard' end, ${now} from subjects`.execute(db);
+  await sql`insert into preferences (subject_id, frequency, updated_at) select id, case when random() < 0.2 then 'monthly' else 'standard' end, ${now} from subjects`.execute(
+    db,
+  );
   // Past sends spread over 400 days, 'sent', across the same people (the realistic worst case:
   // every recipient has history to read).
   const perSubject = Math.max(1, Math.round(pastSends / recipients));

@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
-import { fixedClock } from '../../src/time/clock.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { createPgliteDb } from '../../src/node/pglite.js';
 import { createPostgresDb } from '../../src/db/postgres.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
+import { createPgliteDb } from '../../src/node/pglite.js';
+import { fixedClock } from '../../src/time/clock.js';
 import { machine } from '../lib/db.js';
 import { seedSubjects } from '../lib/seed.js';
 

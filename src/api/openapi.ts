@@ -52,7 +52,12 @@ export const commonErrors = {
 } as const;
 
 /** A person's id in the path (`/v1/subjects/{id}/…`), lower-cased: ids are stored lower-case. */
-export const SubjectIdParam = z.object({ id: z.uuid().transform((s) => s.toLowerCase()).openapi({ param: { name: 'id', in: 'path' } }) });
+export const SubjectIdParam = z.object({
+  id: z
+    .uuid()
+    .transform((s) => s.toLowerCase())
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
 
 /** `limit` of a listing page: 1 to 1000, 100 when not given. */
 export const PageLimit = z.coerce.number().int().min(1).max(1000).default(100);

@@ -21,5 +21,13 @@ export async function listAudit(db: Db, f: { subjectId?: string; keyId?: string;
   if (f.keyId) query = query.where('key_id', '=', f.keyId);
   if (f.before) query = query.where('id', '<', String(f.before));
   const rows = await query.execute();
-  return rows.map((r) => ({ id: Number(r.id), key: r.key_id, subject: r.subject_id, action: r.action, purpose: r.purpose, requestId: r.request_id, at: new Date(r.occurred_at).toISOString() }));
+  return rows.map((r) => ({
+    id: Number(r.id),
+    key: r.key_id,
+    subject: r.subject_id,
+    action: r.action,
+    purpose: r.purpose,
+    requestId: r.request_id,
+    at: new Date(r.occurred_at).toISOString(),
+  }));
 }

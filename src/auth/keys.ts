@@ -53,11 +53,7 @@ export function parseScopes(list: string): Scope[] {
  * @example
  * const { key } = await createApiKey(db, { name: 'site', scopes: ['leads:write'] }, new Date());
  */
-export async function createApiKey(
-  db: Db,
-  input: { name: string; scopes: Scope[] },
-  now: Date,
-): Promise<{ id: string; key: string }> {
+export async function createApiKey(db: Db, input: { name: string; scopes: Scope[] }, now: Date): Promise<{ id: string; key: string }> {
   // Hex, not base64url: an id starting with '-' reads as a flag to the CLI (`keys revoke --id -x`).
   const id = [...crypto.getRandomValues(new Uint8Array(4))].map((b) => b.toString(16).padStart(2, '0')).join('');
   const key = `mpk_${id}_${b64url(crypto.getRandomValues(new Uint8Array(32)))}`;

@@ -1,7 +1,7 @@
 import { createMiddleware } from 'hono/factory';
-import { AppError } from '../errors/index.js';
 import type { Db } from '../db/handle.js';
-import { findApiKey, hasScope, type ApiKeyIdentity, type Scope } from './keys.js';
+import { AppError } from '../errors/index.js';
+import { type ApiKeyIdentity, findApiKey, hasScope, type Scope } from './keys.js';
 
 export type AuthVariables = { apiKey: ApiKeyIdentity };
 

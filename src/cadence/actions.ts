@@ -1,8 +1,8 @@
-import type { Db } from '../db/handle.js';
 import { normalizeEmail } from '../consent/email.js';
+import type { Db } from '../db/handle.js';
 import { liveSubjectsByHashes } from '../subjects/lookup.js';
 import type { CadenceLimits } from './policy.js';
-import { markSent, release, reserve, type Denial } from './reservations.js';
+import { type Denial, markSent, release, reserve } from './reservations.js';
 
 /** A campaign's recipients as the sender names them: by subject id, or by address (exactly one; the schema checks). */
 export type Recipients = { subjects?: string[]; emails?: string[] };
@@ -24,7 +24,10 @@ export async function resolveRecipients(
   const emails = [...new Set(body.emails ?? [])];
   const normalized = emails.map((e) => ({ given: e, email: normalizeEmail(e) }));
   const hashes = await Promise.all(normalized.map(async (n) => (n.email ? hasher.hash(n.email) : null)));
-  const found = await liveSubjectsByHashes(db, hashes.filter((h): h is string => !!h));
+  const found = await liveSubjectsByHashes(
+    db,
+    hashes.filter((h): h is string => !!h),
+  );
   const ids: string[] = [];
   const unmatched: Unmatched[] = [];
   const emailOf = new Map<string, string>();
@@ -50,7 +53,9 @@ export async function reserveRecipients(
   deps: { hasher: { hash: (email: string) => Promise<string> }; limits: CadenceLimits; ttlHours: number; now: Date },
 ): Promise<{ allowed: string[]; denied: (Denial | (Denial & { email: string }) | Unmatched)[]; requested: number }> {
   const { ids, unmatched, emailOf } = await resolveRecipients(db, body, deps.hasher);
-  const result = ids.length ? await reserve(db, { campaignId, subjectIds: ids, limits: deps.limits, ttlHours: deps.ttlHours, now: deps.now }) : { allowed: [], denied: [] };
+  const result = ids.length
+    ? await reserve(db, { campaignId, subjectIds: ids, limits: deps.limits, ttlHours: deps.ttlHours, now: deps.now })
+    : { allowed: [], denied: [] };
   const denied = [...result.denied.map((d) => (emailOf.has(d.subject) ? { ...d, email: emailOf.get(d.subject)! } : d)), ...unmatched];
   return { allowed: result.allowed, denied, requested: ids.length + unmatched.length };
 }

@@ -1,12 +1,12 @@
+import { type Evidence, recordEvents } from '../consent/ledger.js';
+import { pausedUntilText } from '../db/dates.js';
 import type { Db } from '../db/handle.js';
 import type { ConsentAction } from '../db/schema.js';
-import { pausedUntilText } from '../db/dates.js';
-import { recordEvents, type Evidence } from '../consent/ledger.js';
 import { enqueue } from '../outbox/queries.js';
 import type { FieldProblem, FormFields } from '../pages/forms.js';
 import { loadSubjectState } from '../subjects/queries.js';
 import { localDate } from '../time/local-date.js';
-import { PREFERENCE_CAP, PREFERENCE_WINDOW_DAYS, type Frequency } from './policy.js';
+import { type Frequency, PREFERENCE_CAP, PREFERENCE_WINDOW_DAYS } from './policy.js';
 
 /**
  * How often a person hears from us: their frequency and pause, how many mails each frequency

@@ -3,8 +3,9 @@
  * moment is an argument. Every refusal says why, and for timing refusals the earliest moment
  * the person may be mailed again (assuming nothing else is sent meanwhile).
  */
-import { localDate, startOfLocalDay, type LocalDate } from '../time/local-date.js';
+
 import type { ConsentState, SubjectStatus } from '../db/schema.js';
+import { type LocalDate, localDate, startOfLocalDay } from '../time/local-date.js';
 
 export type Frequency = 'monthly' | 'standard';
 export type DenialReason = 'no_consent' | 'suppressed' | 'restricted' | 'paused' | 'frequency_cap' | 'min_gap' | 'unknown_subject';

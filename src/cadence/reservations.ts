@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
-import { decide, type CadenceLimits, type DenialReason } from './policy.js';
+import { type CadenceLimits, type DenialReason, decide } from './policy.js';
 import { cadenceSubject, readCadenceState } from './state.js';
 
 export interface Denial {

@@ -1,22 +1,30 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { scoped } from '../auth/middleware.js';
 import { apiApp, commonErrors, jsonBody, jsonResponse, SubjectIdParam } from '../api/openapi.js';
+import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
-import { setPreferences } from './frequency.js';
 import { reserveRecipients, settleRecipients } from './actions.js';
+import { setPreferences } from './frequency.js';
 import type { CadenceLimits } from './policy.js';
 import { cadenceView } from './view.js';
 
 export const MAX_RESERVATION_SUBJECTS = 100_000;
 
 const CampaignParam = z.object({
-  campaignId: z.string().min(1).max(200).openapi({ param: { name: 'campaignId', in: 'path' }, example: '2026-12-newsletter' }),
+  campaignId: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name: 'campaignId', in: 'path' }, example: '2026-12-newsletter' }),
 });
 
 const Recipients = z
   .object({
-    subjects: z.array(z.uuid().transform((s) => s.toLowerCase())).min(1).max(MAX_RESERVATION_SUBJECTS).optional(),
+    subjects: z
+      .array(z.uuid().transform((s) => s.toLowerCase()))
+      .min(1)
+      .max(MAX_RESERVATION_SUBJECTS)
+      .optional(),
     emails: z.array(z.string().max(320)).min(1).max(MAX_RESERVATION_SUBJECTS).optional(),
   })
   .strict()
@@ -53,7 +61,10 @@ const markRoute = (what: 'sent' | 'release') =>
     ...scoped('sends:write'),
     request: { params: CampaignParam, body: jsonBody(Recipients) },
     responses: {
-      200: jsonResponse('How many changed, and which recipients had no live reservation', z.object({ updated: z.number().int(), notReserved: z.array(z.string()) })),
+      200: jsonResponse(
+        'How many changed, and which recipients had no live reservation',
+        z.object({ updated: z.number().int(), notReserved: z.array(z.string()) }),
+      ),
       ...commonErrors,
     },
   });
@@ -66,16 +77,19 @@ const cadenceRoute = createRoute({
   ...scoped('subjects:read', 'sends:write'),
   request: { params: SubjectIdParam },
   responses: {
-    200: jsonResponse('Cadence state', z.object({
-            subject: z.uuid(),
-            frequency: z.enum(['monthly', 'standard']),
-            pausedUntil: z.string().nullable(),
-            limits: z.object({ preferenceCap: z.number(), maxPerWindow: z.number(), windowDays: z.number(), windowMode: z.string(), minGapHours: z.number() }),
-            sends: z.array(z.object({ campaignId: z.string(), status: z.enum(['reserved', 'sent']), at: z.string() })),
-            allowedNow: z.boolean(),
-            reason: z.string().optional(),
-            nextAllowedAt: z.string().nullable(),
-          })),
+    200: jsonResponse(
+      'Cadence state',
+      z.object({
+        subject: z.uuid(),
+        frequency: z.enum(['monthly', 'standard']),
+        pausedUntil: z.string().nullable(),
+        limits: z.object({ preferenceCap: z.number(), maxPerWindow: z.number(), windowDays: z.number(), windowMode: z.string(), minGapHours: z.number() }),
+        sends: z.array(z.object({ campaignId: z.string(), status: z.enum(['reserved', 'sent']), at: z.string() })),
+        allowedNow: z.boolean(),
+        reason: z.string().optional(),
+        nextAllowedAt: z.string().nullable(),
+      }),
+    ),
     404: commonErrors[422],
     ...commonErrors,
   },

@@ -29,7 +29,14 @@ export interface CadenceState {
 
 /** The person as the cadence policy (`decide`) takes them. Pure. */
 export function cadenceSubject(s: CadenceState): CadenceSubject {
-  return { status: s.status, marketing: s.marketing, suppressed: s.suppressed, frequency: s.frequency ?? 'standard', pausedUntil: s.pausedUntil, sends: s.sends.map((x) => x.at) };
+  return {
+    status: s.status,
+    marketing: s.marketing,
+    suppressed: s.suppressed,
+    frequency: s.frequency ?? 'standard',
+    pausedUntil: s.pausedUntil,
+    sends: s.sends.map((x) => x.at),
+  };
 }
 
 interface Row {

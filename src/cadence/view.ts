@@ -1,8 +1,8 @@
 import type { Db } from '../db/handle.js';
 import { localDate, startOfLocalDay } from '../time/local-date.js';
-import { decide, PREFERENCE_CAP, PREFERENCE_WINDOW_DAYS, type CadenceLimits, type DenialReason, type Frequency } from './policy.js';
+import { type CadenceLimits, type DenialReason, decide, type Frequency, PREFERENCE_CAP, PREFERENCE_WINDOW_DAYS } from './policy.js';
 import { lookbackStart } from './reservations.js';
-import { cadenceSubject, readCadenceState, type CountingSend } from './state.js';
+import { type CountingSend, cadenceSubject, readCadenceState } from './state.js';
 
 /** What staff see of one person's cadence (`GET /v1/subjects/{id}/cadence`). */
 export interface CadenceView {
@@ -38,7 +38,13 @@ export async function cadenceView(db: Db, id: string, opts: { limits: CadenceLim
     subject: s.id,
     frequency,
     pausedUntil: s.pausedUntil,
-    limits: { preferenceCap: PREFERENCE_CAP[frequency], maxPerWindow: limits.maxPerWindow, windowDays: limits.windowDays, windowMode: limits.windowMode, minGapHours: limits.minGapHours },
+    limits: {
+      preferenceCap: PREFERENCE_CAP[frequency],
+      maxPerWindow: limits.maxPerWindow,
+      windowDays: limits.windowDays,
+      windowMode: limits.windowMode,
+      minGapHours: limits.minGapHours,
+    },
     sends: inWindow.map((x) => ({ campaignId: x.campaignId, status: x.status, at: x.at.toISOString() })),
     allowedNow: d.allowed,
     ...(d.allowed ? {} : { reason: d.reason }),

@@ -7,8 +7,7 @@ const bool = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 const validTimeZone = (tz: string) => {
   try {
@@ -51,7 +50,10 @@ export const envSchema = z.object({
   ERASURE_GRACE_HOURS: int(24, 0, 24 * 30),
   REQUEST_DUE_BUSINESS_DAYS: int(10, 1, 60),
   CALENDAR_DIR: z.string().min(1).optional(),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
   MAIL_FROM: z.string().min(3).default('Mailing preferences <no-reply@localhost>'),
   UNSUBSCRIBE_MAILTO: z.email().optional(),
   OUTBOX_MAX_ATTEMPTS: int(10, 1, 100),
@@ -61,7 +63,10 @@ export const envSchema = z.object({
   SNS_VERIFY_SIGNATURES: bool(true),
   SNS_TOPIC_ARNS: z
     .string()
-    .refine((v) => v.split(',').every((a) => /^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/.test(a.trim())), 'one or more SNS topic ARNs (arn:aws:sns:<region>:<account>:<topic>), comma-separated')
+    .refine(
+      (v) => v.split(',').every((a) => /^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/.test(a.trim())),
+      'one or more SNS topic ARNs (arn:aws:sns:<region>:<account>:<topic>), comma-separated',
+    )
     .optional(),
   MAIL_SENDER_PUSH_URL: z
     .string()
@@ -211,8 +216,10 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { send
     for (const name of OPERATOR_VARIABLES) {
       if (!cleaned[name]) problems.push(`${name}: required when NODE_ENV=production (the operator's identity on every page and mail)`);
     }
-    if (cleaned.MAIL_SENDER_PUSH_URL && !cleaned.PUSH_SIGNING_KEYS) problems.push('PUSH_SIGNING_KEYS: required with MAIL_SENDER_PUSH_URL when NODE_ENV=production');
-    if (parsed.success && !parsed.data.SNS_VERIFY_SIGNATURES) problems.push('SNS_VERIFY_SIGNATURES: may be false only in development, not when NODE_ENV=production');
+    if (cleaned.MAIL_SENDER_PUSH_URL && !cleaned.PUSH_SIGNING_KEYS)
+      problems.push('PUSH_SIGNING_KEYS: required with MAIL_SENDER_PUSH_URL when NODE_ENV=production');
+    if (parsed.success && !parsed.data.SNS_VERIFY_SIGNATURES)
+      problems.push('SNS_VERIFY_SIGNATURES: may be false only in development, not when NODE_ENV=production');
   }
   // Mail in production must reach people: without a relay it would pile up as .eml files nobody reads.
   if (cleaned.NODE_ENV === 'production' && opts.sendsMail !== false && !cleaned.SMTP_URL) {
@@ -279,8 +286,17 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { send
     operatorPlaceholders: !e.ORG_NAME || !e.ORG_URL || !e.SUPPORT_EMAIL,
     outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
     softBounces: { threshold: e.SOFT_BOUNCE_THRESHOLD, windowDays: e.SOFT_BOUNCE_WINDOW_DAYS },
-    sns: { verifySignatures: e.SNS_VERIFY_SIGNATURES, topicArns: (e.SNS_TOPIC_ARNS ?? '').split(',').map((a) => a.trim()).filter(Boolean) },
-    pushEndpoints: (e.MAIL_SENDER_PUSH_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean),
+    sns: {
+      verifySignatures: e.SNS_VERIFY_SIGNATURES,
+      topicArns: (e.SNS_TOPIC_ARNS ?? '')
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    },
+    pushEndpoints: (e.MAIL_SENDER_PUSH_URL ?? '')
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean),
     pushBatchSize: e.PUSH_BATCH_SIZE,
     pushSigningKeys: e.PUSH_SIGNING_KEYS,
     defaultLocale: e.DEFAULT_LOCALE,
@@ -312,5 +328,7 @@ function sameUrl(a: string, b: string): boolean {
  */
 export function productionWarnings(config: Pick<Config, 'production' | 'databaseUrl' | 'dataDir'>): string[] {
   if (!config.production || config.databaseUrl) return [];
-  return [`NODE_ENV=production on the embedded database in ${config.dataDir} (no DATABASE_URL): one process, no replication; set DATABASE_URL to a PostgreSQL for production`];
+  return [
+    `NODE_ENV=production on the embedded database in ${config.dataDir} (no DATABASE_URL): one process, no replication; set DATABASE_URL to a PostgreSQL for production`,
+  ];
 }

@@ -1,7 +1,7 @@
+import { type Evidence, recordEvents } from '../consent/ledger.js';
 import type { Db } from '../db/handle.js';
-import { recordEvents, type Evidence } from '../consent/ledger.js';
 import type { LinkClaims } from '../links/tokens.js';
-import { addressAddedAt, loadSubjectState, setConsent, type SubjectState } from '../subjects/queries.js';
+import { addressAddedAt, loadSubjectState, type SubjectState, setConsent } from '../subjects/queries.js';
 import { lift } from '../suppressions/queries.js';
 import { confirmationLifts } from '../suppressions/rule.js';
 import { linkFitsAddress } from './rules.js';
@@ -35,7 +35,13 @@ export async function confirmSubscription(db: Db, claims: LinkClaims, evidence: 
     const events: Parameters<typeof recordEvents>[3] = [{ purpose: 'marketing', action: 'confirmed', details: { address: s.emailHash } }];
     const suppression = await trx.selectFrom('suppressions').select(['reason', 'active', 'changed_at']).where('hash', '=', s.emailHash).executeTakeFirst();
     if (suppression?.active && confirmationLifts({ reason: suppression.reason, changedAt: new Date(suppression.changed_at) }, claims.iat)) {
-      const lifted = await lift(trx, { hash: s.emailHash, reasons: [suppression.reason], actorType: evidence.actorType, at: evidence.at, note: 'confirmed opt-in' });
+      const lifted = await lift(trx, {
+        hash: s.emailHash,
+        reasons: [suppression.reason],
+        actorType: evidence.actorType,
+        at: evidence.at,
+        note: 'confirmed opt-in',
+      });
       if (lifted) events.push({ purpose: 'marketing', action: 'unsuppressed', details: { by: 'confirmed opt-in' } });
     }
     await recordEvents(trx, s.id, evidence, events);

@@ -1,12 +1,12 @@
-import { Hono, type Context } from 'hono';
+import { type Context, Hono } from 'hono';
+import { personEvidence } from '../consent/evidence.js';
 import type { ResolvedDeps } from '../deps.js';
 import type { LinkClaims } from '../links/tokens.js';
+import { verifyForPage } from '../links/verify.js';
 import { messages } from '../pages/i18n.js';
 import { showActingOn } from '../pages/identity.js';
 import { pageLocale } from '../pages/layout.js';
 import { messagePage, unknownSubjectPage } from '../pages/message.js';
-import { personEvidence } from '../consent/evidence.js';
-import { verifyForPage } from '../links/verify.js';
 import { confirmPendingChange, inspectPendingChange } from '../pending/actions.js';
 import { loadSubjectState } from '../subjects/queries.js';
 import { confirmSubscription, linkFitsCurrentAddress } from './actions.js';
@@ -52,7 +52,8 @@ export function confirmationRoutes(deps: ResolvedDeps) {
     showActingOn(c, s.email);
     const locale = pageLocale(c, deps, s.locale);
     const t = messages[locale];
-    if (s.status === 'erased' || !(await linkFitsCurrentAddress(deps.db, v.claims, s))) return messagePage(c, 409, locale, t.confirmStaleTitle, t.confirmStaleLead);
+    if (s.status === 'erased' || !(await linkFitsCurrentAddress(deps.db, v.claims, s)))
+      return messagePage(c, 409, locale, t.confirmStaleTitle, t.confirmStaleLead);
     if (s.marketing === 'granted') return messagePage(c, 200, locale, t.confirmedTitle, t.confirmedLead);
     if (s.marketing !== 'pending') return messagePage(c, 409, locale, t.confirmStaleTitle, t.confirmStaleLead);
     return confirmForm(c, v.token, locale, t.confirmTitle, t.confirmLead, t.confirmButton);

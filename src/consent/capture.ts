@@ -1,14 +1,14 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
 import type { ConsentState } from '../db/schema.js';
-import type { EmailHasher } from './hash.js';
-import { recordEvents, type Evidence } from './ledger.js';
-import { marketingOnOptIn } from './rules.js';
-import { selfSuppressed as isSelfSuppressed } from '../suppressions/rule.js';
 import { enqueue } from '../outbox/queries.js';
 import { stagePendingChange } from '../pending/queries.js';
 import { liveSubjectByHash } from '../subjects/lookup.js';
 import { COLUMN, PROFILE_FIELDS, type ProfileField } from '../subjects/profile.js';
+import { selfSuppressed as isSelfSuppressed } from '../suppressions/rule.js';
+import type { EmailHasher } from './hash.js';
+import { type Evidence, recordEvents } from './ledger.js';
+import { marketingOnOptIn } from './rules.js';
 
 /** Two flat objects hold the same keys and values, whatever their order (jsonb reorders keys). */
 function sameValues(a: unknown, b: Record<string, string>): boolean {
@@ -102,7 +102,7 @@ export async function captureLead(
     // and blanks it through this link even after the address is rectified.
     await trx.updateTable('suppressions').set({ subject_id: subjectId }).where('hash', '=', hash).where('subject_id', 'is', null).execute();
     const seenByChannel =
-      !created && !!ev.actorId
+      !created && ev.actorId
         ? !!(await trx
             .selectFrom('consent_events')
             .select('id')
@@ -122,7 +122,16 @@ export async function captureLead(
       if (lead.locale && lead.locale !== stored.locale) staged.locale = lead.locale;
       const fields = Object.keys(staged);
       // The same values as the ones already waiting: the form posted again; no second mail.
-      const waiting = fields.length > 0 ? await trx.selectFrom('pending_changes').select('profile').where('subject_id', '=', subjectId).where('kind', '=', 'lead').where('expires_at', '>', at).executeTakeFirst() : undefined;
+      const waiting =
+        fields.length > 0
+          ? await trx
+              .selectFrom('pending_changes')
+              .select('profile')
+              .where('subject_id', '=', subjectId)
+              .where('kind', '=', 'lead')
+              .where('expires_at', '>', at)
+              .executeTakeFirst()
+          : undefined;
       const waitingProfile = typeof waiting?.profile === 'string' ? JSON.parse(waiting.profile) : waiting?.profile;
       if (fields.length > 0 && !sameValues(waitingProfile, staged)) {
         // The newest submission supersedes an older one still waiting.
@@ -186,6 +195,13 @@ export async function captureLead(
         at,
       });
     }
-    return { id: subjectId, created, seenByChannel, profilePending, consents: { processing: 'granted', marketing }, asFirstSubmission: { processing: 'granted', marketing: firstSubmission } };
+    return {
+      id: subjectId,
+      created,
+      seenByChannel,
+      profilePending,
+      consents: { processing: 'granted', marketing },
+      asFirstSubmission: { processing: 'granted', marketing: firstSubmission },
+    };
   });
 }

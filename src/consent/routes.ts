@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { scoped } from '../auth/middleware.js';
 import { apiApp, commonErrors, jsonBody, jsonResponse } from '../api/openapi.js';
+import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
-import { captureLead } from './capture.js';
 import { PROFILE_FIELDS } from '../subjects/profile.js';
+import { captureLead } from './capture.js';
 import { normalizeEmail } from './email.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -15,7 +15,11 @@ export const LeadBody = z
     lastName: text(200).optional(),
     firstName: text(200).optional(),
     patronymic: text(200).optional(),
-    phone: z.string().trim().regex(/^[0-9+()\-.\s]{3,40}$/, 'a phone number: digits, spaces, + ( ) - .').optional(),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^[0-9+()\-.\s]{3,40}$/, 'a phone number: digits, spaces, + ( ) - .')
+      .optional(),
     website: text(2000).optional(),
     organization: text(500).optional(),
     industry: text(500).optional(),
@@ -51,7 +55,7 @@ const captureRoute = createRoute({
     201: {
       description:
         "This key's first submission of this address (whether or not anyone else knew it): consents as a first submission leaves them. " +
-        "For an address already known, the submitted profile waits for a confirmation mailed to that address.",
+        'For an address already known, the submitted profile waits for a confirmation mailed to that address.',
       content: { 'application/json': { schema: LeadResult } },
     },
     200: jsonResponse('This key had submitted this address before: the actual consents; the submission is appended to the evidence', LeadResult),
@@ -75,7 +79,13 @@ export function consentRoutes(deps: ResolvedDeps) {
     for (const f of PROFILE_FIELDS) if (body[f] !== undefined) profile[f] = body[f];
     const result = await captureLead(
       deps.db,
-      { hasher: deps.hasher, doubleOptIn: deps.config.doubleOptIn, defaultLocale: deps.config.defaultLocale, newId: deps.newId, confirmationTtlDays: deps.config.linkTtlDays.confirmation },
+      {
+        hasher: deps.hasher,
+        doubleOptIn: deps.config.doubleOptIn,
+        defaultLocale: deps.config.defaultLocale,
+        newId: deps.newId,
+        confirmationTtlDays: deps.config.linkTtlDays.confirmation,
+      },
       {
         email,
         profile,
@@ -89,7 +99,13 @@ export function consentRoutes(deps: ResolvedDeps) {
       // The person consents; the site's key only relays the form, so it is named as the channel.
       { actorType: 'subject', actorId: `via-key:${c.var.apiKey.id}`, at: deps.clock.now() },
     );
-    deps.logger.info('lead captured', { subject: result.id, created: result.created, profilePending: result.profilePending, marketing: result.consents.marketing, key: c.var.apiKey.id });
+    deps.logger.info('lead captured', {
+      subject: result.id,
+      created: result.created,
+      profilePending: result.profilePending,
+      marketing: result.consents.marketing,
+      key: c.var.apiKey.id,
+    });
     // Neither the status nor the consents tell a key whether anyone else knew the address: a
     // key's first submission of an address answers 201 with what this submission gives a person
     // new at this address (marketing pending with double opt-in or when the address was left by
@@ -97,7 +113,8 @@ export function consentRoutes(deps: ResolvedDeps) {
     // ticked), whatever the known person's actual state. Only a repeat by the same key answers
     // 200 with the actual state. The actual state is for subjects:read (audited) and decides
     // reservations either way.
-    if (!result.seenByChannel) return c.json({ id: result.id, consents: { processing: 'granted' as const, marketing: result.asFirstSubmission.marketing } }, 201);
+    if (!result.seenByChannel)
+      return c.json({ id: result.id, consents: { processing: 'granted' as const, marketing: result.asFirstSubmission.marketing } }, 201);
     return c.json({ id: result.id, consents: { processing: 'granted' as const, marketing: result.consents.marketing } }, 200);
   });
   return app;

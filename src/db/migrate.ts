@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely, type MigrationResultSet } from 'kysely';
+import { type Kysely, type MigrationResultSet, Migrator, sql } from 'kysely';
 import { migrations } from '../../migrations/index.js';
 
 /**
@@ -8,6 +8,7 @@ import { migrations } from '../../migrations/index.js';
  * @example
  * await migrateToLatest(db);
  */
+// biome-ignore lint/suspicious/noExplicitAny: migrations run before and beyond any one schema type (Kysely's own advice).
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
   // Name the schema: otherwise Kysely takes its bookkeeping tables in any schema for ours, and
   // two schemas in one database (tests, or another app) trip over each other.

@@ -4,9 +4,9 @@
  * Node-only, so this runs on Workers too.
  */
 import { COMPILED_EMAILS, EMAIL_NAMES, type EmailName, type EmailVars } from './compiled.js';
-import { EMAIL_LOCALES, type CompiledEmail, type EmailLocale, type EmailLocaleTexts, type EmailVarSpec } from './types.js';
+import { type CompiledEmail, EMAIL_LOCALES, type EmailLocale, type EmailLocaleTexts, type EmailVarSpec } from './types.js';
 
-export { EMAIL_NAMES, EMAIL_LOCALES, type EmailName, type EmailVars, type EmailLocale };
+export { EMAIL_LOCALES, EMAIL_NAMES, type EmailLocale, type EmailName, type EmailVars };
 
 export interface RenderedEmail {
   /** One line, plain text (the mailer encodes it for the header). */
@@ -26,6 +26,7 @@ export class EmailRenderError extends Error {
 
 const PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
 /** Control characters, line and paragraph separators, bidi overrides: never wanted in one line. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this strips from texts headed for mail.
 const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 /** Letters, digits and `._+-` before the @, a host name after it (`localhost` too: the embedded default's sender). */
 const EMAIL_RE = /^[\p{L}\p{N}._+-]+@[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?)*$/u;
@@ -55,6 +56,7 @@ function oneLine(s: string): string {
  * or an error: `javascript:`, `data:`, relative URLs and URLs with credentials are refused.
  */
 export function safeHttpUrl(value: string, what = 'URL'): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a URL with a control character is refused, so they must be named.
   if (/[\s\u0000-\u001f\u007f]/.test(value)) throw new EmailRenderError(`${what}: whitespace or control characters in a URL`);
   let url: URL;
   try {

@@ -1,12 +1,12 @@
 // Operator CLI: `npm run cli -- <command>`. Wiring and argument parsing only.
 import { parseArgs } from 'node:util';
-import { runJobs } from '../jobs/run.js';
-import { createLogger } from '../log.js';
 import { createApiKey, listApiKeys, parseScopes, revokeApiKey, SCOPES } from '../auth/keys.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { DataDirInUseError } from '../node/pglite.js';
+import { runJobs } from '../jobs/run.js';
+import { createLogger } from '../log.js';
 import { buildDeps, jobDeps, openDatabase } from '../node/bootstrap.js';
+import { DataDirInUseError } from '../node/pglite.js';
 
 const USAGE = `Usage: npm run cli -- <command>
 

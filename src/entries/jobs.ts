@@ -2,9 +2,9 @@
 // in-process, without HTTP. Wiring only. On the embedded database only one process may open
 // DATA_DIR, so there the server's own loop is the way (JOBS_INTERVAL_SECONDS).
 import { ConfigError } from '../config/index.js';
-import { DataDirInUseError } from '../node/pglite.js';
-import { bootstrap, jobDeps } from '../node/bootstrap.js';
 import { startJobLoop } from '../jobs/run.js';
+import { bootstrap, jobDeps } from '../node/bootstrap.js';
+import { DataDirInUseError } from '../node/pglite.js';
 
 async function main() {
   const built = await bootstrap(process.env, 'worker');

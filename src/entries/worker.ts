@@ -1,12 +1,12 @@
 // Cloudflare Workers entry: wiring only. Postgres through Hyperdrive (query cache off), secrets
 // from Workers secrets. Not yet verified with wrangler: that is the Workers issue's work.
 import { createApp } from '../app.js';
-import { systemClock } from '../time/clock.js';
 import { loadConfig } from '../config/index.js';
 import { createEmailHasher } from '../consent/hash.js';
 import { createPostgresDb } from '../db/postgres.js';
 import { createLinkSigner, parseKeySet } from '../links/tokens.js';
 import { createLogger } from '../log.js';
+import { systemClock } from '../time/clock.js';
 
 interface WorkerEnv {
   HYPERDRIVE: { connectionString: string };
@@ -17,7 +17,10 @@ export default {
   async fetch(request: Request, env: WorkerEnv, ctx: { waitUntil(p: Promise<unknown>): void }): Promise<Response> {
     const vars = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
     // No mailer here: mail goes out from the outbox through a Node job process (npm run jobs).
-    const config = loadConfig({ ...vars, NODE_ENV: 'production', DATABASE_URL: env.HYPERDRIVE.connectionString, MIGRATE_ON_START: 'false' }, { sendsMail: false });
+    const config = loadConfig(
+      { ...vars, NODE_ENV: 'production', DATABASE_URL: env.HYPERDRIVE.connectionString, MIGRATE_ON_START: 'false' },
+      { sendsMail: false },
+    );
     // Hyperdrive pools connections itself; a Worker opens one per request and closes it after.
     const handle = createPostgresDb(config.databaseUrl!, { max: 1 });
     const app = createApp({

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
-import type { Db } from '../db/handle.js';
 import { recordEvents } from '../consent/ledger.js';
-import { SELF_REASONS } from '../suppressions/rule.js';
+import type { Db } from '../db/handle.js';
 import { cancelQueuedMail } from '../outbox/queries.js';
 import { blankProfile } from '../subjects/profile.js';
+import { SELF_REASONS } from '../suppressions/rule.js';
 
 /** The status reason of a request the erasure closed unanswered (the last mail lists them). */
 export const CLOSED_BY_ERASURE = 'closed: the person was erased';
@@ -40,7 +40,13 @@ export async function eraseSubject(db: Db, subjectId: string, at: Date, requestI
   // `source` is the channel (one-click, confirmation-link, staff-api: evidence, kept), except
   // on what the lead form sent through the API (actor `via-key:…`): there it is the site's free
   // text, which may name the person.
-  await db.updateTable('consent_events').set({ source: null }).where('subject_id', '=', subjectId).where('actor_id', 'like', 'via-key:%').where('source', 'is not', null).execute();
+  await db
+    .updateTable('consent_events')
+    .set({ source: null })
+    .where('subject_id', '=', subjectId)
+    .where('actor_id', 'like', 'via-key:%')
+    .where('source', 'is not', null)
+    .execute();
   // The audit trail is the controller's accountability record and stays; the purpose staff
   // typed ("ticket 123: Ivanov called about ...") may name the person.
   await db.updateTable('audit_log').set({ purpose: null }).where('subject_id', '=', subjectId).where('purpose', 'is not', null).execute();

@@ -51,11 +51,7 @@ export async function runErasureJob(
           at,
         });
       }
-      await trx
-        .updateTable('requests')
-        .set({ status: 'completed', completed_at: at, status_reason: 'erased' })
-        .where('id', '=', r.id)
-        .execute();
+      await trx.updateTable('requests').set({ status: 'completed', completed_at: at, status_reason: 'erased' }).where('id', '=', r.id).execute();
       return r;
     });
     if (!done) break;
@@ -65,7 +61,7 @@ export async function runErasureJob(
       try {
         await opts.forget(done.subject_id);
       } catch (e) {
-        opts.logger.error('erasure: could not delete the mailer\'s copies', { subject: done.subject_id, error: e instanceof Error ? e.message : String(e) });
+        opts.logger.error("erasure: could not delete the mailer's copies", { subject: done.subject_id, error: e instanceof Error ? e.message : String(e) });
       }
     }
   }

@@ -1,14 +1,14 @@
+import { sweepLedger } from '../cadence/reservations.js';
 import type { Config } from '../config/index.js';
 import type { Db } from '../db/handle.js';
-import type { Logger } from '../log.js';
-import { sweepLedger } from '../cadence/reservations.js';
 import { runErasureJob } from '../erasure/job.js';
-import { deliverEmails, type DeliveryDeps } from '../outbox/deliver.js';
-import { pushSuppressions, type PushDeps } from '../pushes/push.js';
-import { AT_RISK_MS } from '../requests/deadlines.js';
-import { listRequests } from '../requests/queries.js';
+import type { Logger } from '../log.js';
+import { type DeliveryDeps, deliverEmails } from '../outbox/deliver.js';
 import { pruneRateLimits } from '../pages/rate-limit.js';
 import { sweepPendingChanges } from '../pending/queries.js';
+import { type PushDeps, pushSuppressions } from '../pushes/push.js';
+import { AT_RISK_MS } from '../requests/deadlines.js';
+import { listRequests } from '../requests/queries.js';
 
 export interface JobReport {
   mail: { sent: number; retried: number; dead: number } | null;
@@ -37,9 +37,14 @@ export interface JobDeps {
 export async function runJobs(deps: JobDeps): Promise<JobReport> {
   // Mail first: a withdrawal-received message must go out before the erasure blanks the address.
   const mail = deps.delivery ? await deliverEmails(deps.delivery) : null;
-  const pushes = deps.push && deps.push.endpoints.length ? await pushSuppressions(deps.push) : null;
+  const pushes = deps.push?.endpoints.length ? await pushSuppressions(deps.push) : null;
   const mailer = deps.delivery?.mailer;
-  const { erased } = await runErasureJob(deps.db, { now: deps.now, logger: deps.logger, graceHours: deps.config.erasureGraceHours, forget: mailer?.forget ? (id) => mailer.forget!(id) : undefined });
+  const { erased } = await runErasureJob(deps.db, {
+    now: deps.now,
+    logger: deps.logger,
+    graceHours: deps.config.erasureGraceHours,
+    forget: mailer?.forget ? (id) => mailer.forget!(id) : undefined,
+  });
   // The notices of erasure at once: each holds an address that should not outlive its sending.
   if (erased > 0 && deps.delivery && mail) {
     const notices = await deliverEmails(deps.delivery, { kinds: ['erasure-completed'] });

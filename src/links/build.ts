@@ -29,9 +29,7 @@ export async function buildLinks(deps: Pick<ResolvedDeps, 'signer' | 'config'>, 
     const unsubscribeUrl = `${base}/u/${u}`;
     // RFC 2369: angle-bracketed URIs, comma-separated; the mailto subject names the subject id
     // only (never the address) so a reply can be matched without personal data in the URI.
-    const listUnsubscribe = mailto
-      ? `<${unsubscribeUrl}>, <mailto:${mailto}?subject=unsubscribe%20${sub}>`
-      : `<${unsubscribeUrl}>`;
+    const listUnsubscribe = mailto ? `<${unsubscribeUrl}>, <mailto:${mailto}?subject=unsubscribe%20${sub}>` : `<${unsubscribeUrl}>`;
     out.push({
       subject: sub,
       unsubscribeUrl,
@@ -65,6 +63,10 @@ export async function linksFor(
     for (const r of rows) known.add(r.id);
   }
   const unknown = unique.filter((id) => !known.has(id));
-  const links = await buildLinks(deps, unique.filter((id) => known.has(id)), campaignId);
+  const links = await buildLinks(
+    deps,
+    unique.filter((id) => known.has(id)),
+    campaignId,
+  );
   return { links, unknown };
 }

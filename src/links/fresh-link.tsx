@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import { type Context, Hono } from 'hono';
 import { sql } from 'kysely';
 import { normalizeEmail } from '../consent/email.js';
 import type { Db } from '../db/handle.js';
@@ -11,7 +11,7 @@ import { messagePage } from '../pages/message.js';
 import { withinLimit } from '../pages/rate-limit.js';
 import { liveSubjectByHash } from '../subjects/lookup.js';
 import { loadSubjectState } from '../subjects/queries.js';
-import { TokenError, type LinkPurpose } from './tokens.js';
+import { type LinkPurpose, TokenError } from './tokens.js';
 
 /** At most one link mail per person and purpose, and one request per typed address, in this time. */
 export const FRESH_LINK_WINDOW_MS = 10 * 60 * 1000;
@@ -25,7 +25,11 @@ export const FRESH_LINK_PER_IP_HOUR = 10;
  */
 export async function clientWithinMailLimit(deps: ResolvedDeps, c: Context): Promise<boolean> {
   const ip = deps.clientIp(c) ?? 'unknown';
-  return withinLimit(deps.db, `fresh-link:ip:${await deps.hasher.hash(`ip:${ip}`)}`, { max: FRESH_LINK_PER_IP_HOUR, windowMs: 3_600_000, now: deps.clock.now() });
+  return withinLimit(deps.db, `fresh-link:ip:${await deps.hasher.hash(`ip:${ip}`)}`, {
+    max: FRESH_LINK_PER_IP_HOUR,
+    windowMs: 3_600_000,
+    now: deps.clock.now(),
+  });
 }
 
 export type FreshLinkOutcome = 'accepted' | 'too_many';

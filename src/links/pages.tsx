@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
-import { messages, type Locale } from '../pages/i18n.js';
+import { type Locale, messages } from '../pages/i18n.js';
 import { messagePage } from '../pages/message.js';
 import type { LinkPurpose } from './tokens.js';
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { scoped } from '../auth/middleware.js';
 import { apiApp, commonErrors, jsonBody, jsonResponse } from '../api/openapi.js';
+import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { linksFor } from './build.js';
 
@@ -9,7 +9,10 @@ export const MAX_LINK_SUBJECTS = 10_000;
 const LinksBody = z
   .object({
     // Ids are stored lower-case; senders (SQL Server, for one) may hand them upper-case.
-    subjects: z.array(z.uuid().transform((s) => s.toLowerCase())).min(1).max(MAX_LINK_SUBJECTS),
+    subjects: z
+      .array(z.uuid().transform((s) => s.toLowerCase()))
+      .min(1)
+      .max(MAX_LINK_SUBJECTS),
     campaignId: z.string().trim().min(1).max(200).optional(),
   })
   .strict()
@@ -30,8 +33,7 @@ const route = createRoute({
   path: '/v1/links',
   tags: ['Links'],
   summary: 'Signed links and List-Unsubscribe headers for up to 10,000 subjects',
-  description:
-    'Duplicates are answered once. Ids that are unknown or erased get no links and are listed in `unknown`: do not mail them.',
+  description: 'Duplicates are answered once. Ids that are unknown or erased get no links and are listed in `unknown`: do not mail them.',
   ...scoped('links:write'),
   request: { body: jsonBody(LinksBody) },
   responses: {

@@ -1,4 +1,4 @@
-import { SignJWT, errors as joseErrors, importJWK, jwtVerify, type JWK, type JWTPayload, type CryptoKey as JoseKey } from 'jose';
+import { importJWK, type CryptoKey as JoseKey, type JWK, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../time/clock.js';
 
 /** What a link lets its holder do. One purpose is never accepted on another's path. */

@@ -1,22 +1,18 @@
 import type { Context } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
-import { messages, type Locale } from '../pages/i18n.js';
+import { type Locale, messages } from '../pages/i18n.js';
 import { showActingOn } from '../pages/identity.js';
 import { pageLocale } from '../pages/layout.js';
 import { unknownSubjectPage } from '../pages/message.js';
 import { loadSubjectState, type SubjectState } from '../subjects/queries.js';
 import { expiredLinkPage, invalidLinkPage } from './pages.js';
-import { TokenError, type LinkClaims, type LinkPurpose } from './tokens.js';
+import { type LinkClaims, type LinkPurpose, TokenError } from './tokens.js';
 
 /**
  * Verifies the path's token for a purpose; on failure answers with the right page and
  * returns null. Expired tokens are only an answer for purposes that expire.
  */
-export async function verifyForPage(
-  c: Context,
-  deps: ResolvedDeps,
-  purpose: LinkPurpose,
-): Promise<{ claims: LinkClaims; token: string } | Response> {
+export async function verifyForPage(c: Context, deps: ResolvedDeps, purpose: LinkPurpose): Promise<{ claims: LinkClaims; token: string } | Response> {
   const token = c.req.param('token') ?? '';
   try {
     return { claims: await deps.signer.verify(token, purpose), token };

@@ -7,11 +7,11 @@ import { sql } from 'kysely';
 import { appendLedger, type Evidence, type LedgerRow } from '../consent/ledger.js';
 import type { Db } from '../db/handle.js';
 import type { SuppressionReason } from '../db/schema.js';
-import { suppressEach, type SuppressInput } from '../suppressions/queries.js';
 import { findHashOwners, splitOwners } from '../erasure/owners.js';
-import type { MailSenderEvent, MailSenderEventType, Provider } from './events.js';
 import { redactAddresses } from '../privacy/redact.js';
-import { bounceTime, countSoftBounces, softBounceSuppresses, type SoftBouncePolicy } from './soft-bounce.js';
+import { type SuppressInput, suppressEach } from '../suppressions/queries.js';
+import type { MailSenderEvent, Provider } from './events.js';
+import { bounceTime, countSoftBounces, type SoftBouncePolicy, softBounceSuppresses } from './soft-bounce.js';
 
 export type EventOutcome =
   /** Replay of an event already applied: nothing written. */
@@ -71,16 +71,31 @@ export async function applyEvents(trx: Db, ctx: ApplyContext, events: HashedEven
   const outcomes: EventOutcome[] = order.map(() => 'duplicate');
 
   if (applied.length > 0) {
-    const { live, erased } = await findPeople(trx, applied.map(({ e }) => e.hash));
+    const { live, erased } = await findPeople(
+      trx,
+      applied.map(({ e }) => e.hash),
+    );
     const leaving = new Set(applied.flatMap(({ e }) => (e.type === 'unsubscribe' && live.has(e.hash) ? [live.get(e.hash)!.id] : [])));
-    const locked = await lockPeople(trx, [...live.values()].map((p) => ({ id: p.id, leaving: leaving.has(p.id) })));
-    const withdrawnFrom = await withdrawMarketing(trx, ctx.now, [...leaving].filter((id) => locked.get(id)!.status !== 'erased'));
+    const locked = await lockPeople(
+      trx,
+      [...live.values()].map((p) => ({ id: p.id, leaving: leaving.has(p.id) })),
+    );
+    const withdrawnFrom = await withdrawMarketing(
+      trx,
+      ctx.now,
+      [...leaving].filter((id) => locked.get(id)!.status !== 'erased'),
+    );
     const soft = applied.filter(({ e }) => e.type === 'soft_bounce');
-    const counts = await recordSoftBounces(trx, ctx, soft.map(({ e }) => e));
+    const counts = await recordSoftBounces(
+      trx,
+      ctx,
+      soft.map(({ e }) => e),
+    );
     const softCount = new Map(soft.map(({ k }, j) => [k, counts[j]!]));
 
     // What each event does, in order: the suppressions to try, and what follows if they change the list.
     const inputs: SuppressInput[] = [];
+    // biome-ignore lint/suspicious/useIterableCallbackReturn: the switch covers every event type; the Plan return type makes TypeScript prove it.
     const plans = applied.map(({ k, e }): Plan => {
       const suppressFor = (reason: SuppressionReason, extra: Record<string, unknown> = {}): Plan => {
         const person = live.get(e.hash);
@@ -90,7 +105,16 @@ export async function applyEvents(trx: Db, ctx: ApplyContext, events: HashedEven
         const erasedOwner = person ? undefined : erased.get(e.hash);
         const email = person ? person.email : erasedOwner ? null : e.email;
         const note = erasedOwner ? null : `mail sender (${ctx.provider}) ${e.type}${e.detail ? `: ${redactAddresses(e.detail)}` : ''}`.slice(0, 500);
-        inputs.push({ hash: e.hash, email, subjectId: person?.id ?? erasedOwner ?? null, reason, actorType: 'mail_sender', actorId: ctx.keyId, note, at: ctx.now });
+        inputs.push({
+          hash: e.hash,
+          email,
+          subjectId: person?.id ?? erasedOwner ?? null,
+          reason,
+          actorType: 'mail_sender',
+          actorId: ctx.keyId,
+          note,
+          at: ctx.now,
+        });
         return { kind: 'suppress', k, e, input: inputs.length - 1, person, reason, extra };
       };
       switch (e.type) {
@@ -112,7 +136,16 @@ export async function applyEvents(trx: Db, ctx: ApplyContext, events: HashedEven
           // Only a person's first unsubscribe withdraws; the next ones find consent withdrawn.
           const from = withdrawnFrom.get(person.id);
           withdrawnFrom.delete(person.id);
-          inputs.push({ hash: person.email_hash, email: person.email, subjectId: person.id, reason: 'unsubscribed', actorType: 'mail_sender', actorId: ctx.keyId, note: null, at: ctx.now });
+          inputs.push({
+            hash: person.email_hash,
+            email: person.email,
+            subjectId: person.id,
+            reason: 'unsubscribed',
+            actorType: 'mail_sender',
+            actorId: ctx.keyId,
+            note: null,
+            at: ctx.now,
+          });
           return { kind: 'unsubscribe', k, e, input: inputs.length - 1, person, from };
         }
       }
@@ -134,7 +167,14 @@ export async function applyEvents(trx: Db, ctx: ApplyContext, events: HashedEven
         const person = plan.person;
         outcomes[plan.k] = suppressed ? 'suppressed' : 'unchanged';
         if (suppressed && person) {
-          const details = { reason: plan.reason, provider: ctx.provider, eventId: e.id, eventType: e.type, ...(e.at ? { reportedAt: e.at.toISOString() } : {}), ...plan.extra };
+          const details = {
+            reason: plan.reason,
+            provider: ctx.provider,
+            eventId: e.id,
+            eventType: e.type,
+            ...(e.at ? { reportedAt: e.at.toISOString() } : {}),
+            ...plan.extra,
+          };
           ledger.push({ subjectId: person.id, action: 'suppressed', evidence: evidence(`mail-sender:${ctx.provider}`), details });
         }
       } else {
@@ -149,7 +189,9 @@ export async function applyEvents(trx: Db, ctx: ApplyContext, events: HashedEven
   }
 
   const out = new Map<HashedEvent, EventOutcome>();
-  order.forEach((e, k) => out.set(e, outcomes[k]!));
+  order.forEach((e, k) => {
+    out.set(e, outcomes[k]!);
+  });
   return out;
 }
 
@@ -257,7 +299,9 @@ async function recordSoftBounces(trx: Db, ctx: ApplyContext, bounces: HashedEven
     const mine = byHash.get(row.hash)!;
     const times = mine.map((j) => bounceTime(bounces[j]!.at, ctx.now));
     const r = countSoftBounces(toDates(row.bounced_at), times, ctx.softBounces);
-    mine.forEach((j, i) => (counts[j] = r.counts[i]!));
+    mine.forEach((j, i) => {
+      counts[j] = r.counts[i]!;
+    });
     rows.push({ hash: row.hash, bounced_at: r.held.map((t) => t.toISOString()) });
   }
   await sql`

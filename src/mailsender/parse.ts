@@ -30,6 +30,7 @@ export function parseMailSenderPayload(body: unknown, headers: { snsMessageType?
   if (isPostmark(body)) return parsePostmark(body);
   return {
     kind: 'unknown',
-    detail: 'Unknown payload: expected {"events":[...]}, an Amazon SES notification (raw or in an SNS envelope) or a Postmark Bounce, SpamComplaint or SubscriptionChange webhook.',
+    detail:
+      'Unknown payload: expected {"events":[...]}, an Amazon SES notification (raw or in an SNS envelope) or a Postmark Bounce, SpamComplaint or SubscriptionChange webhook.',
   };
 }

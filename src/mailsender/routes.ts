@@ -1,14 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { scoped } from '../auth/middleware.js';
 import { apiApp, commonErrors, Problem } from '../api/openapi.js';
+import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError, type ErrorCode } from '../errors/index.js';
-import { applyEvents, summarize, type HashedEvent } from './apply.js';
-import { MAIL_SENDER_EVENT_TYPES, MAX_EVENTS_PER_REQUEST, type IgnoredEvent } from './events.js';
+import { applyEvents, type HashedEvent, summarize } from './apply.js';
+import { type IgnoredEvent, MAIL_SENDER_EVENT_TYPES, MAX_EVENTS_PER_REQUEST } from './events.js';
 import { parseMailSenderPayload } from './parse.js';
 import { isSnsEnvelope } from './providers/ses.js';
-import { softBouncePolicy, type SoftBouncePolicy } from './soft-bounce.js';
 import { createSnsVerifier, type SnsRefusalReason } from './sns.js';
+import { type SoftBouncePolicy, softBouncePolicy } from './soft-bounce.js';
 import { answerSubscription } from './subscription.js';
 
 const GenericEvents = z
@@ -24,7 +24,11 @@ const GenericEvents = z
           email: z.string().max(320),
           at: z.string().openapi({ description: 'ISO 8601 date-time of the event at the sender', example: '2026-03-01T10:00:00Z' }),
           id: z.string().max(200).openapi({ description: "The sender's event id; an event replayed with the same id and address changes nothing" }),
-          detail: z.string().max(1000).optional().openapi({ description: 'Free text (e.g. the SMTP diagnostic); addresses in it are masked before it is kept' }),
+          detail: z
+            .string()
+            .max(1000)
+            .optional()
+            .openapi({ description: 'Free text (e.g. the SMTP diagnostic); addresses in it are masked before it is kept' }),
         }),
       )
       .min(1)
@@ -37,9 +41,10 @@ const Result = z
     processed: z.number().int().openapi({ description: 'Events applied by this request (including those that found the address already suppressed)' }),
     duplicates: z.number().int().openapi({ description: 'Events already applied by an earlier request (replays); nothing was written for them' }),
     suppressed: z.number().int().openapi({ description: 'How many of the processed events changed the suppression list or withdrew consent' }),
-    ignored: z
-      .array(z.object({ index: z.number().int(), reason: z.string() }))
-      .openapi({ description: 'Events not applied and why (invalid_email, invalid_type, invalid_at, invalid_id, unsupported_..., not_spam_feedback). The address is never echoed.' }),
+    ignored: z.array(z.object({ index: z.number().int(), reason: z.string() })).openapi({
+      description:
+        'Events not applied and why (invalid_email, invalid_type, invalid_at, invalid_id, unsupported_..., not_spam_feedback). The address is never echoed.',
+    }),
   })
   .openapi('MailSenderResult');
 
@@ -79,7 +84,10 @@ const eventsRoute = createRoute({
           schema: z.any().openapi({
             oneOf: [
               { $ref: '#/components/schemas/MailSenderEvents' },
-              { type: 'object', description: 'An SNS message (Type Notification, SubscriptionConfirmation or UnsubscribeConfirmation) carrying an SES notification' },
+              {
+                type: 'object',
+                description: 'An SNS message (Type Notification, SubscriptionConfirmation or UnsubscribeConfirmation) carrying an SES notification',
+              },
               { type: 'object', description: 'A Postmark Bounce, SpamComplaint or SubscriptionChange webhook' },
             ],
           }),
@@ -95,10 +103,19 @@ const eventsRoute = createRoute({
       content: { 'application/json': { schema: z.object({ status: z.string(), detail: z.string() }) } },
     },
     ...commonErrors,
-    401: { description: 'Missing, unknown or revoked API key; or an SNS message whose signature does not verify', content: { 'application/problem+json': { schema: Problem } } },
-    403: { description: 'The key lacks mail-sender:events; or an SNS message from a topic outside SNS_TOPIC_ARNS', content: { 'application/problem+json': { schema: Problem } } },
+    401: {
+      description: 'Missing, unknown or revoked API key; or an SNS message whose signature does not verify',
+      content: { 'application/problem+json': { schema: Problem } },
+    },
+    403: {
+      description: 'The key lacks mail-sender:events; or an SNS message from a topic outside SNS_TOPIC_ARNS',
+      content: { 'application/problem+json': { schema: Problem } },
+    },
     422: { description: 'Unknown payload shape, or more than 1,000 events', content: { 'application/problem+json': { schema: Problem } } },
-    503: { description: 'The SNS signing certificate could not be fetched; nothing was applied (SNS retries)', content: { 'application/problem+json': { schema: Problem } } },
+    503: {
+      description: 'The SNS signing certificate could not be fetched; nothing was applied (SNS retries)',
+      content: { 'application/problem+json': { schema: Problem } },
+    },
   },
 });
 
@@ -122,7 +139,11 @@ export function mailSenderRoutes(deps: ResolvedDeps, opts: MailSenderOptions = {
   const softBounces = softBouncePolicy(opts.softBounces);
 
   // One per app, so its certificate cache serves every request.
-  const sns = createSnsVerifier({ fetchCertificate: deps.fetchCertificate, verifySignatures: deps.config.sns.verifySignatures, topicArns: deps.config.sns.topicArns });
+  const sns = createSnsVerifier({
+    fetchCertificate: deps.fetchCertificate,
+    verifySignatures: deps.config.sns.verifySignatures,
+    topicArns: deps.config.sns.topicArns,
+  });
 
   const app = apiApp();
   app.openAPIRegistry.register('MailSenderEvents', GenericEvents);
@@ -168,12 +189,20 @@ export function mailSenderRoutes(deps: ResolvedDeps, opts: MailSenderOptions = {
 
     const now = deps.clock.now();
     const hashed: HashedEvent[] = await Promise.all(parsed.events.map(async (e) => ({ ...e, hash: await deps.hasher.hash(e.email) })));
-    const outcomes = await deps.db.transaction().execute((trx) =>
-      applyEvents(trx, { provider: parsed.provider, keyId: c.var.apiKey.id, now, softBounces }, hashed),
-    );
+    const outcomes = await deps.db
+      .transaction()
+      .execute((trx) => applyEvents(trx, { provider: parsed.provider, keyId: c.var.apiKey.id, now, softBounces }, hashed));
     const { processed, duplicates, suppressed } = summarize(outcomes.values());
     const ignored: IgnoredEvent[] = [...parsed.ignored].sort((a, b) => a.index - b.index);
-    deps.logger.info('mail sender events', { provider: parsed.provider, processed, duplicates, suppressed, ignored: ignored.length, key: c.var.apiKey.id, requestId });
+    deps.logger.info('mail sender events', {
+      provider: parsed.provider,
+      processed,
+      duplicates,
+      suppressed,
+      ignored: ignored.length,
+      key: c.var.apiKey.id,
+      requestId,
+    });
     return c.json({ processed, duplicates, suppressed, ignored }, 200);
   });
 

@@ -48,7 +48,12 @@ const CONFIRMATION_FIELDS = ['Message', 'MessageId', 'SubscribeURL', 'Timestamp'
  * // { text: 'Message\nhi\nMessageId\nm\nTimestamp\nt\nTopicArn\na\nType\nNotification\n' }
  */
 export function snsStringToSign(m: Record<string, unknown>): { text: string } | { missing: string } {
-  const fields = m.Type === 'Notification' ? NOTIFICATION_FIELDS : m.Type === 'SubscriptionConfirmation' || m.Type === 'UnsubscribeConfirmation' ? CONFIRMATION_FIELDS : null;
+  const fields =
+    m.Type === 'Notification'
+      ? NOTIFICATION_FIELDS
+      : m.Type === 'SubscriptionConfirmation' || m.Type === 'UnsubscribeConfirmation'
+        ? CONFIRMATION_FIELDS
+        : null;
   if (!fields) return { missing: 'Type' };
   let text = '';
   for (const name of fields) {
@@ -82,7 +87,8 @@ export function snsCertificateUrl(raw: unknown): string | null {
   } catch {
     return null;
   }
-  const ok = u.protocol === 'https:' && SNS_HOST.test(u.hostname) && !u.port && !u.username && !u.password && !u.search && !u.hash && u.pathname.endsWith('.pem');
+  const ok =
+    u.protocol === 'https:' && SNS_HOST.test(u.hostname) && !u.port && !u.username && !u.password && !u.search && !u.hash && u.pathname.endsWith('.pem');
   return ok ? u.href : null;
 }
 
@@ -125,7 +131,8 @@ function derTime(der: Uint8Array, t: Tlv | null): Date | null {
   if (!t) return null;
   const s = String.fromCharCode(...der.subarray(t.start, t.end));
   // RFC 5280 4.1.2.5: UTCTime (two-digit years 50-99 are 19xx) until 2049, GeneralizedTime after; always Z.
-  const m = t.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s) : t.tag === 0x18 ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s) : null;
+  const m =
+    t.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s) : t.tag === 0x18 ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s) : null;
   if (!m) return null;
   let year = Number(m[1]);
   if (t.tag === 0x17) year += year >= 50 ? 1900 : 2000;
@@ -145,7 +152,7 @@ export function certificateValidity(pem: string): { notBefore: Date; notAfter: D
   if (!der) return null;
   const cert = tlv(der, 0, der.length);
   const tbs = cert?.tag === 0x30 ? tlv(der, cert.start, cert.end) : null;
-  if (!tbs || tbs.tag !== 0x30) return null;
+  if (tbs?.tag !== 0x30) return null;
   const children = (parent: Tlv) => {
     let p = parent.start;
     return () => {
@@ -240,7 +247,10 @@ async function readCertificate(pem: string): Promise<SigningCertificate> {
     ...validity,
     key(hash) {
       let k = keys.get(hash);
-      if (!k) keys.set(hash, (k = crypto.subtle.importKey('spki', spki, { name: 'RSASSA-PKCS1-v1_5', hash }, false, ['verify'])));
+      if (!k) {
+        k = crypto.subtle.importKey('spki', spki, { name: 'RSASSA-PKCS1-v1_5', hash }, false, ['verify']);
+        keys.set(hash, k);
+      }
       return k;
     },
   };
@@ -317,7 +327,8 @@ export function createSnsVerifier(opts: SnsVerifierOptions): SnsVerifier {
       if (typeof m.Signature !== 'string' || m.Signature === '') return refuse('signature_missing', 'The SNS message has no Signature.');
       const version = m.SignatureVersion;
       if (version !== '1' && version !== '2') {
-        const which = version === undefined || version === null ? 'The SNS message has no SignatureVersion' : `SignatureVersion ${clip(version, 20)} is not supported`;
+        const which =
+          version === undefined || version === null ? 'The SNS message has no SignatureVersion' : `SignatureVersion ${clip(version, 20)} is not supported`;
         return refuse('signature_version_unsupported', `${which}; Amazon SNS signs with version 1 (SHA1withRSA) or 2 (SHA256withRSA).`);
       }
       const signature = decodeBase64(m.Signature);

@@ -1,22 +1,23 @@
 // Node-only wiring shared by the server, the CLI and the benchmarks.
-import { systemClock } from '../time/clock.js';
-import { ConfigError, loadConfig, productionWarnings, type Config } from '../config/index.js';
+
+import { join } from 'node:path';
+import { type Config, ConfigError, loadConfig, productionWarnings } from '../config/index.js';
 import { createEmailHasher } from '../consent/hash.js';
 import type { DbHandle } from '../db/handle.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { createPgliteDb } from './pglite.js';
 import { createPostgresDb } from '../db/postgres.js';
 import type { AppDeps } from '../deps.js';
-import { join } from 'node:path';
 import type { Mailer } from '../emails/mailer.js';
+import type { JobDeps } from '../jobs/run.js';
 import { createLinkSigner, type LinkSigner } from '../links/tokens.js';
-import { keepAliveFetch } from './http-post.js';
-import { fileMailer, smtpMailer } from './mailer.js';
 import { createLogger, type Logger } from '../log.js';
 import { createPushSigner, type PushSigner } from '../pushes/push.js';
-import type { JobDeps } from '../jobs/run.js';
+import { systemClock } from '../time/clock.js';
 import { loadCalendar } from './calendar.js';
 import { ownerOnlyFiles, secureDataDir } from './data-dir.js';
+import { keepAliveFetch } from './http-post.js';
+import { fileMailer, smtpMailer } from './mailer.js';
+import { createPgliteDb } from './pglite.js';
 import { resolveHashKey, resolvePushKeys, resolveSigningKeys } from './secrets.js';
 
 /** Opens the configured database: PostgreSQL with DATABASE_URL, else PGlite in DATA_DIR. */
@@ -37,11 +38,15 @@ export async function buildDeps(
   const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl) : fileMailer(join(config.dataDir, 'outbox'));
   logger.info(config.smtpUrl ? 'mail goes through SMTP' : 'no SMTP_URL: mail is written as .eml files', { to: mailer.describe });
   if (!config.sns.verifySignatures) {
-    logger.warn('SNS_VERIFY_SIGNATURES=false: Amazon SNS message signatures are not verified, the API key alone authenticates SNS deliveries; for development only');
+    logger.warn(
+      'SNS_VERIFY_SIGNATURES=false: Amazon SNS message signatures are not verified, the API key alone authenticates SNS deliveries; for development only',
+    );
   }
   if (config.operatorPlaceholders || !config.ownPolicy) {
     // Production refuses to start this way (config); in development say why pages look odd.
-    logger.warn('the operator is not configured: pages and mails show placeholders and /privacy is a template; set ORG_NAME, ORG_URL, SUPPORT_EMAIL and POLICY_URL (required in production)');
+    logger.warn(
+      'the operator is not configured: pages and mails show placeholders and /privacy is a template; set ORG_NAME, ORG_URL, SUPPORT_EMAIL and POLICY_URL (required in production)',
+    );
   }
   const pushSigner = await createPushSigner(await resolvePushKeys(config, logger));
   return { deps: { config, db: handle.db, clock: systemClock, logger, signer, hasher, calendar, pushJwks: pushSigner.publicJwks }, mailer, pushSigner };

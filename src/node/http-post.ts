@@ -16,7 +16,12 @@ export function keepAliveFetch(): typeof fetch {
       const secure = url.protocol === 'https:';
       const req = (secure ? httpsRequest : httpRequest)(
         url,
-        { method: init.method ?? 'GET', headers: init.headers as Record<string, string>, agent: secure ? agents.https : agents.http, signal: init.signal ?? undefined },
+        {
+          method: init.method ?? 'GET',
+          headers: init.headers as Record<string, string>,
+          agent: secure ? agents.https : agents.http,
+          signal: init.signal ?? undefined,
+        },
         (res) => {
           res.resume();
           res.on('end', () => resolve(new Response(null, { status: res.statusCode ?? 500 })));

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:f
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
-import { PermanentMailError, type Mailer, type OutgoingMail } from '../emails/mailer.js';
+import { type Mailer, type OutgoingMail, PermanentMailError } from '../emails/mailer.js';
 
 function toNodemailer(m: OutgoingMail) {
   return { from: m.from, to: m.to, subject: m.subject, html: m.html, text: m.text, messageId: m.messageId, headers: m.headers };
@@ -33,7 +33,8 @@ export function smtpMailer(url: string, opts: { timeoutMs?: number } = {}): Mail
     // SMTP is a dialogue of small writes: with Nagle's algorithm on, each message waits out the
     // relay's delayed ACK (about 40 ms), which caps a connection near 20 mails/s. nodemailer has no
     // option for it, so the pool gets sockets we open (it still does the TLS and the greeting).
-    getSocket: (_o: unknown, done: (err: Error | null, s?: { connection: Socket }) => void) => openSocket(u.hostname, Number(u.port) || (secure ? 465 : 587), t, done),
+    getSocket: (_o: unknown, done: (err: Error | null, s?: { connection: Socket }) => void) =>
+      openSocket(u.hostname, Number(u.port) || (secure ? 465 : 587), t, done),
   });
   return {
     describe: `${u.protocol}//${u.hostname}:${u.port || (u.protocol === 'smtps:' ? 465 : 587)}`,
@@ -43,7 +44,8 @@ export function smtpMailer(url: string, opts: { timeoutMs?: number } = {}): Mail
       } catch (e) {
         const err = e as { responseCode?: number; message?: string };
         // 5xx for the recipient is final; 4xx, timeouts and dropped connections are worth a retry.
-        if (err.responseCode && err.responseCode >= 500 && err.responseCode < 600) throw new PermanentMailError(`SMTP ${err.responseCode}: ${err.message ?? ''}`);
+        if (err.responseCode && err.responseCode >= 500 && err.responseCode < 600)
+          throw new PermanentMailError(`SMTP ${err.responseCode}: ${err.message ?? ''}`);
         throw e;
       }
     },

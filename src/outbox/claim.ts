@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { backoffMs } from '../jobs/backoff.js';
 import type { Db } from '../db/handle.js';
+import { backoffMs } from '../jobs/backoff.js';
 import { withoutAddress } from './queries.js';
 
 export interface OutboxRow {
@@ -60,7 +60,11 @@ export async function markFailed(
 ): Promise<'retry' | 'dead'> {
   const dead = opts.permanent || row.attempts >= opts.maxAttempts;
   if (dead) {
-    await db.updateTable('outbox').set({ status: 'dead', last_error: error.slice(0, 2000), done_at: opts.now, payload: withoutAddress }).where('id', '=', row.id).execute();
+    await db
+      .updateTable('outbox')
+      .set({ status: 'dead', last_error: error.slice(0, 2000), done_at: opts.now, payload: withoutAddress })
+      .where('id', '=', row.id)
+      .execute();
     return 'dead';
   }
   await db

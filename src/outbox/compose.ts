@@ -3,21 +3,21 @@
  * (outbox rows carry ids, not addresses). ./deliver.ts sends what this builds.
  */
 import { sql } from 'kysely';
-import type { Clock } from '../time/clock.js';
+import { frequencyCaps } from '../cadence/frequency.js';
 import type { Config } from '../config/index.js';
 import { addressClaim } from '../confirmation/rules.js';
+import { pausedUntilText } from '../db/dates.js';
 import type { Db } from '../db/handle.js';
 import { COMPILED_EMAILS } from '../emails/compiled.js';
 import { PermanentMailError } from '../emails/mailer.js';
-import { renderEmail, type EmailName, type RenderedEmail } from '../emails/render.js';
+import { type EmailName, type RenderedEmail, renderEmail } from '../emails/render.js';
 import { CLOSED_BY_ERASURE } from '../erasure/erase.js';
 import { erasureRunsAt } from '../erasure/schedule.js';
 import type { LinkSigner } from '../links/tokens.js';
-import { formatDateInText, formatDateTimeInText, messages, type Locale } from '../pages/i18n.js';
+import { formatDateInText, formatDateTimeInText, type Locale, messages } from '../pages/i18n.js';
 import { findPendingChange } from '../pending/queries.js';
-import { pausedUntilText } from '../db/dates.js';
-import { frequencyCaps } from '../cadence/frequency.js';
 import type { RequestExtension } from '../requests/queries.js';
+import type { Clock } from '../time/clock.js';
 import type { OutboxRow } from './claim.js';
 
 /** What composing reads: the database, the link signer, the configuration and the clock. */
@@ -89,7 +89,11 @@ function requestVars<T extends string>(r: { id: string; type: T; received_at: Da
  * Returns null when there is nobody to write to any more (erased, or no address, or what the
  * mail was about is gone).
  */
-export async function compose(deps: ComposeDeps, row: OutboxRow & { kind: EmailName }, s: Recipient | undefined): Promise<{ to: string; mail: RenderedEmail } | null> {
+export async function compose(
+  deps: ComposeDeps,
+  row: OutboxRow & { kind: EmailName },
+  s: Recipient | undefined,
+): Promise<{ to: string; mail: RenderedEmail } | null> {
   const { config, signer } = deps;
   // Every mail's footer names the operator and a person to write to (emails/partials/footer.*).
   const operator = operatorVars(config);
@@ -101,7 +105,14 @@ export async function compose(deps: ComposeDeps, row: OutboxRow & { kind: EmailN
     const completedDate = mailDate(carriedDate(row, 'completedAt', deps.clock.now()), locale, config.timeZone);
     // What the erasure closed unanswered, by number and type: explained here, in the last mail.
     const closed = row.subject_id
-      ? await deps.db.selectFrom('requests').select(['id', 'type']).where('subject_id', '=', row.subject_id).where('status_reason', '=', CLOSED_BY_ERASURE).orderBy('received_at').orderBy('id').execute()
+      ? await deps.db
+          .selectFrom('requests')
+          .select(['id', 'type'])
+          .where('subject_id', '=', row.subject_id)
+          .where('status_reason', '=', CLOSED_BY_ERASURE)
+          .orderBy('received_at')
+          .orderBy('id')
+          .execute()
       : [];
     const typeName = COMPILED_EMAILS['request-received'].texts[locale].enums.requestType ?? {};
     const closedRequests = closed.length ? closed.map((r) => `№ ${r.id} (${typeName[r.type] ?? r.type})`).join('; ') : messages[locale].erasureClosedNone;
@@ -118,7 +129,12 @@ export async function compose(deps: ComposeDeps, row: OutboxRow & { kind: EmailN
   let mail: RenderedEmail;
   switch (row.kind) {
     case 'confirm-subscription':
-      mail = renderEmail('confirm-subscription', locale, { ...operator, firstName, confirmUrl: await link('c', config.linkTtlDays.confirmation), policyUrl: config.policyUrl });
+      mail = renderEmail('confirm-subscription', locale, {
+        ...operator,
+        firstName,
+        confirmUrl: await link('c', config.linkTtlDays.confirmation),
+        policyUrl: config.policyUrl,
+      });
       break;
     case 'unsubscribed':
       mail = renderEmail('unsubscribed', locale, { ...operator, firstName, preferencesUrl: await link('p', config.linkTtlDays.preferences) });
@@ -131,7 +147,11 @@ export async function compose(deps: ComposeDeps, row: OutboxRow & { kind: EmailN
       break;
     }
     case 'withdrawal-received': {
-      const r = await deps.db.selectFrom('requests').select(['received_at', 'due_at']).where('id', '=', String(row.payload.requestId ?? '')).executeTakeFirst();
+      const r = await deps.db
+        .selectFrom('requests')
+        .select(['received_at', 'due_at'])
+        .where('id', '=', String(row.payload.requestId ?? ''))
+        .executeTakeFirst();
       if (!r) return null;
       // The moment the erasure job will take the request, not just the deadline: the export
       // link in this mail works until then.
@@ -161,7 +181,11 @@ export async function compose(deps: ComposeDeps, row: OutboxRow & { kind: EmailN
       break;
     }
     case 'request-received': {
-      const r = await deps.db.selectFrom('requests').select(['id', 'type', 'received_at', 'due_at', 'status']).where('id', '=', String(row.payload.requestId ?? '')).executeTakeFirst();
+      const r = await deps.db
+        .selectFrom('requests')
+        .select(['id', 'type', 'received_at', 'due_at', 'status'])
+        .where('id', '=', String(row.payload.requestId ?? ''))
+        .executeTakeFirst();
       if (!r) return null;
       mail = renderEmail('request-received', locale, { ...operator, firstName, ...requestVars(r, date), dueDate: date(new Date(r.due_at)) });
       break;
@@ -170,7 +194,10 @@ export async function compose(deps: ComposeDeps, row: OutboxRow & { kind: EmailN
       // To the address the person just left: it rides in the row (wiped once sent or parked).
       const to = carriedAddress(row);
       if (!to) return null;
-      const notice = renderEmail('address-changed', locale, { ...operator, changedDate: mailDate(carriedDate(row, 'changedAt', deps.clock.now()), locale, config.timeZone) });
+      const notice = renderEmail('address-changed', locale, {
+        ...operator,
+        changedDate: mailDate(carriedDate(row, 'changedAt', deps.clock.now()), locale, config.timeZone),
+      });
       return { to, mail: notice };
     }
     case 'confirm-address':
@@ -189,7 +216,11 @@ export async function compose(deps: ComposeDeps, row: OutboxRow & { kind: EmailN
       return { to, mail: renderEmail('confirm-address', locale, { ...common, subscription: c?.state === 'granted' ? 'granted' : 'other' }) };
     }
     case 'request-extended': {
-      const r = await deps.db.selectFrom('requests').select(['id', 'type', 'received_at', 'due_at', 'extensions']).where('id', '=', String(row.payload.requestId ?? '')).executeTakeFirst();
+      const r = await deps.db
+        .selectFrom('requests')
+        .select(['id', 'type', 'received_at', 'due_at', 'extensions'])
+        .where('id', '=', String(row.payload.requestId ?? ''))
+        .executeTakeFirst();
       const ext = r ? ((r.extensions as RequestExtension[] | null) ?? [])[Number(row.payload.extension)] : undefined;
       // Erased meanwhile (the reason blanked) or never there: nothing true left to say.
       if (!r || !ext?.reason) return null;

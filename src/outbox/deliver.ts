@@ -2,16 +2,17 @@
  * Delivery of the outbox: claims due rows, composes each mail (./compose.ts), sends it and
  * records the outcome (./claim.ts).
  */
-import type { Clock } from '../time/clock.js';
+
 import { forEachLimit } from '../concurrency.js';
 import type { Config } from '../config/index.js';
 import type { Db } from '../db/handle.js';
-import { PermanentMailError, type Mailer } from '../emails/mailer.js';
-import { isEmailName, type EmailName } from '../emails/render.js';
+import { type Mailer, PermanentMailError } from '../emails/mailer.js';
+import { type EmailName, isEmailName } from '../emails/render.js';
 import type { LinkSigner } from '../links/tokens.js';
 import type { Logger } from '../log.js';
 import { redactAddresses } from '../privacy/redact.js';
-import { claimDue, markDone, markFailed, RETRY_BACKOFF, type OutboxRow } from './claim.js';
+import type { Clock } from '../time/clock.js';
+import { claimDue, markDone, markFailed, type OutboxRow, RETRY_BACKOFF } from './claim.js';
 import { compose, recipients } from './compose.js';
 import { CANCELLED_WITHDRAWN, mailAfterWithdrawal } from './queries.js';
 
@@ -30,7 +31,10 @@ export interface DeliveryDeps {
  * the person's current data, sends it with a Message-ID from the row's random token (the same on
  * every retry, so duplicates can be dropped; never one another database or a restore used), and records the outcome with backoff or dead-parking.
  */
-export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; leaseMs?: number; maxAttempts?: number; concurrency?: number; kinds?: EmailName[] } = {}) {
+export async function deliverEmails(
+  deps: DeliveryDeps,
+  opts: { limit?: number; leaseMs?: number; maxAttempts?: number; concurrency?: number; kinds?: EmailName[] } = {},
+) {
   const now = deps.clock.now();
   const rows = await claimDue(deps.db, {
     now,
@@ -44,7 +48,12 @@ export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; 
   // Several messages in flight: the SMTP pool has a few connections, and each message also
   // waits on the database; the work per message stays one row's, so a failure is that row's.
   await forEachLimit(rows, opts.concurrency ?? 8, async (row) => {
-    const failure = { now: deps.clock.now(), maxAttempts: opts.maxAttempts ?? deps.config.outboxMaxAttempts, ...RETRY_BACKOFF, random: deps.random ?? Math.random };
+    const failure = {
+      now: deps.clock.now(),
+      maxAttempts: opts.maxAttempts ?? deps.config.outboxMaxAttempts,
+      ...RETRY_BACKOFF,
+      random: deps.random ?? Math.random,
+    };
     try {
       if (!isEmailName(row.kind)) throw new PermanentMailError(`unknown kind ${row.kind}`);
       const person = row.subject_id ? people.get(row.subject_id) : undefined;
@@ -83,7 +92,12 @@ export async function deliverEmails(deps: DeliveryDeps, opts: { limit?: number; 
       const message = redactAddresses(e instanceof Error ? e.message : String(e));
       const outcome = await markFailed(deps.db, row, message, { ...failure, permanent: e instanceof PermanentMailError });
       stats[outcome === 'dead' ? 'dead' : 'retried']++;
-      deps.logger.warn(outcome === 'dead' ? 'mail parked as dead' : 'mail failed, will retry', { outbox: row.id, kind: row.kind, attempt: row.attempts, error: message.slice(0, 300) });
+      deps.logger.warn(outcome === 'dead' ? 'mail parked as dead' : 'mail failed, will retry', {
+        outbox: row.id,
+        kind: row.kind,
+        attempt: row.attempts,
+        error: message.slice(0, 300),
+      });
     }
   });
   return stats;

@@ -22,6 +22,7 @@ export async function readForm(c: Context): Promise<FormFields | null> {
   const out: FormFields = {};
   for (const [k, v] of Object.entries(body)) {
     if (typeof v !== 'string') return null;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what is dropped (PostgreSQL text cannot hold it).
     out[k] = v.replace(/\u0000/g, '');
   }
   return out;

@@ -46,7 +46,8 @@ const ru = {
   withdrawnTitle: 'Согласие отозвано',
   withdrawnLead: (due: string) => `Мы прекратили обработку ваших данных. Они будут удалены не позднее ${due}. Рассылка вам больше не придёт.`,
   confirmTitle: 'Подтвердите подписку',
-  confirmLead: 'Нажмите кнопку, чтобы согласиться получать от нас рекламно-информационные письма — от одного до трёх в месяц. Отписаться можно в любой момент по ссылке в каждом письме.',
+  confirmLead:
+    'Нажмите кнопку, чтобы согласиться получать от нас рекламно-информационные письма — от одного до трёх в месяц. Отписаться можно в любой момент по ссылке в каждом письме.',
   confirmButton: 'Подтвердить подписку',
   confirmedTitle: 'Подписка подтверждена',
   confirmedLead: 'Спасибо! Вы будете получать нашу рассылку. Отписаться можно по ссылке в любом письме.',
@@ -58,15 +59,19 @@ const ru = {
   addressConfirmedTitle: 'Адрес изменён',
   addressConfirmedLead: 'Теперь мы пишем вам на этот адрес. На прежний адрес мы отправили уведомление об изменении.',
   addressTakenTitle: 'Изменение не выполнено',
-  addressTakenLead: 'Этот адрес нельзя указать в данных, для которых запрошено изменение. Ничего не изменилось. Если нужна помощь, ответьте нам по адресу поддержки из наших писем.',
+  addressTakenLead:
+    'Этот адрес нельзя указать в данных, для которых запрошено изменение. Ничего не изменилось. Если нужна помощь, ответьте нам по адресу поддержки из наших писем.',
   confirmDetailsTitle: 'Подтвердите новые данные',
-  confirmDetailsLead: 'На нашем сайте с этим адресом оставили заявку с новыми данными. Нажмите кнопку, чтобы мы сохранили их вместо прежних. Если заявку оставляли не вы, просто закройте страницу: ничего не изменится.',
+  confirmDetailsLead:
+    'На нашем сайте с этим адресом оставили заявку с новыми данными. Нажмите кнопку, чтобы мы сохранили их вместо прежних. Если заявку оставляли не вы, просто закройте страницу: ничего не изменится.',
   confirmDetailsButton: 'Сохранить новые данные',
   detailsConfirmedTitle: 'Данные обновлены',
   detailsConfirmedLead: 'Мы сохранили данные из заявки.',
-  changeStaleLead: 'Эта ссылка больше ничего не подтверждает: изменение уже подтверждено, заменено более новым запросом или срок ссылки истёк. Ничего не изменилось.',
+  changeStaleLead:
+    'Эта ссылка больше ничего не подтверждает: изменение уже подтверждено, заменено более новым запросом или срок ссылки истёк. Ничего не изменилось.',
   pcAddressPendingTitle: 'Подтвердите новый адрес',
-  pcAddressPendingLead: 'Мы отправили письмо со ссылкой на новый адрес. Адрес изменится, когда вы перейдёте по ссылке из письма; до тех пор письма приходят на прежний адрес.',
+  pcAddressPendingLead:
+    'Мы отправили письмо со ссылкой на новый адрес. Адрес изменится, когда вы перейдёте по ссылке из письма; до тех пор письма приходят на прежний адрес.',
   pcRectifyEmailNote: 'Новый адрес электронной почты начнёт действовать только после подтверждения по ссылке, которую мы пришлём на него.',
   preferencesLead: 'Здесь вы можете управлять рассылкой.',
   marketingStatus: 'Рекламно-информационная рассылка',
@@ -96,7 +101,8 @@ const ru = {
   pcSave: 'Сохранить',
   pcNotGiven: 'не указано',
   pcRestrictedNotice: 'Обработка ваших данных ограничена: мы не присылаем вам рассылку. Чтобы снять ограничение, напишите нам.',
-  pcWithdrawnNotice: (due: string) => `Вы отозвали согласие на обработку персональных данных. Мы удалим ваши данные не позднее ${due}. Изменить их уже нельзя, но можно скачать копию или подать жалобу.`,
+  pcWithdrawnNotice: (due: string) =>
+    `Вы отозвали согласие на обработку персональных данных. Мы удалим ваши данные не позднее ${due}. Изменить их уже нельзя, но можно скачать копию или подать жалобу.`,
   pcPausedNotice: (date: string) => `Рассылка приостановлена: письма снова начнут приходить ${date}.`,
   pcDataTitle: 'Ваши данные',
   pcDataLead: 'Эти данные вы указали в заявке на сайте.',
@@ -127,7 +133,8 @@ const ru = {
   } as Record<string, string>,
   pcPauseLegend: 'Пауза',
   pcPauseLabel: 'Не присылать письма до',
-  pcPauseHint: (max: string) => `Необязательно. С этого дня письма снова начнут приходить. Самая поздняя дата — ${max}. Оставьте поле пустым, чтобы не делать паузу.`,
+  pcPauseHint: (max: string) =>
+    `Необязательно. С этого дня письма снова начнут приходить. Самая поздняя дата — ${max}. Оставьте поле пустым, чтобы не делать паузу.`,
   pcMarketingOffNote: 'Сейчас рассылка вам не приходит. Частота начнёт действовать, если вы снова подпишетесь.',
   pcFrequencySavedTitle: 'Настройки сохранены',
   pcFrequencySavedLead: (freq: string) => `Частота писем: ${freq}.`,
@@ -175,7 +182,8 @@ const ru = {
   pcWithdrawConfirmLead: 'Это действие нельзя отменить.',
   pcAlreadyWithdrawnLead: (due: string) => `Согласие уже отозвано, повторно ничего не изменилось. Ваши данные будут удалены не позднее ${due}.`,
   pcAppealTitle: 'Подать жалобу',
-  pcAppealLead: (days: string) => `Если вы не согласны с тем, как мы обрабатываем ваши данные, или с решением, принятым автоматически, опишите ситуацию. Мы ответим в течение ${days}.`,
+  pcAppealLead: (days: string) =>
+    `Если вы не согласны с тем, как мы обрабатываем ваши данные, или с решением, принятым автоматически, опишите ситуацию. Мы ответим в течение ${days}.`,
   pcAppealKindLegend: 'О чём жалоба',
   appealKind: {
     appeal: 'Об обработке моих персональных данных',
@@ -220,7 +228,8 @@ const ru = {
   uSubscribeOnSite: 'Подписаться можно и на нашем сайте:',
   // GET / (src/pages/home.tsx).
   homeTitle: (org: string) => `Настройки рассылки — ${org}`,
-  homeLead: 'Здесь получатели нашей рассылки отписываются, выбирают, как часто получать письма, и распоряжаются своими данными — по личной ссылке из любого письма.',
+  homeLead:
+    'Здесь получатели нашей рассылки отписываются, выбирают, как часто получать письма, и распоряжаются своими данными — по личной ссылке из любого письма.',
   homeDocs: 'Описание API (для разработчиков)',
   // The damaged-link page's way to leave (POST /u/by-address).
   byAddressTitle: 'Отписаться без ссылки',
@@ -228,16 +237,21 @@ const ru = {
   byAddressLabel: 'Адрес электронной почты',
   byAddressButton: 'Прислать ссылку',
   byAddressSentTitle: 'Проверьте почту',
-  byAddressSentLead: 'Если этот адрес есть в нашей рассылке, на него в течение нескольких минут придёт письмо со ссылкой, по которой можно отписаться. Только по адресу мы никого не отписываем: так никто не отпишет вас без вашего ведома.',
+  byAddressSentLead:
+    'Если этот адрес есть в нашей рассылке, на него в течение нескольких минут придёт письмо со ссылкой, по которой можно отписаться. Только по адресу мы никого не отписываем: так никто не отпишет вас без вашего ведома.',
   // Frequencies as configured: how many mails a preference allows in its window (cadence/policy.ts, CADENCE_MAX_PER_WINDOW).
-  frequencyNameN: (f: string, n: number) => (f === 'monthly' ? `не больше ${n} ${plural(n, 'письма', 'писем', 'писем')} в месяц` : `до ${n} ${plural(n, 'письма', 'писем', 'писем')} в месяц`),
+  frequencyNameN: (f: string, n: number) =>
+    f === 'monthly' ? `не больше ${n} ${plural(n, 'письма', 'писем', 'писем')} в месяц` : `до ${n} ${plural(n, 'письма', 'писем', 'писем')} в месяц`,
   frequencyOptionN: (f: string, n: number, days: number) =>
     `${f === 'monthly' ? 'Раз в месяц — не больше' : 'Обычно — до'} ${n} ${plural(n, 'письма', 'писем', 'писем')} за ${days} ${plural(days, 'день', 'дня', 'дней')}`,
   // Withdrawal and erasure: the true moment the erasure runs, and what is left until then.
   erasureClosedNone: 'таких нет',
-  withdrawnAtLead: (when: string) => `Мы прекратили обработку ваших данных и удалим их ${when}. До этого момента вы можете скачать их копию — ссылка есть в письме, которое мы вам отправили. Рассылка вам больше не придёт.`,
-  withdrawAlreadyLead: (when: string) => `Вы уже отозвали согласие на обработку персональных данных. Мы удалим ваши данные ${when}. До этого момента скачать их копию можно по ссылке из письма об отзыве согласия.`,
-  pcWithdrawnAtNotice: (when: string) => `Вы отозвали согласие на обработку персональных данных. Мы удалим ваши данные ${when}. До этого момента их можно скачать, но изменить уже нельзя.`,
+  withdrawnAtLead: (when: string) =>
+    `Мы прекратили обработку ваших данных и удалим их ${when}. До этого момента вы можете скачать их копию — ссылка есть в письме, которое мы вам отправили. Рассылка вам больше не придёт.`,
+  withdrawAlreadyLead: (when: string) =>
+    `Вы уже отозвали согласие на обработку персональных данных. Мы удалим ваши данные ${when}. До этого момента скачать их копию можно по ссылке из письма об отзыве согласия.`,
+  pcWithdrawnAtNotice: (when: string) =>
+    `Вы отозвали согласие на обработку персональных данных. Мы удалим ваши данные ${when}. До этого момента их можно скачать, но изменить уже нельзя.`,
   pcAlreadyWithdrawnAtLead: (when: string) => `Согласие уже отозвано, повторно ничего не изменилось. Мы удалим ваши данные ${when}.`,
 };
 
@@ -256,7 +270,8 @@ const en: Messages = {
   withdrawnTitle: 'Consent withdrawn',
   withdrawnLead: (due: string) => `We have stopped processing your data. It will be deleted by ${due} at the latest. You will receive no more mailings.`,
   confirmTitle: 'Confirm your subscription',
-  confirmLead: 'Press the button to agree to receive our advertising and newsletter e-mails, one to three a month. You can unsubscribe at any time with the link in every message.',
+  confirmLead:
+    'Press the button to agree to receive our advertising and newsletter e-mails, one to three a month. You can unsubscribe at any time with the link in every message.',
   confirmButton: 'Confirm subscription',
   confirmedTitle: 'Subscription confirmed',
   confirmedLead: 'Thank you! You will receive our mailings. You can unsubscribe with the link in any message.',
@@ -268,15 +283,19 @@ const en: Messages = {
   addressConfirmedTitle: 'Address changed',
   addressConfirmedLead: 'We now write to this address. We have sent a notice of the change to your previous address.',
   addressTakenTitle: 'The change was not made',
-  addressTakenLead: 'This address cannot be set on the record the change was asked for. Nothing has changed. If you need help, write to the support address in our e-mails.',
+  addressTakenLead:
+    'This address cannot be set on the record the change was asked for. Nothing has changed. If you need help, write to the support address in our e-mails.',
   confirmDetailsTitle: 'Confirm your new details',
-  confirmDetailsLead: 'Someone filled in the form on our site with this address and new details. Press the button to keep them instead of the ones we hold. If it was not you, just close this page: nothing will change.',
+  confirmDetailsLead:
+    'Someone filled in the form on our site with this address and new details. Press the button to keep them instead of the ones we hold. If it was not you, just close this page: nothing will change.',
   confirmDetailsButton: 'Save the new details',
   detailsConfirmedTitle: 'Details updated',
   detailsConfirmedLead: 'We have saved the details from the form.',
-  changeStaleLead: 'This link no longer confirms anything: the change was already confirmed, replaced by a newer request, or the link has expired. Nothing has changed.',
+  changeStaleLead:
+    'This link no longer confirms anything: the change was already confirmed, replaced by a newer request, or the link has expired. Nothing has changed.',
   pcAddressPendingTitle: 'Confirm your new address',
-  pcAddressPendingLead: 'We have sent an e-mail with a link to the new address. The address changes when you follow that link; until then our e-mails go to your previous address.',
+  pcAddressPendingLead:
+    'We have sent an e-mail with a link to the new address. The address changes when you follow that link; until then our e-mails go to your previous address.',
   pcRectifyEmailNote: 'A new e-mail address takes effect only once you confirm it with the link we send to it.',
   preferencesLead: 'Manage your mailings here.',
   marketingStatus: 'Advertising and newsletter e-mails',
@@ -305,7 +324,8 @@ const en: Messages = {
   pcSave: 'Save',
   pcNotGiven: 'not given',
   pcRestrictedNotice: 'Processing of your data is restricted: we send you no mailings. To lift the restriction, write to us.',
-  pcWithdrawnNotice: (due: string) => `You have withdrawn consent to processing of your personal data. We will delete your data by ${due} at the latest. It can no longer be changed, but you can still download a copy or file an appeal.`,
+  pcWithdrawnNotice: (due: string) =>
+    `You have withdrawn consent to processing of your personal data. We will delete your data by ${due} at the latest. It can no longer be changed, but you can still download a copy or file an appeal.`,
   pcPausedNotice: (date: string) => `Mailings are paused: they resume on ${date}.`,
   pcDataTitle: 'Your data',
   pcDataLead: 'This is what you gave in the form on our site.',
@@ -360,7 +380,8 @@ const en: Messages = {
   pcTooLong: (field: string, max: number) => `${field}: at most ${max} characters.`,
   pcPhoneInvalid: 'Phone: digits, spaces and + ( ) - . only.',
   pcExportTitle: 'Download my data',
-  pcExportLead: 'A JSON file with everything we hold about you: the data from your form, your consents and their history with IP addresses, the e-mails we sent, your requests.',
+  pcExportLead:
+    'A JSON file with everything we hold about you: the data from your form, your consents and their history with IP addresses, the e-mails we sent, your requests.',
   pcExportButton: 'Download data (JSON)',
   pcRestrictTitle: 'Restrict processing of my data',
   pcRestrictLead: 'We stop processing your data for mailings but do not delete it. To lift the restriction, write to us.',
@@ -384,7 +405,8 @@ const en: Messages = {
   pcWithdrawConfirmLead: 'This cannot be undone.',
   pcAlreadyWithdrawnLead: (due: string) => `Consent is already withdrawn; nothing changed. Your data will be deleted by ${due} at the latest.`,
   pcAppealTitle: 'File an appeal',
-  pcAppealLead: (days: string) => `If you disagree with how we process your data, or with a decision made automatically, describe what happened. We answer within ${days}.`,
+  pcAppealLead: (days: string) =>
+    `If you disagree with how we process your data, or with a decision made automatically, describe what happened. We answer within ${days}.`,
   pcAppealKindLegend: 'What the appeal is about',
   appealKind: {
     appeal: 'How my personal data is processed',
@@ -426,20 +448,27 @@ const en: Messages = {
   uResubscribeNotPossibleLead: 'You cannot subscribe again with this link. Write to us and a person will answer.',
   uSubscribeOnSite: 'You can also subscribe on our website:',
   homeTitle: (org: string) => `Mailing preferences — ${org}`,
-  homeLead: 'Here the people on our mailing list unsubscribe, choose how often they hear from us and manage their data, through the personal link in any of our e-mails.',
+  homeLead:
+    'Here the people on our mailing list unsubscribe, choose how often they hear from us and manage their data, through the personal link in any of our e-mails.',
   homeDocs: 'API description (for developers)',
   byAddressTitle: 'Unsubscribe without the link',
-  byAddressLead: 'Enter the address our mailings come to. We will send it an e-mail with a link to your preferences, where you can unsubscribe with one button.',
+  byAddressLead:
+    'Enter the address our mailings come to. We will send it an e-mail with a link to your preferences, where you can unsubscribe with one button.',
   byAddressLabel: 'E-mail address',
   byAddressButton: 'Send me the link',
   byAddressSentTitle: 'Check your mailbox',
-  byAddressSentLead: 'If this address is on our list, an e-mail with a link to unsubscribe will arrive within a few minutes. We never unsubscribe anyone by the address alone, so nobody can unsubscribe you without your knowing.',
+  byAddressSentLead:
+    'If this address is on our list, an e-mail with a link to unsubscribe will arrive within a few minutes. We never unsubscribe anyone by the address alone, so nobody can unsubscribe you without your knowing.',
   erasureClosedNone: 'none',
   frequencyNameN: (f: string, n: number) => `${f === 'monthly' ? 'at most' : 'up to'} ${n} e-mail${n === 1 ? '' : 's'} a month`,
-  frequencyOptionN: (f: string, n: number, days: number) => `${f === 'monthly' ? 'Monthly — at most' : 'Standard — up to'} ${n} e-mail${n === 1 ? '' : 's'} in ${days} days`,
-  withdrawnAtLead: (when: string) => `We have stopped processing your data and will delete it on ${when}. Until then you can download a copy with the link in the e-mail we have sent you. You will receive no more mailings.`,
-  withdrawAlreadyLead: (when: string) => `You have already withdrawn consent to processing of your personal data. We will delete your data on ${when}. Until then you can download a copy with the link in the e-mail confirming the withdrawal.`,
-  pcWithdrawnAtNotice: (when: string) => `You have withdrawn consent to processing of your personal data. We will delete your data on ${when}. Until then you can download it, but it can no longer be changed.`,
+  frequencyOptionN: (f: string, n: number, days: number) =>
+    `${f === 'monthly' ? 'Monthly — at most' : 'Standard — up to'} ${n} e-mail${n === 1 ? '' : 's'} in ${days} days`,
+  withdrawnAtLead: (when: string) =>
+    `We have stopped processing your data and will delete it on ${when}. Until then you can download a copy with the link in the e-mail we have sent you. You will receive no more mailings.`,
+  withdrawAlreadyLead: (when: string) =>
+    `You have already withdrawn consent to processing of your personal data. We will delete your data on ${when}. Until then you can download a copy with the link in the e-mail confirming the withdrawal.`,
+  pcWithdrawnAtNotice: (when: string) =>
+    `You have withdrawn consent to processing of your personal data. We will delete your data on ${when}. Until then you can download it, but it can no longer be changed.`,
   pcAlreadyWithdrawnAtLead: (when: string) => `Consent is already withdrawn; nothing changed. We will delete your data on ${when}.`,
 };
 
@@ -463,8 +492,18 @@ export function formatDateInText(d: Date, locale: Locale, timeZone: string): str
  * "3 December 2026 at 09:00 (GMT+3)". For promises made to the minute (when erasure runs).
  */
 export function formatDateTimeInText(d: Date, locale: Locale, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat(locale === 'ru' ? 'ru-RU' : 'en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }).formatToParts(d);
-  const time = parts.filter((p) => p.type === 'hour' || p.type === 'minute' || p.type === 'literal').map((p) => p.value).join('').trim();
+  const parts = new Intl.DateTimeFormat(locale === 'ru' ? 'ru-RU' : 'en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  }).formatToParts(d);
+  const time = parts
+    .filter((p) => p.type === 'hour' || p.type === 'minute' || p.type === 'literal')
+    .map((p) => p.value)
+    .join('')
+    .trim();
   const zone = parts.find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
   return `${formatDateInText(d, locale, timeZone)} ${locale === 'ru' ? 'в' : 'at'} ${time} (${zone})`;
 }

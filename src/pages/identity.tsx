@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Config } from '../config/index.js';
-import { messages, type Locale } from './i18n.js';
+import { type Locale, messages } from './i18n.js';
 import { maskEmail } from './mask.js';
 
 /** Whose mail this is and how to reach a person: shown on every public page. */

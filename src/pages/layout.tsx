@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
-import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
+import type { Child } from 'hono/jsx';
 import type { ResolvedDeps } from '../deps.js';
-import { negotiateLocale, type Locale } from './i18n.js';
-import { IDENTITY_CSS, IdentityFooter, IdentityHeader, pageIdentity, type Operator } from './identity.js';
+import { type Locale, negotiateLocale } from './i18n.js';
+import { IDENTITY_CSS, IdentityFooter, IdentityHeader, type Operator, pageIdentity } from './identity.js';
 
 /** The locale for a public page, before we know whose it is. */
 export function pageLocale(c: Context, deps: ResolvedDeps, stored?: string | null): Locale {
@@ -135,7 +135,14 @@ const FRAME_CSS: Record<Frame, string> = { card: cardCss, center: centerCss };
  * The frame of every public page: readable on a 360 px phone, no scripts, no external assets.
  * Above the body whose mail this is and the (masked) address acted on; below it a person to write to.
  */
-export function Layout(props: { locale: Locale; title: string; frame?: Frame; operator?: Operator | undefined; actingOn?: string | undefined; children: Child }) {
+export function Layout(props: {
+  locale: Locale;
+  title: string;
+  frame?: Frame;
+  operator?: Operator | undefined;
+  actingOn?: string | undefined;
+  children: Child;
+}) {
   const frame = props.frame ?? 'card';
   return (
     <Document locale={props.locale} title={props.title} css={FRAME_CSS[frame]}>

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
-import { messages, type Locale } from './i18n.js';
+import { type Locale, messages } from './i18n.js';
 import { renderPage } from './layout.js';
 
 /**

@@ -1,7 +1,7 @@
 import { PREFERENCE_CAP, PREFERENCE_WINDOW_DAYS } from '../cadence/policy.js';
 import type { Config } from '../config/index.js';
 import { businessDaysFor } from '../requests/deadlines.js';
-import { messages, type Locale } from './i18n.js';
+import { type Locale, messages } from './i18n.js';
 
 /** One part of the policy: a heading, paragraphs, and optionally a list. */
 export interface PolicySection {
@@ -89,11 +89,7 @@ function russian(config: PolicyConfig): PolicyDocument {
       {
         heading: 'Какие данные мы обрабатываем',
         paragraphs: ['Оставляя заявку на сайте, вы даёте согласие на обработку данных, которые в ней указали:'],
-        items: [
-          'фамилия, имя, отчество;',
-          'адрес электронной почты и номер телефона;',
-          'адрес сайта, организация, сфера деятельности, город.',
-        ],
+        items: ['фамилия, имя, отчество;', 'адрес электронной почты и номер телефона;', 'адрес сайта, организация, сфера деятельности, город.'],
       },
       {
         heading: 'Что ещё мы храним',

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { ResolvedDeps } from '../deps.js';
-import { messages, type Locale } from './i18n.js';
+import { type Locale, messages } from './i18n.js';
 import { PAGE_HEADERS, pageLocale, renderPage } from './layout.js';
 import { policyDocument } from './policy-text.js';
 

@@ -1,11 +1,11 @@
-import type { Db } from '../db/handle.js';
-import { liveSubjectByHash } from '../subjects/lookup.js';
-import { PROFILE_COLUMNS } from '../subjects/profile.js';
-import { recordEvents, type Evidence } from '../consent/ledger.js';
 import { linkFitsAddress } from '../confirmation/rules.js';
+import { type Evidence, recordEvents } from '../consent/ledger.js';
+import type { Db } from '../db/handle.js';
 import type { LinkClaims } from '../links/tokens.js';
 import { enqueue } from '../outbox/queries.js';
 import { switchAddressIn } from '../subjects/actions.js';
+import { liveSubjectByHash } from '../subjects/lookup.js';
+import { PROFILE_COLUMNS } from '../subjects/profile.js';
 import { addressAddedAt, loadSubjectState } from '../subjects/queries.js';
 import { dropPendingChange, findPendingChange, type PendingChange } from './queries.js';
 
@@ -25,7 +25,11 @@ export type PendingConfirmOutcome =
  * What a pending-change link would do if confirmed now, without writing anything (the GET
  * page): the change, or why it no longer can be.
  */
-export async function inspectPendingChange(db: Db, claims: LinkClaims & { pc: string }, now: Date): Promise<{ kind: 'unknown_subject' | 'stale' } | { kind: 'ready'; change: PendingChange; locale: string }> {
+export async function inspectPendingChange(
+  db: Db,
+  claims: LinkClaims & { pc: string },
+  now: Date,
+): Promise<{ kind: 'unknown_subject' | 'stale' } | { kind: 'ready'; change: PendingChange; locale: string }> {
   const s = await loadSubjectState(db, claims.sub);
   if (!s) return { kind: 'unknown_subject' };
   if (s.status === 'erased' || s.processing !== 'granted') return { kind: 'stale' };
@@ -75,8 +79,14 @@ export async function confirmPendingChange(db: Db, claims: LinkClaims & { pc: st
         const fields = Object.keys(set);
         await dropPendingChange(trx, s.id, 'lead');
         if (fields.length > 0) {
-          await trx.updateTable('subjects').set({ ...set, updated_at: at } as never).where('id', '=', s.id).execute();
-          await recordEvents(trx, s.id, evidence, [{ purpose: null, action: 'rectified', details: { fields, confirmedBy: 'address', change: 'lead', address: s.emailHash } }]);
+          await trx
+            .updateTable('subjects')
+            .set({ ...set, updated_at: at } as never)
+            .where('id', '=', s.id)
+            .execute();
+          await recordEvents(trx, s.id, evidence, [
+            { purpose: null, action: 'rectified', details: { fields, confirmedBy: 'address', change: 'lead', address: s.emailHash } },
+          ]);
         }
         return { kind: 'profile_updated', fields };
       }
@@ -94,7 +104,11 @@ export async function confirmPendingChange(db: Db, claims: LinkClaims & { pc: st
       // A lead's profile waiting for the old address can no longer be confirmed by it.
       await dropPendingChange(trx, s.id, 'lead');
       const events: Parameters<typeof recordEvents>[3] = [
-        { purpose: null, action: 'rectified', details: { fields: ['email'], from: old.email_hash, to: p.emailHash, confirmedBy: 'new-address', requestedAt: p.createdAt.toISOString() } },
+        {
+          purpose: null,
+          action: 'rectified',
+          details: { fields: ['email'], from: old.email_hash, to: p.emailHash, confirmedBy: 'new-address', requestedAt: p.createdAt.toISOString() },
+        },
       ];
       if (s.marketing === 'granted') {
         // The subscription moves only because the new address itself has just confirmed.
@@ -103,7 +117,13 @@ export async function confirmPendingChange(db: Db, claims: LinkClaims & { pc: st
       await recordEvents(trx, s.id, evidence, events);
       if (s.marketing === 'pending') {
         // The confirmation mailed to the old address is void now (bound to it): ask the new one.
-        await enqueue(trx, { kind: 'confirm-subscription', subjectId: s.id, payload: { subjectId: s.id }, idempotencyKey: `confirm-subscription:${s.id}:${at.getTime()}`, at });
+        await enqueue(trx, {
+          kind: 'confirm-subscription',
+          subjectId: s.id,
+          payload: { subjectId: s.id },
+          idempotencyKey: `confirm-subscription:${s.id}:${at.getTime()}`,
+          at,
+        });
       }
       if (old.email) {
         await enqueue(trx, {

@@ -70,7 +70,8 @@ export async function findPendingChange(db: Db, subjectId: string, id: string, n
     .where('expires_at', '>', now)
     .executeTakeFirst();
   if (!r) return null;
-  const profile = typeof r.profile === 'string' ? (JSON.parse(r.profile) as Record<string, string | null>) : (r.profile as Record<string, string | null> | null);
+  const profile =
+    typeof r.profile === 'string' ? (JSON.parse(r.profile) as Record<string, string | null>) : (r.profile as Record<string, string | null> | null);
   return {
     id: r.id,
     subjectId: r.subject_id,

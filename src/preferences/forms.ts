@@ -1,7 +1,7 @@
 import { normalizeEmail } from '../consent/email.js';
-import { MAX_LENGTH, PHONE, RECTIFY_FIELDS, type ProfileField, type RectifyField } from '../subjects/profile.js';
 import type { FieldProblem, FormFields } from '../pages/forms.js';
 import type { Rectification } from '../subjects/actions.js';
+import { MAX_LENGTH, PHONE, type ProfileField, RECTIFY_FIELDS, type RectifyField } from '../subjects/profile.js';
 
 /**
  * Reading and checking the preference center's own form, rectification (the frequency form is
@@ -10,7 +10,6 @@ import type { Rectification } from '../subjects/actions.js';
  */
 
 // ---------- rectification ----------
-
 
 export type RectifyProblem = 'email_required' | 'email_invalid' | 'email_taken' | 'too_long' | 'phone';
 

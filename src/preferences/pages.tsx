@@ -1,12 +1,11 @@
 import type { Child } from 'hono/jsx';
-import type { Locale } from '../pages/i18n.js';
-import { messages } from '../pages/i18n.js';
-import type { SubjectProfile } from '../subjects/view.js';
-import { AUTOCOMPLETE, INPUT_ID, INPUT_TYPE, MAX_LENGTH, RECTIFY_FIELDS, type RectifyField } from '../subjects/profile.js';
-import type { Frequency } from '../cadence/policy.js';
 import type { FrequencyLimits } from '../cadence/frequency.js';
+import type { Frequency } from '../cadence/policy.js';
 import type { FieldProblem } from '../pages/forms.js';
+import type { Locale, messages } from '../pages/i18n.js';
 import { MAX_APPEAL_CHARS } from '../requests/appeals.js';
+import { AUTOCOMPLETE, INPUT_ID, INPUT_TYPE, MAX_LENGTH, RECTIFY_FIELDS, type RectifyField } from '../subjects/profile.js';
+import type { SubjectProfile } from '../subjects/view.js';
 
 type T = (typeof messages)[Locale];
 
@@ -291,7 +290,12 @@ export function CenterPage(props: { x: Ctx; v: CenterView }) {
   const sections: [string, string][] = [
     ['data', t.pcDataTitle],
     ['export', t.pcExportTitle],
-    ...(!withdrawn && mailing ? ([['frequency', t.pcFrequencyTitle], ['unsubscribe', t.unsubscribeTitle]] as [string, string][]) : []),
+    ...(!withdrawn && mailing
+      ? ([
+          ['frequency', t.pcFrequencyTitle],
+          ['unsubscribe', t.unsubscribeTitle],
+        ] as [string, string][])
+      : []),
     ...(!withdrawn ? ([['rectify', t.pcRectifyTitle]] as [string, string][]) : []),
     ...(!withdrawn && !restricted ? ([['restrict', t.pcRestrictTitle]] as [string, string][]) : []),
     ...(!withdrawn ? ([['withdraw', t.withdrawTitle]] as [string, string][]) : []),
@@ -431,7 +435,14 @@ export function ResultPage(props: { x: Ctx; title: string; lines: string[] }) {
 }
 
 /** A refused form: the problems, the form again as the person filled it, and the way back. */
-export function FormErrorPage(props: { x: Ctx; title: string; problems: FieldProblem[]; ids: Record<string, string>; limits?: FrequencyLimits; children: Child }) {
+export function FormErrorPage(props: {
+  x: Ctx;
+  title: string;
+  problems: FieldProblem[];
+  ids: Record<string, string>;
+  limits?: FrequencyLimits;
+  children: Child;
+}) {
   return (
     <section class="card" aria-labelledby="form-title">
       <h1 id="form-title">{props.title}</h1>

@@ -1,26 +1,26 @@
-import { Hono, type Context } from 'hono';
-import type { ResolvedDeps } from '../deps.js';
+import { type Context, Hono } from 'hono';
+import { frequencyCaps, frequencyLimits, parseFrequencyForm, setPreferences } from '../cadence/frequency.js';
+import { personEvidence } from '../consent/evidence.js';
 import type { Evidence } from '../consent/ledger.js';
-import { AppError } from '../errors/index.js';
-import { formatDateInText, formatDateTimeInText, messages, type Locale } from '../pages/i18n.js';
+import type { ResolvedDeps } from '../deps.js';
 import { erasureRunsAt } from '../erasure/schedule.js';
+import { AppError } from '../errors/index.js';
+import type { LinkClaims } from '../links/tokens.js';
+import { type OpenedLink, openLinkPage } from '../links/verify.js';
+import { type FieldProblem, type FormFields, readForm } from '../pages/forms.js';
+import { formatDateInText, formatDateTimeInText, type Locale, messages } from '../pages/i18n.js';
 import { PAGE_HEADERS, pageLocale, renderPage } from '../pages/layout.js';
 import { unknownSubjectPage } from '../pages/message.js';
-import { personEvidence } from '../consent/evidence.js';
-import { openLinkPage, type OpenedLink } from '../links/verify.js';
+import { fileAppeal, parseAppealForm } from '../requests/appeals.js';
 import { dueFor } from '../requests/deadlines.js';
 import { rectify } from '../subjects/actions.js';
 import { FIELD_OF_COLUMN, INPUT_ID, RECTIFY_FIELDS, type RectifyField } from '../subjects/profile.js';
+import { restrictByPerson } from '../subjects/restriction.js';
 import { subjectExport, subjectProfile } from '../subjects/view.js';
 import { unsubscribe } from '../unsubscribe/actions.js';
 import { openErasure, withdrawProcessing } from '../withdrawal/actions.js';
-import type { LinkClaims } from '../links/tokens.js';
-import { frequencyCaps, frequencyLimits, parseFrequencyForm, setPreferences } from '../cadence/frequency.js';
-import { readForm, type FieldProblem, type FormFields } from '../pages/forms.js';
-import { fileAppeal, parseAppealForm } from '../requests/appeals.js';
-import { restrictByPerson } from '../subjects/restriction.js';
 import { parseRectifyForm, typedValues } from './forms.js';
-import { AppealForm, CenterPage, FormErrorPage, FrequencyForm, RectifyForm, RestrictForm, ResultPage, WithdrawConfirmPage, type Ctx } from './pages.js';
+import { AppealForm, CenterPage, type Ctx, FormErrorPage, FrequencyForm, RectifyForm, RestrictForm, ResultPage, WithdrawConfirmPage } from './pages.js';
 
 /** rectify() names changed columns; the page names fields. */
 const COLUMN_FIELD: Record<string, string> = FIELD_OF_COLUMN;
@@ -66,7 +66,8 @@ export function preferencesRoutes(deps: ResolvedDeps) {
 
   const instant = (d: Date, locale: Locale) => formatDateInText(d, locale, config.timeZone);
   /** When the erasure of a request received and due then actually runs, as the person reads it. */
-  const erasureMoment = (received: Date, due: Date, locale: Locale) => formatDateTimeInText(erasureRunsAt(new Date(received), new Date(due), config.erasureGraceHours), locale, config.timeZone);
+  const erasureMoment = (received: Date, due: Date, locale: Locale) =>
+    formatDateTimeInText(erasureRunsAt(new Date(received), new Date(due), config.erasureGraceHours), locale, config.timeZone);
 
   const evidence = (c: Context, claims: LinkClaims): Evidence => personEvidence(c, deps, claims, 'preference-center');
 
@@ -166,7 +167,10 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     const lines =
       r.kind === 'unchanged'
         ? [t.pcNothingChangedLead]
-        : [t.pcFrequencySavedLead(x.frequencyName(r.after.frequency)), r.after.pausedUntil && r.after.pausedUntil > limits.today ? t.pcPauseSavedLead(x.day(r.after.pausedUntil)) : t.pcPauseClearedLead];
+        : [
+            t.pcFrequencySavedLead(x.frequencyName(r.after.frequency)),
+            r.after.pausedUntil && r.after.pausedUntil > limits.today ? t.pcPauseSavedLead(x.day(r.after.pausedUntil)) : t.pcPauseClearedLead,
+          ];
     return result(c, x, t.pcFrequencySavedTitle, lines);
   });
 
@@ -191,18 +195,24 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     if (o.state.processing === 'withdrawn') return blocked(c, x);
     let r: Awaited<ReturnType<typeof rectify>>;
     try {
-      r = await rectify(deps.db, deps.hasher, o.state.id, parsed.value, evidence(c, o.claims), { newId: deps.newId, confirmationTtlDays: config.linkTtlDays.confirmation });
+      r = await rectify(deps.db, deps.hasher, o.state.id, parsed.value, evidence(c, o.claims), {
+        newId: deps.newId,
+        confirmationTtlDays: config.linkTtlDays.confirmation,
+      });
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
       if (e.code === 'validation_failed') return refuse(422, [{ field: 'email', problem: 'email_invalid' }]);
       if (e.code === 'not_found') return gone(c);
       throw e;
     }
-    const fields = r.changed.map((col) => COLUMN_FIELD[col] ?? col).sort((a, b) => RECTIFY_FIELDS.indexOf(a as RectifyField) - RECTIFY_FIELDS.indexOf(b as RectifyField));
+    const fields = r.changed
+      .map((col) => COLUMN_FIELD[col] ?? col)
+      .sort((a, b) => RECTIFY_FIELDS.indexOf(a as RectifyField) - RECTIFY_FIELDS.indexOf(b as RectifyField));
     const names = fields.map((f) => t.field[f] ?? f);
     // A new address answers the same whether it is free or someone else's: it waits for the
     // link mailed to it (which an address owned by another person never gets).
-    if (r.addressRequested) return result(c, x, t.pcAddressPendingTitle, [...(names.length ? [t.pcRectifiedLead(names.join(', '))] : []), t.pcAddressPendingLead]);
+    if (r.addressRequested)
+      return result(c, x, t.pcAddressPendingTitle, [...(names.length ? [t.pcRectifiedLead(names.join(', '))] : []), t.pcAddressPendingLead]);
     if (r.changed.length === 0) return result(c, x, t.pcRectifiedTitle, [t.pcRectifyNothingLead]);
     return result(c, x, t.pcRectifiedTitle, [t.pcRectifiedLead(names.join(', '))]);
   });
@@ -253,7 +263,14 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     const { x, form } = o;
     const t = x.t;
     if (form.confirm !== 'yes' && o.state.processing !== 'withdrawn') {
-      return renderPage(c, 200, x.locale, t.pcWithdrawConfirmTitle, <WithdrawConfirmPage x={x} erasureDays={t.businessDays(config.erasureDueBusinessDays)} />, 'center');
+      return renderPage(
+        c,
+        200,
+        x.locale,
+        t.pcWithdrawConfirmTitle,
+        <WithdrawConfirmPage x={x} erasureDays={t.businessDays(config.erasureDueBusinessDays)} />,
+        'center',
+      );
     }
     const outcome = await withdrawProcessing(deps.db, o.state.id, evidence(c, o.claims), {
       newId: deps.newId,
@@ -262,7 +279,9 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     if (outcome.kind === 'unknown_subject' || !outcome.dueAt || !outcome.receivedAt) return gone(c);
     deps.logger.info('withdrawal', { subject: o.state.id, outcome: outcome.kind, request: outcome.requestId, channel: 'link' });
     const when = erasureMoment(outcome.receivedAt, outcome.dueAt, x.locale);
-    return outcome.kind === 'withdrawn' ? result(c, x, t.withdrawnTitle, [t.withdrawnAtLead(when)]) : result(c, x, t.withdrawnTitle, [t.pcAlreadyWithdrawnAtLead(when)]);
+    return outcome.kind === 'withdrawn'
+      ? result(c, x, t.withdrawnTitle, [t.withdrawnAtLead(when)])
+      : result(c, x, t.withdrawnTitle, [t.pcAlreadyWithdrawnAtLead(when)]);
   });
 
   app.post('/p/:token/appeal', async (c) => {

@@ -1,10 +1,10 @@
 import { CompactSign, type CryptoKey as JoseKey, type JWK } from 'jose';
 import { sql } from 'kysely';
-import type { Clock } from '../time/clock.js';
 import type { Db } from '../db/handle.js';
-import type { Logger } from '../log.js';
 import { backoffMs } from '../jobs/backoff.js';
+import type { Logger } from '../log.js';
 import { sequenceSuppressions } from '../suppressions/queries.js';
+import type { Clock } from '../time/clock.js';
 
 export const PUSH_BATCH = 1000;
 
@@ -131,7 +131,15 @@ async function pushTo(deps: PushDeps, endpoint: string, opts: PushOptions): Prom
   const succeeded = () => ({ attempts: 0, last_error: null, last_success_at: deps.clock.now(), next_attempt_at: deps.clock.now() });
 
   const signed = (changes: PushChange[], after: number) => {
-    const p = deps.signer.sign({ type: 'suppressions', after, first: changes[0]!.seq, last: changes.at(-1)!.seq, count: changes.length, changes, sentAt: deps.clock.now().toISOString() });
+    const p = deps.signer.sign({
+      type: 'suppressions',
+      after,
+      first: changes[0]!.seq,
+      last: changes.at(-1)!.seq,
+      count: changes.length,
+      changes,
+      sentAt: deps.clock.now().toISOString(),
+    });
     p.catch(() => {}); // awaited below, or dropped with the run
     return p;
   };

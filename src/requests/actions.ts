@@ -3,10 +3,10 @@ import type { Db } from '../db/handle.js';
 import type { RequestStatus, RequestType } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { setRestrictedIn } from '../subjects/actions.js';
-import { withdrawProcessing } from '../withdrawal/actions.js';
 import type { ProductionCalendar } from '../time/calendar.js';
-import { AT_RISK_MS, completedAtOnce, decideExtension, dueFor, type DeadlineSettings } from './deadlines.js';
-import { createRequest, deadlineCounts, getRequest, listRequests, recordExtension, setRequestStatus, toRequestOut, type RequestOut } from './queries.js';
+import { withdrawProcessing } from '../withdrawal/actions.js';
+import { AT_RISK_MS, completedAtOnce, type DeadlineSettings, decideExtension, dueFor } from './deadlines.js';
+import { createRequest, deadlineCounts, getRequest, listRequests, type RequestOut, recordExtension, setRequestStatus, toRequestOut } from './queries.js';
 import { decideTransition, type RequestAction } from './rules.js';
 
 /** What the deadline rules need: configuration, the production calendar, a logger for unknown years. */

@@ -52,7 +52,9 @@ export type AppealProblem = 'appeal_kind' | 'appeal_empty' | 'appeal_too_long';
  * An appeal's type and text. Line breaks are stored as LF (browsers post CRLF) and the length
  * is counted in characters as the person sees them, as the textarea's maxlength does.
  */
-export function parseAppealForm(f: FormFields): { ok: true; value: { type: AppealType; text: string } } | { ok: false; problems: FieldProblem<AppealProblem>[]; text: string } {
+export function parseAppealForm(
+  f: FormFields,
+): { ok: true; value: { type: AppealType; text: string } } | { ok: false; problems: FieldProblem<AppealProblem>[]; text: string } {
   const problems: FieldProblem<AppealProblem>[] = [];
   const type = f.kind ?? 'appeal';
   if (type !== 'appeal' && type !== 'automated_decision_appeal') problems.push({ field: 'kind', problem: 'appeal_kind' });

@@ -1,8 +1,8 @@
 import type { Config } from '../config/index.js';
 import type { RequestType } from '../db/schema.js';
 import type { Logger } from '../log.js';
-import type { ProductionCalendar } from '../time/calendar.js';
 import { dueAfterBusinessDays } from '../time/business-days.js';
+import type { ProductionCalendar } from '../time/calendar.js';
 import { localDate, startOfLocalDay } from '../time/local-date.js';
 
 /**
@@ -33,13 +33,25 @@ export const LEGAL_EXTENSION_BUSINESS_DAYS = 5;
 
 export const DEADLINES: Readonly<Record<RequestType, DeadlineRule>> = {
   // Art. 14 §3: an answer within 10 working days; once, by up to 5, with a reasoned notice.
-  access: { businessDays: 10, legalMax: 10, setting: 'REQUEST_DUE_BUSINESS_DAYS', extension: { businessDays: LEGAL_EXTENSION_BUSINESS_DAYS, times: 1 }, basis: '152-FZ art. 14 §3' },
+  access: {
+    businessDays: 10,
+    legalMax: 10,
+    setting: 'REQUEST_DUE_BUSINESS_DAYS',
+    extension: { businessDays: LEGAL_EXTENSION_BUSINESS_DAYS, times: 1 },
+    basis: '152-FZ art. 14 §3',
+  },
   // Art. 20 §3 and art. 21 §2: corrected within 7 working days; the law allows no extension.
   rectification: { businessDays: 7, legalMax: 7, setting: 'REQUEST_DUE_BUSINESS_DAYS', extension: null, basis: '152-FZ art. 20 §3' },
   // Art. 21 §1: blocked from the moment of the request.
   restriction: { businessDays: 0, legalMax: 0, setting: null, extension: null, basis: '152-FZ art. 21 §1' },
   // Art. 21 §5.1: processing stopped within 10 working days; once, by up to 5, with a reasoned notice.
-  objection: { businessDays: 10, legalMax: 10, setting: 'REQUEST_DUE_BUSINESS_DAYS', extension: { businessDays: LEGAL_EXTENSION_BUSINESS_DAYS, times: 1 }, basis: '152-FZ art. 21 §5.1' },
+  objection: {
+    businessDays: 10,
+    legalMax: 10,
+    setting: 'REQUEST_DUE_BUSINESS_DAYS',
+    extension: { businessDays: LEGAL_EXTENSION_BUSINESS_DAYS, times: 1 },
+    basis: '152-FZ art. 21 §5.1',
+  },
   // Our own promise (the policy: "within 2 business days at most"); the law's 7 working days
   // (art. 20 §3) bound what an operator may configure. A promise this short is not extended.
   erasure: { businessDays: 2, legalMax: 7, setting: 'ERASURE_DUE_BUSINESS_DAYS', extension: null, basis: 'our policy (152-FZ art. 20 §3: 7 working days)' },
@@ -131,9 +143,16 @@ export function decideExtension(
   const rule = DEADLINES[r.type];
   const what = TYPE_LABEL[r.type];
   const ext = rule.extension;
-  if (!ext) return { kind: 'refused', reason: `${what} cannot be extended: its deadline is ${rule.businessDays === 0 ? 'at once' : `${rule.businessDays} business days`} (${rule.basis}).` };
+  if (!ext)
+    return {
+      kind: 'refused',
+      reason: `${what} cannot be extended: its deadline is ${rule.businessDays === 0 ? 'at once' : `${rule.businessDays} business days`} (${rule.basis}).`,
+    };
   if (ext.times !== null && r.extensions >= ext.times) {
-    return { kind: 'refused', reason: `${what} may be extended only ${ext.times === 1 ? 'once' : `${ext.times} times`} (${rule.basis}), and this one has been.` };
+    return {
+      kind: 'refused',
+      reason: `${what} may be extended only ${ext.times === 1 ? 'once' : `${ext.times} times`} (${rule.basis}), and this one has been.`,
+    };
   }
   const n = asked ?? ext.businessDays;
   if (n > ext.businessDays) return { kind: 'refused', reason: `${what} may be extended by at most ${ext.businessDays} business days (${rule.basis}).` };
@@ -141,7 +160,11 @@ export function decideExtension(
   if (ext.withinCalendarDays !== undefined) {
     const d = localDate(r.receivedAt, deps.config.timeZone);
     const limit = new Date(startOfLocalDay({ ...d, day: d.day + ext.withinCalendarDays + 1 }, deps.config.timeZone).getTime() - 1);
-    if (dueAt > limit) return { kind: 'refused', reason: `${what} must be answered within ${ext.withinCalendarDays} days of receipt (${rule.basis}), by ${limit.toISOString()}; ${n} more business days would pass that.` };
+    if (dueAt > limit)
+      return {
+        kind: 'refused',
+        reason: `${what} must be answered within ${ext.withinCalendarDays} days of receipt (${rule.basis}), by ${limit.toISOString()}; ${n} more business days would pass that.`,
+      };
   }
   warnUnknownYear(dueAt, r.type, deps);
   return { kind: 'extend', businessDays: n, dueAt };

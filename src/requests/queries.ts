@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
-import { enqueue } from '../outbox/queries.js';
 import type { RequestStatus, RequestType } from '../db/schema.js';
+import { enqueue } from '../outbox/queries.js';
 import { isOpen, OPEN_STATUSES } from './rules.js';
 
 export interface RequestOut {
@@ -17,7 +17,6 @@ export interface RequestOut {
   overdue: boolean;
   extensions: unknown;
 }
-
 
 /**
  * Files a data-subject request, and for one left open queues the acknowledgment mail (number,
@@ -57,7 +56,13 @@ export async function createRequest(
     })
     .execute();
   if ((r.status ?? 'received') === 'received') {
-    await enqueue(db, { kind: 'request-received', subjectId: r.subjectId, payload: { subjectId: r.subjectId, requestId: r.id }, idempotencyKey: `request-received:${r.id}`, at: r.receivedAt });
+    await enqueue(db, {
+      kind: 'request-received',
+      subjectId: r.subjectId,
+      payload: { subjectId: r.subjectId, requestId: r.id },
+      idempotencyKey: `request-received:${r.id}`,
+      at: r.receivedAt,
+    });
   }
 }
 
@@ -82,14 +87,38 @@ export async function recordExtension(
   e: { at: Date; by: string; businessDays: number; reason: string; dueAt: Date },
 ): Promise<void> {
   const previous = (r.extensions as RequestExtension[] | null) ?? [];
-  const ext: RequestExtension[] = [...previous, { at: e.at.toISOString(), by: e.by, businessDays: e.businessDays, reason: e.reason, from: new Date(r.due_at).toISOString(), to: e.dueAt.toISOString() }];
-  await db.updateTable('requests').set({ due_at: e.dueAt, extensions: JSON.stringify(ext) }).where('id', '=', r.id).execute();
+  const ext: RequestExtension[] = [
+    ...previous,
+    { at: e.at.toISOString(), by: e.by, businessDays: e.businessDays, reason: e.reason, from: new Date(r.due_at).toISOString(), to: e.dueAt.toISOString() },
+  ];
+  await db
+    .updateTable('requests')
+    .set({ due_at: e.dueAt, extensions: JSON.stringify(ext) })
+    .where('id', '=', r.id)
+    .execute();
   const n = ext.length - 1;
-  await enqueue(db, { kind: 'request-extended', subjectId: r.subject_id, payload: { subjectId: r.subject_id, requestId: r.id, extension: n }, idempotencyKey: `request-extended:${r.id}:${n}`, at: e.at });
+  await enqueue(db, {
+    kind: 'request-extended',
+    subjectId: r.subject_id,
+    payload: { subjectId: r.subject_id, requestId: r.id, extension: n },
+    idempotencyKey: `request-extended:${r.id}:${n}`,
+    at: e.at,
+  });
 }
 
 export function toRequestOut(
-  r: { id: string; subject_id: string; type: RequestType; status: RequestStatus; channel: 'link' | 'staff'; received_at: Date; due_at: Date; completed_at: Date | null; status_reason: string | null; extensions: unknown },
+  r: {
+    id: string;
+    subject_id: string;
+    type: RequestType;
+    status: RequestStatus;
+    channel: 'link' | 'staff';
+    received_at: Date;
+    due_at: Date;
+    completed_at: Date | null;
+    status_reason: string | null;
+    extensions: unknown;
+  },
   now: Date,
 ): RequestOut {
   return {

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { scoped } from '../auth/middleware.js';
 import { apiApp, commonErrors, jsonBody, jsonResponse, PageLimit, SubjectIdParam } from '../api/openapi.js';
+import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { actOnRequest, deadlineGauges, fileStaffRequest, findRequests } from './actions.js';
@@ -36,7 +36,13 @@ const listRoute = createRoute({
       type: z.enum(TYPES).optional(),
       subject: z.uuid().optional(),
       overdue: z.enum(['true', 'false']).optional().openapi({ description: 'true: only open requests past their due time' }),
-      dueWithin: z.coerce.number().int().min(0).max(24 * 365).optional().openapi({ description: 'Only open requests due within this many hours' }),
+      dueWithin: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .max(24 * 365)
+        .optional()
+        .openapi({ description: 'Only open requests due within this many hours' }),
       limit: PageLimit,
     }),
   },
@@ -64,7 +70,7 @@ const intakeRoute = createRoute({
   tags: ['Requests'],
   summary: 'File a request that arrived by e-mail, phone or letter',
   description:
-    'erasure and withdrawal also withdraw consent to processing and suppress the address at once, exactly as the person\'s own withdrawal link does. restriction blocks the person at once and is recorded completed, due when received (152-FZ art. 21 §1). objection is a demand to stop processing (10 business days). Each type\'s deadline is in the README\'s table.',
+    "erasure and withdrawal also withdraw consent to processing and suppress the address at once, exactly as the person's own withdrawal link does. restriction blocks the person at once and is recorded completed, due when received (152-FZ art. 21 §1). objection is a demand to stop processing (10 business days). Each type's deadline is in the README's table.",
   ...scoped('requests:manage'),
   request: {
     params: SubjectIdParam,
@@ -75,7 +81,8 @@ const intakeRoute = createRoute({
           body: z.string().max(20_000).optional().openapi({ description: "The person's words, if any" }),
           receivedAt: z.iso.datetime({ offset: true }).optional().openapi({ description: 'When it reached us (defaults to now); the due date counts from it' }),
         })
-        .strict()),
+        .strict(),
+    ),
   },
   responses: { 201: jsonResponse('Filed', RequestSchema), 404: commonErrors[422], ...commonErrors },
 });
@@ -113,8 +120,14 @@ export function requestRoutes(deps: ResolvedDeps) {
   app.openapi(intakeRoute, async (c) => {
     const { id } = c.req.valid('param');
     const { receivedAt, ...body } = c.req.valid('json');
-    const out = await fileStaffRequest(deps.db, id, { ...body, receivedAt: receivedAt ? new Date(receivedAt) : undefined, by: c.var.apiKey.id, now: deps.clock.now() }, deps);
-    if (out.kind === 'received_in_future') throw new AppError('validation_failed', 'receivedAt is in the future.', [{ path: 'receivedAt', message: 'must not be in the future' }]);
+    const out = await fileStaffRequest(
+      deps.db,
+      id,
+      { ...body, receivedAt: receivedAt ? new Date(receivedAt) : undefined, by: c.var.apiKey.id, now: deps.clock.now() },
+      deps,
+    );
+    if (out.kind === 'received_in_future')
+      throw new AppError('validation_failed', 'receivedAt is in the future.', [{ path: 'receivedAt', message: 'must not be in the future' }]);
     if (out.kind === 'unknown_subject') throw new AppError('not_found', 'No subject with this id.');
     deps.logger.info('request filed', { request: out.request.id, subject: id, type: body.type, key: c.var.apiKey.id });
     return c.json(out.request as z.infer<typeof RequestSchema>, 201);
@@ -134,4 +147,3 @@ export function requestRoutes(deps: ResolvedDeps) {
 
   return app;
 }
-

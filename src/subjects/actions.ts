@@ -1,13 +1,13 @@
 import { sql } from 'kysely';
+import { normalizeEmail } from '../consent/email.js';
+import type { EmailHasher } from '../consent/hash.js';
+import { type Evidence, recordEvents } from '../consent/ledger.js';
 import type { Db } from '../db/handle.js';
 import { AppError } from '../errors/index.js';
-import { recordEvents, type Evidence } from '../consent/ledger.js';
-import type { EmailHasher } from '../consent/hash.js';
-import { normalizeEmail } from '../consent/email.js';
-import { liveSubjectByHash } from './lookup.js';
-import { COLUMN, PROFILE_FIELDS, type ProfileField } from './profile.js';
 import { enqueue } from '../outbox/queries.js';
 import { stagePendingChange } from '../pending/queries.js';
+import { liveSubjectByHash } from './lookup.js';
+import { COLUMN, PROFILE_FIELDS, type ProfileField } from './profile.js';
 
 export type Rectification = Partial<Record<ProfileField, string | null>> & { email?: string; locale?: 'ru' | 'en' };
 
@@ -114,9 +114,17 @@ async function requestAddressChange(
   if (!owner) {
     // The payload names the pending change only: the address is read from its row when the
     // mail goes, and a superseded, expired or erased change sends nothing.
-    await enqueue(trx, { kind: 'confirm-address', subjectId: subject.id, payload: { subjectId: subject.id, pendingId: id }, idempotencyKey: `confirm-address:${id}`, at });
+    await enqueue(trx, {
+      kind: 'confirm-address',
+      subjectId: subject.id,
+      payload: { subjectId: subject.id, pendingId: id },
+      idempotencyKey: `confirm-address:${id}`,
+      at,
+    });
   }
-  await recordEvents(trx, subject.id, evidence, [{ purpose: null, action: 'requested', details: { change: 'address', from: subject.emailHash, to: address.hash } }]);
+  await recordEvents(trx, subject.id, evidence, [
+    { purpose: null, action: 'requested', details: { change: 'address', from: subject.emailHash, to: address.hash } },
+  ]);
   return { email: address.email, expiresAt };
 }
 
@@ -154,7 +162,9 @@ export async function setRestrictedIn(trx: Db, subjectId: string, restricted: bo
     if (!s || s.status === 'erased') throw new AppError('not_found', 'No subject with this id.');
     return false;
   }
-  await recordEvents(trx, subjectId, evidence, [{ purpose: null, action: restricted ? 'restricted' : 'unrestricted', details: reason ? { reason } : undefined }]);
+  await recordEvents(trx, subjectId, evidence, [
+    { purpose: null, action: restricted ? 'restricted' : 'unrestricted', details: reason ? { reason } : undefined },
+  ]);
   return true;
 }
 

@@ -18,7 +18,16 @@ export async function recordDisclosure(
   const id = by.newId();
   await db
     .insertInto('disclosures')
-    .values({ id, subject_id: subjectId, recipient: d.recipient, legal_basis: d.legalBasis, data_disclosed: d.data, disclosed_at: d.disclosedAt ?? by.now, recorded_at: by.now, recorded_by: by.keyId })
+    .values({
+      id,
+      subject_id: subjectId,
+      recipient: d.recipient,
+      legal_basis: d.legalBasis,
+      data_disclosed: d.data,
+      disclosed_at: d.disclosedAt ?? by.now,
+      recorded_at: by.now,
+      recorded_by: by.keyId,
+    })
     .execute();
   return { kind: 'recorded', id };
 }

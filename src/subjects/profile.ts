@@ -69,14 +69,20 @@ export function blankProfile(): Record<ProfileColumn, null> {
 /** The lead form's profile fields (POST /v1/subjects): each optional, non-empty, within its limit. */
 export function leadProfileSchema() {
   return Object.fromEntries(
-    PROFILE_FIELDS.map((f) => [f, (f === 'phone' ? z.string().trim().regex(LEAD_PHONE, PHONE_MESSAGE) : z.string().trim().min(1).max(PROFILE[f].max)).optional()]),
+    PROFILE_FIELDS.map((f) => [
+      f,
+      (f === 'phone' ? z.string().trim().regex(LEAD_PHONE, PHONE_MESSAGE) : z.string().trim().min(1).max(PROFILE[f].max)).optional(),
+    ]),
   ) as Record<ProfileField, z.ZodOptional<z.ZodString>>;
 }
 
 /** The staff API's rectification fields (PATCH /v1/subjects/{id}) but the address: each optional, null or empty clears it. */
 export function rectifyProfileSchema() {
   return Object.fromEntries(
-    PROFILE_FIELDS.map((f) => [f, (f === 'phone' ? z.string().trim().regex(PHONE, PHONE_MESSAGE) : z.string().trim().max(PROFILE[f].max)).nullable().optional()]),
+    PROFILE_FIELDS.map((f) => [
+      f,
+      (f === 'phone' ? z.string().trim().regex(PHONE, PHONE_MESSAGE) : z.string().trim().max(PROFILE[f].max)).nullable().optional(),
+    ]),
   ) as Record<ProfileField, z.ZodOptional<z.ZodNullable<z.ZodString>>>;
 }
 

@@ -1,5 +1,5 @@
-import type { Db } from '../db/handle.js';
 import type { Evidence } from '../consent/ledger.js';
+import type { Db } from '../db/handle.js';
 import { createRequest } from '../requests/queries.js';
 import { setRestrictedIn } from './actions.js';
 import { loadSubjectState } from './queries.js';

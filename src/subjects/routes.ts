@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { scoped } from '../auth/middleware.js';
 import { apiApp, commonErrors, jsonBody, jsonResponse, PageLimit, SubjectIdParam } from '../api/openapi.js';
 import { listAudit } from '../audit/list.js';
 import { markAudited, recordAudit, statedPurpose } from '../audit/log.js';
+import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { rectify, setRestricted } from './actions.js';
@@ -10,7 +10,9 @@ import { recordDisclosure } from './disclosures.js';
 import { findSubjectByEmail } from './search.js';
 import { subjectExport, subjectProfile } from './view.js';
 
-const purposeHeader = z.object({ 'x-purpose': z.string().optional().openapi({ description: 'Why you read this person\'s data; required, written to the audit log' }) });
+const purposeHeader = z.object({
+  'x-purpose': z.string().optional().openapi({ description: "Why you read this person's data; required, written to the audit log" }),
+});
 
 const Profile = z
   .object({
@@ -40,7 +42,12 @@ const PatchBody = z
     lastName: text(200),
     firstName: text(200),
     patronymic: text(200),
-    phone: z.string().trim().regex(/^[0-9+()\-.\s]{0,40}$/, 'a phone number: digits, spaces, + ( ) - .').nullable().optional(),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^[0-9+()\-.\s]{0,40}$/, 'a phone number: digits, spaces, + ( ) - .')
+      .nullable()
+      .optional(),
     website: text(2000),
     organization: text(500),
     industry: text(500),
@@ -54,7 +61,10 @@ const RectifyResult = z
   .object({
     subject: Profile,
     changed: z.array(z.string()),
-    pendingEmail: z.object({ email: z.string(), expiresAt: z.string() }).optional().openapi({ description: 'The address asked for, awaiting confirmation from it' }),
+    pendingEmail: z
+      .object({ email: z.string(), expiresAt: z.string() })
+      .optional()
+      .openapi({ description: 'The address asked for, awaiting confirmation from it' }),
   })
   .openapi('RectifyResult');
 
@@ -82,7 +92,7 @@ const patchRoute = createRoute({
   method: 'patch',
   path: '/v1/subjects/{id}',
   tags: ['Subjects'],
-  summary: 'Rectify a person\'s data (recorded); a new e-mail address waits for confirmation from that address',
+  summary: "Rectify a person's data (recorded); a new e-mail address waits for confirmation from that address",
   description:
     'Profile fields apply at once (200). A new `email` does not: it is held as pending and a confirmation link is mailed to it; ' +
     'the old address stays in force until the link is confirmed (202, with `pendingEmail`). The answer is the same whether or ' +
@@ -136,7 +146,8 @@ const disclosureRoute = createRoute({
           data: z.string().trim().min(1).max(2000).openapi({ description: 'What was disclosed (categories, not the data itself)' }),
           disclosedAt: z.iso.datetime({ offset: true }).optional(),
         })
-        .strict()),
+        .strict(),
+    ),
   },
   responses: { 201: jsonResponse('Recorded', z.object({ id: z.uuid() })), 404: commonErrors[422], ...commonErrors },
 });
@@ -156,9 +167,22 @@ const auditRoute = createRoute({
     }),
   },
   responses: {
-    200: jsonResponse('Newest first', z.object({
-            entries: z.array(z.object({ id: z.number(), key: z.string().nullable(), subject: z.string().nullable(), action: z.string(), purpose: z.string().nullable(), requestId: z.string().nullable(), at: z.string() })),
-          })),
+    200: jsonResponse(
+      'Newest first',
+      z.object({
+        entries: z.array(
+          z.object({
+            id: z.number(),
+            key: z.string().nullable(),
+            subject: z.string().nullable(),
+            action: z.string(),
+            purpose: z.string().nullable(),
+            requestId: z.string().nullable(),
+            at: z.string(),
+          }),
+        ),
+      }),
+    ),
     ...commonErrors,
   },
 });
@@ -167,7 +191,12 @@ const auditRoute = createRoute({
 export function subjectRoutes(deps: ResolvedDeps) {
   const app = apiApp();
   // The route's own, more specific row; auditStaffWrites then adds none for a write.
-  const audit = (c: { req: { raw: Request }; var: { apiKey: { id: string } }; get(k: 'requestId'): string }, subjectId: string | null, action: string, purpose: string) => {
+  const audit = (
+    c: { req: { raw: Request }; var: { apiKey: { id: string } }; get(k: 'requestId'): string },
+    subjectId: string | null,
+    action: string,
+    purpose: string,
+  ) => {
     markAudited(c.req.raw);
     return recordAudit(deps.db, { keyId: c.var.apiKey.id, subjectId, action, purpose, requestId: c.get('requestId') ?? null, at: deps.clock.now() });
   };
@@ -184,7 +213,8 @@ export function subjectRoutes(deps: ResolvedDeps) {
   app.openapi(findRoute, async (c) => {
     const purpose = statedPurpose(c);
     const found = await findSubjectByEmail(deps.db, deps.hasher, c.req.valid('query').email);
-    if (found.kind === 'invalid_email') throw new AppError('validation_failed', 'Not a valid e-mail address.', [{ path: 'email', message: 'not a valid e-mail address' }]);
+    if (found.kind === 'invalid_email')
+      throw new AppError('validation_failed', 'Not a valid e-mail address.', [{ path: 'email', message: 'not a valid e-mail address' }]);
     const p = found.kind === 'found' ? found.profile : null;
     // A search is a read of personal data even when it finds nobody: log it either way.
     await audit(c, p?.id ?? null, p ? 'subject.search' : 'subject.search.miss', purpose);
@@ -197,12 +227,22 @@ export function subjectRoutes(deps: ResolvedDeps) {
     // No 409 for an address that is someone else's: a subjects:write key need not hold
     // subjects:read, and a conflict would make this an unaudited lookup of who owns an address
     // (the audited one is GET /v1/subjects?email=). The confirmation decides instead.
-    const evidence = { actorType: 'staff' as const, actorId: c.var.apiKey.id, at: deps.clock.now(), ip: deps.clientIp(c) ?? null, userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null, source: 'staff-api' };
+    const evidence = {
+      actorType: 'staff' as const,
+      actorId: c.var.apiKey.id,
+      at: deps.clock.now(),
+      ip: deps.clientIp(c) ?? null,
+      userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
+      source: 'staff-api',
+    };
     const r = await rectify(deps.db, deps.hasher, id, body, evidence, { newId: deps.newId, confirmationTtlDays: deps.config.linkTtlDays.confirmation });
     await audit(c, id, 'subject.rectify', c.req.header('x-purpose')?.slice(0, 500) ?? 'rectification');
     const subject = (await subjectProfile(deps.db, id))!;
     if (r.addressRequested) {
-      return c.json({ subject, changed: r.changed, pendingEmail: { email: r.addressRequested.email, expiresAt: r.addressRequested.expiresAt.toISOString() } }, 202);
+      return c.json(
+        { subject, changed: r.changed, pendingEmail: { email: r.addressRequested.email, expiresAt: r.addressRequested.expiresAt.toISOString() } },
+        202,
+      );
     }
     return c.json({ subject, changed: r.changed }, 200);
   });
@@ -219,7 +259,13 @@ export function subjectRoutes(deps: ResolvedDeps) {
   app.openapi(restrictionRoute, async (c) => {
     const { id } = c.req.valid('param');
     const { restricted, reason } = c.req.valid('json');
-    const changed = await setRestricted(deps.db, id, restricted, { actorType: 'staff', actorId: c.var.apiKey.id, at: deps.clock.now(), source: 'staff-api' }, reason);
+    const changed = await setRestricted(
+      deps.db,
+      id,
+      restricted,
+      { actorType: 'staff', actorId: c.var.apiKey.id, at: deps.clock.now(), source: 'staff-api' },
+      reason,
+    );
     await audit(c, id, restricted ? 'subject.restrict' : 'subject.unrestrict', reason);
     return c.json({ status: restricted ? 'restricted' : 'active', changed }, 200);
   });
@@ -227,7 +273,12 @@ export function subjectRoutes(deps: ResolvedDeps) {
   app.openapi(disclosureRoute, async (c) => {
     const { id } = c.req.valid('param');
     const b = c.req.valid('json');
-    const r = await recordDisclosure(deps.db, id, { ...b, disclosedAt: b.disclosedAt ? new Date(b.disclosedAt) : undefined }, { keyId: c.var.apiKey.id, now: deps.clock.now(), newId: deps.newId });
+    const r = await recordDisclosure(
+      deps.db,
+      id,
+      { ...b, disclosedAt: b.disclosedAt ? new Date(b.disclosedAt) : undefined },
+      { keyId: c.var.apiKey.id, now: deps.clock.now(), newId: deps.newId },
+    );
     if (r.kind === 'unknown_subject') throw new AppError('not_found', 'No subject with this id.');
     await audit(c, id, 'subject.disclosure', b.legalBasis);
     return c.json({ id: r.id }, 201);

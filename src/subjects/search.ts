@@ -1,9 +1,12 @@
-import type { Db } from '../db/handle.js';
 import { normalizeEmail } from '../consent/email.js';
+import type { Db } from '../db/handle.js';
 import { liveSubjectByHash } from './lookup.js';
 import { subjectProfile } from './view.js';
 
-export type SearchOutcome = { kind: 'found'; profile: NonNullable<Awaited<ReturnType<typeof subjectProfile>>> } | { kind: 'nobody' } | { kind: 'invalid_email' };
+export type SearchOutcome =
+  | { kind: 'found'; profile: NonNullable<Awaited<ReturnType<typeof subjectProfile>>> }
+  | { kind: 'nobody' }
+  | { kind: 'invalid_email' };
 
 /**
  * The live person who has this address (normalized, matched by its keyed hash), as staff see

@@ -1,17 +1,17 @@
-import type { Db } from '../db/handle.js';
 import { pausedUntilText } from '../db/dates.js';
+import type { Db } from '../db/handle.js';
 
 import { ALL_PROFILE_COLUMNS, profileOf, type RectifyField } from './profile.js';
 
 /** One person as the API shows them: the profile fields (subjects/profile.ts), state and preferences. */
 export type SubjectProfile = { id: string } & Record<RectifyField, string | null> & {
-  locale: string;
-  status: 'active' | 'restricted' | 'erased';
-  createdAt: string;
-  updatedAt: string;
-  consents: { processing: string; marketing: string };
-  preferences: { frequency: 'monthly' | 'standard'; pausedUntil: string | null };
-};
+    locale: string;
+    status: 'active' | 'restricted' | 'erased';
+    createdAt: string;
+    updatedAt: string;
+    consents: { processing: string; marketing: string };
+    preferences: { frequency: 'monthly' | 'standard'; pausedUntil: string | null };
+  };
 
 /** One person as the API and the preference center show them (row-to-API mapping in one place). */
 export async function subjectProfile(db: Db, id: string): Promise<SubjectProfile | null> {
@@ -55,8 +55,18 @@ export async function subjectExport(db: Db, id: string, now: Date) {
       .orderBy('id')
       .execute(),
     db.selectFrom('sends').select(['campaign_id', 'status', 'reserved_at', 'sent_at']).where('subject_id', '=', id).orderBy('reserved_at').execute(),
-    db.selectFrom('requests').select(['id', 'type', 'status', 'received_at', 'due_at', 'completed_at', 'status_reason', 'body']).where('subject_id', '=', id).orderBy('received_at').execute(),
-    db.selectFrom('disclosures').select(['recipient', 'legal_basis', 'data_disclosed', 'disclosed_at']).where('subject_id', '=', id).orderBy('disclosed_at').execute(),
+    db
+      .selectFrom('requests')
+      .select(['id', 'type', 'status', 'received_at', 'due_at', 'completed_at', 'status_reason', 'body'])
+      .where('subject_id', '=', id)
+      .orderBy('received_at')
+      .execute(),
+    db
+      .selectFrom('disclosures')
+      .select(['recipient', 'legal_basis', 'data_disclosed', 'disclosed_at'])
+      .where('subject_id', '=', id)
+      .orderBy('disclosed_at')
+      .execute(),
     db
       .selectFrom('suppressions as sup')
       .innerJoin('subjects as s', 's.email_hash', 'sup.hash')

@@ -1,6 +1,6 @@
-import type { Db } from '../db/handle.js';
-import { appendLedger } from '../consent/ledger.js';
 import { normalizeEmail } from '../consent/email.js';
+import { appendLedger } from '../consent/ledger.js';
+import type { Db } from '../db/handle.js';
 import { findHashOwners, splitOwners } from '../erasure/owners.js';
 import { suppressEach } from './queries.js';
 
@@ -28,19 +28,38 @@ export async function suppressManually(
   const { keyId, at } = by;
   const hashed = await Promise.all(normalized.map(async (e) => ({ ...e, hash: await hasher.hash(e.email!) })));
   const added = await db.transaction().execute(async (trx) => {
-    const { live, erased } = splitOwners(await findHashOwners(trx, hashed.map((e) => e.hash)));
+    const { live, erased } = splitOwners(
+      await findHashOwners(
+        trx,
+        hashed.map((e) => e.hash),
+      ),
+    );
     const owner = new Map([...live].map(([hash, p]) => [hash, p.id]));
     const changed = await suppressEach(
       trx,
       hashed.map((e) => {
         const gone = owner.has(e.hash) ? undefined : erased.get(e.hash);
-        return { hash: e.hash, email: gone ? null : e.email, subjectId: owner.get(e.hash) ?? gone ?? null, reason: 'manual' as const, actorType: 'staff' as const, actorId: keyId, note: gone ? null : e.note, at };
+        return {
+          hash: e.hash,
+          email: gone ? null : e.email,
+          subjectId: owner.get(e.hash) ?? gone ?? null,
+          reason: 'manual' as const,
+          actorType: 'staff' as const,
+          actorId: keyId,
+          note: gone ? null : e.note,
+          at,
+        };
       }),
     );
     const suppressedPeople = hashed.flatMap((e, i) => (changed[i] && owner.has(e.hash) ? [owner.get(e.hash)!] : []));
     await appendLedger(
       trx,
-      suppressedPeople.map((subjectId) => ({ subjectId, action: 'suppressed' as const, details: { reason: 'manual' }, evidence: { actorType: 'staff' as const, actorId: keyId, at } })),
+      suppressedPeople.map((subjectId) => ({
+        subjectId,
+        action: 'suppressed' as const,
+        details: { reason: 'manual' },
+        evidence: { actorType: 'staff' as const, actorId: keyId, at },
+      })),
     );
     return changed.filter(Boolean).length;
   });

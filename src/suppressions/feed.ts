@@ -43,9 +43,9 @@ export async function* feedChunks(records: AsyncIterable<FeedRecord>, format: Fe
   let buf = '';
   for await (const r of records) {
     const w = toWire(r, withEmail);
-    if (format === 'ndjson') buf += JSON.stringify(w) + '\n';
+    if (format === 'ndjson') buf += `${JSON.stringify(w)}\n`;
     else if (format === 'json') buf += (first ? '' : ',') + JSON.stringify(w);
-    else buf += [String(w.seq), w.hash, csvField(w.email ?? ''), w.reason, String(w.active), w.createdAt].join(',') + '\n';
+    else buf += `${[String(w.seq), w.hash, csvField(w.email ?? ''), w.reason, String(w.active), w.createdAt].join(',')}\n`;
     first = false;
     if (buf.length >= 64 * 1024) {
       yield buf;

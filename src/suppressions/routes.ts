@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
-import { scoped } from '../auth/middleware.js';
-import { hasScope } from '../auth/keys.js';
 import { apiApp, commonErrors, jsonBody, jsonResponse } from '../api/openapi.js';
+import { hasScope } from '../auth/keys.js';
+import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { suppressManually } from './actions.js';
@@ -90,17 +90,22 @@ export function suppressionRoutes(deps: ResolvedDeps) {
     if (etagMatches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
     c.header('Content-Type', FEED_TYPES[format]);
     const records = readFeed(deps.db, since, hwm, limit ?? Number.MAX_SAFE_INTEGER);
-    return stream(c, async (s) => {
-      s.onAbort(() => {
-        void records.return(undefined);
-      });
-      for await (const chunk of feedChunks(records, format, withEmail, hwm)) await s.write(chunk);
-    }, async (err, s) => {
-      // Headers are gone already; cut the stream so the client sees a truncated body, not a
-      // silently complete one.
-      deps.logger.error('suppression feed failed mid-stream', { error: String(err), requestId: c.get('requestId') });
-      s.abort();
-    }) as any;
+    return stream(
+      c,
+      async (s) => {
+        s.onAbort(() => {
+          void records.return(undefined);
+        });
+        for await (const chunk of feedChunks(records, format, withEmail, hwm)) await s.write(chunk);
+      },
+      async (err, s) => {
+        // Headers are gone already; cut the stream so the client sees a truncated body, not a
+        // silently complete one.
+        deps.logger.error('suppression feed failed mid-stream', { error: String(err), requestId: c.get('requestId') });
+        s.abort();
+      },
+      // biome-ignore lint/suspicious/noExplicitAny: a streamed body is a Response the typed OpenAPI handler cannot describe.
+    ) as any;
   });
 
   app.openapi(manualRoute, async (c) => {

@@ -50,7 +50,7 @@ export function confirmationLifts(s: { reason: SuppressionReason; changedAt: Dat
  * suppressChanges({ active: true, reason: 'bounced' }, 'complained')   // false: already suppressed by staff-only reason
  */
 export function suppressChanges(current: { active: boolean; reason: SuppressionReason } | null, reason: SuppressionReason): boolean {
-  if (!current || !current.active) return true;
+  if (!current?.active) return true;
   return isSelfReason(current.reason) && !isSelfReason(reason);
 }
 

@@ -1,4 +1,4 @@
-import { localDate, startOfLocalDay, type LocalDate } from './local-date.js';
+import { type LocalDate, localDate, startOfLocalDay } from './local-date.js';
 
 /**
  * Due dates counted in business days in a time zone. Pure: no clock, no I/O.

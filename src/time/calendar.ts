@@ -1,4 +1,4 @@
-import { weekendCalendar, type BusinessCalendar } from './business-days.js';
+import { type BusinessCalendar, weekendCalendar } from './business-days.js';
 import type { LocalDate } from './local-date.js';
 
 /**

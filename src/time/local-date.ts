@@ -15,13 +15,20 @@ const dateFormats = new Map<string, Intl.DateTimeFormat>();
 const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
 function cached(map: Map<string, Intl.DateTimeFormat>, timeZone: string, make: () => Intl.DateTimeFormat): Intl.DateTimeFormat {
   let f = map.get(timeZone);
-  if (!f) map.set(timeZone, (f = make()));
+  if (!f) {
+    f = make();
+    map.set(timeZone, f);
+  }
   return f;
 }
 
 /** The local date of an instant in a time zone. */
 export function localDate(instant: Date, timeZone: string): LocalDate {
-  const parts = cached(dateFormats, timeZone, () => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })).formatToParts(instant);
+  const parts = cached(
+    dateFormats,
+    timeZone,
+    () => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }),
+  ).formatToParts(instant);
   const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
   return { year: get('year'), month: get('month'), day: get('day') };
 }

@@ -1,12 +1,10 @@
 import { sql } from 'kysely';
-import type { Db } from '../db/handle.js';
 import { ACTION_PURPOSE, type Evidence } from '../consent/ledger.js';
-import { ON_CONFLICT_SUPPRESS } from '../suppressions/rule.js';
+import type { Db } from '../db/handle.js';
 import { enqueue } from '../outbox/queries.js';
+import { ON_CONFLICT_SUPPRESS } from '../suppressions/rule.js';
 
-export type UnsubscribeOutcome =
-  | { kind: 'unsubscribed' | 'already'; status: 'active' | 'restricted' | 'erased'; locale: string }
-  | { kind: 'unknown_subject' };
+export type UnsubscribeOutcome = { kind: 'unsubscribed' | 'already'; status: 'active' | 'restricted' | 'erased'; locale: string } | { kind: 'unknown_subject' };
 
 /**
  * Withdraws marketing consent and suppresses the address, atomically. With `notify` (the
@@ -81,5 +79,8 @@ async function unsubscribeStatement(db: Db, subjectId: string, e: Evidence): Pro
   `.execute(db);
   const row = r.rows[0];
   if (!row) return { outcome: { kind: 'unknown_subject' }, eventId: null };
-  return { outcome: { kind: row.consent_changed || row.suppressed ? 'unsubscribed' : 'already', status: row.status, locale: row.locale }, eventId: row.event_id };
+  return {
+    outcome: { kind: row.consent_changed || row.suppressed ? 'unsubscribed' : 'already', status: row.status, locale: row.locale },
+    eventId: row.event_id,
+  };
 }

@@ -1,9 +1,9 @@
-import type { Db } from '../db/handle.js';
-import { recordEvents, type Evidence } from '../consent/ledger.js';
+import { type Evidence, recordEvents } from '../consent/ledger.js';
 import { marketingOnOptIn } from '../consent/rules.js';
+import type { Db } from '../db/handle.js';
 import { enqueue } from '../outbox/queries.js';
-import { selfSuppressed as isSelfSuppressed } from '../suppressions/rule.js';
 import { loadSubjectState, setConsent } from '../subjects/queries.js';
+import { selfSuppressed as isSelfSuppressed } from '../suppressions/rule.js';
 
 /** At most one confirmation mail per person in this time, however often the button is pressed. */
 export const RESUBSCRIBE_MAIL_WINDOW_MS = 10 * 60 * 1000;

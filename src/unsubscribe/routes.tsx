@@ -1,16 +1,16 @@
-import { Hono, type Context } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
+import { frequencyOf, setPreferences } from '../cadence/frequency.js';
+import { personEvidence } from '../consent/evidence.js';
 import type { ResolvedDeps } from '../deps.js';
-import { messages, type Locale } from '../pages/i18n.js';
+import { clientWithinMailLimit, requestFreshLink } from '../links/fresh-link.js';
+import { BY_ADDRESS_PATH } from '../links/pages.js';
+import { openLinkPage, verifyForPage } from '../links/verify.js';
+import { formField } from '../pages/forms.js';
+import { type Locale, messages } from '../pages/i18n.js';
 import { showActingOn } from '../pages/identity.js';
 import { pageLocale, renderPage } from '../pages/layout.js';
 import { messagePage, unknownSubjectPage } from '../pages/message.js';
-import { personEvidence } from '../consent/evidence.js';
-import { BY_ADDRESS_PATH } from '../links/pages.js';
-import { openLinkPage, verifyForPage } from '../links/verify.js';
-import { frequencyOf, setPreferences } from '../cadence/frequency.js';
-import { clientWithinMailLimit, requestFreshLink } from '../links/fresh-link.js';
-import { formField } from '../pages/forms.js';
 import { loadSubjectState, type SubjectState } from '../subjects/queries.js';
 import { unsubscribe } from './actions.js';
 import { requestResubscription } from './resubscribe.js';
@@ -79,7 +79,13 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
     // The page's own button gets the page a person reads: the address and the way back.
     const s = source === 'one-click' ? null : await loadSubjectState(deps.db, v.claims.sub);
     showActingOn(c, s?.email);
-    return renderPage(c, 200, locale, messages[locale].unsubscribedTitle, <Done locale={locale} token={v.token} s={s} erased={outcome.status === 'erased'} orgUrl={deps.config.orgUrl} />);
+    return renderPage(
+      c,
+      200,
+      locale,
+      messages[locale].unsubscribedTitle,
+      <Done locale={locale} token={v.token} s={s} erased={outcome.status === 'erased'} orgUrl={deps.config.orgUrl} />,
+    );
   });
 
   // "At most one a month instead": the preference center's frequency action, with its ledger
@@ -89,7 +95,9 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
     if (o instanceof Response) return o;
     const { claims, token, state: s, locale, t } = o;
     if (!mayGoMonthly(s)) return messagePage(c, 409, locale, t.title, t.uMonthlyUnavailableLead);
-    const r = await setPreferences(deps.db, s.id, { frequency: 'monthly' }, personEvidence(c, deps, claims, 'unsubscribe-page'), { refuseAfterWithdrawal: true });
+    const r = await setPreferences(deps.db, s.id, { frequency: 'monthly' }, personEvidence(c, deps, claims, 'unsubscribe-page'), {
+      refuseAfterWithdrawal: true,
+    });
     if (r.kind === 'unknown_subject') return unknownSubjectPage(c, locale);
     if (r.kind === 'processing_withdrawn') return messagePage(c, 409, locale, t.title, t.uMonthlyUnavailableLead);
     deps.logger.info('frequency changed on the unsubscribe page', { subject: s.id, outcome: r.kind });
@@ -163,7 +171,15 @@ function Offer(props: { id: string; title: string; lead: string; action: string;
 
 function MonthlyOffer(props: { locale: Locale; token: string }) {
   const t = messages[props.locale];
-  return <Offer id="monthly-title" title={t.uMonthlyTitle} lead={t.uMonthlyLead} action={`/u/${props.token}/monthly?lang=${props.locale}`} button={t.uMonthlyButton} />;
+  return (
+    <Offer
+      id="monthly-title"
+      title={t.uMonthlyTitle}
+      lead={t.uMonthlyLead}
+      action={`/u/${props.token}/monthly?lang=${props.locale}`}
+      button={t.uMonthlyButton}
+    />
+  );
 }
 
 /**
@@ -180,7 +196,13 @@ function Done(props: { locale: Locale; token: string; s: SubjectState | null; er
       <h1>{t.unsubscribedTitle}</h1>
       <p>{erased ? t.erasedLead : t.unsubscribedLead}</p>
       {mayComeBack ? (
-        <Offer id="resubscribe-title" title={t.uResubscribeTitle} lead={t.uResubscribeLead} action={`/u/${props.token}/resubscribe?lang=${props.locale}`} button={t.uResubscribeButton}>
+        <Offer
+          id="resubscribe-title"
+          title={t.uResubscribeTitle}
+          lead={t.uResubscribeLead}
+          action={`/u/${props.token}/resubscribe?lang=${props.locale}`}
+          button={t.uResubscribeButton}
+        >
           <p class="muted">
             {t.uSubscribeOnSite} <a href={props.orgUrl}>{props.orgUrl}</a>
           </p>

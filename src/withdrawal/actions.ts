@@ -1,8 +1,8 @@
+import { type Evidence, recordEvents } from '../consent/ledger.js';
 import type { Db } from '../db/handle.js';
-import { recordEvents, type Evidence } from '../consent/ledger.js';
+import { CANCELLED_WITHDRAWN, cancelQueuedMail, enqueue, MAIL_AFTER_WITHDRAWAL } from '../outbox/queries.js';
 import { loadSubjectState, setConsent } from '../subjects/queries.js';
 import { suppress } from '../suppressions/queries.js';
-import { CANCELLED_WITHDRAWN, MAIL_AFTER_WITHDRAWAL, cancelQueuedMail, enqueue } from '../outbox/queries.js';
 
 /** `receivedAt` and `dueAt` of the erasure request: erasure/schedule.ts says when it runs. */
 export type WithdrawalOutcome =

@@ -1,11 +1,11 @@
-import { Hono, type Context } from 'hono';
+import { type Context, Hono } from 'hono';
+import { personEvidence } from '../consent/evidence.js';
 import type { ResolvedDeps } from '../deps.js';
 import { erasureRunsAt } from '../erasure/schedule.js';
-import { formatDateTimeInText, messages, type Locale } from '../pages/i18n.js';
+import { type OpenedLink, openLinkPage } from '../links/verify.js';
+import { formatDateTimeInText, type Locale, messages } from '../pages/i18n.js';
 import { pageLocale, renderPage } from '../pages/layout.js';
 import { messagePage, unknownSubjectPage } from '../pages/message.js';
-import { personEvidence } from '../consent/evidence.js';
-import { openLinkPage, type OpenedLink } from '../links/verify.js';
 import { WithdrawConsequences } from '../preferences/pages.js';
 import { dueFor } from '../requests/deadlines.js';
 import { openErasure, withdrawProcessing } from './actions.js';
@@ -13,7 +13,7 @@ import { openErasure, withdrawProcessing } from './actions.js';
 /** A posted `confirm` that acts: `yes` from the second step (`1` from pages rendered before it). */
 async function confirmed(c: Context): Promise<boolean> {
   try {
-    const v = (await c.req.parseBody())['confirm'];
+    const v = (await c.req.parseBody()).confirm;
     return v === 'yes' || v === '1';
   } catch {
     return false;
@@ -65,7 +65,9 @@ export function withdrawalRoutes(deps: ResolvedDeps) {
         ) : null}
         <form method="post" action={`/w/${token}?lang=${locale}`}>
           {which === 'confirm' ? <input type="hidden" name="confirm" value="yes" /> : null}
-          <button type="submit" class="danger">{which === 'confirm' ? t.withdrawButton : t.pcWithdrawContinue}</button>
+          <button type="submit" class="danger">
+            {which === 'confirm' ? t.withdrawButton : t.pcWithdrawContinue}
+          </button>
         </form>
       </>,
     );

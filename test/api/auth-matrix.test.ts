@@ -36,7 +36,8 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 /** The path with each `{param}` filled (an id that exists nowhere: authorization comes first). */
-const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'action' ? 'complete' : name === 'campaignId' ? 'matrix' : '00000000-0000-4000-8000-000000000000'));
+const concrete = (path: string) =>
+  path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'action' ? 'complete' : name === 'campaignId' ? 'matrix' : '00000000-0000-4000-8000-000000000000'));
 
 const call = (op: Operation, authorization?: string) =>
   h.app.request(concrete(op.path), {
@@ -60,7 +61,13 @@ describe('every authenticated operation of the OpenAPI document', () => {
 
   it('names the scopes it needs in its security requirement (routes declare them with scoped())', () => {
     expect(ops.filter((op) => scopesOf(op).length === 0).map((op) => op.key)).toEqual([]);
-    expect(ops.flatMap((op) => scopesOf(op).filter((s) => !SCOPES.includes(s)).map((s) => `${op.key}: ${s}`))).toEqual([]);
+    expect(
+      ops.flatMap((op) =>
+        scopesOf(op)
+          .filter((s) => !SCOPES.includes(s))
+          .map((s) => `${op.key}: ${s}`),
+      ),
+    ).toEqual([]);
   });
 
   it('answers 401 problem+json without a key and with a bad key', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, jsonRequest, lead, type Harness } from '../helpers/harness.js';
+import { createHarness, type Harness, jsonRequest, lead } from '../helpers/harness.js';
 
 let h: Harness;
 let auth: string;
@@ -10,7 +10,10 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 async function countSubjects(): Promise<number> {
-  const r = await h.db.selectFrom('subjects').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const r = await h.db
+    .selectFrom('subjects')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -50,8 +53,16 @@ describe('POST /v1/subjects refuses bad requests with problem+json and writes no
   it('answers 415 to a text/plain body, and to a body without a content type', async () => {
     const before = await countSubjects();
     const body = JSON.stringify(lead('plain@example.ru'));
-    await expectProblem(await postSubjects({ method: 'POST', headers: { 'content-type': 'text/plain', authorization: auth }, body }), 415, 'unsupported_media_type');
-    await expectProblem(await postSubjects({ method: 'POST', headers: { authorization: auth }, body: new TextEncoder().encode(body) }), 415, 'unsupported_media_type');
+    await expectProblem(
+      await postSubjects({ method: 'POST', headers: { 'content-type': 'text/plain', authorization: auth }, body }),
+      415,
+      'unsupported_media_type',
+    );
+    await expectProblem(
+      await postSubjects({ method: 'POST', headers: { authorization: auth }, body: new TextEncoder().encode(body) }),
+      415,
+      'unsupported_media_type',
+    );
     expect(await countSubjects()).toBe(before);
   });
 
@@ -115,13 +126,16 @@ describe('POST /v1/subjects refuses bad requests with problem+json and writes no
     [`${longLocal}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(60)}.ru`, 'over 254 characters'],
     [`${'a'.repeat(310)}@example.ru`, 'over 320 characters'],
   ];
-  it.each(invalidEmails.map(([email, why]) => ({ email, why })))('answers 422 at path email for an address with $why, without echoing it', async ({ email }) => {
-    const before = await countSubjects();
-    const p = await expectProblem(await postSubjects(jsonRequest('POST', lead(email), auth)), 422, 'validation_failed');
-    expect(p.errors!.map((e) => e.path)).toEqual(['email']);
-    expect(JSON.stringify(p)).not.toContain(email);
-    expect(await countSubjects()).toBe(before);
-  });
+  it.each(invalidEmails.map(([email, why]) => ({ email, why })))(
+    'answers 422 at path email for an address with $why, without echoing it',
+    async ({ email }) => {
+      const before = await countSubjects();
+      const p = await expectProblem(await postSubjects(jsonRequest('POST', lead(email), auth)), 422, 'validation_failed');
+      expect(p.errors!.map((e) => e.path)).toEqual(['email']);
+      expect(JSON.stringify(p)).not.toContain(email);
+      expect(await countSubjects()).toBe(before);
+    },
+  );
 });
 
 describe('unknown API paths', () => {
@@ -150,7 +164,11 @@ describe('Authorization header', () => {
     const valid = auth.slice('Bearer '.length);
     const before = await countSubjects();
     for (const [name, headers] of variants(valid)) {
-      const res = await postSubjects({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(lead('authz@example.ru')) });
+      const res = await postSubjects({
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(lead('authz@example.ru')),
+      });
       expect(res.status, name).toBe(401);
       await expectProblem(res, 401, 'unauthorized');
     }

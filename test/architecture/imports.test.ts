@@ -76,7 +76,11 @@ describe('the import rules of ARCHITECTURE.md', () => {
   });
 
   it('nothing imports an entry', () => {
-    const offenders = FILES.flatMap((f) => GRAPH.get(f)!.local.filter((to) => to.startsWith(ENTRIES)).map((to) => `${f} -> ${to}`));
+    const offenders = FILES.flatMap((f) =>
+      GRAPH.get(f)!
+        .local.filter((to) => to.startsWith(ENTRIES))
+        .map((to) => `${f} -> ${to}`),
+    );
     expect(FILES.some((f) => f.startsWith(ENTRIES))).toBe(true);
     expect(offenders).toEqual([]);
   });
@@ -101,14 +105,18 @@ describe('the import rules of ARCHITECTURE.md', () => {
 
   it('db/ is the bottom layer: it imports only itself and the migrations', () => {
     const offenders = FILES.filter((f) => f.startsWith('src/db/')).flatMap((f) =>
-      GRAPH.get(f)!.local.filter((to) => !to.startsWith('src/db/') && !to.startsWith('migrations/')).map((to) => `${f} -> ${to}`),
+      GRAPH.get(f)!
+        .local.filter((to) => !to.startsWith('src/db/') && !to.startsWith('migrations/'))
+        .map((to) => `${f} -> ${to}`),
     );
     expect(offenders).toEqual([]);
   });
 
   it('only the entries reach the Node adapters (node/): capabilities take them as injected dependencies', () => {
     const offenders = FILES.filter((f) => !f.startsWith(ENTRIES) && !f.startsWith(NODE_ONLY_DIR)).flatMap((f) =>
-      GRAPH.get(f)!.local.filter((to) => to.startsWith(NODE_ONLY_DIR)).map((to) => `${f} -> ${to}`),
+      GRAPH.get(f)!
+        .local.filter((to) => to.startsWith(NODE_ONLY_DIR))
+        .map((to) => `${f} -> ${to}`),
     );
     expect(offenders).toEqual([]);
   });

@@ -12,7 +12,6 @@ import { consentState, createConfirmedSubject, eventsOf } from '../helpers/pages
  * and 1280 px go to test/artifacts/ (not committed). Skipped only where there is no Chromium.
  */
 
-
 describe.skipIf(!hasChromium)('preference center in Chromium', () => {
   let h: Harness;
   let served: Awaited<ReturnType<typeof serveInChromium>>;
@@ -87,7 +86,11 @@ describe.skipIf(!hasChromium)('preference center in Chromium', () => {
       const body = readFileSync(await download.path(), 'utf8');
       expect(download.suggestedFilename(), body.slice(0, 3000)).toMatch(/^personal-data-\d{4}-\d{2}-\d{2}\.json$/);
       const data = JSON.parse(body) as { subject: { email: string; lastName: string; preferences: { frequency: string; pausedUntil: string } } };
-      expect(data.subject).toMatchObject({ email: 'browser@example.ru', lastName: 'Константинопольская', preferences: { frequency: 'monthly', pausedUntil: '2026-04-01' } });
+      expect(data.subject).toMatchObject({
+        email: 'browser@example.ru',
+        lastName: 'Константинопольская',
+        preferences: { frequency: 'monthly', pausedUntil: '2026-04-01' },
+      });
 
       // Unsubscribe.
       await page.getByRole('button', { name: 'Отписаться' }).click();
@@ -109,10 +112,12 @@ describe.skipIf(!hasChromium)('preference center in Chromium', () => {
       const order: string[] = [];
       for (let i = 0; i < 14; i++) {
         await page.keyboard.press('Tab');
-        order.push(await page.evaluate(() => {
-          const el = document.activeElement as HTMLElement;
-          return (el.id || el.getAttribute('href')?.replace(/^\/p\/[^/?]+/, '') || el.textContent || '').trim();
-        }));
+        order.push(
+          await page.evaluate(() => {
+            const el = document.activeElement as HTMLElement;
+            return (el.id || el.getAttribute('href')?.replace(/^\/p\/[^/?]+/, '') || el.textContent || '').trim();
+          }),
+        );
       }
       // First whose mail this is (the operator's site), then the center itself.
       expect(order[0]).toBe(h.config.orgUrl);

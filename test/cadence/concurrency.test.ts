@@ -2,9 +2,9 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../src/db/handle.js';
 import { createPostgresDb } from '../../src/db/postgres.js';
-import { createHarness, createTestDb, onPostgres, type Harness } from '../helpers/harness.js';
+import { campaignCall, countSends, type ReservationBody, randomId, reserveOk, seedSubjects } from '../helpers/cadence.js';
+import { createHarness, createTestDb, type Harness, onPostgres } from '../helpers/harness.js';
 import { seededRandom } from '../helpers/seed.js';
-import { campaignCall, countSends, randomId, reserveOk, seedSubjects, type ReservationBody } from '../helpers/cadence.js';
 
 const T0 = '2026-03-02T09:00:00.000Z';
 const PEOPLE = 1_000;
@@ -59,7 +59,9 @@ describe.skipIf(!onPostgres)('20 campaigns reserving the same 1,000 people at on
     afterAll(() => h.close());
 
     it('lets exactly one campaign win each person, with no error and no deadlock', async () => {
-      const responses = await Promise.all(Array.from({ length: CAMPAIGNS }, (_, i) => campaignCall(h, key, `race-${i}`, 'reservations', { subjects: shuffled(ids) })));
+      const responses = await Promise.all(
+        Array.from({ length: CAMPAIGNS }, (_, i) => campaignCall(h, key, `race-${i}`, 'reservations', { subjects: shuffled(ids) })),
+      );
       expect(responses.map((r) => r.status)).toEqual(Array(CAMPAIGNS).fill(200));
       const bodies = (await Promise.all(responses.map((r) => r.json()))) as ReservationBody[];
 

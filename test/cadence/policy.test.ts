@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decide, earliestUnderCap, PREFERENCE_CAP, type CadenceLimits, type CadenceSubject, type Frequency } from '../../src/cadence/policy.js';
+import { type CadenceLimits, type CadenceSubject, decide, earliestUnderCap, type Frequency, PREFERENCE_CAP } from '../../src/cadence/policy.js';
 import { at, DAY, defaultLimits, HOUR, mailable, SECOND } from '../helpers/cadence.js';
 import { fcSeed } from '../helpers/seed.js';
 
@@ -161,7 +161,9 @@ describe('decide: calendar months in Europe/Moscow', () => {
     const send = new Date('2026-02-01T00:30:00+03:00');
     const d = decide(mailable({ frequency: 'monthly', sends: [send] }), calendar, new Date('2026-02-27T23:59:00+03:00'));
     expect(d).toEqual(denied('frequency_cap', new Date('2026-02-28T21:00:00.000Z')));
-    expect(decide(mailable({ frequency: 'monthly', sends: [send] }), calendar, new Date('2026-02-28T20:59:59.999Z'))).toMatchObject({ reason: 'frequency_cap' });
+    expect(decide(mailable({ frequency: 'monthly', sends: [send] }), calendar, new Date('2026-02-28T20:59:59.999Z'))).toMatchObject({
+      reason: 'frequency_cap',
+    });
     expect(decide(mailable({ frequency: 'monthly', sends: [send] }), calendar, new Date('2026-02-28T21:00:00.000Z'))).toEqual({ allowed: true });
   });
 
@@ -238,7 +240,10 @@ function maxInRollingWindow(sorted: number[], w: number): number {
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const dayFormat = (timeZone: string) => {
   let f = formatters.get(timeZone);
-  if (!f) formatters.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    formatters.set(timeZone, f);
+  }
   return f;
 };
 /** `YYYY-MM-DD` of an instant in a zone. */
@@ -309,7 +314,10 @@ describe('decide: properties', () => {
     frequency: frequencyArb,
     now: instantArb,
     // Offsets back from now; 0 = a send at this very instant.
-    ago: fc.array(fc.oneof(fc.integer({ min: 0, max: 40 * DAY }), fc.integer({ min: 0, max: 5 * DAY }), fc.constantFrom(0, 8 * DAY, 30 * DAY, 30 * DAY - 1, 72 * HOUR)), { maxLength: 8 }),
+    ago: fc.array(
+      fc.oneof(fc.integer({ min: 0, max: 40 * DAY }), fc.integer({ min: 0, max: 5 * DAY }), fc.constantFrom(0, 8 * DAY, 30 * DAY, 30 * DAY - 1, 72 * HOUR)),
+      { maxLength: 8 },
+    ),
     pauseDays: fc.option(fc.integer({ min: -5, max: 60 }), { nil: null }),
   });
   type History = typeof historyArb extends fc.Arbitrary<infer T> ? T : never;
@@ -352,7 +360,17 @@ describe('decide: properties', () => {
         ...fcSeed(),
         numRuns: 1000,
         // Known edge, always tried first: a global cap over a window shorter than 30 days.
-        examples: [[{ limits: defaultLimits({ maxPerWindow: 1, windowDays: 7, minGapHours: 0 }), frequency: 'standard', now: NOW.getTime(), ago: [8 * DAY], pauseDays: null }]],
+        examples: [
+          [
+            {
+              limits: defaultLimits({ maxPerWindow: 1, windowDays: 7, minGapHours: 0 }),
+              frequency: 'standard',
+              now: NOW.getTime(),
+              ago: [8 * DAY],
+              pauseDays: null,
+            },
+          ],
+        ],
       },
     );
   }, 120_000);

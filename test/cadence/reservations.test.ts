@@ -1,19 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sweepLedger } from '../../src/cadence/reservations.js';
-import { createHarness, jsonRequest, type Harness } from '../helpers/harness.js';
-import {
-  at,
-  campaignCall,
-  countSends,
-  createSubject,
-  DAY,
-  HOUR,
-  insertSend,
-  randomId,
-  reserveOk,
-  sendRows,
-  type ReservationBody,
-} from '../helpers/cadence.js';
+import { at, campaignCall, countSends, createSubject, DAY, HOUR, insertSend, type ReservationBody, randomId, reserveOk, sendRows } from '../helpers/cadence.js';
+import { createHarness, type Harness, jsonRequest } from '../helpers/harness.js';
 
 const T0 = '2026-03-02T09:00:00.000Z';
 const iso = (d: Date | string) => new Date(d).toISOString();
@@ -135,7 +123,10 @@ describe('POST /v1/campaigns/{campaignId}/reservations: decisions', () => {
     await reserveOk(h, sends, first, { subjects: [id] });
     await campaignCall(h, sends, first, 'sent', { subjects: [id] });
     h.clock.set(at(T0, 72 * HOUR - 1000));
-    expect(await reserveOk(h, sends, campaign(), { subjects: [id] })).toEqual({ allowed: [], denied: [{ subject: id, reason: 'min_gap', nextAllowedAt: iso(at(T0, 72 * HOUR)) }] });
+    expect(await reserveOk(h, sends, campaign(), { subjects: [id] })).toEqual({
+      allowed: [],
+      denied: [{ subject: id, reason: 'min_gap', nextAllowedAt: iso(at(T0, 72 * HOUR)) }],
+    });
     h.clock.set(at(T0, 72 * HOUR));
     expect((await reserveOk(h, sends, campaign(), { subjects: [id] })).allowed).toEqual([id]);
   });
@@ -149,7 +140,10 @@ describe('POST /v1/campaigns/{campaignId}/reservations: decisions', () => {
       await campaignCall(h, sends, cmp, 'sent', { subjects: [id] });
     }
     h.clock.set(at(T0, 12 * DAY));
-    expect(await reserveOk(h, sends, campaign(), { subjects: [id] })).toEqual({ allowed: [], denied: [{ subject: id, reason: 'frequency_cap', nextAllowedAt: iso(at(T0, 30 * DAY)) }] });
+    expect(await reserveOk(h, sends, campaign(), { subjects: [id] })).toEqual({
+      allowed: [],
+      denied: [{ subject: id, reason: 'frequency_cap', nextAllowedAt: iso(at(T0, 30 * DAY)) }],
+    });
   });
 
   it('refuses a monthly person (PUT preferences) a second campaign within 30 days as frequency_cap, with nextAllowedAt', async () => {
@@ -159,7 +153,10 @@ describe('POST /v1/campaigns/{campaignId}/reservations: decisions', () => {
     await reserveOk(h, sends, first, { subjects: [id] });
     expect((await campaignCall(h, sends, first, 'sent', { subjects: [id] })).status).toBe(200);
     h.clock.set(at(T0, 4 * DAY));
-    expect(await reserveOk(h, sends, campaign(), { subjects: [id] })).toEqual({ allowed: [], denied: [{ subject: id, reason: 'frequency_cap', nextAllowedAt: iso(at(T0, 30 * DAY)) }] });
+    expect(await reserveOk(h, sends, campaign(), { subjects: [id] })).toEqual({
+      allowed: [],
+      denied: [{ subject: id, reason: 'frequency_cap', nextAllowedAt: iso(at(T0, 30 * DAY)) }],
+    });
     h.clock.set(at(T0, 30 * DAY));
     expect((await reserveOk(h, sends, campaign(), { subjects: [id] })).allowed).toEqual([id]);
   });
@@ -167,7 +164,10 @@ describe('POST /v1/campaigns/{campaignId}/reservations: decisions', () => {
   it('refuses a paused person as paused until local midnight of pausedUntil in Moscow', async () => {
     const id = await person();
     expect((await putPreferences(id, { frequency: 'standard', pausedUntil: '2026-03-10' })).status).toBe(200);
-    expect(await reserveOk(h, sends, campaign(), { subjects: [id] })).toEqual({ allowed: [], denied: [{ subject: id, reason: 'paused', nextAllowedAt: '2026-03-09T21:00:00.000Z' }] });
+    expect(await reserveOk(h, sends, campaign(), { subjects: [id] })).toEqual({
+      allowed: [],
+      denied: [{ subject: id, reason: 'paused', nextAllowedAt: '2026-03-09T21:00:00.000Z' }],
+    });
     h.clock.set('2026-03-09T21:00:00.000Z');
     expect((await reserveOk(h, sends, campaign(), { subjects: [id] })).allowed).toEqual([id]);
   });
@@ -255,7 +255,10 @@ describe('POST /v1/campaigns/{campaignId}/sent and /release', () => {
     h.clock.set(at(T0, HOUR));
     await campaignCall(h, sends, cmp, 'sent', { subjects: [id] });
     h.clock.set(at(T0, 30 * HOUR));
-    expect(await reserveOk(h, sends, campaign(), { subjects: [id] })).toEqual({ allowed: [], denied: [{ subject: id, reason: 'min_gap', nextAllowedAt: iso(at(T0, 73 * HOUR)) }] });
+    expect(await reserveOk(h, sends, campaign(), { subjects: [id] })).toEqual({
+      allowed: [],
+      denied: [{ subject: id, reason: 'min_gap', nextAllowedAt: iso(at(T0, 73 * HOUR)) }],
+    });
     expect(await sendRows(h.db, { subject: id, campaign: cmp })).toMatchObject([{ status: 'sent' }]);
   });
 
@@ -291,12 +294,22 @@ describe('POST /v1/campaigns/{campaignId}/sent and /release', () => {
   it('marks sent and releases by e-mail address too', async () => {
     const a = await person();
     const b = await person();
-    const [ea, eb] = await Promise.all([a, b].map(async (id) => (await h.db.selectFrom('subjects').select('email').where('id', '=', id).executeTakeFirstOrThrow()).email!));
+    const [ea, eb] = await Promise.all(
+      [a, b].map(async (id) => (await h.db.selectFrom('subjects').select('email').where('id', '=', id).executeTakeFirstOrThrow()).email!),
+    );
     const cmp = campaign();
     await reserveOk(h, sends, cmp, { subjects: [a, b] });
-    expect(await (await campaignCall(h, sends, cmp, 'sent', { emails: [ea!.toUpperCase(), 'nobody@example.ru'] })).json()).toEqual({ updated: 1, notReserved: ['nobody@example.ru'] });
+    expect(await (await campaignCall(h, sends, cmp, 'sent', { emails: [ea!.toUpperCase(), 'nobody@example.ru'] })).json()).toEqual({
+      updated: 1,
+      notReserved: ['nobody@example.ru'],
+    });
     expect(await (await campaignCall(h, sends, cmp, 'release', { emails: [eb] })).json()).toEqual({ updated: 1, notReserved: [] });
-    expect((await sendRows(h.db, { campaign: cmp })).map((r) => [r.subject_id, r.status]).sort()).toEqual([[a, 'sent'], [b, 'released']].sort());
+    expect((await sendRows(h.db, { campaign: cmp })).map((r) => [r.subject_id, r.status]).sort()).toEqual(
+      [
+        [a, 'sent'],
+        [b, 'released'],
+      ].sort(),
+    );
   });
 });
 
@@ -409,7 +422,13 @@ describe('GET /v1/subjects/{id}/cadence', () => {
 
 describe('PUT /v1/subjects/{id}/preferences', () => {
   const eventsOf = (id: string) =>
-    h.db.selectFrom('consent_events').select(['purpose', 'action', 'actor_type', 'details', 'occurred_at']).where('subject_id', '=', id).where('action', 'in', ['frequency_changed', 'paused']).orderBy('id').execute();
+    h.db
+      .selectFrom('consent_events')
+      .select(['purpose', 'action', 'actor_type', 'details', 'occurred_at'])
+      .where('subject_id', '=', id)
+      .where('action', 'in', ['frequency_changed', 'paused'])
+      .orderBy('id')
+      .execute();
 
   it("appends 'frequency_changed' and 'paused' consent events by staff", async () => {
     const id = await person();
@@ -440,7 +459,13 @@ describe('PUT /v1/subjects/{id}/preferences', () => {
   it('refuses an unknown subject with 404 and bad bodies with 422, writing nothing', async () => {
     expect((await putPreferences(randomId(), { frequency: 'monthly' })).status).toBe(404);
     const id = await person();
-    for (const body of [{ frequency: 'weekly' }, { frequency: 'monthly', pausedUntil: '2026-02-30' }, { frequency: 'monthly', pausedUntil: '01.06.2026' }, { frequency: 'monthly', extra: 1 }, {}]) {
+    for (const body of [
+      { frequency: 'weekly' },
+      { frequency: 'monthly', pausedUntil: '2026-02-30' },
+      { frequency: 'monthly', pausedUntil: '01.06.2026' },
+      { frequency: 'monthly', extra: 1 },
+      {},
+    ]) {
       const res = await putPreferences(id, body);
       expect(res.status, JSON.stringify(body)).toBe(422);
     }
@@ -530,7 +555,14 @@ describe('bad input: clear 4xx and nothing reserved', () => {
     const id = await person();
     const before = await countSends(h.db);
     const cmp = campaign();
-    await expectRefused(await h.app.request(`/v1/campaigns/${cmp}/reservations`, { method: 'POST', headers: { authorization: sends, 'content-type': 'text/plain' }, body: JSON.stringify({ subjects: [id] }) }), 415);
+    await expectRefused(
+      await h.app.request(`/v1/campaigns/${cmp}/reservations`, {
+        method: 'POST',
+        headers: { authorization: sends, 'content-type': 'text/plain' },
+        body: JSON.stringify({ subjects: [id] }),
+      }),
+      415,
+    );
     await expectRefused(await h.app.request(`/v1/campaigns/${cmp}/reservations`, jsonRequest('POST', '{"subjects": [', sends)), 400);
     expect(await countSends(h.db)).toBe(before);
   });
@@ -552,7 +584,10 @@ describe('rolling window through the route', () => {
     await reserveOk(h, sends, a, { subjects: [id] });
     await campaignCall(h, sends, a, 'sent', { subjects: [id] });
     h.clock.set('2026-01-31T21:30:00.000Z');
-    expect(await reserveOk(h, sends, campaign(), { subjects: [id] })).toEqual({ allowed: [], denied: [{ subject: id, reason: 'frequency_cap', nextAllowedAt: '2026-03-02T20:30:00.000Z' }] });
+    expect(await reserveOk(h, sends, campaign(), { subjects: [id] })).toEqual({
+      allowed: [],
+      denied: [{ subject: id, reason: 'frequency_cap', nextAllowedAt: '2026-03-02T20:30:00.000Z' }],
+    });
   });
 });
 
@@ -561,7 +596,10 @@ describe('calendar months through the route (CADENCE_WINDOW_MODE=calendar_month)
   let cLeads: string;
   let cSends: string;
   beforeAll(async () => {
-    c = await createHarness({ env: { DOUBLE_OPT_IN: 'false', CADENCE_WINDOW_MODE: 'calendar_month', CADENCE_MIN_GAP_HOURS: '0' }, now: '2026-01-31T20:30:00.000Z' });
+    c = await createHarness({
+      env: { DOUBLE_OPT_IN: 'false', CADENCE_WINDOW_MODE: 'calendar_month', CADENCE_MIN_GAP_HOURS: '0' },
+      now: '2026-01-31T20:30:00.000Z',
+    });
     cLeads = await c.bearer('leads:write');
     cSends = await c.bearer('sends:write', 'subjects:write', 'subjects:read');
   });
@@ -576,10 +614,18 @@ describe('calendar months through the route (CADENCE_WINDOW_MODE=calendar_month)
 
     c.clock.set('2026-01-31T21:30:00.000Z'); // 00:30 on February 1st in Moscow
     expect(await reserveOk(c, cSends, 'feb-1', { subjects: [id] })).toEqual({ allowed: [id], denied: [] });
-    expect(await reserveOk(c, cSends, 'feb-2', { subjects: [id] })).toEqual({ allowed: [], denied: [{ subject: id, reason: 'frequency_cap', nextAllowedAt: '2026-02-28T21:00:00.000Z' }] });
+    expect(await reserveOk(c, cSends, 'feb-2', { subjects: [id] })).toEqual({
+      allowed: [],
+      denied: [{ subject: id, reason: 'frequency_cap', nextAllowedAt: '2026-02-28T21:00:00.000Z' }],
+    });
 
     const view = await (await c.app.request(`/v1/subjects/${id}/cadence`, { headers: { authorization: cSends } })).json();
-    expect(view).toMatchObject({ limits: { windowMode: 'calendar_month', preferenceCap: 1 }, allowedNow: false, reason: 'frequency_cap', nextAllowedAt: '2026-02-28T21:00:00.000Z' });
+    expect(view).toMatchObject({
+      limits: { windowMode: 'calendar_month', preferenceCap: 1 },
+      allowedNow: false,
+      reason: 'frequency_cap',
+      nextAllowedAt: '2026-02-28T21:00:00.000Z',
+    });
 
     c.clock.set('2026-02-28T21:00:00.000Z');
     expect(await reserveOk(c, cSends, 'mar-1', { subjects: [id] })).toEqual({ allowed: [id], denied: [] });
@@ -593,7 +639,9 @@ describe('calendar months through the route (CADENCE_WINDOW_MODE=calendar_month)
       await campaignCall(c, cSends, cmp, 'sent', { subjects: [id] });
     }
     c.clock.set('2026-04-30T23:59:59+03:00');
-    expect((await reserveOk(c, cSends, 'apr-d', { subjects: [id] })).denied).toEqual([{ subject: id, reason: 'frequency_cap', nextAllowedAt: '2026-04-30T21:00:00.000Z' }]);
+    expect((await reserveOk(c, cSends, 'apr-d', { subjects: [id] })).denied).toEqual([
+      { subject: id, reason: 'frequency_cap', nextAllowedAt: '2026-04-30T21:00:00.000Z' },
+    ]);
     c.clock.set('2026-05-01T00:00:00+03:00');
     expect((await reserveOk(c, cSends, 'may-a', { subjects: [id] })).allowed).toEqual([id]);
   });
@@ -630,7 +678,11 @@ describe('configured limits through the route', () => {
     const expected = { subject: id, reason: 'min_gap', nextAllowedAt: iso(at(T0, 40 * DAY)) };
     expect(await reserveOk(c, cKey, 'gap-b', { subjects: [id] })).toEqual({ allowed: [], denied: [expected] });
     const view = await (await c.app.request(`/v1/subjects/${id}/cadence`, { headers: { authorization: cKey } })).json();
-    expect({ allowedNow: view.allowedNow, reason: view.reason, nextAllowedAt: view.nextAllowedAt }).toEqual({ allowedNow: false, reason: expected.reason, nextAllowedAt: expected.nextAllowedAt });
+    expect({ allowedNow: view.allowedNow, reason: view.reason, nextAllowedAt: view.nextAllowedAt }).toEqual({
+      allowedNow: false,
+      reason: expected.reason,
+      nextAllowedAt: expected.nextAllowedAt,
+    });
   });
 });
 

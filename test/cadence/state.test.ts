@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cadenceSubject, readCadenceState } from '../../src/cadence/state.js';
-import { createHarness, type Harness } from '../helpers/harness.js';
 import { at, createSubject, DAY, HOUR, insertSend, randomId } from '../helpers/cadence.js';
+import { createHarness, type Harness } from '../helpers/harness.js';
 
 const T0 = '2026-03-02T09:00:00.000Z';
 const now = new Date(T0);
@@ -28,8 +28,24 @@ describe('readCadenceState: the one place that says which sends count', () => {
       { campaignId: 'sent', status: 'sent', at: at(now, -2 * DAY) },
       { campaignId: 'live', status: 'reserved', at: at(now, -HOUR) },
     ]);
-    expect(s).toMatchObject({ id, status: 'active', marketing: 'granted', suppressed: false, frequency: 'standard', pausedUntil: null, already: false, hasRow: false });
-    expect(cadenceSubject(s)).toEqual({ status: 'active', marketing: 'granted', suppressed: false, frequency: 'standard', pausedUntil: null, sends: [at(now, -2 * DAY), at(now, -HOUR)] });
+    expect(s).toMatchObject({
+      id,
+      status: 'active',
+      marketing: 'granted',
+      suppressed: false,
+      frequency: 'standard',
+      pausedUntil: null,
+      already: false,
+      hasRow: false,
+    });
+    expect(cadenceSubject(s)).toEqual({
+      status: 'active',
+      marketing: 'granted',
+      suppressed: false,
+      frequency: 'standard',
+      pausedUntil: null,
+      sends: [at(now, -2 * DAY), at(now, -HOUR)],
+    });
   });
 
   it('says where a campaign stands: live or sent is already there; released or expired has a row to revive', async () => {

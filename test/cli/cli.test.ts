@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgliteDb, lockDataDir } from '../../src/node/pglite.js';
-import { createHarness, lead, jsonRequest } from '../helpers/harness.js';
+import { createHarness, jsonRequest, lead } from '../helpers/harness.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 

@@ -131,7 +131,7 @@ describe('loadConfig', () => {
     expect(e.problems.map((p) => p.split(':')[0])).toEqual(['ORG_URL', 'POLICY_URL']);
   });
 
-  it('refuses in production a POLICY_URL that is only this service\'s own template page', () => {
+  it("refuses in production a POLICY_URL that is only this service's own template page", () => {
     for (const url of ['https://prefs.example.ru/privacy', 'https://PREFS.example.ru/privacy/']) {
       const e = configError({ ...PRODUCTION, POLICY_URL: url });
       expect(e.problems).toHaveLength(1);

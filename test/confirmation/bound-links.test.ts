@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addressClaim, linkFitsAddress } from '../../src/confirmation/rules.js';
-import { confirmationLifts } from '../../src/suppressions/rule.js';
 import type { SuppressionReason } from '../../src/db/schema.js';
 import { eraseSubject } from '../../src/erasure/erase.js';
 import { suppress } from '../../src/suppressions/queries.js';
+import { confirmationLifts } from '../../src/suppressions/rule.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { consentState, createSubject, eventsOf, readFeedJson, snapshotDb, suppressionOf } from '../helpers/pages.js';
 import { deliverDueMail } from '../helpers/rights.js';
@@ -24,7 +24,7 @@ describe('confirmation rules (pure)', () => {
   const added = new Date('2026-03-02T09:00:00.400Z');
   const iat = (d: string) => Math.floor(new Date(d).getTime() / 1000);
 
-  it('a link fits only the address it names, issued no earlier than the address became the person\'s', () => {
+  it("a link fits only the address it names, issued no earlier than the address became the person's", () => {
     expect(linkFitsAddress({ ah: addressClaim(hash), iat: iat('2026-03-02T09:00:05Z') }, { hash, addedAt: added })).toBe(true);
     expect(linkFitsAddress({ ah: addressClaim(other), iat: iat('2026-03-02T09:00:05Z') }, { hash, addedAt: added })).toBe(false);
     expect(linkFitsAddress({ ah: addressClaim(hash), iat: iat('2026-03-02T08:59:59Z') }, { hash, addedAt: added })).toBe(false);
@@ -35,7 +35,7 @@ describe('confirmation rules (pure)', () => {
     expect(linkFitsAddress({ iat: iat('2026-03-01T09:00:00Z') }, { hash, addedAt: added })).toBe(false);
   });
 
-  it('lifts the person\'s own unsubscribe and withdrawal; an erasure only for a link issued after it; never a bounce, complaint or manual entry', () => {
+  it("lifts the person's own unsubscribe and withdrawal; an erasure only for a link issued after it; never a bounce, complaint or manual entry", () => {
     const at = new Date('2026-03-02T09:00:00Z');
     const before = iat('2026-03-02T08:00:00Z');
     const after = iat('2026-03-02T10:00:00Z');
@@ -69,7 +69,11 @@ describe('confirmation links through the app', () => {
   };
   const rectify = async (id: string, email: string) => {
     const p = await h.deps.signer.sign({ sub: id, p: 'p', ttlSeconds: 86400 });
-    const res = await h.app.request(`/p/${p}/rectify`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email }).toString() });
+    const res = await h.app.request(`/p/${p}/rectify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email }).toString(),
+    });
     expect(res.status).toBe(200);
   };
   /** Moves a person to a new address the proper way: asked for, then confirmed from it. */
@@ -164,7 +168,16 @@ describe('confirmation links through the app', () => {
       const link = await confirmMailTo(email);
       h.clock.advance(MIN);
       const hash = await h.deps.hasher.hash(email);
-      expect(await suppress(h.db, { hash, email, subjectId: id, reason, actorType: reason === 'bounced' || reason === 'complained' ? 'mail_sender' : 'staff', at: h.clock.now() })).toBe(true);
+      expect(
+        await suppress(h.db, {
+          hash,
+          email,
+          subjectId: id,
+          reason,
+          actorType: reason === 'bounced' || reason === 'complained' ? 'mail_sender' : 'staff',
+          at: h.clock.now(),
+        }),
+      ).toBe(true);
       const feedBefore = (await readFeedJson(h)).records.filter((r) => r.hash === hash);
       h.clock.advance(MIN);
       await h.app.request(link, { method: 'POST' });

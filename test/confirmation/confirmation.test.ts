@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { suppress } from '../../src/suppressions/queries.js';
-import { createHarness, jsonRequest, onPostgres, type Harness } from '../helpers/harness.js';
+import { createHarness, type Harness, jsonRequest, onPostgres } from '../helpers/harness.js';
 import {
-  DAY,
   consentState,
   count,
   createConfirmedSubject,
   createSubject,
+  DAY,
   eventsOf,
   expectPageHeaders,
   formsOf,
@@ -151,9 +151,9 @@ describe('double opt-in (DOUBLE_OPT_IN default: true)', () => {
   it("a 'bounced' suppression is not lifted by confirmation", async () => {
     const { id } = await createSubject(h, 'doi-bounced@example.ru');
     const hash = (await h.db.selectFrom('subjects').select('email_hash').where('id', '=', id).executeTakeFirstOrThrow()).email_hash;
-    expect(
-      await suppress(h.db, { hash, email: 'doi-bounced@example.ru', subjectId: id, reason: 'bounced', actorType: 'mail_sender', at: h.clock.now() }),
-    ).toBe(true);
+    expect(await suppress(h.db, { hash, email: 'doi-bounced@example.ru', subjectId: id, reason: 'bounced', actorType: 'mail_sender', at: h.clock.now() })).toBe(
+      true,
+    );
     const seqBefore = (await readFeedJson(h)).records.find((r) => r.hash === hash)!.seq;
 
     h.clock.advance(60_000);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, jsonRequest, lead, type Harness } from '../helpers/harness.js';
+import { createHarness, type Harness, jsonRequest, lead } from '../helpers/harness.js';
 
 let h: Harness;
 let auth: string;
@@ -11,7 +11,10 @@ afterAll(() => h.close());
 
 describe('POST /v1/subjects', () => {
   it('registers a new person with pending marketing consent under double opt-in', async () => {
-    const res = await h.app.request('/v1/subjects', jsonRequest('POST', lead('  Anna.Smirnova@Example.RU ', { firstName: 'Анна', ip: '203.0.113.9', userAgent: 'Mozilla/5.0' }), auth));
+    const res = await h.app.request(
+      '/v1/subjects',
+      jsonRequest('POST', lead('  Anna.Smirnova@Example.RU ', { firstName: 'Анна', ip: '203.0.113.9', userAgent: 'Mozilla/5.0' }), auth),
+    );
     expect(res.status).toBe(201);
     const body = await res.json();
     expect(body.consents).toEqual({ processing: 'granted', marketing: 'pending' });
@@ -34,7 +37,11 @@ describe('POST /v1/subjects', () => {
     expect(res.status).toBe(200);
     const second = await res.json();
     expect(second.id).toBe(first.id);
-    const count = await h.db.selectFrom('subjects').select((eb) => eb.fn.countAll().as('n')).where('email', '=', 'repeat@example.ru').executeTakeFirstOrThrow();
+    const count = await h.db
+      .selectFrom('subjects')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('email', '=', 'repeat@example.ru')
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(1);
     const events = await h.db.selectFrom('consent_events').select('action').where('subject_id', '=', first.id).orderBy('id').execute();
     // granted + requested (marketing) twice, and the new city waiting for the address to confirm it.
@@ -44,7 +51,10 @@ describe('POST /v1/subjects', () => {
   });
 
   it('refuses a lead without consent to processing with 422 and writes nothing', async () => {
-    const res = await h.app.request('/v1/subjects', jsonRequest('POST', lead('noconsent@example.ru', { consents: { processing: false, marketing: true } }), auth));
+    const res = await h.app.request(
+      '/v1/subjects',
+      jsonRequest('POST', lead('noconsent@example.ru', { consents: { processing: false, marketing: true } }), auth),
+    );
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect((await res.json()).code).toBe('consent_required');

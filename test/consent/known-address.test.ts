@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, jsonRequest, lead, type Harness } from '../helpers/harness.js';
+import { createHarness, type Harness, jsonRequest, lead } from '../helpers/harness.js';
 import { eventsOf, snapshotDb } from '../helpers/pages.js';
 import { apiKey, deliverDueMail } from '../helpers/rights.js';
 
@@ -26,10 +26,14 @@ beforeEach(async () => {
 });
 
 const submit = async (auth: string, email: string, over: Record<string, unknown> = {}) => {
-  const res = await h.app.request('/v1/subjects', jsonRequest('POST', lead(email, { ip: '198.51.100.99', userAgent: 'Form/1.0', source: 'landing', ...over }), auth));
+  const res = await h.app.request(
+    '/v1/subjects',
+    jsonRequest('POST', lead(email, { ip: '198.51.100.99', userAgent: 'Form/1.0', source: 'landing', ...over }), auth),
+  );
   return { status: res.status, body: (await res.json()) as { id: string; consents: { processing: string; marketing: string } } };
 };
-const profileOf = (id: string) => h.db.selectFrom('subjects').select(['first_name', 'last_name', 'phone', 'locale']).where('id', '=', id).executeTakeFirstOrThrow();
+const profileOf = (id: string) =>
+  h.db.selectFrom('subjects').select(['first_name', 'last_name', 'phone', 'locale']).where('id', '=', id).executeTakeFirstOrThrow();
 
 describe('a lead for a known address does not overwrite the profile without that address', () => {
   it("keeps the person's name until the address confirms; the submission's evidence is still appended", async () => {
@@ -104,7 +108,7 @@ describe('a lead for a known address does not overwrite the profile without that
 });
 
 describe('the answer does not tell a key whether anyone else knew the address', () => {
-  it('201 with a first submission\'s consents for an address another key registered, as for a free one; 200 only on this key\'s own repeat', async () => {
+  it("201 with a first submission's consents for an address another key registered, as for a free one; 200 only on this key's own repeat", async () => {
     // Known to someone else, and confirmed there: marketing actually granted.
     const { body: known } = await submit(site, 'known.enum@example.ru');
     const c = await h.deps.signer.sign({ sub: known.id, p: 'c', ttlSeconds: 86400 });
@@ -119,7 +123,10 @@ describe('the answer does not tell a key whether anyone else knew the address', 
     expect(Object.keys(a.body).sort()).toEqual(['consents', 'id']);
 
     // Unticked marketing: 'none', not the known person's 'granted'.
-    expect((await submit((await apiKey(h, 'leads:write')).auth, 'known.enum@example.ru', { consents: { processing: true, marketing: false } })).body.consents.marketing).toBe('none');
+    expect(
+      (await submit((await apiKey(h, 'leads:write')).auth, 'known.enum@example.ru', { consents: { processing: true, marketing: false } })).body.consents
+        .marketing,
+    ).toBe('none');
 
     // This key's own repeat: 200 and the actual state.
     const again = await submit(other, 'known.enum@example.ru');

@@ -6,7 +6,7 @@ import { createSubject, eventsOf } from '../helpers/pages.js';
 /** The one writer of the consent ledger and the purposes its rows carry. PGlite, and PostgreSQL with TEST_DATABASE_URL. */
 
 describe('ledger purposes (pure)', () => {
-  it('a suppression, its lifting and the subscription\'s own acts concern marketing; the person\'s data as a whole, no purpose', () => {
+  it("a suppression, its lifting and the subscription's own acts concern marketing; the person's data as a whole, no purpose", () => {
     expect(purposeOf({ action: 'suppressed' })).toBe('marketing');
     expect(purposeOf({ action: 'unsuppressed', purpose: 'marketing' })).toBe('marketing');
     expect(purposeOf({ action: 'unsubscribed' })).toBe('marketing');
@@ -35,13 +35,18 @@ describe('appendLedger', () => {
     await h.close();
   });
 
-  it('writes many people\'s rows in the order given, each with its evidence and its action\'s purpose', async () => {
+  it("writes many people's rows in the order given, each with its evidence and its action's purpose", async () => {
     const a = (await createSubject(h, 'ledger-a@example.ru')).id;
     const b = (await createSubject(h, 'ledger-b@example.ru')).id;
     const at = h.clock.now();
     await appendLedger(h.db, [
       { subjectId: b, action: 'suppressed', details: { reason: 'manual' }, evidence: { actorType: 'staff', actorId: 'k1', at } },
-      { subjectId: a, action: 'unsubscribed', details: { from: 'granted' }, evidence: { actorType: 'mail_sender', actorId: 'k2', at, source: 'mail-sender:x' } },
+      {
+        subjectId: a,
+        action: 'unsubscribed',
+        details: { from: 'granted' },
+        evidence: { actorType: 'mail_sender', actorId: 'k2', at, source: 'mail-sender:x' },
+      },
       { subjectId: a, action: 'suppressed', evidence: { actorType: 'mail_sender', actorId: 'k2', at, source: 'mail-sender:x' } },
     ]);
     const mine = (await h.db.selectFrom('consent_events').selectAll().where('actor_id', 'in', ['k1', 'k2']).orderBy('id').execute()).map((e) => ({
@@ -60,7 +65,7 @@ describe('appendLedger', () => {
     ]);
   });
 
-  it('recordEvents writes one person\'s events with the same evidence; nothing for none', async () => {
+  it("recordEvents writes one person's events with the same evidence; nothing for none", async () => {
     const c = (await createSubject(h, 'ledger-c@example.ru')).id;
     const before = (await eventsOf(h, c)).length;
     await recordEvents(h.db, c, { actorType: 'subject', at: h.clock.now() }, []);

@@ -6,10 +6,10 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileOne } from '../../src/emails/build/compile.js';
-import { buildEmails, buildEmailsModule, emitEmailsModule, EmailBuildError } from '../../src/emails/build/module.js';
+import { buildEmails, buildEmailsModule, EmailBuildError, emitEmailsModule } from '../../src/emails/build/module.js';
 import { checkPlaceholderContexts, kindOf, placeholders, varsOf } from '../../src/emails/build/placeholders.js';
 import { readSharedTexts } from '../../src/emails/build/texts.js';
 
@@ -75,8 +75,18 @@ describe('compiling a template (fixture emails: test/emails/fixtures/mini)', () 
   });
 
   it('emits a template without variables as Record<string, never>, in the order given', () => {
-    const none = { vars: [], html: '<p>x</p>', texts: { ru: { strings: { subject: 'а' }, text: 'а', enums: {} }, en: { strings: { subject: 'a' }, text: 'a', enums: {} } } };
-    const source = emitEmailsModule([['b', none], ['a', none]], '0.0.0');
+    const none = {
+      vars: [],
+      html: '<p>x</p>',
+      texts: { ru: { strings: { subject: 'а' }, text: 'а', enums: {} }, en: { strings: { subject: 'a' }, text: 'a', enums: {} } },
+    };
+    const source = emitEmailsModule(
+      [
+        ['b', none],
+        ['a', none],
+      ],
+      '0.0.0',
+    );
     expect(source).toContain('export const EMAIL_NAMES = ["b", "a"] as const;');
     expect(source).toContain('  "b": Record<string, never>;');
     expect(source).toContain('(mjml 0.0.0, strict validation)');
@@ -86,21 +96,60 @@ describe('compiling a template (fixture emails: test/emails/fixtures/mini)', () 
 
 describe('refusals, each named', () => {
   it.each([
-    ['a template without the shared footer', (d: string) => edit(d, 'hello.mjml', '<mj-include path="./partials/footer.mjml" />', ''), /hello\.ru\.json: the HTML lacks \{\{supportEmail\}\}, which the plain-text part shows/],
-    ['a template text named like a shared one', (d: string) => edit(d, 'hello.en.json', '"subject":', '"footerOperator": "x", "subject":'), /"footerOperator" is a shared text of emails\/partials\/footer\.en\.json/],
-    ['a text missing in one locale', (d: string) => edit(d, 'hello.en.json', /\s*"linkTitle": "[^"]*",/, ''), /hello\.en\.json: "linkTitle" is missing \(present in emails\/hello\.ru\.json\)/],
-    ['an enum label missing in one locale', (d: string) => edit(d, 'hello.ru.json', ', "erasure": "удаление"', ''), /hello\.ru\.json: "enums\.kind\.erasure" is missing/],
-    ['a variable only one locale uses', (d: string) => edit(d, 'hello.en.json', 'Your request: {{kind}}.', 'Your request: {{kind}}, {{extra}}.'), /hello\.ru\.json: does not use \{\{extra\}\}, which the other locale uses/],
-    ['a locale file of no locale', (d: string) => cpSync(join(d, 'hello.en.json'), join(d, 'hello.de.json')), /emails\/hello\.de\.json: no template or locale of that name/],
+    [
+      'a template without the shared footer',
+      (d: string) => edit(d, 'hello.mjml', '<mj-include path="./partials/footer.mjml" />', ''),
+      /hello\.ru\.json: the HTML lacks \{\{supportEmail\}\}, which the plain-text part shows/,
+    ],
+    [
+      'a template text named like a shared one',
+      (d: string) => edit(d, 'hello.en.json', '"subject":', '"footerOperator": "x", "subject":'),
+      /"footerOperator" is a shared text of emails\/partials\/footer\.en\.json/,
+    ],
+    [
+      'a text missing in one locale',
+      (d: string) => edit(d, 'hello.en.json', /\s*"linkTitle": "[^"]*",/, ''),
+      /hello\.en\.json: "linkTitle" is missing \(present in emails\/hello\.ru\.json\)/,
+    ],
+    [
+      'an enum label missing in one locale',
+      (d: string) => edit(d, 'hello.ru.json', ', "erasure": "удаление"', ''),
+      /hello\.ru\.json: "enums\.kind\.erasure" is missing/,
+    ],
+    [
+      'a variable only one locale uses',
+      (d: string) => edit(d, 'hello.en.json', 'Your request: {{kind}}.', 'Your request: {{kind}}, {{extra}}.'),
+      /hello\.ru\.json: does not use \{\{extra\}\}, which the other locale uses/,
+    ],
+    [
+      'a locale file of no locale',
+      (d: string) => cpSync(join(d, 'hello.en.json'), join(d, 'hello.de.json')),
+      /emails\/hello\.de\.json: no template or locale of that name/,
+    ],
     ['a locale file missing', (d: string) => rmSync(join(d, 'hello.en.json')), /emails\/hello\.en\.json is missing/],
-    ['a greeting with the name and no anonymous one', (d: string) => edit(d, 'hello.ru.json', '"greetingAnonymous": "Здравствуйте!",', ''), /"greetingAnonymous" \(without a name\) is needed/],
-    ['the name outside the greeting', (d: string) => edit(d, 'hello.ru.json', 'Ваш запрос: {{kind}}.', 'Ваш запрос, {{firstName}}: {{kind}}.'), /"body" uses \{\{firstName\}\}/],
+    [
+      'a greeting with the name and no anonymous one',
+      (d: string) => edit(d, 'hello.ru.json', '"greetingAnonymous": "Здравствуйте!",', ''),
+      /"greetingAnonymous" \(without a name\) is needed/,
+    ],
+    [
+      'the name outside the greeting',
+      (d: string) => edit(d, 'hello.ru.json', 'Ваш запрос: {{kind}}.', 'Ваш запрос, {{firstName}}: {{kind}}.'),
+      /"body" uses \{\{firstName\}\}/,
+    ],
     ['HTML inside a text', (d: string) => edit(d, 'hello.ru.json', 'Открыть', '<b>Открыть</b>'), /"linkTitle" contains HTML/],
     ['a malformed placeholder', (d: string) => edit(d, 'hello.ru.json', '{{kind}}', '{{ kind }}'), /malformed placeholder/],
-    ['a badly named template', (d: string) => cpSync(join(d, 'hello.mjml'), join(d, 'Hello_2.mjml')), /Hello_2\.mjml: name must be lower-case words joined by hyphens/],
+    [
+      'a badly named template',
+      (d: string) => cpSync(join(d, 'hello.mjml'), join(d, 'Hello_2.mjml')),
+      /Hello_2\.mjml: name must be lower-case words joined by hyphens/,
+    ],
   ])('refuses %s', async (_what, change, problem) => {
     const problems = await problemsOf(miniWith(change));
-    expect(problems.some((p) => problem.test(p)), problems.join('\n')).toBe(true);
+    expect(
+      problems.some((p) => problem.test(p)),
+      problems.join('\n'),
+    ).toBe(true);
   });
 
   it('names every problem at once', async () => {
@@ -120,7 +169,13 @@ describe('placeholders', () => {
 
   it('tells the kind from the name', () => {
     const enums = new Set(['requestType']);
-    expect(['firstName', 'requestType', 'confirmUrl', 'supportEmail', 'dueDate'].map((n) => kindOf(n, enums))).toEqual(['name', 'enum', 'url', 'email', 'text']);
+    expect(['firstName', 'requestType', 'confirmUrl', 'supportEmail', 'dueDate'].map((n) => kindOf(n, enums))).toEqual([
+      'name',
+      'enum',
+      'url',
+      'email',
+      'text',
+    ]);
   });
 
   it('allows them only where they are escaped for what they hold', () => {
@@ -130,7 +185,9 @@ describe('placeholders', () => {
       ['firstName', 'name' as const],
     ]);
     const check = (html: string) => checkPlaceholderContexts(html, kinds, 'x.mjml');
-    expect(check('<html lang="{{lang}}"><p title="{{firstName}}">{{firstName}} <a href="{{linkUrl}}">x</a> <a href="mailto:{{supportEmail}}">y</a></p>')).toEqual([]);
+    expect(
+      check('<html lang="{{lang}}"><p title="{{firstName}}">{{firstName}} <a href="{{linkUrl}}">x</a> <a href="mailto:{{supportEmail}}">y</a></p>'),
+    ).toEqual([]);
     expect(check('<a href="{{firstName}}">x</a>')).toHaveLength(1);
     expect(check('<a href="{{linkUrl}}?x=1">x</a>')).toHaveLength(1);
     expect(check('<p style="color:{{firstName}}">x</p>')).toHaveLength(1);
@@ -199,7 +256,10 @@ describe('npm run build:emails (the real templates)', () => {
     ['a text missing in one locale', (d: string) => edit(d, 'unsubscribed.en.json', /\s*"manage": "[^"]*",/, '')],
     ['a text never used', (d: string) => edit(d, 'unsubscribed.ru.json', '"heading":', '"unused": "x", "heading":')],
     ['HTML inside a text', (d: string) => edit(d, 'unsubscribed.ru.json', 'Передумали?', '<b>Передумали?</b>')],
-    ['a placeholder in a style attribute', (d: string) => edit(d, 'unsubscribed.mjml', '<p>{{t.intro}}</p>', '<p style="color:{{preferencesUrl}}">{{t.intro}}</p>')],
+    [
+      'a placeholder in a style attribute',
+      (d: string) => edit(d, 'unsubscribed.mjml', '<p>{{t.intro}}</p>', '<p style="color:{{preferencesUrl}}">{{t.intro}}</p>'),
+    ],
     ['a text variable as a link', (d: string) => edit(d, 'unsubscribed.mjml', '<p>{{t.intro}}</p>', '<p><a href="{{firstName}}">{{t.intro}}</a></p>')],
     ['a link missing from the plain text', (d: string) => edit(d, 'unsubscribed.ru.json', '"{{preferencesUrl}}",', '')],
     ['no plain-text part', (d: string) => edit(d, 'unsubscribed.en.json', /"text": \[[^\]]*\]/, '"x": "y"')],

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import mjml2html from 'mjml';
 import { describe, expect, it } from 'vitest';
 import { COMPILED_EMAILS } from '../../src/emails/compiled.js';
-import { EMAIL_LOCALES, EMAIL_NAMES, EmailRenderError, escapeHtml, isEmailName, renderEmail, type EmailName, type EmailVars } from '../../src/emails/render.js';
+import { EMAIL_LOCALES, EMAIL_NAMES, type EmailName, EmailRenderError, type EmailVars, escapeHtml, isEmailName, renderEmail } from '../../src/emails/render.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const EMAILS_DIR = join(ROOT, 'emails');
@@ -17,14 +17,48 @@ const OPERATOR = { orgName: 'ООО «Ромашка» & <Co>', supportEmail: 'p
 const OPERATOR_HTML = 'ООО «Ромашка» &amp; &lt;Co&gt;';
 
 const SAMPLE: { [N in EmailName]: EmailVars[N] } = {
-  'confirm-subscription': { ...OPERATOR, firstName: HOSTILE_NAME, confirmUrl: 'https://mail.example.ru/c/tok.en-1?a=1&b=2', policyUrl: 'https://example.ru/privacy' },
+  'confirm-subscription': {
+    ...OPERATOR,
+    firstName: HOSTILE_NAME,
+    confirmUrl: 'https://mail.example.ru/c/tok.en-1?a=1&b=2',
+    policyUrl: 'https://example.ru/privacy',
+  },
   unsubscribed: { ...OPERATOR, firstName: HOSTILE_NAME, preferencesUrl: 'https://mail.example.ru/p/tok' },
-  'preferences-updated': { ...OPERATOR, firstName: HOSTILE_NAME, changes: 'Частота писем: до трёх писем в месяц & без паузы', preferencesUrl: 'https://mail.example.ru/p/tok' },
+  'preferences-updated': {
+    ...OPERATOR,
+    firstName: HOSTILE_NAME,
+    changes: 'Частота писем: до трёх писем в месяц & без паузы',
+    preferencesUrl: 'https://mail.example.ru/p/tok',
+  },
   'fresh-link': { ...OPERATOR, firstName: HOSTILE_NAME, linkUrl: 'https://mail.example.ru/w/tok', validUntil: '2 декабря 2025' },
-  'withdrawal-received': { ...OPERATOR, firstName: HOSTILE_NAME, erasureDate: '26 ноября 2025 в 10:00 (GMT+3)', exportUrl: 'https://mail.example.ru/p/tok/export', supportEmail: 'help@example.ru' },
-  'erasure-completed': { ...OPERATOR, completedDate: '27 ноября 2025', closedRequests: '№ 0d9e7b1c-4c1f-4a8e-9a57-6f2f3c1e2b11 (жалоба на обработку данных)', supportEmail: 'help@example.ru' },
-  'confirm-address': { ...OPERATOR, firstName: HOSTILE_NAME, confirmUrl: 'https://mail.example.ru/c/tok', validUntil: '2 декабря 2025', subscription: 'granted', supportEmail: 'help@example.ru' },
-  'confirm-details': { ...OPERATOR, firstName: HOSTILE_NAME, confirmUrl: 'https://mail.example.ru/c/tok', validUntil: '2 декабря 2025', supportEmail: 'help@example.ru' },
+  'withdrawal-received': {
+    ...OPERATOR,
+    firstName: HOSTILE_NAME,
+    erasureDate: '26 ноября 2025 в 10:00 (GMT+3)',
+    exportUrl: 'https://mail.example.ru/p/tok/export',
+    supportEmail: 'help@example.ru',
+  },
+  'erasure-completed': {
+    ...OPERATOR,
+    completedDate: '27 ноября 2025',
+    closedRequests: '№ 0d9e7b1c-4c1f-4a8e-9a57-6f2f3c1e2b11 (жалоба на обработку данных)',
+    supportEmail: 'help@example.ru',
+  },
+  'confirm-address': {
+    ...OPERATOR,
+    firstName: HOSTILE_NAME,
+    confirmUrl: 'https://mail.example.ru/c/tok',
+    validUntil: '2 декабря 2025',
+    subscription: 'granted',
+    supportEmail: 'help@example.ru',
+  },
+  'confirm-details': {
+    ...OPERATOR,
+    firstName: HOSTILE_NAME,
+    confirmUrl: 'https://mail.example.ru/c/tok',
+    validUntil: '2 декабря 2025',
+    supportEmail: 'help@example.ru',
+  },
   'address-changed': { ...OPERATOR, changedDate: '27 ноября 2025', supportEmail: 'help@example.ru' },
   'request-received': {
     ...OPERATOR,
@@ -62,7 +96,19 @@ describe('e-mail sources', () => {
   it('are exactly the compiled templates', () => {
     expect(sources.map((f) => f.replace(/\.mjml$/, '')).sort()).toEqual([...EMAIL_NAMES].sort());
     expect([...EMAIL_NAMES].sort()).toEqual(
-      ['address-changed', 'confirm-address', 'confirm-details', 'confirm-subscription', 'erasure-completed', 'fresh-link', 'preferences-updated', 'request-extended', 'request-received', 'unsubscribed', 'withdrawal-received'].sort(),
+      [
+        'address-changed',
+        'confirm-address',
+        'confirm-details',
+        'confirm-subscription',
+        'erasure-completed',
+        'fresh-link',
+        'preferences-updated',
+        'request-extended',
+        'request-received',
+        'unsubscribed',
+        'withdrawal-received',
+      ].sort(),
     );
   });
 
@@ -211,7 +257,10 @@ describe('renderEmail', () => {
   it('renders without MJML at run time: the renderer and its compiled templates import no mjml', () => {
     for (const file of ['src/emails/render.ts', 'src/emails/compiled.ts', 'src/emails/types.ts']) {
       const imports = [...readFileSync(join(ROOT, file), 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
-      expect(imports.filter((i) => /mjml/i.test(i!)), file).toEqual([]);
+      expect(
+        imports.filter((i) => /mjml/i.test(i!)),
+        file,
+      ).toEqual([]);
     }
     expect(render('confirm-subscription', 'ru', SAMPLE['confirm-subscription']).html).toContain('<html');
   });

@@ -1,19 +1,31 @@
-import { addressClaim } from '../../src/confirmation/rules.js';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { simpleParser } from 'mailparser';
-import { deliverEmails } from '../../src/outbox/deliver.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addressClaim } from '../../src/confirmation/rules.js';
 import { eraseSubject } from '../../src/erasure/erase.js';
 import { runErasureJob } from '../../src/erasure/job.js';
-import { runJobs, type JobReport } from '../../src/jobs/run.js';
+import { type JobReport, runJobs } from '../../src/jobs/run.js';
 import { createLogger, silentLogger } from '../../src/log.js';
+import { deliverEmails } from '../../src/outbox/deliver.js';
 import { campaignCall, type ReservationBody } from '../helpers/cadence.js';
-import { createHarness, createTestDb, jsonRequest, lead, onPostgres, type Harness } from '../helpers/harness.js';
+import { createHarness, createTestDb, type Harness, jsonRequest, lead, onPostgres } from '../helpers/harness.js';
 import { consentState, eventsOf, readFeedJson, snapshotDb } from '../helpers/pages.js';
-import { apiKey, deliverDueMail, fileDelivery, fileRequest, fileRequestOk, findValues, sendDueMail, registerPerson, textColumns, waitUntilBlockedOn, type RequestOut } from '../helpers/rights.js';
+import {
+  apiKey,
+  deliverDueMail,
+  fileDelivery,
+  fileRequest,
+  fileRequestOk,
+  findValues,
+  type RequestOut,
+  registerPerson,
+  sendDueMail,
+  textColumns,
+  waitUntilBlockedOn,
+} from '../helpers/rights.js';
 
 const START = '2026-03-02T09:00:00Z';
 const HOUR = 3_600_000;
@@ -81,7 +93,20 @@ describe('erasing a person who left every kind of trace', () => {
   // What staff type about the person's requests: reasons to extend, complete or reject.
   const EXTEND_REASON = 'Ждём копию паспорта Зельдамиры, STAFF-NOTE-EXT-Q7F3';
   const REJECT_REASON = 'Отказано: запрос не от владельца адреса, STAFF-NOTE-REJ-Q7F3';
-  const VALUES = [EMAIL, 'zelda.q7f3-erasure', ...Object.values(PROFILE), LEAD_IP, LEAD_UA, CLIENT_IP, CONFIRM_UA, CLICK_UA, APPEAL, 'APPEAL-SECRET-Q7F3', 'STAFF-NOTE-EXT-Q7F3', 'STAFF-NOTE-REJ-Q7F3'];
+  const VALUES = [
+    EMAIL,
+    'zelda.q7f3-erasure',
+    ...Object.values(PROFILE),
+    LEAD_IP,
+    LEAD_UA,
+    CLIENT_IP,
+    CONFIRM_UA,
+    CLICK_UA,
+    APPEAL,
+    'APPEAL-SECRET-Q7F3',
+    'STAFF-NOTE-EXT-Q7F3',
+    'STAFF-NOTE-REJ-Q7F3',
+  ];
 
   let h: Harness;
   let id: string;
@@ -151,11 +176,20 @@ describe('erasing a person who left every kind of trace', () => {
   });
   afterAll(() => h?.close());
 
-  it('the scan sees every one of the person\'s values before erasure (so an empty scan afterwards means something)', () => {
+  it("the scan sees every one of the person's values before erasure (so an empty scan afterwards means something)", () => {
     const missing = VALUES.filter((v) => !hitsBefore.some((x) => x.value === v));
     expect(missing).toEqual([]);
     const where = new Set(hitsBefore.map((x) => `${x.table}.${x.column}`));
-    for (const c of ['subjects.email', 'suppressions.email', 'suppressions.note', 'consent_events.ip', 'consent_events.user_agent', 'requests.body', 'requests.status_reason', 'requests.extensions']) {
+    for (const c of [
+      'subjects.email',
+      'suppressions.email',
+      'suppressions.note',
+      'consent_events.ip',
+      'consent_events.user_agent',
+      'requests.body',
+      'requests.status_reason',
+      'requests.extensions',
+    ]) {
       expect(where).toContain(c);
     }
   });
@@ -209,12 +243,17 @@ describe('erasing a person who left every kind of trace', () => {
     const notice = parsed.find((m) => m.subject === 'Ваши данные удалены');
     expect(notice?.to && 'text' in notice.to ? notice.to.text : null).toBe(EMAIL);
     expect(notice?.text).toContain('удалили все ваши персональные данные');
-    const row = await h.db.selectFrom('outbox').select(['status', 'payload']).where('kind', '=', 'erasure-completed').where('subject_id', '=', id).executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom('outbox')
+      .select(['status', 'payload'])
+      .where('kind', '=', 'erasure-completed')
+      .where('subject_id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(row.status).toBe('done');
     expect(row.payload).toEqual({ requestId: erasure.id, locale: 'ru', completedAt: erasedAt.toISOString() });
   });
 
-  it('leaves none of the person\'s values anywhere: full-table scan of every text column of every table', async () => {
+  it("leaves none of the person's values anywhere: full-table scan of every text column of every table", async () => {
     expect(await findValues(h.db, VALUES)).toEqual([]);
   });
 
@@ -302,7 +341,9 @@ describe('erasing a person who left every kind of trace', () => {
     expect(res.status).toBe(200);
     const p = (await res.json()) as Record<string, unknown>;
     expect(p).toMatchObject({ id, status: 'erased', email: null, lastName: null, firstName: null, phone: null, city: null });
-    const found = await h.app.request(`/v1/subjects?email=${encodeURIComponent(EMAIL)}`, { headers: { authorization: keys.reader.auth, 'x-purpose': 'erasure check' } });
+    const found = await h.app.request(`/v1/subjects?email=${encodeURIComponent(EMAIL)}`, {
+      headers: { authorization: keys.reader.auth, 'x-purpose': 'erasure check' },
+    });
     expect(found.status).toBe(200);
     expect(await found.json()).toEqual({ subjects: [] });
     const more = await h.app.request(`/v1/subjects/${id}/requests`, jsonRequest('POST', { type: 'access' }, keys.manage.auth));
@@ -316,21 +357,33 @@ describe('erasing a person who left every kind of trace', () => {
     const fresh = (await res.json()) as { id: string; consents: { marketing: string } };
     expect(fresh.id).not.toBe(id);
     expect(fresh.consents.marketing).toBe('pending');
-    expect((await h.db.selectFrom('suppressions').select(['active', 'reason']).where('hash', '=', hash).executeTakeFirstOrThrow())).toEqual({ active: true, reason: 'manual' });
+    expect(await h.db.selectFrom('suppressions').select(['active', 'reason']).where('hash', '=', hash).executeTakeFirstOrThrow()).toEqual({
+      active: true,
+      reason: 'manual',
+    });
     expect((await reserve(h, keys.sends.auth, 'after-erasure-1', fresh.id)).allowed).toEqual([]);
 
     await confirmVia(h, fresh.id);
     expect(await consentState(h, fresh.id, 'marketing')).toBe('granted');
     // Only staff lift a manual entry: the person's own confirmation does not.
-    expect((await h.db.selectFrom('suppressions').select(['active', 'reason']).where('hash', '=', hash).executeTakeFirstOrThrow())).toEqual({ active: true, reason: 'manual' });
-    expect(await reserve(h, keys.sends.auth, 'after-erasure-2', fresh.id)).toEqual({ allowed: [], denied: [expect.objectContaining({ subject: fresh.id, reason: 'suppressed' })] });
+    expect(await h.db.selectFrom('suppressions').select(['active', 'reason']).where('hash', '=', hash).executeTakeFirstOrThrow()).toEqual({
+      active: true,
+      reason: 'manual',
+    });
+    expect(await reserve(h, keys.sends.auth, 'after-erasure-2', fresh.id)).toEqual({
+      allowed: [],
+      denied: [expect.objectContaining({ subject: fresh.id, reason: 'suppressed' })],
+    });
 
     // The erased shell is untouched by the newcomer.
-    expect(await h.db.selectFrom('subjects').select(['status', 'email']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ status: 'erased', email: null });
+    expect(await h.db.selectFrom('subjects').select(['status', 'email']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({
+      status: 'erased',
+      email: null,
+    });
   });
 });
 
-describe('erasure after the person\'s own acts (withdrawal link), double opt-in off', () => {
+describe("erasure after the person's own acts (withdrawal link), double opt-in off", () => {
   const EMAIL = 'own-acts.k2p9@erase-example.ru';
   let h: Harness;
   let keys: { leads: string; sends: string };
@@ -348,15 +401,24 @@ describe('erasure after the person\'s own acts (withdrawal link), double opt-in 
 
   it('withdrawal by link files the erasure; the job erases and the suppression reason becomes "erased"', async () => {
     await oneClick(h, id, 'OwnActs-Click/1.0 K2P9');
-    expect((await h.db.selectFrom('suppressions').select(['reason', 'active']).where('hash', '=', hash).executeTakeFirstOrThrow())).toEqual({ reason: 'unsubscribed', active: true });
+    expect(await h.db.selectFrom('suppressions').select(['reason', 'active']).where('hash', '=', hash).executeTakeFirstOrThrow()).toEqual({
+      reason: 'unsubscribed',
+      active: true,
+    });
     const w = await h.deps.signer.sign({ sub: id, p: 'w', ttlSeconds: 365 * 86400 });
-    expect((await h.app.request(`/w/${w}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'confirm=yes' })).status).toBe(200);
+    expect(
+      (await h.app.request(`/w/${w}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'confirm=yes' })).status,
+    ).toBe(200);
     const [req] = await h.db.selectFrom('requests').selectAll().where('subject_id', '=', id).execute();
     expect(req).toMatchObject({ type: 'erasure', status: 'received', channel: 'link' });
 
     h.clock.advance(HOUR);
     expect(await eraseDue(h)).toEqual({ erased: 1 });
-    expect(await h.db.selectFrom('suppressions').select(['reason', 'active', 'email']).where('hash', '=', hash).executeTakeFirstOrThrow()).toEqual({ reason: 'erased', active: true, email: null });
+    expect(await h.db.selectFrom('suppressions').select(['reason', 'active', 'email']).where('hash', '=', hash).executeTakeFirstOrThrow()).toEqual({
+      reason: 'erased',
+      active: true,
+      email: null,
+    });
     expect(await h.db.selectFrom('requests').select(['status']).where('id', '=', req!.id).executeTakeFirstOrThrow()).toEqual({ status: 'completed' });
     expect(await findValues(h.db, [EMAIL, 'Собственнова-K2P9', '198.18.4.77', 'OwnActs/1.0 K2P9', 'OwnActs-Click/1.0 K2P9'])).toEqual([]);
     const rec = (await readFeedJson(h)).records.find((r) => r.hash === hash)!;
@@ -383,7 +445,11 @@ describe('erasure after the person\'s own acts (withdrawal link), double opt-in 
   });
 
   it('the consent ledger refuses DELETE and changes to anything but blanking IP, user agent and details', async () => {
-    const other = await registerPerson(h, keys.leads, 'ledger-guard.k2p9@erase-example.ru', { ip: '198.18.9.9', userAgent: 'Guard/1.0', source: 'site:guard-form' });
+    const other = await registerPerson(h, keys.leads, 'ledger-guard.k2p9@erase-example.ru', {
+      ip: '198.18.9.9',
+      userAgent: 'Guard/1.0',
+      source: 'site:guard-form',
+    });
     const [ev] = await eventsOf(h, other);
     const count = async () => (await eventsOf(h, other)).length;
     const n = await count();
@@ -438,7 +504,10 @@ describe('erasure of an address the person had before a rectification', () => {
     await rectifyThenErase(id, 'after-rectify.t5v8@erase-example.ru');
     expect(await findValues(h.db, [OLD, 'after-rectify.t5v8@erase-example.ru', 'T5V8-click'])).toEqual([]);
     const oldHash = await h.deps.hasher.hash(OLD);
-    expect(await h.db.selectFrom('suppressions').select(['active', 'email']).where('hash', '=', oldHash).executeTakeFirstOrThrow()).toEqual({ active: true, email: null });
+    expect(await h.db.selectFrom('suppressions').select(['active', 'email']).where('hash', '=', oldHash).executeTakeFirstOrThrow()).toEqual({
+      active: true,
+      email: null,
+    });
   });
 
   it('leaves no trace of the old address when staff had suppressed it by hand before the person registered', async () => {
@@ -470,14 +539,21 @@ describe('erasure while the notice to an old address is still queued', () => {
     const [confirm] = (await deliverDueMail(h)).filter((m) => m.to === NEW);
     expect((await h.app.request(confirm!.links[0]!, { method: 'POST' })).status).toBe(200);
     // The notice to the old address is queued, not sent, when the erasure is filed and runs.
-    const queued = await h.db.selectFrom('outbox').select(['status']).where('subject_id', '=', id).where('kind', '=', 'address-changed').executeTakeFirstOrThrow();
+    const queued = await h.db
+      .selectFrom('outbox')
+      .select(['status'])
+      .where('subject_id', '=', id)
+      .where('kind', '=', 'address-changed')
+      .executeTakeFirstOrThrow();
     expect(queued.status).toBe('pending');
     expect(await findValues(h.db, [OLD])).not.toEqual([]);
     await fileRequestOk(h, manage, id, { type: 'erasure' });
     h.clock.advance(25 * HOUR);
     expect(await eraseDue(h)).toEqual({ erased: 1 });
     expect(await findValues(h.db, [OLD, NEW])).toEqual([]);
-    expect((await h.db.selectFrom('outbox').select(['status']).where('subject_id', '=', id).where('kind', '=', 'address-changed').executeTakeFirstOrThrow()).status).toBe('dead');
+    expect(
+      (await h.db.selectFrom('outbox').select(['status']).where('subject_id', '=', id).where('kind', '=', 'address-changed').executeTakeFirstOrThrow()).status,
+    ).toBe('dead');
   });
 });
 
@@ -514,43 +590,60 @@ describe('erasure after a crash midway', () => {
       }),
     ).rejects.toThrow('simulated crash');
 
-    expect(await h.db.selectFrom('subjects').select(['email', 'city', 'status']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ email, city: 'Крашбург-M4N1', status: 'active' });
-    expect(await h.db.selectFrom('requests').select(['status', 'completed_at']).where('id', '=', req.id).executeTakeFirstOrThrow()).toEqual({ status: 'received', completed_at: null });
+    expect(await h.db.selectFrom('subjects').select(['email', 'city', 'status']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({
+      email,
+      city: 'Крашбург-M4N1',
+      status: 'active',
+    });
+    expect(await h.db.selectFrom('requests').select(['status', 'completed_at']).where('id', '=', req.id).executeTakeFirstOrThrow()).toEqual({
+      status: 'received',
+      completed_at: null,
+    });
     expect((await eventsOf(h, id)).filter((e) => e.action === 'erased')).toEqual([]);
     expect((await eventsOf(h, id)).some((e) => e.ip === '198.18.7.7')).toBe(true);
 
     h.clock.advance(HOUR);
     expect(await eraseDue(h)).toEqual({ erased: 1 });
-    expect(await h.db.selectFrom('subjects').select(['email', 'city', 'status']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ email: null, city: null, status: 'erased' });
+    expect(await h.db.selectFrom('subjects').select(['email', 'city', 'status']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({
+      email: null,
+      city: null,
+      status: 'erased',
+    });
     expect(await h.db.selectFrom('requests').select(['status']).where('id', '=', req.id).executeTakeFirstOrThrow()).toEqual({ status: 'completed' });
     expect((await eventsOf(h, id)).filter((e) => e.action === 'erased')).toHaveLength(1);
     expect(await findValues(h.db, [email, 'Крашбург-M4N1', '198.18.7.7'])).toEqual([]);
   });
 
-  it.skipIf(!onPostgres)('on PostgreSQL: while one worker holds a claim, another skips it; after that worker crashes, the next run erases the person', async () => {
-    const email = 'crash.held.m4n1@erase-example.ru';
-    const id = await registerPerson(h, leads, email, { city: 'Держиград-M4N1' });
-    const req = await fileRequestOk(h, manage, id, { type: 'erasure' });
+  it.skipIf(!onPostgres)(
+    'on PostgreSQL: while one worker holds a claim, another skips it; after that worker crashes, the next run erases the person',
+    async () => {
+      const email = 'crash.held.m4n1@erase-example.ru';
+      const id = await registerPerson(h, leads, email, { city: 'Держиград-M4N1' });
+      const req = await fileRequestOk(h, manage, id, { type: 'erasure' });
 
-    let otherRun: { erased: number } | undefined;
-    await expect(
-      h.db.transaction().execute(async (trx) => {
-        expect((await claim(trx)).rows[0]).toEqual({ id: req.id, subject_id: id });
-        await eraseSubject(trx, id, h.clock.now(), req.id);
-        // A second instance runs meanwhile on another connection: the claimed request is skipped, not waited for.
-        otherRun = await runErasureJob(h.db, { now: () => h.clock.now(), logger: silentLogger });
-        throw new Error('simulated crash while holding the claim');
-      }),
-    ).rejects.toThrow('simulated crash');
-    expect(otherRun).toEqual({ erased: 0 });
+      let otherRun: { erased: number } | undefined;
+      await expect(
+        h.db.transaction().execute(async (trx) => {
+          expect((await claim(trx)).rows[0]).toEqual({ id: req.id, subject_id: id });
+          await eraseSubject(trx, id, h.clock.now(), req.id);
+          // A second instance runs meanwhile on another connection: the claimed request is skipped, not waited for.
+          otherRun = await runErasureJob(h.db, { now: () => h.clock.now(), logger: silentLogger });
+          throw new Error('simulated crash while holding the claim');
+        }),
+      ).rejects.toThrow('simulated crash');
+      expect(otherRun).toEqual({ erased: 0 });
 
-    expect(await h.db.selectFrom('subjects').select(['email', 'status']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ email, status: 'active' });
-    expect(await h.db.selectFrom('requests').select(['status']).where('id', '=', req.id).executeTakeFirstOrThrow()).toEqual({ status: 'received' });
+      expect(await h.db.selectFrom('subjects').select(['email', 'status']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ email, status: 'active' });
+      expect(await h.db.selectFrom('requests').select(['status']).where('id', '=', req.id).executeTakeFirstOrThrow()).toEqual({ status: 'received' });
 
-    expect(await eraseDue(h)).toEqual({ erased: 1 });
-    expect(await h.db.selectFrom('subjects').select(['email', 'status']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ email: null, status: 'erased' });
-    expect((await eventsOf(h, id)).filter((e) => e.action === 'erased')).toHaveLength(1);
-  });
+      expect(await eraseDue(h)).toEqual({ erased: 1 });
+      expect(await h.db.selectFrom('subjects').select(['email', 'status']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({
+        email: null,
+        status: 'erased',
+      });
+      expect((await eventsOf(h, id)).filter((e) => e.action === 'erased')).toHaveLength(1);
+    },
+  );
 });
 
 describe.skipIf(!onPostgres)('erasure jobs on several instances (PostgreSQL)', () => {
@@ -613,7 +706,11 @@ describe.skipIf(!onPostgres)('erasure racing staff writes (PostgreSQL)', () => {
     await h.db.transaction().execute(async (trx) => {
       const pid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx)).rows[0]!.pid;
       expect(await eraseSubject(trx, id, h.clock.now(), erasure.id)).toBe(true);
-      await trx.updateTable('requests').set({ status: 'completed', completed_at: h.clock.now(), status_reason: 'erased' }).where('id', '=', erasure.id).execute();
+      await trx
+        .updateTable('requests')
+        .set({ status: 'completed', completed_at: h.clock.now(), status_reason: 'erased' })
+        .where('id', '=', erasure.id)
+        .execute();
       intake = Promise.resolve(fileRequest(h, manage, id, { type: 'appeal', body: SECRET })).finally(() => {
         finished = true;
       });
@@ -635,7 +732,12 @@ async function changeAddress(h: Harness, auth: string, id: string, email: string
   // The confirmation goes to the new address (through the test's mailer, so its file exists too),
   // and the new address confirms it: only then is it the person's.
   await deliver();
-  const pending = await h.db.selectFrom('pending_changes').select(['id', 'email_hash']).where('subject_id', '=', id).where('kind', '=', 'address').executeTakeFirstOrThrow();
+  const pending = await h.db
+    .selectFrom('pending_changes')
+    .select(['id', 'email_hash'])
+    .where('subject_id', '=', id)
+    .where('kind', '=', 'address')
+    .executeTakeFirstOrThrow();
   const c = await h.deps.signer.sign({ sub: id, p: 'c', pc: pending.id, ah: addressClaim(pending.email_hash!), ttlSeconds: 86400 });
   expect((await h.app.request(`/c/${c}`, { method: 'POST' })).status).toBe(200);
   const now = await h.db.selectFrom('subjects').select('email').where('id', '=', id).executeTakeFirstOrThrow();
@@ -648,7 +750,7 @@ function filesUnder(dir: string): { path: string; content: string }[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...filesUnder(p));
-    else out.push({ path: p, content: readFileSync(p, 'latin1') + '\n' + readFileSync(p, 'utf8') });
+    else out.push({ path: p, content: `${readFileSync(p, 'latin1')}\n${readFileSync(p, 'utf8')}` });
   }
   return out;
 }
@@ -667,7 +769,22 @@ describe('erasing a person who changed address twice, was bounced on an old one,
   const AUDIT_PURPOSE = 'Ticket 42: Sledova called, AUDIT-X9K4';
   const APPEAL = 'Жалоба Горгоны: APPEAL-X9K4 прошу разобраться';
   const BOUNCE_DETAIL = 'mailbox full for Gorgona BOUNCE-X9K4';
-  const VALUES = [FIRST.toLowerCase(), SECOND, THIRD, 'x9k4@trace-example', ...Object.values(NAMES), LEAD_IP, LEAD_UA, CLIENT_IP, PAGE_UA, 'X9K4-SOURCE', 'RESTRICT-X9K4', 'AUDIT-X9K4', 'APPEAL-X9K4', 'BOUNCE-X9K4'];
+  const VALUES = [
+    FIRST.toLowerCase(),
+    SECOND,
+    THIRD,
+    'x9k4@trace-example',
+    ...Object.values(NAMES),
+    LEAD_IP,
+    LEAD_UA,
+    CLIENT_IP,
+    PAGE_UA,
+    'X9K4-SOURCE',
+    'RESTRICT-X9K4',
+    'AUDIT-X9K4',
+    'APPEAL-X9K4',
+    'BOUNCE-X9K4',
+  ];
 
   let h: Harness;
   let id: string;
@@ -679,7 +796,10 @@ describe('erasing a person who changed address twice, was bounced on an old one,
   let hashes: string[];
 
   const bounce = async (email: string, eventId: string, detail?: string) => {
-    const res = await h.app.request('/v1/events/mail-sender', jsonRequest('POST', { events: [{ type: 'hard_bounce', email, at: h.clock.now().toISOString(), id: eventId, detail }] }, keys.events));
+    const res = await h.app.request(
+      '/v1/events/mail-sender',
+      jsonRequest('POST', { events: [{ type: 'hard_bounce', email, at: h.clock.now().toISOString(), id: eventId, detail }] }, keys.events),
+    );
     expect(res.status).toBe(200);
   };
 
@@ -743,7 +863,8 @@ describe('erasing a person who changed address twice, was bounced on an old one,
   it('before erasure, the scan finds every value in the database and the .eml files hold the addresses (the scan can see them)', () => {
     expect(VALUES.filter((v) => !hitsBefore.some((x) => x.value === v))).toEqual([]);
     const where = new Set(hitsBefore.map((x) => `${x.table}.${x.column}`));
-    for (const c of ['suppressions.email', 'suppressions.note', 'consent_events.source', 'consent_events.details', 'audit_log.purpose', 'requests.body']) expect(where).toContain(c);
+    for (const c of ['suppressions.email', 'suppressions.note', 'consent_events.source', 'consent_events.details', 'audit_log.purpose', 'requests.body'])
+      expect(where).toContain(c);
     const text = filesBefore.map((f) => f.content.toLowerCase()).join('\n');
     expect(text).toContain(FIRST.toLowerCase());
     expect(text).toContain(THIRD);
@@ -751,11 +872,12 @@ describe('erasing a person who changed address twice, was bounced on an old one,
 
   it('finds none of the values in any column of any table of the schema', async () => {
     const tables = new Set((await textColumns(h.db)).map((c) => c.table));
-    for (const t of ['subjects', 'subject_addresses', 'suppressions', 'consent_events', 'audit_log', 'outbox', 'requests', 'mail_sender_events']) expect(tables).toContain(t);
+    for (const t of ['subjects', 'subject_addresses', 'suppressions', 'consent_events', 'audit_log', 'outbox', 'requests', 'mail_sender_events'])
+      expect(tables).toContain(t);
     expect(await findValues(h.db, VALUES)).toEqual([]);
   });
 
-  it('finds none of the values in any file under DATA_DIR: the .eml files are gone, the erasure notice\'s too', () => {
+  it("finds none of the values in any file under DATA_DIR: the .eml files are gone, the erasure notice's too", () => {
     expect(mail.mails().some((m) => m.includes('Ваши данные удалены') || m.includes('=D0=92=D0=B0=D1=88=D0=B8'))).toBe(true);
     const left = filesUnder(dataDir).filter((f) => VALUES.some((v) => f.content.toLowerCase().includes(v.toLowerCase())));
     expect(left.map((f) => f.path)).toEqual([]);
@@ -763,7 +885,12 @@ describe('erasing a person who changed address twice, was bounced on an old one,
   });
 
   it('keeps every address hash suppressed, linked to the person, without address or note', async () => {
-    const rows = await h.db.selectFrom('suppressions').select(['hash', 'email', 'note', 'active', 'subject_id', 'reason']).where('hash', 'in', hashes).orderBy('hash').execute();
+    const rows = await h.db
+      .selectFrom('suppressions')
+      .select(['hash', 'email', 'note', 'active', 'subject_id', 'reason'])
+      .where('hash', 'in', hashes)
+      .orderBy('hash')
+      .execute();
     const byHash = new Map(rows.map((r) => [r.hash, r]));
     // The first two addresses were bounced (and the first suppressed by hand); the last one is suppressed by the erasure.
     for (const hsh of hashes) expect(byHash.get(hsh)).toMatchObject({ email: null, note: null, active: true, subject_id: id });
@@ -780,10 +907,20 @@ describe('erasing a person who changed address twice, was bounced on an old one,
   it('a bounce, a complaint or a manual entry arriving after the erasure, for any address the person had, stores no address again', async () => {
     h.clock.advance(HOUR);
     await bounce(FIRST, 'bounce-late-1-x9k4', BOUNCE_DETAIL);
-    const complaint = await h.app.request('/v1/events/mail-sender', jsonRequest('POST', { events: [{ type: 'complaint', email: SECOND, at: h.clock.now().toISOString(), id: 'complaint-late-x9k4', detail: BOUNCE_DETAIL }] }, keys.events));
+    const complaint = await h.app.request(
+      '/v1/events/mail-sender',
+      jsonRequest(
+        'POST',
+        { events: [{ type: 'complaint', email: SECOND, at: h.clock.now().toISOString(), id: 'complaint-late-x9k4', detail: BOUNCE_DETAIL }] },
+        keys.events,
+      ),
+    );
     expect(complaint.status).toBe(200);
     await bounce(THIRD, 'bounce-late-3-x9k4', BOUNCE_DETAIL);
-    const manual = await h.app.request('/v1/suppressions', jsonRequest('POST', { entries: [{ email: SECOND, note: `Снова ${NAMES.lastName}` }, { email: THIRD }] }, keys.supw));
+    const manual = await h.app.request(
+      '/v1/suppressions',
+      jsonRequest('POST', { entries: [{ email: SECOND, note: `Снова ${NAMES.lastName}` }, { email: THIRD }] }, keys.supw),
+    );
     expect(manual.status).toBe(200);
     expect(await findValues(h.db, VALUES)).toEqual([]);
     const rows = await h.db.selectFrom('suppressions').select(['hash', 'email', 'active', 'subject_id']).where('hash', 'in', hashes).execute();

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { CadenceLimits, CadenceSubject } from '../../src/cadence/policy.js';
 import type { Db } from '../../src/db/handle.js';
-import { jsonRequest, registerLead, type Harness } from './harness.js';
+import { type Harness, jsonRequest, registerLead } from './harness.js';
 
 export const SECOND = 1_000;
 export const HOUR = 3_600_000;
@@ -62,7 +62,10 @@ export async function sendRows(db: Db, where: { subject?: string; campaign?: str
 }
 
 export async function countSends(db: Db): Promise<number> {
-  const r = await db.selectFrom('sends').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('sends')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -70,11 +73,7 @@ export async function countSends(db: Db): Promise<number> {
  * Inserts `n` people set-based (subjects, consents, preferences: three statements), each with
  * granted processing and marketing consent. Frequencies cycle through `frequencies`.
  */
-export async function seedSubjects(
-  db: Db,
-  n: number,
-  opts: { now: Date; frequencies?: ('monthly' | 'standard')[]; prefix?: string },
-): Promise<string[]> {
+export async function seedSubjects(db: Db, n: number, opts: { now: Date; frequencies?: ('monthly' | 'standard')[]; prefix?: string }): Promise<string[]> {
   const ids = Array.from({ length: n }, () => crypto.randomUUID());
   const prefix = opts.prefix ?? 'seed';
   const emails = ids.map((id) => `${prefix}-${id}@example.ru`);
@@ -98,7 +97,15 @@ export async function seedSubjects(
 /** Inserts one ledger row as it would be after reserve/markSent/release. */
 export async function insertSend(
   db: Db,
-  row: { campaign: string; subject: string; status: 'reserved' | 'sent' | 'released'; reservedAt: Date; expiresAt?: Date; sentAt?: Date | null; releasedAt?: Date | null },
+  row: {
+    campaign: string;
+    subject: string;
+    status: 'reserved' | 'sent' | 'released';
+    reservedAt: Date;
+    expiresAt?: Date;
+    sentAt?: Date | null;
+    releasedAt?: Date | null;
+  },
 ): Promise<void> {
   await db
     .insertInto('sends')

@@ -95,8 +95,7 @@ export async function* streamLines(res: Response): AsyncGenerator<string> {
     const { done, value } = await reader.read();
     if (done) break;
     rest += decoder.decode(value, { stream: true });
-    let nl: number;
-    while ((nl = rest.indexOf('\n')) >= 0) {
+    for (let nl = rest.indexOf('\n'); nl >= 0; nl = rest.indexOf('\n')) {
       yield rest.slice(0, nl);
       rest = rest.slice(nl + 1);
     }

@@ -5,17 +5,17 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import { inject } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createApiKey, type Scope } from '../../src/auth/keys.js';
-import { fixedClock } from '../../src/time/clock.js';
-import { loadConfig, type Config } from '../../src/config/index.js';
+import { type Config, loadConfig } from '../../src/config/index.js';
 import { createEmailHasher } from '../../src/consent/hash.js';
 import type { DbHandle } from '../../src/db/handle.js';
-import type { Database } from '../../src/db/schema.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { createPgliteDb } from '../../src/node/pglite.js';
 import { createPostgresDb } from '../../src/db/postgres.js';
+import type { Database } from '../../src/db/schema.js';
 import type { AppDeps } from '../../src/deps.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
 import { silentLogger } from '../../src/log.js';
+import { createPgliteDb } from '../../src/node/pglite.js';
+import { fixedClock } from '../../src/time/clock.js';
 
 export const onPostgres = !!process.env.TEST_DATABASE_URL;
 
@@ -86,9 +86,7 @@ export interface Harness {
 }
 
 /** The app over a fresh database, a fixed clock and a generated signing key. */
-export async function createHarness(
-  opts: { env?: Record<string, string>; now?: string; handle?: DbHandle; clientIp?: string } = {},
-): Promise<Harness> {
+export async function createHarness(opts: { env?: Record<string, string>; now?: string; handle?: DbHandle; clientIp?: string } = {}): Promise<Harness> {
   const handle = opts.handle ?? (await createTestDb());
   const config = loadConfig({
     PUBLIC_BASE_URL: 'https://prefs.example.ru',
@@ -144,7 +142,10 @@ export async function registerLead(
 ): Promise<{ id: string; consents: { processing: string; marketing: string }; status: number }> {
   if (!auth) {
     auth = leadKeys.get(h);
-    if (!auth) leadKeys.set(h, (auth = await h.bearer('leads:write')));
+    if (!auth) {
+      auth = await h.bearer('leads:write');
+      leadKeys.set(h, auth);
+    }
   }
   const res = await h.app.request('/v1/subjects', jsonRequest('POST', lead(email, over), auth));
   if (res.status !== 201 && res.status !== 200) throw new Error(`POST /v1/subjects answered ${res.status}: ${await res.text()}`);

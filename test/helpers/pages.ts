@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { expect } from 'vitest';
-import { fixedClock } from '../../src/time/clock.js';
 import { createLinkSigner, generateSigningJwk, type LinkPurpose } from '../../src/links/tokens.js';
-import { onPostgres, registerLead, type Harness } from './harness.js';
+import { fixedClock } from '../../src/time/clock.js';
+import { type Harness, onPostgres, registerLead } from './harness.js';
 
 /** Tables a snapshot must at least hold (it takes every table it finds). */
 export const CORE_TABLES = ['subjects', 'consents', 'consent_events', 'suppressions', 'outbox', 'requests', 'preferences', 'sends', 'api_keys', 'audit_log'];
@@ -42,12 +42,7 @@ export async function createConfirmedSubject(h: Harness, email: string, over: Re
 }
 
 export async function consentState(h: Harness, subjectId: string, purpose: 'processing' | 'marketing'): Promise<string | undefined> {
-  const row = await h.db
-    .selectFrom('consents')
-    .select('state')
-    .where('subject_id', '=', subjectId)
-    .where('purpose', '=', purpose)
-    .executeTakeFirst();
+  const row = await h.db.selectFrom('consents').select('state').where('subject_id', '=', subjectId).where('purpose', '=', purpose).executeTakeFirst();
   return row?.state;
 }
 
@@ -91,12 +86,18 @@ export function htmlLang(html: string): string | undefined {
 }
 
 export function count(haystack: string, needle: RegExp): number {
-  return (haystack.match(new RegExp(needle.source, needle.flags.includes('g') ? needle.flags : needle.flags + 'g')) ?? []).length;
+  return (haystack.match(new RegExp(needle.source, needle.flags.includes('g') ? needle.flags : `${needle.flags}g`)) ?? []).length;
 }
 
 /** The forms of a page: method, action (entities decoded) and hidden fields. */
 export function formsOf(html: string): { method: string; action: string; fields: Record<string, string> }[] {
-  const decode = (s: string) => s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  const decode = (s: string) =>
+    s
+      .replace(/&amp;/g, '&')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>');
   const forms: { method: string; action: string; fields: Record<string, string> }[] = [];
   for (const m of html.matchAll(/<form([^>]*)>([\s\S]*?)<\/form>/g)) {
     const attrs = m[1]!;
@@ -134,9 +135,15 @@ export function expectPageHeaders(res: Response): void {
 const feedKeys = new WeakMap<Harness, string>();
 
 /** Reads the suppression feed (json format) with a suppressions:read key. */
-export async function readFeedJson(h: Harness, since = 0): Promise<{ records: { seq: number; hash: string; email?: string; reason: string; active: boolean }[]; highWaterMark: number }> {
+export async function readFeedJson(
+  h: Harness,
+  since = 0,
+): Promise<{ records: { seq: number; hash: string; email?: string; reason: string; active: boolean }[]; highWaterMark: number }> {
   let auth = feedKeys.get(h);
-  if (!auth) feedKeys.set(h, (auth = await h.bearer('suppressions:read')));
+  if (!auth) {
+    auth = await h.bearer('suppressions:read');
+    feedKeys.set(h, auth);
+  }
   const res = await h.app.request(`/v1/suppressions?format=json&since=${since}`, { headers: { authorization: auth } });
   expect(res.status).toBe(200);
   return res.json() as Promise<{ records: { seq: number; hash: string; email?: string; reason: string; active: boolean }[]; highWaterMark: number }>;
@@ -173,8 +180,10 @@ export async function raceOnSubject(h: Harness, subjectId: string, n: number, fi
 async function waitForLockWaiters(h: Harness, holder: number, n: number): Promise<void> {
   const giveUp = Date.now() + 20_000;
   for (;;) {
-    const rows = (await sql<{ pid: number; blockers: number[] }>`
-      select pid, pg_blocking_pids(pid) as blockers from pg_stat_activity where wait_event_type = 'Lock'`.execute(h.db)).rows;
+    const rows = (
+      await sql<{ pid: number; blockers: number[] }>`
+      select pid, pg_blocking_pids(pid) as blockers from pg_stat_activity where wait_event_type = 'Lock'`.execute(h.db)
+    ).rows;
     const behind = new Set<number>([holder]);
     for (let grew = true; grew; ) {
       grew = false;

@@ -1,15 +1,15 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { expect } from 'vitest';
 import { createApiKey, type Scope } from '../../src/auth/keys.js';
 import type { Db } from '../../src/db/handle.js';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { silentLogger } from '../../src/log.js';
 import type { Mailer } from '../../src/emails/mailer.js';
+import { silentLogger } from '../../src/log.js';
 import { fileMailer } from '../../src/node/mailer.js';
-import { deliverEmails, type DeliveryDeps } from '../../src/outbox/deliver.js';
-import { jsonRequest, lead, type Harness } from './harness.js';
+import { type DeliveryDeps, deliverEmails } from '../../src/outbox/deliver.js';
+import { type Harness, jsonRequest, lead } from './harness.js';
 
 /** An API key with these scopes: its id (as the audit log and the ledger name it) and its Authorization value. */
 export async function apiKey(h: Harness, ...scopes: Scope[]): Promise<{ id: string; auth: string }> {
@@ -22,7 +22,10 @@ export async function apiKey(h: Harness, ...scopes: Scope[]): Promise<{ id: stri
  * every message written, in order, even those erasure has deleted since; `files()` the .eml
  * files still on disk.
  */
-export function fileDelivery(h: Harness, dir = mkdtempSync(join(tmpdir(), 'mailprefs-mail-'))): { delivery: DeliveryDeps; mails: () => string[]; files: () => string[]; dir: string } {
+export function fileDelivery(
+  h: Harness,
+  dir = mkdtempSync(join(tmpdir(), 'mailprefs-mail-')),
+): { delivery: DeliveryDeps; mails: () => string[]; files: () => string[]; dir: string } {
   const inner = fileMailer(dir);
   const seen = new Set<string>();
   const written: string[] = [];
@@ -123,7 +126,7 @@ export async function findValues(db: Db, values: string[]): Promise<{ table: str
     for (const value of values) {
       const r = await sql<{ n: string }>`
         select count(*)::text as n from ${sql.table(col.table)}
-        where ${sql.ref(col.column)}::text ilike ${'%' + likeEscape(value) + '%'}`.execute(db);
+        where ${sql.ref(col.column)}::text ilike ${`%${likeEscape(value)}%`}`.execute(db);
       const n = Number(r.rows[0]!.n);
       if (n > 0) hits.push({ table: col.table, column: col.column, value, rows: n });
     }

@@ -1,5 +1,5 @@
-import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AddressInfo } from 'node:net';
+import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 
 export interface Inbox {
@@ -28,4 +28,3 @@ export async function startSmtp(behaviour: Partial<SMTPServerOptions> = {}): Pro
   const port = (server.server.address() as AddressInfo).port;
   return { port, mails, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
-

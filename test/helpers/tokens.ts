@@ -1,6 +1,6 @@
 import { base64url, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { expect } from 'vitest';
-import { TokenError, type LinkClaims, type LinkPurpose, type LinkSigner, type TokenFailure } from '../../src/links/tokens.js';
+import { type LinkClaims, type LinkPurpose, type LinkSigner, TokenError, type TokenFailure } from '../../src/links/tokens.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

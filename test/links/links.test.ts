@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeApiKey } from '../../src/auth/keys.js';
 import type { LinkPurpose, LinkSigner } from '../../src/links/tokens.js';
-import { createHarness, jsonRequest, registerLead, type Harness } from '../helpers/harness.js';
+import { createHarness, type Harness, jsonRequest, registerLead } from '../helpers/harness.js';
 import { decodeSegment, expectRefused } from '../helpers/tokens.js';
 
 const BASE = 'https://prefs.example.ru';
@@ -97,7 +97,13 @@ describe('POST /v1/links: link sets', () => {
       const p = tokenOf(link.preferencesUrl, 'p');
       const w = tokenOf(link.withdrawUrl, 'w');
       await expect(signer.verify(u, 'u')).resolves.toEqual({ sub, p: 'u', cmp: 'spring-2026', iat: nowS });
-      await expect(signer.verify(p, 'p')).resolves.toEqual({ sub, p: 'p', cmp: 'spring-2026', iat: nowS, exp: nowS + h.config.linkTtlDays.preferences * DAY_S });
+      await expect(signer.verify(p, 'p')).resolves.toEqual({
+        sub,
+        p: 'p',
+        cmp: 'spring-2026',
+        iat: nowS,
+        exp: nowS + h.config.linkTtlDays.preferences * DAY_S,
+      });
       await expect(signer.verify(w, 'w')).resolves.toEqual({ sub, p: 'w', cmp: 'spring-2026', iat: nowS, exp: nowS + h.config.linkTtlDays.withdrawal * DAY_S });
       // Each link works only on its own path.
       await expectRefused(signer, u, 'w', 'wrong_purpose');
@@ -146,7 +152,7 @@ describe('POST /v1/links: link sets', () => {
     expect((await h.deps.signer.verify(tokenOf(link.unsubscribeUrl, 'u'), 'u')).cmp).toBe(nasty);
   });
 
-  it('never puts a subject\'s e-mail address in links, tokens or headers', async () => {
+  it("never puts a subject's e-mail address in links, tokens or headers", async () => {
     const chosen = people.slice(10, 15);
     const res = await postLinks({ subjects: chosen.map((p) => p.id), campaignId: 'c1' });
     const text = await res.text();
@@ -372,7 +378,7 @@ describe('POST /v1/links with UNSUBSCRIBE_MAILTO and another base URL', () => {
     }
   });
 
-  it('signs with its own key: tokens from one deployment\'s key are unknown to another key set', async () => {
+  it("signs with its own key: tokens from one deployment's key are unknown to another key set", async () => {
     const { links } = await okLinks({ subjects: [people[35]!.id] }, hm, auth);
     await expectRefused(h.deps.signer, tokenOf(links[0]!.unsubscribeUrl, 'u', 'https://mail.example.ru/prefs'), 'u', 'bad_signature');
   });

@@ -1,18 +1,8 @@
-import { CompactSign, SignJWT, UnsecuredJWT, base64url, exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload } from 'jose';
+import { base64url, CompactSign, exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createLinkSigner, type LinkPurpose, type LinkSigner, parseKeySet, pinnedAlg, TokenError } from '../../src/links/tokens.js';
 import { fixedClock } from '../../src/time/clock.js';
-import { createLinkSigner, parseKeySet, pinnedAlg, TokenError, type LinkPurpose, type LinkSigner } from '../../src/links/tokens.js';
-import {
-  decodeSegment,
-  ed25519Jwks,
-  expectRefused,
-  flipSignatureByte,
-  octJwk,
-  refusal,
-  segment,
-  splitToken,
-  withPayload,
-} from '../helpers/tokens.js';
+import { decodeSegment, ed25519Jwks, expectRefused, flipSignatureByte, octJwk, refusal, segment, splitToken, withPayload } from '../helpers/tokens.js';
 
 const DAY_MS = 86_400_000;
 const DAY_S = 86_400;
@@ -125,7 +115,7 @@ describe('algorithm confusion (HMAC "signed" with the public key) is refused', (
     await expect(mixed.verify(await signer.sign({ sub: SUB, p: 'u' }), 'u')).resolves.toMatchObject({ sub: SUB });
   });
 
-  it('refuses an EdDSA token that claims the HMAC key\'s kid', async () => {
+  it("refuses an EdDSA token that claims the HMAC key's kid", async () => {
     const oct = octJwk('hmac-1');
     const mixed = await createLinkSigner([oct, live.publicJwk], clock);
     const token = await forge(attacker.privateJwk, { alg: 'EdDSA', kid: 'hmac-1' }, goodPayload());
@@ -221,7 +211,7 @@ describe('damaged and tampered tokens', () => {
     await expectRefused(signer, withPayload(token, { ...payload, sub: OTHER_SUB }), 'p', 'bad_signature');
   });
 
-  it('refuses a token whose purpose was rewritten, on the new purpose\'s path', async () => {
+  it("refuses a token whose purpose was rewritten, on the new purpose's path", async () => {
     const payload = decodeSegment(token, 1);
     for (const p of ['u', 'w', 'c'] as const) {
       await expectRefused(signer, withPayload(token, { ...payload, p }), p, 'bad_signature');
@@ -253,7 +243,14 @@ describe('damaged and tampered tokens', () => {
   });
 
   it('refuses tokens with characters outside base64url (padding, +, /, whitespace, %-encoding)', async () => {
-    for (const bad of [`${token}=`, `${token}\n`, ` ${token}`, token.replace(/-/g, '+').replace(/_/g, '/') + '+', token.replace('.', '%2E'), `${token}\u0000`]) {
+    for (const bad of [
+      `${token}=`,
+      `${token}\n`,
+      ` ${token}`,
+      `${token.replace(/-/g, '+').replace(/_/g, '/')}+`,
+      token.replace('.', '%2E'),
+      `${token}\u0000`,
+    ]) {
       await expectRefused(signer, bad, 'p', 'malformed');
     }
   });
@@ -292,7 +289,7 @@ describe('damaged and tampered tokens', () => {
     ['cmp is over 200 characters', { cmp: 'c'.repeat(201) }],
     ['cmp is a number', { cmp: 5 }],
     ['exp is a string', { exp: 'never' }],
-  ])('refuses a correctly signed token whose claims are not a link\'s: %s', async (_name, over) => {
+  ])("refuses a correctly signed token whose claims are not a link's: %s", async (_name, over) => {
     const payload = goodPayload(over);
     for (const k of Object.keys(payload)) if (payload[k] === undefined) delete payload[k];
     const t = await forge(live.privateJwk, { alg: 'EdDSA', kid: 'live-1' }, payload);
@@ -333,7 +330,7 @@ describe('expiry', () => {
     await expectRefused(signer, token, p, 'expired');
   });
 
-  it('an expired token presented on another purpose\'s path is wrong_purpose and reveals no claims', async () => {
+  it("an expired token presented on another purpose's path is wrong_purpose and reveals no claims", async () => {
     const token = await signer.sign({ sub: SUB, p: 'p', ttlSeconds: DAY_S });
     clock.advance(2 * DAY_MS);
     for (const other of ['u', 'w', 'c'] as const) {
@@ -388,7 +385,7 @@ describe('key rotation', () => {
     expect(decodeSegment(await both.sign({ sub: SUB, p: 'u' }), 0).kid).toBe('live-2');
   });
 
-  it('does not let a token signed by the old key pass under the new key\'s kid', async () => {
+  it("does not let a token signed by the old key pass under the new key's kid", async () => {
     const next = await ed25519Jwks('live-2');
     const rotated = await createLinkSigner([next.privateJwk, live.publicJwk], clock);
     const token = await forge(live.privateJwk, { alg: 'EdDSA', kid: 'live-2' }, goodPayload());
@@ -404,13 +401,19 @@ describe('parseKeySet', () => {
     expect(parsed.map((k) => k.kid)).toEqual(['live-1', 'attacker']);
   });
 
-  it.each(['', 'not json', '{"keys":[', "{'keys':[]}", '{"keys":[{"kty":"OKP",}]}'])('refuses invalid JSON %j with a message naming LINK_SIGNING_KEYS', (json) => {
-    expect(() => parseKeySet(json)).toThrow(/LINK_SIGNING_KEYS.*JSON/);
-  });
+  it.each(['', 'not json', '{"keys":[', "{'keys':[]}", '{"keys":[{"kty":"OKP",}]}'])(
+    'refuses invalid JSON %j with a message naming LINK_SIGNING_KEYS',
+    (json) => {
+      expect(() => parseKeySet(json)).toThrow(/LINK_SIGNING_KEYS.*JSON/);
+    },
+  );
 
-  it.each(['{"keys":[]}', '[]', '{}', '{"keys":{}}', '{"keys":"abc"}', '"abc"', '42', 'null'])('refuses %s, which holds no keys, with a message naming LINK_SIGNING_KEYS', (json) => {
-    expect(() => parseKeySet(json)).toThrow(/LINK_SIGNING_KEYS/);
-  });
+  it.each(['{"keys":[]}', '[]', '{}', '{"keys":{}}', '{"keys":"abc"}', '"abc"', '42', 'null'])(
+    'refuses %s, which holds no keys, with a message naming LINK_SIGNING_KEYS',
+    (json) => {
+      expect(() => parseKeySet(json)).toThrow(/LINK_SIGNING_KEYS/);
+    },
+  );
 
   it.each(['[null]', '[1]', '["k"]', '[{}]', '{"keys":[{"kid":"a"}]}'])('refuses entries that are not JWKs: %s', (json) => {
     expect(() => parseKeySet(json)).toThrow(/LINK_SIGNING_KEYS/);

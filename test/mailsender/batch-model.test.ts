@@ -6,18 +6,17 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/handle.js';
-import type { ConsentState, SuppressionReason } from '../../src/db/schema.js';
 import { recordEvents } from '../../src/consent/ledger.js';
-import { applyEvents, type ApplyContext, type EventOutcome, type HashedEvent } from '../../src/mailsender/apply.js';
+import type { Db, DbHandle } from '../../src/db/handle.js';
+import type { ConsentState, SuppressionReason } from '../../src/db/schema.js';
+import { type ApplyContext, applyEvents, type EventOutcome, type HashedEvent } from '../../src/mailsender/apply.js';
 import type { MailSenderEventType, Provider } from '../../src/mailsender/events.js';
 import { redactAddresses } from '../../src/privacy/redact.js';
-import { suppress, suppressEach, type SuppressInput } from '../../src/suppressions/queries.js';
+import { type SuppressInput, suppress, suppressEach } from '../../src/suppressions/queries.js';
 import { unsubscribe } from '../../src/unsubscribe/actions.js';
 import { expectedHash } from '../helpers/feed.js';
 import { createTestDb } from '../helpers/harness.js';
 import { DAY } from '../helpers/pages.js';
-import type { DbHandle } from '../../src/db/handle.js';
 import { fcSeed } from '../helpers/seed.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -48,7 +47,12 @@ async function modelApplyEvent(trx: Db, ctx: ApplyContext, e: HashedEvent): Prom
       return (await modelSuppressFor(trx, ctx, e, live, 'complained', {})) ? 'suppressed' : 'unchanged';
     case 'unsubscribe': {
       if (live) {
-        const r = await unsubscribe(trx, live.id, { actorType: 'mail_sender', actorId: ctx.keyId, at: ctx.now, source: `mail-sender:${ctx.provider}:${e.id}`.slice(0, 300) });
+        const r = await unsubscribe(trx, live.id, {
+          actorType: 'mail_sender',
+          actorId: ctx.keyId,
+          at: ctx.now,
+          source: `mail-sender:${ctx.provider}:${e.id}`.slice(0, 300),
+        });
         return r.kind === 'unsubscribed' ? 'unsubscribed' : 'unchanged';
       }
       return (await modelSuppressFor(trx, ctx, e, live, 'unsubscribed', {})) ? 'suppressed' : 'unchanged';
@@ -84,7 +88,16 @@ async function modelSuppressFor(
       erasedId = erased.rows[0].id;
     }
   }
-  const changed = await suppress(trx, { hash: e.hash, email, subjectId: live?.id ?? erasedId, reason, actorType: 'mail_sender', actorId: ctx.keyId, note, at: ctx.now });
+  const changed = await suppress(trx, {
+    hash: e.hash,
+    email,
+    subjectId: live?.id ?? erasedId,
+    reason,
+    actorType: 'mail_sender',
+    actorId: ctx.keyId,
+    note,
+    at: ctx.now,
+  });
   if (changed && live) {
     await recordEvents(trx, live.id, { actorType: 'mail_sender', actorId: ctx.keyId, at: ctx.now, source: `mail-sender:${ctx.provider}` }, [
       {
@@ -224,7 +237,9 @@ async function tables(trx: Db): Promise<Record<string, unknown[]>> {
   return {
     subjects: (await rows(sql`select * from subjects order by id`)).sort(),
     consents: (await rows(sql`select * from consents order by subject_id, purpose`)).sort(),
-    consent_events: await rows(sql`select subject_id, purpose, action, actor_type, actor_id, occurred_at, ip, user_agent, policy_version, source, campaign_id, details from consent_events order by id`),
+    consent_events: await rows(
+      sql`select subject_id, purpose, action, actor_type, actor_id, occurred_at, ip, user_agent, policy_version, source, campaign_id, details from consent_events order by id`,
+    ),
     suppressions: (await rows(sql`select * from suppressions order by hash`)).sort(),
     mail_sender_events: (await rows(sql`select * from mail_sender_events order by provider, event_id, hash`)).sort(),
     mail_sender_soft_bounces: (await rows(sql`select * from mail_sender_soft_bounces order by hash`)).sort(),
@@ -321,7 +336,14 @@ describe('applyEvents, set-based, against the one-event-at-a-time model', () => 
     // And 50 repeats of earlier events (same id and address; some with another type).
     const events = [...sampled, ...Array.from({ length: 50 }, (_, i) => ({ ...sampled[i * 19]!, type: TYPES[i % 4]! }))];
     expect(events).toHaveLength(1000);
-    const world: World = { ...random, policy: { threshold: 3, windowDays: 30 }, batches: [{ provider: 'ses', advanceMs: 0, events }, { provider: 'ses', advanceMs: DAY, events }] };
+    const world: World = {
+      ...random,
+      policy: { threshold: 3, windowDays: 30 },
+      batches: [
+        { provider: 'ses', advanceMs: 0, events },
+        { provider: 'ses', advanceMs: DAY, events },
+      ],
+    };
     const model = await run(db, world, modelApplyEvents);
     const batch = await run(db, world, applyEvents);
     expect(batch.outcomes).toEqual(model.outcomes);
@@ -345,12 +367,24 @@ describe('suppressEach', () => {
     note: fc.option(fc.constantFrom('n1', 'n2'), { nil: null }),
     atMs: fc.integer({ min: 0, max: 5 * DAY }),
   });
-  const start = fc.array(fc.record({ hash: fc.constantFrom('h0', 'h1', 'h2', 'h3'), active: fc.boolean(), reason: fc.constantFrom(...REASONS), email: fc.option(fc.constant('old@example.ru'), { nil: null }) }), {
-    maxLength: 4,
-  });
+  const start = fc.array(
+    fc.record({
+      hash: fc.constantFrom('h0', 'h1', 'h2', 'h3'),
+      active: fc.boolean(),
+      reason: fc.constantFrom(...REASONS),
+      email: fc.option(fc.constant('old@example.ru'), { nil: null }),
+    }),
+    {
+      maxLength: 4,
+    },
+  );
 
   /** Runs inside a rolled-back transaction; returns the outcomes and the suppressions table. */
-  async function runSuppress(starting: { hash: string; active: boolean; reason: SuppressionReason; email: string | null }[], inputs: SuppressInput[], many: boolean) {
+  async function runSuppress(
+    starting: { hash: string; active: boolean; reason: SuppressionReason; email: string | null }[],
+    inputs: SuppressInput[],
+    many: boolean,
+  ) {
     let result: { changed: boolean[]; rows: unknown[] } | undefined;
     await db
       .transaction()

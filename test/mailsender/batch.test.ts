@@ -4,17 +4,17 @@
  * statements a batch costs, and (PostgreSQL) batches racing each other and other writers.
  * The equivalence with applying events one at a time is batch-model.test.ts.
  */
-import { sql, type KyselyPlugin } from 'kysely';
+import { type KyselyPlugin, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/handle.js';
+import { type ApplyContext, applyEvents, type EventOutcome, type HashedEvent, softBounceTimes } from '../../src/mailsender/apply.js';
 import type { MailSenderEventType } from '../../src/mailsender/events.js';
-import { applyEvents, softBounceTimes, type ApplyContext, type EventOutcome, type HashedEvent } from '../../src/mailsender/apply.js';
 import { defaultSoftBouncePolicy } from '../../src/mailsender/soft-bounce.js';
 import { lift, suppress } from '../../src/suppressions/queries.js';
 import { SELF_REASONS } from '../../src/suppressions/rule.js';
 import { unsubscribe } from '../../src/unsubscribe/actions.js';
 import { expectedHash } from '../helpers/feed.js';
-import { createHarness, onPostgres, type Harness } from '../helpers/harness.js';
+import { createHarness, type Harness, onPostgres } from '../helpers/harness.js';
 import { consentState, DAY, eventsOf, readFeedJson, snapshotDb } from '../helpers/pages.js';
 
 const PATH = '/v1/events/mail-sender';
@@ -56,7 +56,15 @@ function interleave<T>(groups: T[][]): T[] {
   return out;
 }
 
-const hashed = (e: ReturnType<typeof ev>, index: number): HashedEvent => ({ index, type: e.type, email: e.email, id: e.id, at: new Date(e.at), detail: null, hash: expectedHash(e.email) });
+const hashed = (e: ReturnType<typeof ev>, index: number): HashedEvent => ({
+  index,
+  type: e.type,
+  email: e.email,
+  id: e.id,
+  at: new Date(e.at),
+  detail: null,
+  hash: expectedHash(e.email),
+});
 
 /** Applies events directly (one transaction) and returns their outcomes in the order given. */
 async function apply(h: Harness, events: ReturnType<typeof ev>[], over: Partial<ApplyContext> = {}, db: Db = h.db): Promise<EventOutcome[]> {
@@ -118,7 +126,10 @@ describe('a full batch of 1,000 mixed events', () => {
     const r = await postOk(h, { events }, auth);
     expect(r).toEqual({ processed: 950, duplicates: 50, suppressed: 550, ignored: [] });
 
-    const reasons = await sql<{ reason: string; n: number }>`select reason, count(*)::int as n from suppressions where active group by reason order by reason`.execute(h.db);
+    const reasons = await sql<{
+      reason: string;
+      n: number;
+    }>`select reason, count(*)::int as n from suppressions where active group by reason order by reason`.execute(h.db);
     expect(reasons.rows).toEqual([
       { reason: 'bounced', n: 200 },
       { reason: 'complained', n: 250 },
@@ -127,7 +138,10 @@ describe('a full batch of 1,000 mixed events', () => {
     const withdrawn = await sql<{ n: number }>`select count(*)::int as n from consents where purpose = 'marketing' and state = 'withdrawn'`.execute(h.db);
     expect(withdrawn.rows[0]!.n).toBe(100);
     // Ledger: unsubscribed + suppressed for each of 100 leavers, suppressed for 50 upgrades and 100 bounces.
-    const ledger = await sql<{ action: string; n: number }>`select action, count(*)::int as n from consent_events where actor_type = 'mail_sender' group by action order by action`.execute(h.db);
+    const ledger = await sql<{
+      action: string;
+      n: number;
+    }>`select action, count(*)::int as n from consent_events where actor_type = 'mail_sender' group by action order by action`.execute(h.db);
     expect(ledger.rows).toEqual([
       { action: 'suppressed', n: 250 },
       { action: 'unsubscribed', n: 100 },
@@ -157,7 +171,9 @@ describe('a full batch of 1,000 mixed events', () => {
   it('costs the same handful of statements for 1,000 events as for 10', async () => {
     const mixed = (n: number, tag: string) => {
       const types: MailSenderEventType[] = ['hard_bounce', 'soft_bounce', 'complaint', 'unsubscribe'];
-      return Array.from({ length: n }, (_, i) => ev(types[i % 4]!, i % 3 === 0 ? `person-${i % 200}@example.ru` : `${tag}-${i % (n / 2)}@example.org`, `${tag}-${i}`, h.clock.now().toISOString()));
+      return Array.from({ length: n }, (_, i) =>
+        ev(types[i % 4]!, i % 3 === 0 ? `person-${i % 200}@example.ru` : `${tag}-${i % (n / 2)}@example.org`, `${tag}-${i}`, h.clock.now().toISOString()),
+      );
     };
     for (const [n, tag] of [
       [10, 'ten'],
@@ -195,7 +211,9 @@ describe('events repeated inside a batch and across batches', () => {
     ]);
     expect(outcomes).toEqual(['suppressed', 'duplicate', 'suppressed', 'unchanged', 'counted', 'duplicate']);
     expect(await softBounceTimes(h.db, expectedHash('dup-c@example.ru'))).toHaveLength(1);
-    const stored = await sql<{ type: string }>`select type from mail_sender_events where event_id = 'same' and hash = ${expectedHash('dup-a@example.ru')}`.execute(h.db);
+    const stored = await sql<{
+      type: string;
+    }>`select type from mail_sender_events where event_id = 'same' and hash = ${expectedHash('dup-a@example.ru')}`.execute(h.db);
     expect(stored.rows).toEqual([{ type: 'hard_bounce' }]);
   });
 
@@ -218,7 +236,11 @@ describe('one address named several times in one batch', () => {
   it('counts soft bounces then suppresses on the hard bounce that follows them', async () => {
     const e = 'soft-then-hard@example.ru';
     const [id] = await seedPeople(h, [e]);
-    expect(await apply(h, [ev('soft_bounce', e, 's1', iso(h, 2)), ev('soft_bounce', e, 's2', iso(h, 1)), ev('hard_bounce', e, 'h1', iso(h))])).toEqual(['counted', 'counted', 'suppressed']);
+    expect(await apply(h, [ev('soft_bounce', e, 's1', iso(h, 2)), ev('soft_bounce', e, 's2', iso(h, 1)), ev('hard_bounce', e, 'h1', iso(h))])).toEqual([
+      'counted',
+      'counted',
+      'suppressed',
+    ]);
     expect(await softBounceTimes(h.db, expectedHash(e))).toHaveLength(2);
     const mine = (await eventsOf(h, id!)).filter((x) => x.actor_type === 'mail_sender');
     expect(mine).toHaveLength(1);
@@ -228,7 +250,12 @@ describe('one address named several times in one batch', () => {
   it('suppresses on the third soft bounce, and a hard bounce after it changes nothing', async () => {
     const e = 'three-soft@example.ru';
     const [id] = await seedPeople(h, [e]);
-    const outcomes = await apply(h, [ev('soft_bounce', e, 't1', iso(h, 3)), ev('soft_bounce', e, 't2', iso(h, 2)), ev('soft_bounce', e, 't3', iso(h, 1)), ev('hard_bounce', e, 't4', iso(h))]);
+    const outcomes = await apply(h, [
+      ev('soft_bounce', e, 't1', iso(h, 3)),
+      ev('soft_bounce', e, 't2', iso(h, 2)),
+      ev('soft_bounce', e, 't3', iso(h, 1)),
+      ev('hard_bounce', e, 't4', iso(h)),
+    ]);
     expect(outcomes).toEqual(['counted', 'counted', 'suppressed', 'unchanged']);
     expect(await softBounceTimes(h.db, expectedHash(e))).toEqual([]);
     const mine = (await eventsOf(h, id!)).filter((x) => x.actor_type === 'mail_sender');
@@ -237,12 +264,14 @@ describe('one address named several times in one batch', () => {
 
   it('counts soft bounces after a hard bounce without suppressing again, and empties the count at the threshold', async () => {
     const e = 'hard-then-soft@example.org';
-    expect(await apply(h, [ev('hard_bounce', e, 'a1', iso(h)), ev('soft_bounce', e, 'a2', iso(h, 3)), ev('soft_bounce', e, 'a3', iso(h, 2)), ev('soft_bounce', e, 'a4', iso(h, 1))])).toEqual([
-      'suppressed',
-      'counted',
-      'counted',
-      'unchanged',
-    ]);
+    expect(
+      await apply(h, [
+        ev('hard_bounce', e, 'a1', iso(h)),
+        ev('soft_bounce', e, 'a2', iso(h, 3)),
+        ev('soft_bounce', e, 'a3', iso(h, 2)),
+        ev('soft_bounce', e, 'a4', iso(h, 1)),
+      ]),
+    ).toEqual(['suppressed', 'counted', 'counted', 'unchanged']);
     expect(await softBounceTimes(h.db, expectedHash(e))).toEqual([]);
   });
 
@@ -267,7 +296,11 @@ describe('one address named several times in one batch', () => {
   it('keeps a complaint when an unsubscribe follows it, but still withdraws consent', async () => {
     const e = 'complain-then-leave@example.ru';
     const [id] = await seedPeople(h, [e]);
-    expect(await apply(h, [ev('complaint', e, 'k1', iso(h)), ev('unsubscribe', e, 'k2', iso(h)), ev('unsubscribe', e, 'k3', iso(h))])).toEqual(['suppressed', 'unsubscribed', 'unchanged']);
+    expect(await apply(h, [ev('complaint', e, 'k1', iso(h)), ev('unsubscribe', e, 'k2', iso(h)), ev('unsubscribe', e, 'k3', iso(h))])).toEqual([
+      'suppressed',
+      'unsubscribed',
+      'unchanged',
+    ]);
     expect(await consentState(h, id!, 'marketing')).toBe('withdrawn');
     const s = await h.db.selectFrom('suppressions').selectAll().where('hash', '=', expectedHash(e)).executeTakeFirstOrThrow();
     expect(s).toMatchObject({ reason: 'complained', active: true });
@@ -279,7 +312,11 @@ describe('one address named several times in one batch', () => {
     expect(await apply(h, [ev('hard_bounce', e, 'f1', iso(h))])).toEqual(['suppressed']);
     expect(await lift(h.db, { hash: expectedHash(e), reasons: ['bounced'], actorType: 'staff', at: h.clock.now() })).toBe(true);
     const { highWaterMark } = await readFeedJson(h);
-    expect(await apply(h, [ev('unsubscribe', e, 'f2', iso(h)), ev('hard_bounce', e, 'f3', iso(h)), ev('unsubscribe', e, 'f4', iso(h))])).toEqual(['suppressed', 'suppressed', 'unchanged']);
+    expect(await apply(h, [ev('unsubscribe', e, 'f2', iso(h)), ev('hard_bounce', e, 'f3', iso(h)), ev('unsubscribe', e, 'f4', iso(h))])).toEqual([
+      'suppressed',
+      'suppressed',
+      'unchanged',
+    ]);
     const feed = await readFeedJson(h, highWaterMark);
     expect(feed.records.filter((r) => r.hash === expectedHash(e))).toEqual([expect.objectContaining({ reason: 'bounced', active: true })]);
   });
@@ -299,7 +336,13 @@ async function waitUntilBlockedBy(h: Harness, holder: number): Promise<void> {
 }
 
 /** Holds an uncommitted suppression of `email` in another session while `during` runs, then commits or rolls back. */
-async function holdingSuppression<T>(h: Harness, email: string, reason: 'unsubscribed' | 'bounced', end: 'commit' | 'rollback', during: () => Promise<T>): Promise<T> {
+async function holdingSuppression<T>(
+  h: Harness,
+  email: string,
+  reason: 'unsubscribed' | 'bounced',
+  end: 'commit' | 'rollback',
+  during: () => Promise<T>,
+): Promise<T> {
   let pending: Promise<T> | undefined;
   await h.db.connection().execute(async (conn) => {
     await sql`begin`.execute(conn);
@@ -325,7 +368,9 @@ describe.skipIf(!onPostgres)('batches racing (PostgreSQL)', () => {
       const b = { events: [...emails].reverse().map((e, i) => ev(i % 3 ? 'complaint' : 'soft_bounce', e, `rb-${i}`, now)) };
       const [ra, rb] = await Promise.all([postOk(h, a, auth), postOk(h, b, auth)]);
       expect(ra.processed + rb.processed).toBe(600);
-      const rows = await sql<{ n: number }>`select count(*)::int as n from suppressions where hash = any(${emails.map((e) => expectedHash(e))}::text[])`.execute(h.db);
+      const rows = await sql<{
+        n: number;
+      }>`select count(*)::int as n from suppressions where hash = any(${emails.map((e) => expectedHash(e))}::text[])`.execute(h.db);
       expect(ra.suppressed + rb.suppressed).toBe(rows.rows[0]!.n);
     }
   }, 60_000);
@@ -364,27 +409,41 @@ describe.skipIf(!onPostgres)('batches racing (PostgreSQL)', () => {
     });
     // The bounce, applied after the click, upgrades it.
     expect(await pending!).toEqual(['suppressed']);
-    expect(await h.db.selectFrom('suppressions').selectAll().where('hash', '=', expectedHash(e)).executeTakeFirstOrThrow()).toMatchObject({ reason: 'bounced', active: true });
+    expect(await h.db.selectFrom('suppressions').selectAll().where('hash', '=', expectedHash(e)).executeTakeFirstOrThrow()).toMatchObject({
+      reason: 'bounced',
+      active: true,
+    });
   });
 
   it('waits for an entry another transaction is inserting, then upgrades it from unsubscribed to complained', async () => {
     const e = 'racing-entry@example.org';
     const outcomes = await holdingSuppression(h, e, 'unsubscribed', 'commit', () => apply(h, [ev('complaint', e, 'w1', h.clock.now().toISOString())]));
     expect(outcomes).toEqual(['suppressed']);
-    expect(await h.db.selectFrom('suppressions').selectAll().where('hash', '=', expectedHash(e)).executeTakeFirstOrThrow()).toMatchObject({ reason: 'complained', active: true });
+    expect(await h.db.selectFrom('suppressions').selectAll().where('hash', '=', expectedHash(e)).executeTakeFirstOrThrow()).toMatchObject({
+      reason: 'complained',
+      active: true,
+    });
   });
 
   it('waits for an entry another transaction is inserting, and finds it already bounced', async () => {
     const e = 'racing-bounced@example.org';
-    const outcomes = await holdingSuppression(h, e, 'bounced', 'commit', () => apply(h, [ev('complaint', e, 'w2', h.clock.now().toISOString()), ev('unsubscribe', e, 'w3', h.clock.now().toISOString())]));
+    const outcomes = await holdingSuppression(h, e, 'bounced', 'commit', () =>
+      apply(h, [ev('complaint', e, 'w2', h.clock.now().toISOString()), ev('unsubscribe', e, 'w3', h.clock.now().toISOString())]),
+    );
     expect(outcomes).toEqual(['unchanged', 'unchanged']);
-    expect(await h.db.selectFrom('suppressions').selectAll().where('hash', '=', expectedHash(e)).executeTakeFirstOrThrow()).toMatchObject({ reason: 'bounced', actor_type: 'staff' });
+    expect(await h.db.selectFrom('suppressions').selectAll().where('hash', '=', expectedHash(e)).executeTakeFirstOrThrow()).toMatchObject({
+      reason: 'bounced',
+      actor_type: 'staff',
+    });
   });
 
   it('inserts the entry itself when the other transaction rolls back', async () => {
     const e = 'racing-rollback@example.org';
     const outcomes = await holdingSuppression(h, e, 'bounced', 'rollback', () => apply(h, [ev('unsubscribe', e, 'w4', h.clock.now().toISOString())]));
     expect(outcomes).toEqual(['suppressed']);
-    expect(await h.db.selectFrom('suppressions').selectAll().where('hash', '=', expectedHash(e)).executeTakeFirstOrThrow()).toMatchObject({ reason: 'unsubscribed', actor_type: 'mail_sender' });
+    expect(await h.db.selectFrom('suppressions').selectAll().where('hash', '=', expectedHash(e)).executeTakeFirstOrThrow()).toMatchObject({
+      reason: 'unsubscribed',
+      actor_type: 'mail_sender',
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, jsonRequest, type Harness } from '../helpers/harness.js';
+import { createHarness, type Harness, jsonRequest } from '../helpers/harness.js';
 
 let h: Harness;
 beforeAll(async () => {

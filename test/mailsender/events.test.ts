@@ -3,14 +3,14 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createApiKey, revokeApiKey } from '../../src/auth/keys.js';
-import { createLogger } from '../../src/log.js';
-import { applyEvents, softBounceTimes, type HashedEvent } from '../../src/mailsender/apply.js';
-import { mailSenderRoutes } from '../../src/mailsender/routes.js';
 import type { ResolvedDeps } from '../../src/deps.js';
+import { createLogger } from '../../src/log.js';
+import { applyEvents, type HashedEvent, softBounceTimes } from '../../src/mailsender/apply.js';
+import { mailSenderRoutes } from '../../src/mailsender/routes.js';
 import { lift } from '../../src/suppressions/queries.js';
 import { SELF_REASONS } from '../../src/suppressions/rule.js';
 import { expectedHash } from '../helpers/feed.js';
-import { createHarness, onPostgres, type Harness } from '../helpers/harness.js';
+import { createHarness, type Harness, onPostgres } from '../helpers/harness.js';
 import { consentState, createConfirmedSubject, createSubject, DAY, eventsOf, raceOnSubject, readFeedJson, snapshotDb } from '../helpers/pages.js';
 import { certificateServer, signSns, snsHarness } from './sns-signing.js';
 
@@ -27,7 +27,8 @@ const fixture = (name: string): Json => JSON.parse(readFileSync(new URL(`./fixtu
  * An SES notification as SNS delivers it: the documented SNS envelope, the notification as a JSON
  * string in Message, signed with the test key (see sns-signing.ts; the app is given its certificate).
  */
-const snsWrap = (notification: unknown, over: Json = {}): Json => signSns({ ...fixture('sns-notification.json'), Message: JSON.stringify(notification), ...over });
+const snsWrap = (notification: unknown, over: Json = {}): Json =>
+  signSns({ ...fixture('sns-notification.json'), Message: JSON.stringify(notification), ...over });
 
 const SNS_HEADERS = (type = 'Notification'): Record<string, string> => ({
   'x-amz-sns-message-type': type,
@@ -70,7 +71,7 @@ async function mailSenderEvents(h: Harness) {
   return h.db.selectFrom('consent_events').selectAll().where('actor_type', '=', 'mail_sender').orderBy('id').execute();
 }
 
-async function countRows(h: Harness, table: string): Promise<number> {
+async function _countRows(h: Harness, table: string): Promise<number> {
   const r = await sql<{ n: string | number }>`select count(*) as n from ${sql.table(table)}`.execute(h.db);
   return Number(r.rows[0]!.n);
 }
@@ -109,7 +110,11 @@ describe('POST /v1/events/mail-sender: our JSON shape', () => {
 
   it('suppresses a hard bounce of a known person as bounced (actor mail_sender) and appends a ledger event with the provider event id and no address', async () => {
     const { id } = await createSubject(h, 'Hard.Bounce@Example.RU');
-    const r = await postOk(h, { events: [ev('hard_bounce', ' HARD.bounce@example.ru ', 'evt-hb-1', iso(h, -60_000), 'smtp; 550 5.1.1 <hard.bounce@example.ru>... User unknown')] }, auth);
+    const r = await postOk(
+      h,
+      { events: [ev('hard_bounce', ' HARD.bounce@example.ru ', 'evt-hb-1', iso(h, -60_000), 'smtp; 550 5.1.1 <hard.bounce@example.ru>... User unknown')] },
+      auth,
+    );
     expect(r).toEqual({ processed: 1, duplicates: 0, suppressed: 1, ignored: [] });
 
     const s = await suppressionFor(h, 'hard.bounce@example.ru');
@@ -131,7 +136,12 @@ describe('POST /v1/events/mail-sender: our JSON shape', () => {
     const before = (await mailSenderEvents(h)).length;
     const r = await postOk(h, { events: [ev('complaint', 'stranger@example.org', 'evt-c-1', iso(h))] }, auth);
     expect(r).toMatchObject({ processed: 1, suppressed: 1, ignored: [] });
-    expect(await suppressionFor(h, 'stranger@example.org')).toMatchObject({ reason: 'complained', active: true, subject_id: null, email: 'stranger@example.org' });
+    expect(await suppressionFor(h, 'stranger@example.org')).toMatchObject({
+      reason: 'complained',
+      active: true,
+      subject_id: null,
+      email: 'stranger@example.org',
+    });
     expect((await mailSenderEvents(h)).length).toBe(before);
   });
 
@@ -331,7 +341,12 @@ describe('POST /v1/events/mail-sender: our JSON shape', () => {
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(results.filter((r) => r.body.processed === 1)).toHaveLength(1);
     expect(results.filter((r) => r.body.duplicates === 1)).toHaveLength(3);
-    expect((await eventsOf(h, id)).filter((e) => e.actor_type === 'mail_sender').map((e) => e.action).sort()).toEqual(['suppressed', 'unsubscribed']);
+    expect(
+      (await eventsOf(h, id))
+        .filter((e) => e.actor_type === 'mail_sender')
+        .map((e) => e.action)
+        .sort(),
+    ).toEqual(['suppressed', 'unsubscribed']);
   });
 });
 
@@ -473,7 +488,10 @@ describe('POST /v1/events/mail-sender: Amazon SES notifications (published sampl
     const id = await createConfirmedSubject(h, 'richard@example.com');
     expect(await postOk(h, snsWrap(fixture('ses-complaint-with-feedback.json')), auth, SNS_HEADERS())).toMatchObject({ processed: 1, suppressed: 1 });
     expect(await suppressionFor(h, 'richard@example.com')).toMatchObject({ reason: 'complained', active: true, subject_id: id });
-    expect((await eventsOf(h, id)).at(-1)!.details).toMatchObject({ reason: 'complained', eventId: '000001378603177f-18c07c78-fa81-4a58-9dd1-fedc3cb8f49a-000000' });
+    expect((await eventsOf(h, id)).at(-1)!.details).toMatchObject({
+      reason: 'complained',
+      eventId: '000001378603177f-18c07c78-fa81-4a58-9dd1-fedc3cb8f49a-000000',
+    });
     // A second complaint (another feedbackId) is applied but changes nothing.
     expect(await postOk(h, snsWrap(fixture('ses-complaint-without-feedback.json')), auth, SNS_HEADERS())).toMatchObject({ processed: 1, suppressed: 0 });
 

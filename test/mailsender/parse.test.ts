@@ -8,10 +8,7 @@ const sns = (m: unknown) => ({ ...fixture('sns-notification.json'), Message: JSO
 
 describe('parseMailSenderPayload', () => {
   it('reads our own shape, normalizing addresses and keeping the event order', () => {
-    const p = parseMailSenderPayload(
-      { events: [{ type: 'complaint', email: ' A@Example.RU ', at: '2026-03-01T10:00:00+03:00', id: 'x', detail: 'fbl' }] },
-      {},
-    );
+    const p = parseMailSenderPayload({ events: [{ type: 'complaint', email: ' A@Example.RU ', at: '2026-03-01T10:00:00+03:00', id: 'x', detail: 'fbl' }] }, {});
     expect(p).toEqual({
       kind: 'events',
       provider: 'generic',

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, 
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
-import { certificateValidity, createSnsVerifier, snsCertificateUrl, snsStringToSign, type CertificateFetcher } from '../../src/mailsender/sns.js';
+import { type CertificateFetcher, certificateValidity, createSnsVerifier, snsCertificateUrl, snsStringToSign } from '../../src/mailsender/sns.js';
 import { buildDeps } from '../../src/node/bootstrap.js';
 import { expectedHash } from '../helpers/feed.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
@@ -56,7 +56,9 @@ describe('SNS signatures: the pure parts', () => {
   it('builds the string to sign of a Notification (Subject only when present) and of a SubscriptionConfirmation', () => {
     const n = { Type: 'Notification', MessageId: 'm', TopicArn: 'a', Message: 'x\ny', Timestamp: 't', SignatureVersion: '1', UnsubscribeURL: 'u' };
     expect(snsStringToSign(n)).toEqual({ text: 'Message\nx\ny\nMessageId\nm\nTimestamp\nt\nTopicArn\na\nType\nNotification\n' });
-    expect(snsStringToSign({ ...n, Subject: 'S' })).toEqual({ text: 'Message\nx\ny\nMessageId\nm\nSubject\nS\nTimestamp\nt\nTopicArn\na\nType\nNotification\n' });
+    expect(snsStringToSign({ ...n, Subject: 'S' })).toEqual({
+      text: 'Message\nx\ny\nMessageId\nm\nSubject\nS\nTimestamp\nt\nTopicArn\na\nType\nNotification\n',
+    });
     expect(snsStringToSign({ ...n, Subject: null })).toEqual(snsStringToSign(n));
     const c = fixture('sns-subscription-confirmation.json');
     expect(snsStringToSign(c)).toEqual({
@@ -128,7 +130,13 @@ describe('createSnsVerifier', () => {
     const sns = createSnsVerifier({ fetchCertificate: awsServer().fetchCertificate });
     const [v1, v2, v1s] = AWS_MESSAGES as [Json, Json, Json, Json];
     const at = new Date(v1.Timestamp);
-    for (const m of [{ ...v1, Message: 'Hello world!' }, { ...v2, TopicArn: v1.TopicArn }, { ...v1s, Subject: undefined }, { ...v1, SignatureVersion: '2' }, { ...v2, Type: 'SubscriptionConfirmation' }]) {
+    for (const m of [
+      { ...v1, Message: 'Hello world!' },
+      { ...v2, TopicArn: v1.TopicArn },
+      { ...v1s, Subject: undefined },
+      { ...v1, SignatureVersion: '2' },
+      { ...v2, Type: 'SubscriptionConfirmation' },
+    ]) {
       const r = await sns.check(m, at);
       expect(r.ok).toBe(false);
     }
@@ -189,7 +197,8 @@ describe('createSnsVerifier', () => {
     });
     const sns = createSnsVerifier({ fetchCertificate: server.fetchCertificate, cacheSize: 2 });
     const now = new Date('2026-03-02T09:00:00Z');
-    const at = (url: string, i: number) => signSns({ ...fixture('sns-notification.json'), MessageId: `m-${i}`, SigningCertURL: url }, { version: i % 2 ? '2' : '1' });
+    const at = (url: string, i: number) =>
+      signSns({ ...fixture('sns-notification.json'), MessageId: `m-${i}`, SigningCertURL: url }, { version: i % 2 ? '2' : '1' });
     const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => sns.check(at(TEST_CERT_URL, i), now)));
     expect(burst.every((r) => r.ok)).toBe(true);
     expect(server.calls).toEqual([TEST_CERT_URL]);
@@ -260,7 +269,11 @@ describe('POST /v1/events/mail-sender: SNS signatures', () => {
       ['tampered Message', { ...good, Message: JSON.stringify(other) }, /does not verify/],
       ['tampered TopicArn', { ...good, TopicArn: 'arn:aws:sns:us-west-2:123456789012:Other' }, /does not verify/],
       ['Subject added', { ...good, Subject: 'Another subject' }, /does not verify/],
-      ['signed by another key', signSns({ ...fixture('sns-notification.json'), Message: JSON.stringify(bounce('fb-bad')) }, { key: OTHER_KEY }), /does not verify/],
+      [
+        'signed by another key',
+        signSns({ ...fixture('sns-notification.json'), Message: JSON.stringify(bounce('fb-bad')) }, { key: OTHER_KEY }),
+        /does not verify/,
+      ],
       ['version 1 signature called version 2', { ...good, SignatureVersion: '2' }, /does not verify/],
       ['missing Signature', withoutSignature, /no Signature/],
       ['empty Signature', { ...good, Signature: '' }, /no Signature/],
@@ -417,7 +430,12 @@ describe('POST /v1/events/mail-sender: SNS_TOPIC_ARNS', () => {
   });
 
   it('refuses to start in production with verification off', () => {
-    const prod = { NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://prefs.example.ru', SUPPRESSION_HASH_KEY: 'k'.repeat(40), LINK_SIGNING_KEYS: '{"keys":[]}' };
+    const prod = {
+      NODE_ENV: 'production',
+      PUBLIC_BASE_URL: 'https://prefs.example.ru',
+      SUPPRESSION_HASH_KEY: 'k'.repeat(40),
+      LINK_SIGNING_KEYS: '{"keys":[]}',
+    };
     expect(() => loadConfig({ ...prod, SNS_VERIFY_SIGNATURES: 'false' })).toThrow(/SNS_VERIFY_SIGNATURES: may be false only in development/);
   });
 });
@@ -452,9 +470,16 @@ describe('SNS_VERIFY_SIGNATURES=false (development)', () => {
       ] as const) {
         const lines: string[] = [];
         const config = loadConfig({ DATA_DIR: dataDir, SNS_VERIFY_SIGNATURES: value, LOG_LEVEL: 'silent' });
-        const built = await buildDeps(config, h.handle, createLogger('warn', (l) => lines.push(l)));
+        const built = await buildDeps(
+          config,
+          h.handle,
+          createLogger('warn', (l) => lines.push(l)),
+        );
         await built.mailer.close();
-        expect(lines.some((l) => /SNS_VERIFY_SIGNATURES=false/.test(l)), value).toBe(warned);
+        expect(
+          lines.some((l) => /SNS_VERIFY_SIGNATURES=false/.test(l)),
+          value,
+        ).toBe(warned);
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

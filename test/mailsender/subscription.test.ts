@@ -9,7 +9,9 @@ describe('answerSubscription', () => {
     expect(a.body.status).toBe('confirmation_required');
     expect(a.log.level).toBe('warn');
     expect(a.log.fields).toEqual({ subscribeHost: 'sns.eu-west-1.amazonaws.com', expectedHost: true });
-    expect(answerSubscription({ kind: 'sns_subscription', messageType: 'SubscriptionConfirmation', subscribeHost: 'evil.example' }).log.fields.expectedHost).toBe(false);
+    expect(
+      answerSubscription({ kind: 'sns_subscription', messageType: 'SubscriptionConfirmation', subscribeHost: 'evil.example' }).log.fields.expectedHost,
+    ).toBe(false);
     expect(answerSubscription({ kind: 'sns_subscription', messageType: 'SubscriptionConfirmation', subscribeHost: null }).log.fields.expectedHost).toBe(false);
   });
 

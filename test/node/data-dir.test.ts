@@ -2,8 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
 import { loadConfig } from '../../src/config/index.js';
+import { silentLogger } from '../../src/log.js';
 import { bootstrap } from '../../src/node/bootstrap.js';
 import { secureDataDir } from '../../src/node/data-dir.js';
 import { fileMailer } from '../../src/node/mailer.js';
@@ -35,7 +35,7 @@ describe('DATA_DIR is owner-only', () => {
     expect(() => statSync(dir)).toThrow();
   });
 
-  it('creates generated keys 0600 and the file mailer\'s directory 0700 and .eml files 0600, whatever the umask', async () => {
+  it("creates generated keys 0600 and the file mailer's directory 0700 and .eml files 0600, whatever the umask", async () => {
     const old = process.umask(0o022);
     try {
       const dir = join(mkdtempSync(join(tmpdir(), 'mailprefs-perm-')), 'data');
@@ -44,7 +44,15 @@ describe('DATA_DIR is owner-only', () => {
       resolveHashKey(config, silentLogger);
       await resolvePushKeys(config, silentLogger);
       const mailer = fileMailer(join(dir, 'outbox'));
-      await mailer.send({ to: 'perm@example.ru', from: 'no-reply@localhost', subject: 's', html: '<p>x</p>', text: 'x', messageId: '<outbox-1@localhost>', subjectId: '00000000-0000-4000-8000-000000000001' });
+      await mailer.send({
+        to: 'perm@example.ru',
+        from: 'no-reply@localhost',
+        subject: 's',
+        html: '<p>x</p>',
+        text: 'x',
+        messageId: '<outbox-1@localhost>',
+        subjectId: '00000000-0000-4000-8000-000000000001',
+      });
       expect(mode(dir)).toBe(0o700);
       const all = walk(dir);
       expect(all.length).toBe(5);

@@ -4,7 +4,7 @@ import { EMAIL_LOCALES, EMAIL_NAMES } from '../../src/emails/render.js';
 import { silentLogger } from '../../src/log.js';
 import { deliverEmails } from '../../src/outbox/deliver.js';
 import { enqueue } from '../../src/outbox/queries.js';
-import { createHarness, jsonRequest, type Harness } from '../helpers/harness.js';
+import { createHarness, type Harness, jsonRequest } from '../helpers/harness.js';
 import { apiKey, fileRequestOk, registerPerson, requestAction } from '../helpers/rights.js';
 
 /**
@@ -32,7 +32,13 @@ beforeAll(async () => {
     const prefs = await h.app.request(`/v1/subjects/${id}/preferences`, jsonRequest('PUT', { frequency: 'monthly', pausedUntil: '2027-02-01' }, staff));
     expect(prefs.status).toBe(200);
     await enqueue(h.db, { kind: 'unsubscribed', subjectId: id, payload: { subjectId: id }, idempotencyKey: `dates-unsubscribed:${id}`, at: h.clock.now() });
-    await enqueue(h.db, { kind: 'fresh-link', subjectId: id, payload: { subjectId: id, purpose: 'w' }, idempotencyKey: `dates-fresh:${id}`, at: h.clock.now() });
+    await enqueue(h.db, {
+      kind: 'fresh-link',
+      subjectId: id,
+      payload: { subjectId: id, purpose: 'w' },
+      idempotencyKey: `dates-fresh:${id}`,
+      at: h.clock.now(),
+    });
     await enqueue(h.db, {
       kind: 'erasure-completed',
       subjectId: id,
@@ -68,7 +74,10 @@ beforeAll(async () => {
       sent.push({ locale: locales.get(row.subject_id!)!, kind: row.kind, mail });
     },
   };
-  const stats = await deliverEmails({ db: h.db, mailer, signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 }, { limit: 1000 });
+  const stats = await deliverEmails(
+    { db: h.db, mailer, signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 },
+    { limit: 1000 },
+  );
   expect(stats.dead).toBe(0);
 });
 afterAll(() => h?.close());

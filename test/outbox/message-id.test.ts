@@ -24,10 +24,19 @@ const mailer: Mailer = {
     sent.push(m);
   },
 };
-const deliver = (h: Harness) => deliverEmails({ db: h.db, mailer, signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 });
+const deliver = (h: Harness) =>
+  deliverEmails({ db: h.db, mailer, signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 });
 const notice = async (h: Harness, subjectId: string, key: string) =>
   enqueue(h.db, { kind: 'unsubscribed', subjectId, payload: { subjectId }, idempotencyKey: key, at: h.clock.now() });
-const lastId = async (h: Harness) => String((await h.db.selectFrom('outbox').select((e) => e.fn.max('id').as('id')).executeTakeFirstOrThrow()).id);
+const lastId = async (h: Harness) =>
+  String(
+    (
+      await h.db
+        .selectFrom('outbox')
+        .select((e) => e.fn.max('id').as('id'))
+        .executeTakeFirstOrThrow()
+    ).id,
+  );
 
 let personA: string;
 let personB: string;

@@ -1,14 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PREFERENCES_MAIL_DELAY_MS } from '../../src/cadence/frequency.js';
 import type { Mailer } from '../../src/emails/mailer.js';
 import { runErasureJob } from '../../src/erasure/job.js';
 import { silentLogger } from '../../src/log.js';
 import { smtpMailer } from '../../src/node/mailer.js';
 import { deliverEmails } from '../../src/outbox/deliver.js';
-import { PREFERENCES_MAIL_DELAY_MS } from '../../src/cadence/frequency.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { createConfirmedSubject } from '../helpers/pages.js';
 import { apiKey, fileRequestOk, findValues } from '../helpers/rights.js';
-import { startSmtp, type Inbox } from '../helpers/smtp.js';
+import { type Inbox, startSmtp } from '../helpers/smtp.js';
 
 /**
  * The notices the service sends on its own: preferences changed, a request received, the data
@@ -47,7 +47,11 @@ const deliver = () => deliverEmails({ db: h.db, mailer, signer: h.deps.signer, c
 const mailTo = (email: string) => box.mails.filter((m) => m.to && 'text' in m.to && m.to.text === email);
 const pToken = (id: string) => h.deps.signer.sign({ sub: id, p: 'p', ttlSeconds: 90 * 86400 });
 const postForm = async (token: string, action: string, fields: Record<string, string>) => {
-  const res = await h.app.request(`/p/${token}/${action}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+  const res = await h.app.request(`/p/${token}/${action}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
   expect(res.status).toBe(200);
 };
 
@@ -80,7 +84,7 @@ describe('preferences-updated', () => {
     expect(mailTo(email)).toHaveLength(1);
   });
 
-  it('a change by staff is mailed too, in the person\'s language', async () => {
+  it("a change by staff is mailed too, in the person's language", async () => {
     const email = 'notice-prefs-en@example.ru';
     const id = await createConfirmedSubject(h, email, { locale: 'en' });
     const staff = await apiKey(h, 'subjects:write');
@@ -173,7 +177,12 @@ describe('erasure-completed', () => {
     await runErasureJob(h.db, { now: () => h.clock.now(), logger: silentLogger });
     refuse = email;
     expect(await deliver()).toEqual({ sent: 0, retried: 0, dead: 1 });
-    const row = await h.db.selectFrom('outbox').select(['status', 'last_error']).where('kind', '=', 'erasure-completed').where('subject_id', '=', id).executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom('outbox')
+      .select(['status', 'last_error'])
+      .where('kind', '=', 'erasure-completed')
+      .where('subject_id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(row.status).toBe('dead');
     expect(row.last_error).toMatch(/550/);
     expect(row.last_error).toContain('[address]'); // the relay quoted the address; the row does not keep it

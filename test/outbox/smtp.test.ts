@@ -1,13 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import type { SMTPServerOptions } from 'smtp-server';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { deliverEmails } from '../../src/outbox/deliver.js';
-import { claimDue } from '../../src/outbox/claim.js';
-import { smtpMailer } from '../../src/node/mailer.js';
-import { silentLogger } from '../../src/log.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Mailer } from '../../src/emails/mailer.js';
-import { createHarness, jsonRequest, lead, type Harness } from '../helpers/harness.js';
-import { startSmtp, type Inbox } from '../helpers/smtp.js';
+import { silentLogger } from '../../src/log.js';
+import { smtpMailer } from '../../src/node/mailer.js';
+import { claimDue } from '../../src/outbox/claim.js';
+import { deliverEmails } from '../../src/outbox/deliver.js';
+import { createHarness, type Harness, jsonRequest, lead } from '../helpers/harness.js';
+import { type Inbox, startSmtp } from '../helpers/smtp.js';
 
 /** A hand-rolled SMTP peer for the failures a well-behaved server library will not produce. */
 async function rawSmtp(onLine: (socket: Socket, line: string, state: { inData: boolean }) => void, opts: { greet?: boolean } = {}) {
@@ -21,8 +21,7 @@ async function rawSmtp(onLine: (socket: Socket, line: string, state: { inData: b
     let buf = '';
     socket.on('data', (chunk) => {
       buf += chunk.toString('utf8');
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
         const line = buf.slice(0, i).replace(/\r$/, '');
         buf = buf.slice(i + 1);
         if (!socket.destroyed) onLine(socket, line, state);
@@ -69,7 +68,15 @@ function mailerFor(port: number, timeoutMs = 5_000): Mailer {
 }
 
 const deliver = (port: number, timeoutMs = 5_000) =>
-  deliverEmails({ db: h.db, mailer: mailerFor(port, timeoutMs), signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 });
+  deliverEmails({
+    db: h.db,
+    mailer: mailerFor(port, timeoutMs),
+    signer: h.deps.signer,
+    config: h.config,
+    clock: h.clock,
+    logger: silentLogger,
+    random: () => 0.5,
+  });
 
 async function register(email: string, extra: Record<string, unknown> = {}) {
   const res = await h.app.request('/v1/subjects', jsonRequest('POST', lead(email, extra), auth));
@@ -87,7 +94,11 @@ describe('e-mail delivery from the outbox over real SMTP', () => {
     expect(m.from?.text).toContain('news@example.ru');
     expect(m.text).toBeTruthy();
     expect(m.html).toContain('&lt;b&gt;');
-    const row = await h.db.selectFrom('outbox').select(['id', 'status', 'idempotency_key', 'message_token']).where('subject_id', '=', id).executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom('outbox')
+      .select(['id', 'status', 'idempotency_key', 'message_token'])
+      .where('subject_id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(row.status).toBe('done');
     expect(m.messageId).toBe(`<outbox-${row.id}.${row.message_token}@prefs.example.ru>`);
     expect(m.headers.get('x-idempotency-key')).toBe(row.idempotency_key);
@@ -187,8 +198,16 @@ describe('e-mail delivery from the outbox over real SMTP', () => {
     const box = await inbox();
     await register('crash-send@example.ru');
     const real = mailerFor(box.port);
-    const crashing: Mailer = { describe: 'crashing', close: async () => {}, send: async (m: Parameters<typeof real.send>[0]) => { await real.send(m); throw new Error('worker died after send'); } };
-    const run = (mailer: Mailer) => deliverEmails({ db: h.db, mailer, signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 });
+    const crashing: Mailer = {
+      describe: 'crashing',
+      close: async () => {},
+      send: async (m: Parameters<typeof real.send>[0]) => {
+        await real.send(m);
+        throw new Error('worker died after send');
+      },
+    };
+    const run = (mailer: Mailer) =>
+      deliverEmails({ db: h.db, mailer, signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 });
     expect(await run(crashing)).toEqual({ sent: 0, retried: 1, dead: 0 });
     const row = await h.db.selectFrom('outbox').select(['available_at']).where('status', '=', 'pending').executeTakeFirstOrThrow();
     h.clock.set(new Date(new Date(row.available_at).getTime() + 1));

@@ -9,7 +9,12 @@ import { createHarness, type Harness } from '../helpers/harness.js';
 import { createConfirmedSubject, createSubject, formsOf, snapshotDb, submitForm } from '../helpers/pages.js';
 
 // A name with characters HTML must escape: the page shows it, never interprets it.
-const ORG = { ORG_NAME: 'ООО «Ромашка» & <Co>', ORG_URL: 'https://romashka.example.ru/', SUPPORT_EMAIL: 'people@romashka.example.ru', POLICY_URL: 'https://romashka.example.ru/policy' };
+const ORG = {
+  ORG_NAME: 'ООО «Ромашка» & <Co>',
+  ORG_URL: 'https://romashka.example.ru/',
+  SUPPORT_EMAIL: 'people@romashka.example.ru',
+  POLICY_URL: 'https://romashka.example.ru/policy',
+};
 const ORG_HTML = 'ООО «Ромашка» &amp; &lt;Co&gt;';
 
 let h: Harness;
@@ -139,7 +144,11 @@ describe('at start', () => {
       ] as const) {
         const lines: string[] = [];
         const config = loadConfig({ ...env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
-        const built = await buildDeps(config, h.handle, createLogger('warn', (l) => lines.push(l)));
+        const built = await buildDeps(
+          config,
+          h.handle,
+          createLogger('warn', (l) => lines.push(l)),
+        );
         await built.mailer.close();
         expect(lines.some((l) => /the operator is not configured/.test(l))).toBe(warned);
       }

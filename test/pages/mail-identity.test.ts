@@ -5,7 +5,12 @@ import { deliverEmails } from '../../src/outbox/deliver.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { createConfirmedSubject, createSubject } from '../helpers/pages.js';
 
-const ORG = { ORG_NAME: 'ООО «Ромашка»', ORG_URL: 'https://romashka.example.ru/', SUPPORT_EMAIL: 'people@romashka.example.ru', MAIL_FROM: 'Ромашка <no-reply@romashka.example.ru>' };
+const ORG = {
+  ORG_NAME: 'ООО «Ромашка»',
+  ORG_URL: 'https://romashka.example.ru/',
+  SUPPORT_EMAIL: 'people@romashka.example.ru',
+  MAIL_FROM: 'Ромашка <no-reply@romashka.example.ru>',
+};
 
 let h: Harness;
 beforeAll(async () => {

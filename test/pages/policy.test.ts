@@ -8,11 +8,14 @@ const ORG = { ORG_NAME: 'ООО «Ромашка»', ORG_URL: 'https://romashka.
 
 let h: Harness;
 beforeAll(async () => {
-  h = await createHarness({ env: { ...ORG, CADENCE_MAX_PER_WINDOW: '2', CADENCE_WINDOW_DAYS: '14', CADENCE_MIN_GAP_HOURS: '48', ERASURE_DUE_BUSINESS_DAYS: '3' } });
+  h = await createHarness({
+    env: { ...ORG, CADENCE_MAX_PER_WINDOW: '2', CADENCE_WINDOW_DAYS: '14', CADENCE_MIN_GAP_HOURS: '48', ERASURE_DUE_BUSINESS_DAYS: '3' },
+  });
 });
 afterAll(() => h.close());
 
-const text = (doc: ReturnType<typeof policyDocument>) => [doc.title, doc.templateNotice ?? '', ...doc.sections.flatMap((s) => [s.heading, ...s.paragraphs, ...(s.items ?? [])])].join('\n');
+const text = (doc: ReturnType<typeof policyDocument>) =>
+  [doc.title, doc.templateNotice ?? '', ...doc.sections.flatMap((s) => [s.heading, ...s.paragraphs, ...(s.items ?? [])])].join('\n');
 
 describe('the policy generated from configuration', () => {
   it('names the operator, the site, the contact, the fields, the cadence and the deadlines, in Russian and English', () => {
@@ -41,7 +44,7 @@ describe('the policy generated from configuration', () => {
     expect(t).toContain('не больше одного письма за 30 дней');
   });
 
-  it('is marked as a template until POLICY_URL names the operator\'s own policy', () => {
+  it("is marked as a template until POLICY_URL names the operator's own policy", () => {
     expect(policyDocument(h.config, 'ru').templateNotice).toMatch(/шаблон/);
     expect(policyDocument(h.config, 'en').templateNotice).toMatch(/template/);
     expect(policyDocument(loadConfig({ ...ORG, POLICY_URL: 'https://romashka.example.ru/privacy' }), 'ru').templateNotice).toBeNull();

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eraseSubject } from '../../src/erasure/erase.js';
 import { silentLogger } from '../../src/log.js';
+import { dueFor } from '../../src/requests/deadlines.js';
 import { productionCalendar } from '../../src/time/calendar.js';
 import { ruCalendar } from '../../src/time/calendars/ru.js';
-import { dueFor } from '../../src/requests/deadlines.js';
-import { createHarness, onPostgres, type Harness } from '../helpers/harness.js';
+import { createHarness, type Harness, onPostgres } from '../helpers/harness.js';
 import {
-  DAY,
   consentState,
   count,
   createConfirmedSubject,
   createSubject,
+  DAY,
   eventsOf,
   expectPageHeaders,
   flipPayloadChar,
@@ -105,7 +105,17 @@ describe('GET /p/{token}', () => {
     const before = await snapshotDb(h);
     const html = await page(token);
     expect(htmlLang(html)).toBe('ru');
-    for (const v of ['Петров', 'Иван', 'Сергеевич', 'center-view@example.ru', '+7 (495) 123-45-67', 'https://petrov.example.ru', 'ООО «Ромашка»', 'Розничная торговля', 'Казань']) {
+    for (const v of [
+      'Петров',
+      'Иван',
+      'Сергеевич',
+      'center-view@example.ru',
+      '+7 (495) 123-45-67',
+      'https://petrov.example.ru',
+      'ООО «Ромашка»',
+      'Розничная торговля',
+      'Казань',
+    ]) {
       expect(html).toContain(`<dd>${v}</dd>`);
     }
     expect(html).toContain('<dt>Согласие на обработку персональных данных</dt><dd>дано</dd>');
@@ -148,8 +158,18 @@ describe('GET /p/{token}/export (access)', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="personal-data-2026-03-02.json"');
     expect(res.headers.get('cache-control')).toBe('no-store');
-    const data = (await res.json()) as { subject: Record<string, unknown>; consentEvents: { action: string; ip: string }[]; requests: { type: string; text: string }[] };
-    expect(data.subject).toMatchObject({ id, email: 'center-export@example.ru', firstName: 'Анна', city: 'Омск', consents: { processing: 'granted', marketing: 'granted' } });
+    const data = (await res.json()) as {
+      subject: Record<string, unknown>;
+      consentEvents: { action: string; ip: string }[];
+      requests: { type: string; text: string }[];
+    };
+    expect(data.subject).toMatchObject({
+      id,
+      email: 'center-export@example.ru',
+      firstName: 'Анна',
+      city: 'Омск',
+      consents: { processing: 'granted', marketing: 'granted' },
+    });
     expect(data.consentEvents.map((e) => e.action)).toEqual(expect.arrayContaining(['granted', 'confirmed']));
     expect(data.requests).toEqual([expect.objectContaining({ type: 'appeal', text: 'Прошу пояснить, откуда у вас мой адрес.' })]);
     expect(await snapshotDb(h)).toEqual(before);
@@ -258,7 +278,12 @@ describe('POST /p/{token}/rectify', () => {
   });
 
   it("applies corrections at once with a 'rectified' event naming the fields, holds a new address for its confirmation; the same post again changes nothing", async () => {
-    const id = await createConfirmedSubject(h, 'center-rect@example.ru', { lastName: 'Иванова', firstName: 'Мария', city: 'Москва', website: 'https://old.example.ru' });
+    const id = await createConfirmedSubject(h, 'center-rect@example.ru', {
+      lastName: 'Иванова',
+      firstName: 'Мария',
+      city: 'Москва',
+      website: 'https://old.example.ru',
+    });
     const token = await pToken(id);
     const hashBefore = (await subjectRow(id)).email_hash;
     const res = await post(token, 'rectify', fields({ email: '  Maria.New@Example.RU ' }));
@@ -270,7 +295,15 @@ describe('POST /p/{token}/rectify', () => {
 
     // Everything but the address at once; the address stays until the new one confirms.
     const row = await subjectRow(id);
-    expect(row).toMatchObject({ email: 'center-rect@example.ru', last_name: 'Сидорова', first_name: 'Мария', city: 'Пермь', website: null, phone: '+7 900 000-00-00', organization: 'ИП Сидорова' });
+    expect(row).toMatchObject({
+      email: 'center-rect@example.ru',
+      last_name: 'Сидорова',
+      first_name: 'Мария',
+      city: 'Пермь',
+      website: null,
+      phone: '+7 900 000-00-00',
+      organization: 'ИП Сидорова',
+    });
     expect(row.email_hash).toBe(hashBefore);
     const ev = (await eventsOf(h, id)).filter((e) => e.action === 'rectified');
     expect(ev).toHaveLength(1);
@@ -335,7 +368,7 @@ describe('POST /p/{token}/rectify', () => {
     const before = await snapshotDb(h);
     const cases: [Record<string, string>, RegExp][] = [
       [{ lastName: 'я'.repeat(201) }, /Фамилия: не длиннее 200 символов/],
-      [{ website: 'https://x.ru/' + 'a'.repeat(2000) }, /Сайт: не длиннее 2000 символов/],
+      [{ website: `https://x.ru/${'a'.repeat(2000)}` }, /Сайт: не длиннее 2000 символов/],
       [{ phone: '<script>' }, /Телефон: только цифры/],
     ];
     for (const [over, message] of cases) {
@@ -509,7 +542,7 @@ describe('POST /p/{token}/withdraw', () => {
 });
 
 describe('POST /p/{token}/appeal', () => {
-  it("files an appeal and an automated-decision appeal as requests with the text, due in 10 business days; the same post twice files one", async () => {
+  it('files an appeal and an automated-decision appeal as requests with the text, due in 10 business days; the same post twice files one', async () => {
     const id = await createConfirmedSubject(h, 'center-appeal@example.ru');
     const token = await pToken(id);
     const res = await post(token, 'appeal', { kind: 'appeal', text: '  Почему мне пришло письмо?\r\nЯ не подписывался.  ' });
@@ -591,7 +624,11 @@ describe.skipIf(!onPostgres)('the same form posted several times at once (Postgr
     await race('restrict', { confirm: 'yes' });
     await race('withdraw', { confirm: 'yes' });
     const actions = await actionsOf(id);
-    for (const a of ['frequency_changed', 'paused', 'restricted', 'erasure_requested']) expect(actions.filter((x) => x === a), a).toHaveLength(1);
+    for (const a of ['frequency_changed', 'paused', 'restricted', 'erasure_requested'])
+      expect(
+        actions.filter((x) => x === a),
+        a,
+      ).toHaveLength(1);
     expect((await requestsOf(id)).map((r) => r.type).sort()).toEqual(['appeal', 'erasure', 'restriction']);
   });
 });
@@ -608,7 +645,10 @@ describe('links that must not work', () => {
     ['POST', `/p/${t}/appeal`, { kind: 'appeal', text: 'forged' }],
   ];
   const send = (method: string, path: string, f: Record<string, string>) =>
-    h.app.request(path, method === 'GET' ? {} : { method, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(f).toString() });
+    h.app.request(
+      path,
+      method === 'GET' ? {} : { method, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(f).toString() },
+    );
 
   it('refuses forged, damaged, foreign and wrong-purpose tokens on every page and form with a 4xx page, changing nothing', async () => {
     const id = await createConfirmedSubject(h, 'center-forged@example.ru');
@@ -676,7 +716,11 @@ describe('links that must not work', () => {
     const id = await createConfirmedSubject(h, 'center-badbody@example.ru');
     const token = await pToken(id);
     const before = await snapshotDb(h);
-    const res = await h.app.request(`/p/${token}/appeal`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zzz' }, body: '--zzz\r\nbroken' });
+    const res = await h.app.request(`/p/${token}/appeal`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=zzz' },
+      body: '--zzz\r\nbroken',
+    });
     expect(res.status).toBe(400);
     const file = new FormData();
     file.set('kind', 'appeal');
@@ -713,7 +757,18 @@ describe('HTML in every field', () => {
     await visit('rectify error', post(token, 'rectify', { lastName: SCRIPT, firstName: IMG, email: IMG, city: SCRIPT, phone: SCRIPT }));
     await createSubject(h, 'center-xss-other@example.ru');
     await visit('rectify taken', post(token, 'rectify', { lastName: SCRIPT, email: 'center-xss-other@example.ru' }));
-    await visit('rectify ok', post(token, 'rectify', { lastName: SCRIPT, firstName: IMG, city: SCRIPT, organization: IMG, industry: SCRIPT, website: IMG, email: 'center-xss@example.ru' }));
+    await visit(
+      'rectify ok',
+      post(token, 'rectify', {
+        lastName: SCRIPT,
+        firstName: IMG,
+        city: SCRIPT,
+        organization: IMG,
+        industry: SCRIPT,
+        website: IMG,
+        email: 'center-xss@example.ru',
+      }),
+    );
     await visit('restrict error', post(token, 'restrict', { confirm: SCRIPT }));
     await visit('appeal error', post(token, 'appeal', { kind: SCRIPT, text: SCRIPT + IMG }));
     await visit('appeal too long', post(token, 'appeal', { kind: 'appeal', text: IMG + 'x'.repeat(10_000) }, { multipart: true }));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, jsonRequest, lead, type Harness } from '../helpers/harness.js';
+import { createHarness, type Harness, jsonRequest, lead } from '../helpers/harness.js';
 
 let h: Harness;
 let leads: string;
@@ -17,8 +17,7 @@ const form = (fields: Record<string, string>) => ({
   headers: { 'content-type': 'application/x-www-form-urlencoded' },
   body: new URLSearchParams(fields).toString(),
 });
-const freshLinks = (subjectId: string) =>
-  h.db.selectFrom('outbox').select('id').where('subject_id', '=', subjectId).where('kind', '=', 'fresh-link').execute();
+const freshLinks = (subjectId: string) => h.db.selectFrom('outbox').select('id').where('subject_id', '=', subjectId).where('kind', '=', 'fresh-link').execute();
 
 describe('fresh link for an expired link, by address', () => {
   it('offers an address field on the expired-link page', async () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import {
-  DAY,
   consentState,
   count,
   createConfirmedSubject,
   createSubject,
+  DAY,
   eventsOf,
   expectPageHeaders,
   flipSignatureChar,
@@ -119,7 +119,10 @@ describe('POST /p/{token}/unsubscribe', () => {
     ];
     const before = await snapshotDb(h);
     for (const t of tokens) {
-      for (const [path, method] of [[`/p/${t}`, 'GET'], [`/p/${t}/unsubscribe`, 'POST']] as const) {
+      for (const [path, method] of [
+        [`/p/${t}`, 'GET'],
+        [`/p/${t}/unsubscribe`, 'POST'],
+      ] as const) {
         const res = await h.app.request(path, { method });
         expect(res.status, `${method} ${path}`).toBeGreaterThanOrEqual(400);
         expect(res.status, `${method} ${path}`).toBeLessThan(500);
@@ -139,7 +142,10 @@ describe('expired preferences link', () => {
     h.clock.advance(91 * DAY);
     try {
       const before = await snapshotDb(h);
-      for (const [path, method] of [[`/p/${token}`, 'GET'], [`/p/${token}/unsubscribe`, 'POST']] as const) {
+      for (const [path, method] of [
+        [`/p/${token}`, 'GET'],
+        [`/p/${token}/unsubscribe`, 'POST'],
+      ] as const) {
         const res = await h.app.request(path, { method });
         expect(res.status).toBe(410);
         expectPageHeaders(res);

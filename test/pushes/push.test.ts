@@ -1,13 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { compactVerify, createRemoteJWKSet } from 'jose';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { generateSigningJwk } from '../../src/links/tokens.js';
 import { silentLogger } from '../../src/log.js';
 import { keepAliveFetch } from '../../src/node/http-post.js';
-import { createPushSigner, pushSuppressions, type PushSigner } from '../../src/pushes/push.js';
+import { createPushSigner, type PushSigner, pushSuppressions } from '../../src/pushes/push.js';
 import { lift, sequenceSuppressions, suppress } from '../../src/suppressions/queries.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 
@@ -174,7 +174,10 @@ describe('suppression pushes to the mail sender', () => {
     await new Promise<void>((res) => slow.close(() => res()));
   });
 
-  const feedSeqs = async () => (await sequenceSuppressions(h.db), await h.db.selectFrom('suppressions').select('seq').where('seq', 'is not', null).orderBy('seq').execute()).map((r) => Number(r.seq));
+  const feedSeqs = async () =>
+    (await sequenceSuppressions(h.db).then(() => h.db.selectFrom('suppressions').select('seq').where('seq', 'is not', null).orderBy('seq').execute())).map(
+      (r) => Number(r.seq),
+    );
   let nextHash = 100_000;
   const change = () => suppress(h.db, { hash: hashOf(nextHash++), email: null, subjectId: null, reason: 'manual', actorType: 'staff', at: h.clock.now() });
 
@@ -244,7 +247,10 @@ describe('suppression pushes to the mail sender', () => {
       }
       return fetch(input, init);
     };
-    const r = await pushSuppressions({ db: h.db, clock: h.clock, logger: silentLogger, signer, endpoints: [receiver.url], batchSize: 1, fetch: stealing }, { persistEveryMs: 0 });
+    const r = await pushSuppressions(
+      { db: h.db, clock: h.clock, logger: silentLogger, signer, endpoints: [receiver.url], batchSize: 1, fetch: stealing },
+      { persistEveryMs: 0 },
+    );
     // The first change, then the second (sent while the lease was being taken); the third never.
     expect(r.pushed).toBe(2);
     expect(calls).toBe(2);
@@ -258,7 +264,10 @@ describe('suppression pushes to the mail sender', () => {
 
 describe('pushes over the Node keep-alive client (what the server uses on Node)', () => {
   const nodeFetch = keepAliveFetch();
-  const feedSeqs = async () => (await sequenceSuppressions(h.db), await h.db.selectFrom('suppressions').select('seq').where('seq', 'is not', null).orderBy('seq').execute()).map((r) => Number(r.seq));
+  const feedSeqs = async () =>
+    (await sequenceSuppressions(h.db).then(() => h.db.selectFrom('suppressions').select('seq').where('seq', 'is not', null).orderBy('seq').execute())).map(
+      (r) => Number(r.seq),
+    );
 
   it('delivers everything, in order, through 500s, one change per request as asked', async () => {
     const receiver = await startReceiver(jwksUrl, 2);
@@ -273,7 +282,8 @@ describe('pushes over the Node keep-alive client (what the server uses on Node)'
     expect(receiver.seen.map((c) => c.seq)).toEqual(all);
     expect(receiver.stats().rejectedSignatures).toBe(0);
 
-    for (let i = 2; i <= 4; i++) await suppress(h.db, { hash: hashOf(200_000 + i), email: null, subjectId: null, reason: 'manual', actorType: 'staff', at: h.clock.now() });
+    for (let i = 2; i <= 4; i++)
+      await suppress(h.db, { hash: hashOf(200_000 + i), email: null, subjectId: null, reason: 'manual', actorType: 'staff', at: h.clock.now() });
     const before = receiver.requests.length;
     expect(await pushSuppressions({ ...deps, batchSize: 1 })).toEqual({ pushed: 3, failed: 0 });
     expect(receiver.requests.slice(before)).toEqual([1, 1, 1]);

@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createLogger, silentLogger } from '../../src/log.js';
+import { loadCalendar } from '../../src/node/calendar.js';
+import { dueFor } from '../../src/requests/deadlines.js';
+import { dueAfterBusinessDays } from '../../src/time/business-days.js';
 import { parseXmlCalendar, productionCalendar } from '../../src/time/calendar.js';
 import { ruCalendar } from '../../src/time/calendars/ru.js';
-import { dueAfterBusinessDays } from '../../src/time/business-days.js';
-import { dueFor } from '../../src/requests/deadlines.js';
-import { loadCalendar } from '../../src/node/calendar.js';
-import { createLogger, silentLogger } from '../../src/log.js';
 
 const ru = productionCalendar(ruCalendar);
 const due = (received: string, n = 2) => dueAfterBusinessDays(new Date(received), n, 'Europe/Moscow', ru).toISOString();
@@ -50,15 +50,27 @@ describe('the Russian production calendar', () => {
     expect(ru.isBusinessDay(day('2028-01-03'))).toBe(true); // a Monday, no data
     const lines: string[] = [];
     const logger = createLogger('warn', (l) => lines.push(l));
-    dueFor('erasure', new Date('2028-03-01T10:00:00+03:00'), { config: { erasureDueBusinessDays: 2, requestDueBusinessDays: 10, timeZone: 'Europe/Moscow' }, calendar: ru, logger });
+    dueFor('erasure', new Date('2028-03-01T10:00:00+03:00'), {
+      config: { erasureDueBusinessDays: 2, requestDueBusinessDays: 10, timeZone: 'Europe/Moscow' },
+      calendar: ru,
+      logger,
+    });
     expect(lines.join('\n')).toContain('does not know');
     lines.length = 0;
-    dueFor('erasure', new Date('2026-03-02T10:00:00+03:00'), { config: { erasureDueBusinessDays: 2, requestDueBusinessDays: 10, timeZone: 'Europe/Moscow' }, calendar: ru, logger });
+    dueFor('erasure', new Date('2026-03-02T10:00:00+03:00'), {
+      config: { erasureDueBusinessDays: 2, requestDueBusinessDays: 10, timeZone: 'Europe/Moscow' },
+      calendar: ru,
+      logger,
+    });
     expect(lines).toEqual([]);
   });
 
   it('gives other requests 10 business days', () => {
-    const d = dueFor('access', new Date('2026-05-06T10:00:00+03:00'), { config: { erasureDueBusinessDays: 2, requestDueBusinessDays: 10, timeZone: 'Europe/Moscow' }, calendar: ru, logger: silentLogger });
+    const d = dueFor('access', new Date('2026-05-06T10:00:00+03:00'), {
+      config: { erasureDueBusinessDays: 2, requestDueBusinessDays: 10, timeZone: 'Europe/Moscow' },
+      calendar: ru,
+      logger: silentLogger,
+    });
     // 7, 8, 12, 13, 14, 15, 18, 19, 20, 21 May (9-11 off, 16-17 weekend)
     expect(d.toISOString()).toBe('2026-05-21T20:59:59.999Z');
   });

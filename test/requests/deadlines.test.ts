@@ -3,10 +3,10 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import type { RequestType } from '../../src/db/schema.js';
+import { silentLogger } from '../../src/log.js';
+import { businessDaysFor, DEADLINES, decideExtension, dueFor, settingMax } from '../../src/requests/deadlines.js';
 import { productionCalendar } from '../../src/time/calendar.js';
 import { ruCalendar } from '../../src/time/calendars/ru.js';
-import { DEADLINES, businessDaysFor, decideExtension, dueFor, settingMax } from '../../src/requests/deadlines.js';
-import { silentLogger } from '../../src/log.js';
 
 const ru = productionCalendar(ruCalendar);
 const deps = (over: Partial<{ erasureDueBusinessDays: number; requestDueBusinessDays: number }> = {}) => ({
@@ -83,8 +83,14 @@ describe('each deadline on the Russian production calendar', () => {
     const dueAt = dueFor('access', receivedAt, deps());
     const first = decideExtension({ type: 'access', receivedAt, dueAt, extensions: 0 }, undefined, deps());
     expect(first).toEqual({ kind: 'extend', businessDays: 5, dueAt: new Date('2027-01-26T20:59:59.999Z') });
-    expect(decideExtension({ type: 'access', receivedAt, dueAt: new Date('2027-01-26T20:59:59.999Z'), extensions: 1 }, 1, deps())).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/only once/) });
-    expect(decideExtension({ type: 'access', receivedAt, dueAt, extensions: 0 }, 6, deps())).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/at most 5/) });
+    expect(decideExtension({ type: 'access', receivedAt, dueAt: new Date('2027-01-26T20:59:59.999Z'), extensions: 1 }, 1, deps())).toMatchObject({
+      kind: 'refused',
+      reason: expect.stringMatching(/only once/),
+    });
+    expect(decideExtension({ type: 'access', receivedAt, dueAt, extensions: 0 }, 6, deps())).toMatchObject({
+      kind: 'refused',
+      reason: expect.stringMatching(/at most 5/),
+    });
   });
 
   it('refuses any extension of rectification, restriction, erasure and withdrawal', () => {

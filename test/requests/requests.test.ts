@@ -3,8 +3,8 @@ import type { Mailer, OutgoingMail } from '../../src/emails/mailer.js';
 import { runJobs } from '../../src/jobs/run.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { deliverEmails } from '../../src/outbox/deliver.js';
-import { createHarness, jsonRequest, type Harness } from '../helpers/harness.js';
-import { apiKey, fileRequest, fileRequestOk, listRequestsOk, parseMetrics, registerPerson, requestAction, type RequestOut } from '../helpers/rights.js';
+import { createHarness, type Harness } from '../helpers/harness.js';
+import { apiKey, fileRequest, fileRequestOk, listRequestsOk, parseMetrics, type RequestOut, registerPerson, requestAction } from '../helpers/rights.js';
 
 // Monday 2 March 2026, 12:00 in Moscow.
 const START = '2026-03-02T09:00:00Z';
@@ -99,7 +99,11 @@ describe('staff intake: due dates by the Russian production calendar', () => {
       { purpose: 'marketing', state: 'withdrawn' },
       { purpose: 'processing', state: 'withdrawn' },
     ]);
-    const sup = await h.db.selectFrom('suppressions').select(['active']).where('hash', '=', await h.deps.hasher.hash(email)).executeTakeFirst();
+    const sup = await h.db
+      .selectFrom('suppressions')
+      .select(['active'])
+      .where('hash', '=', await h.deps.hasher.hash(email))
+      .executeTakeFirst();
     expect(sup).toEqual({ active: true });
   });
 });
@@ -335,12 +339,13 @@ describe('scopes', () => {
   });
   afterAll(() => h?.close());
 
-  const calls = () => [
-    ['GET /v1/requests', (auth?: string) => h.app.request('/v1/requests', { headers: auth ? { authorization: auth } : {} })],
-    ['GET /v1/metrics', (auth?: string) => h.app.request('/v1/metrics', { headers: auth ? { authorization: auth } : {} })],
-    ['POST start', (auth?: string) => requestAction(h, auth, requestId, 'start')],
-    ['POST intake', (auth?: string) => fileRequest(h, auth, subjectId, { type: 'appeal' })],
-  ] as const;
+  const calls = () =>
+    [
+      ['GET /v1/requests', (auth?: string) => h.app.request('/v1/requests', { headers: auth ? { authorization: auth } : {} })],
+      ['GET /v1/metrics', (auth?: string) => h.app.request('/v1/metrics', { headers: auth ? { authorization: auth } : {} })],
+      ['POST start', (auth?: string) => requestAction(h, auth, requestId, 'start')],
+      ['POST intake', (auth?: string) => fileRequest(h, auth, subjectId, { type: 'appeal' })],
+    ] as const;
 
   it('answers 401 without a key or with an unknown one', async () => {
     for (const [name, call] of calls()) {
@@ -413,8 +418,13 @@ describe('deadline monitoring', () => {
   it('runJobs logs a warning per overdue or at-risk request with its id, never an address or a name; an overdue erasure is erased instead', async () => {
     const leads = (await apiKey(h, 'leads:write')).auth;
     const manage = (await apiKey(h, 'requests:manage')).auth;
-    const person = (tag: string) => registerPerson(h, leads, `${tag}.warn@requests-example.ru`, { lastName: `Предупреждаев-${tag}`, firstName: 'Варвара', city: 'Тревогинск' });
-    const overdue = await fileRequestOk(h, manage, await person('p1'), { type: 'appeal', body: 'пишите на other@mail.example', receivedAt: '2026-02-02T12:00:00+03:00' });
+    const person = (tag: string) =>
+      registerPerson(h, leads, `${tag}.warn@requests-example.ru`, { lastName: `Предупреждаев-${tag}`, firstName: 'Варвара', city: 'Тревогинск' });
+    const overdue = await fileRequestOk(h, manage, await person('p1'), {
+      type: 'appeal',
+      body: 'пишите на other@mail.example',
+      receivedAt: '2026-02-02T12:00:00+03:00',
+    });
     const atRisk = await fileRequestOk(h, manage, await person('p2'), { type: 'access', receivedAt: '2026-02-16T12:00:00+03:00' });
     const later = await fileRequestOk(h, manage, await person('p3'), { type: 'access' });
     const overdueErasure = await fileRequestOk(h, manage, await person('p4'), { type: 'erasure', receivedAt: '2026-02-02T12:00:00+03:00' });
@@ -429,7 +439,12 @@ describe('deadline monitoring', () => {
 
     const warnings = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 'warn');
     expect(warnings).toHaveLength(2);
-    expect(warnings.find((w) => w.request === overdue.id)).toMatchObject({ msg: 'request overdue', subject: overdue.subject, type: 'appeal', dueAt: overdue.dueAt });
+    expect(warnings.find((w) => w.request === overdue.id)).toMatchObject({
+      msg: 'request overdue',
+      subject: overdue.subject,
+      type: 'appeal',
+      dueAt: overdue.dueAt,
+    });
     expect(warnings.find((w) => w.request === atRisk.id)).toMatchObject({ msg: 'request due within 4 hours', type: 'access', dueAt: atRisk.dueAt });
     expect(warnings.some((w) => w.request === later.id || w.request === overdueErasure.id)).toBe(false);
     for (const line of lines) {
@@ -478,15 +493,29 @@ describe('deadlines the law sets, on the production calendar: a request on Frida
   });
 
   it('a restriction filed late (a letter from last week) is blocked and completed now, due when it was received: it shows as late', async () => {
-    const r = await fileRequestOk(h, manage.auth, await registerPerson(h, leads, nextEmail('ny-late')), { type: 'restriction', receivedAt: '2026-12-18T12:00:00+03:00' });
+    const r = await fileRequestOk(h, manage.auth, await registerPerson(h, leads, nextEmail('ny-late')), {
+      type: 'restriction',
+      receivedAt: '2026-12-18T12:00:00+03:00',
+    });
     expect(r).toMatchObject({ status: 'completed', dueAt: '2026-12-18T09:00:00.000Z', completedAt: '2026-12-25T10:00:00.000Z' });
-    const ev = await h.db.selectFrom('consent_events').select(['action', 'occurred_at']).where('subject_id', '=', r.subject).where('action', '=', 'restricted').executeTakeFirstOrThrow();
+    const ev = await h.db
+      .selectFrom('consent_events')
+      .select(['action', 'occurred_at'])
+      .where('subject_id', '=', r.subject)
+      .where('action', '=', 'restricted')
+      .executeTakeFirstOrThrow();
     expect(new Date(ev.occurred_at).toISOString()).toBe('2026-12-25T10:00:00.000Z');
   });
 
   it('records a restriction completed the moment it is received, and blocks the person then', async () => {
     const r = await file('restriction');
-    expect(r).toMatchObject({ status: 'completed', receivedAt: '2026-12-25T09:00:00.000Z', dueAt: '2026-12-25T09:00:00.000Z', completedAt: '2026-12-25T10:00:00.000Z', overdue: false });
+    expect(r).toMatchObject({
+      status: 'completed',
+      receivedAt: '2026-12-25T09:00:00.000Z',
+      dueAt: '2026-12-25T09:00:00.000Z',
+      completedAt: '2026-12-25T10:00:00.000Z',
+      overdue: false,
+    });
     const s = await h.db.selectFrom('subjects').select('status').where('id', '=', r.subject).executeTakeFirstOrThrow();
     expect(s.status).toBe('restricted');
     // Nothing left open, so no acknowledgment that promises an answer later.
@@ -529,7 +558,9 @@ describe('deadlines the law sets, on the production calendar: a request on Frida
       const res = await extend(r.id, { reason: 'busy' });
       expect(res.status, type).toBe(409);
       expect(res.body.detail).toMatch(/cannot be extended/);
-      expect(new Date((await h.db.selectFrom('requests').select('due_at').where('id', '=', r.id).executeTakeFirstOrThrow()).due_at).toISOString()).toBe(r.dueAt);
+      expect(new Date((await h.db.selectFrom('requests').select('due_at').where('id', '=', r.id).executeTakeFirstOrThrow()).due_at).toISOString()).toBe(
+        r.dueAt,
+      );
     }
     // A restriction is done at once: nothing open to extend.
     expect((await extend((await file('restriction')).id, { reason: 'busy' })).status).toBe(409);

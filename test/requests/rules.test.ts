@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestStatus, RequestType } from '../../src/db/schema.js';
 import { DEADLINES } from '../../src/requests/deadlines.js';
-import { REQUEST_ACTIONS, REQUEST_STATUSES, decideTransition, isOpen, type RequestAction, type Transition } from '../../src/requests/rules.js';
+import { decideTransition, isOpen, REQUEST_ACTIONS, REQUEST_STATUSES, type RequestAction, type Transition } from '../../src/requests/rules.js';
 
 const TYPES = Object.keys(DEADLINES) as RequestType[];
 
@@ -21,7 +21,11 @@ const wasRejected: Transition = { kind: 'closed', status: 'rejected' };
  * (both for every type but erasure), staff on an erasure request (with a reason; without one it
  * is the same as the column before it except where a reason is required), and the erasure job.
  */
-const TABLE: [RequestStatus, RequestAction, { staff: Transition; staffNoReason: Transition; staffErasure: Transition; staffErasureNoReason: Transition; system: Transition }][] = [
+const TABLE: [
+  RequestStatus,
+  RequestAction,
+  { staff: Transition; staffNoReason: Transition; staffErasure: Transition; staffErasureNoReason: Transition; system: Transition },
+][] = [
   ['received', 'start', { staff: in_progress, staffNoReason: in_progress, staffErasure: in_progress, staffErasureNoReason: in_progress, system: no }],
   ['received', 'complete', { staff: completed, staffNoReason: completed, staffErasure: jobOnly, staffErasureNoReason: jobOnly, system: completed }],
   ['received', 'reject', { staff: rejected, staffNoReason: reason, staffErasure: rejected, staffErasureNoReason: reason, system: no }],
@@ -30,12 +34,32 @@ const TABLE: [RequestStatus, RequestAction, { staff: Transition; staffNoReason: 
   ['in_progress', 'complete', { staff: completed, staffNoReason: completed, staffErasure: jobOnly, staffErasureNoReason: jobOnly, system: completed }],
   ['in_progress', 'reject', { staff: rejected, staffNoReason: reason, staffErasure: rejected, staffErasureNoReason: reason, system: no }],
   ['in_progress', 'extend', { staff: extend, staffNoReason: reason, staffErasure: extend, staffErasureNoReason: reason, system: no }],
-  ['completed', 'start', { staff: wasCompleted, staffNoReason: wasCompleted, staffErasure: wasCompleted, staffErasureNoReason: wasCompleted, system: wasCompleted }],
-  ['completed', 'complete', { staff: wasCompleted, staffNoReason: wasCompleted, staffErasure: wasCompleted, staffErasureNoReason: wasCompleted, system: wasCompleted }],
-  ['completed', 'reject', { staff: wasCompleted, staffNoReason: wasCompleted, staffErasure: wasCompleted, staffErasureNoReason: wasCompleted, system: wasCompleted }],
-  ['completed', 'extend', { staff: wasCompleted, staffNoReason: wasCompleted, staffErasure: wasCompleted, staffErasureNoReason: wasCompleted, system: wasCompleted }],
+  [
+    'completed',
+    'start',
+    { staff: wasCompleted, staffNoReason: wasCompleted, staffErasure: wasCompleted, staffErasureNoReason: wasCompleted, system: wasCompleted },
+  ],
+  [
+    'completed',
+    'complete',
+    { staff: wasCompleted, staffNoReason: wasCompleted, staffErasure: wasCompleted, staffErasureNoReason: wasCompleted, system: wasCompleted },
+  ],
+  [
+    'completed',
+    'reject',
+    { staff: wasCompleted, staffNoReason: wasCompleted, staffErasure: wasCompleted, staffErasureNoReason: wasCompleted, system: wasCompleted },
+  ],
+  [
+    'completed',
+    'extend',
+    { staff: wasCompleted, staffNoReason: wasCompleted, staffErasure: wasCompleted, staffErasureNoReason: wasCompleted, system: wasCompleted },
+  ],
   ['rejected', 'start', { staff: wasRejected, staffNoReason: wasRejected, staffErasure: wasRejected, staffErasureNoReason: wasRejected, system: wasRejected }],
-  ['rejected', 'complete', { staff: wasRejected, staffNoReason: wasRejected, staffErasure: wasRejected, staffErasureNoReason: wasRejected, system: wasRejected }],
+  [
+    'rejected',
+    'complete',
+    { staff: wasRejected, staffNoReason: wasRejected, staffErasure: wasRejected, staffErasureNoReason: wasRejected, system: wasRejected },
+  ],
   ['rejected', 'reject', { staff: wasRejected, staffNoReason: wasRejected, staffErasure: wasRejected, staffErasureNoReason: wasRejected, system: wasRejected }],
   ['rejected', 'extend', { staff: wasRejected, staffNoReason: wasRejected, staffErasure: wasRejected, staffErasureNoReason: wasRejected, system: wasRejected }],
 ];
@@ -51,7 +75,9 @@ describe('the request state machine', () => {
     it(`${status} × ${action}`, () => {
       for (const type of TYPES) {
         const erasure = type === 'erasure';
-        expect(decideTransition({ status, type }, action, { actor: 'staff', hasReason: true }), `${type}, staff, with a reason`).toEqual(erasure ? want.staffErasure : want.staff);
+        expect(decideTransition({ status, type }, action, { actor: 'staff', hasReason: true }), `${type}, staff, with a reason`).toEqual(
+          erasure ? want.staffErasure : want.staff,
+        );
         expect(decideTransition({ status, type }, action, { actor: 'staff', hasReason: false }), `${type}, staff, no reason`).toEqual(
           erasure ? want.staffErasureNoReason : want.staffNoReason,
         );

@@ -3,7 +3,7 @@ import { eraseSubject } from '../../src/erasure/erase.js';
 import { runJobs } from '../../src/jobs/run.js';
 import { silentLogger } from '../../src/log.js';
 import { campaignCall, type ReservationBody } from '../helpers/cadence.js';
-import { createHarness, jsonRequest, onPostgres, type Harness } from '../helpers/harness.js';
+import { createHarness, type Harness, jsonRequest, onPostgres } from '../helpers/harness.js';
 import { consentState, createConfirmedSubject, eventsOf, snapshotDb } from '../helpers/pages.js';
 import { apiKey, deliverDueMail } from '../helpers/rights.js';
 
@@ -43,7 +43,11 @@ const reserveByEmail = async (campaign: string, email: string) => {
   return (await res.json()) as ReservationBody;
 };
 const findByEmail = async (email: string) =>
-  ((await (await h.app.request(`/v1/subjects?email=${encodeURIComponent(email)}`, { headers: { authorization: k.reader, 'x-purpose': 'test' } })).json()) as { subjects: { id: string }[] }).subjects.map((s) => s.id);
+  (
+    (await (await h.app.request(`/v1/subjects?email=${encodeURIComponent(email)}`, { headers: { authorization: k.reader, 'x-purpose': 'test' } })).json()) as {
+      subjects: { id: string }[];
+    }
+  ).subjects.map((s) => s.id);
 
 describe('a forwarded preferences link used to move a confirmed subscription', () => {
   it('keeps the old address in force until the new one confirms; the new address is neither reserved nor subscribed before', async () => {
@@ -54,7 +58,17 @@ describe('a forwarded preferences link used to move a confirmed subscription', (
     const token = await pToken(id); // the link the owner forwarded
 
     h.clock.advance(60_000);
-    const res = await rectifyForm(token, { email: ATTACKER, lastName: '', firstName: 'Вера', patronymic: '', phone: '', website: '', organization: '', industry: '', city: '' });
+    const res = await rectifyForm(token, {
+      email: ATTACKER,
+      lastName: '',
+      firstName: 'Вера',
+      patronymic: '',
+      phone: '',
+      website: '',
+      organization: '',
+      industry: '',
+      city: '',
+    });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Подтвердите новый адрес');
 
@@ -68,7 +82,9 @@ describe('a forwarded preferences link used to move a confirmed subscription', (
     expect(denied.allowed).toEqual([]);
     expect(denied.denied.map((d) => d.reason)).toEqual(['unknown_subject']);
     expect(await findByEmail(ATTACKER)).toEqual([]);
-    expect(await h.db.selectFrom('subject_addresses').select('email_hash').where('subject_id', '=', id).execute()).toEqual([{ email_hash: await h.deps.hasher.hash(OWNER) }]);
+    expect(await h.db.selectFrom('subject_addresses').select('email_hash').where('subject_id', '=', id).execute()).toEqual([
+      { email_hash: await h.deps.hasher.hash(OWNER) },
+    ]);
 
     // The evidence: who asked, from where, both addresses as keyed hashes only.
     const [requested] = (await eventsOf(h, id)).filter((e) => e.action === 'requested' && e.purpose === null);
@@ -93,7 +109,12 @@ describe('a forwarded preferences link used to move a confirmed subscription', (
     expect((await subjectRow(id)).email).toBe(ATTACKER);
     expect((await campaignCall(h, k.sends, 'fw1-a', 'release', { subjects: [id] })).status).toBe(200);
     expect((await reserveByEmail('fw1-c', ATTACKER)).allowed).toEqual([id]);
-    const addresses = await h.db.selectFrom('subject_addresses').select(['email_hash', 'replaced_at']).where('subject_id', '=', id).orderBy('added_at').execute();
+    const addresses = await h.db
+      .selectFrom('subject_addresses')
+      .select(['email_hash', 'replaced_at'])
+      .where('subject_id', '=', id)
+      .orderBy('added_at')
+      .execute();
     expect(addresses.map((a) => [a.email_hash, a.replaced_at === null])).toEqual([
       [await h.deps.hasher.hash(OWNER), false],
       [await h.deps.hasher.hash(ATTACKER), true],
@@ -103,7 +124,12 @@ describe('a forwarded preferences link used to move a confirmed subscription', (
       [null, 'rectified', 'NewOwner/2.0'],
       ['marketing', 'confirmed', 'NewOwner/2.0'],
     ]);
-    expect(after[0]!.details).toMatchObject({ fields: ['email'], from: await h.deps.hasher.hash(OWNER), to: await h.deps.hasher.hash(ATTACKER), confirmedBy: 'new-address' });
+    expect(after[0]!.details).toMatchObject({
+      fields: ['email'],
+      from: await h.deps.hasher.hash(OWNER),
+      to: await h.deps.hasher.hash(ATTACKER),
+      confirmedBy: 'new-address',
+    });
     expect(after[1]!.details).toEqual({ by: 'address-change-confirmation', address: await h.deps.hasher.hash(ATTACKER) });
     expect(JSON.stringify(await eventsOf(h, id))).not.toMatch(/victim-example|evil-example/);
 
@@ -168,7 +194,7 @@ describe('a forwarded preferences link used to move a confirmed subscription', (
     expect(await h.db.selectFrom('pending_changes').select('id').where('subject_id', '=', id).execute()).toEqual([]);
   });
 
-  it('an erased person\'s pending address is deleted with them and its confirmation never goes', async () => {
+  it("an erased person's pending address is deleted with them and its confirmation never goes", async () => {
     const id = await createConfirmedSubject(h, 'owner.er@victim-example.ru');
     await deliverDueMail(h);
     expect((await rectifyForm(await pToken(id), { email: 'pending.er@example.ru' })).status).toBe(200);
@@ -178,8 +204,8 @@ describe('a forwarded preferences link used to move a confirmed subscription', (
   });
 });
 
-describe('no enumeration: the answer does not say whether the new address is someone else\'s', () => {
-  it('the center answers a free address and another person\'s with the same status and body, and repeats alike', async () => {
+describe("no enumeration: the answer does not say whether the new address is someone else's", () => {
+  it("the center answers a free address and another person's with the same status and body, and repeats alike", async () => {
     await createConfirmedSubject(h, 'owned.enum@example.ru');
     const id = await createConfirmedSubject(h, 'asker.enum@example.ru');
     const token = await pToken(id);
@@ -209,7 +235,7 @@ describe('no enumeration: the answer does not say whether the new address is som
     expect((await deliverDueMail(h)).map((m) => m.to)).toEqual(['free.enum@example.ru']);
   });
 
-  it('staff PATCH answers 202 alike for a free address and another person\'s', async () => {
+  it("staff PATCH answers 202 alike for a free address and another person's", async () => {
     await createConfirmedSubject(h, 'owned.staff@example.ru');
     const id = await createConfirmedSubject(h, 'asked.staff@example.ru');
     const patch = async (email: string) => {

@@ -15,7 +15,7 @@ describe('live subject lookup', () => {
     await h.close();
   });
 
-  it('finds the live person by hash, alone or in a set; an erased one is nobody\'s', async () => {
+  it("finds the live person by hash, alone or in a set; an erased one is nobody's", async () => {
     const a = (await createSubject(h, 'lookup-a@example.ru')).id;
     const b = (await createSubject(h, 'lookup-b@example.ru')).id;
     const ha = await h.deps.hasher.hash('lookup-a@example.ru');

@@ -48,7 +48,17 @@ describe('profile descriptor (pure)', () => {
   });
 
   it('limits, input types, autocomplete hints and input ids of the rectification form', () => {
-    expect(MAX_LENGTH).toEqual({ lastName: 200, firstName: 200, patronymic: 200, email: 320, phone: 40, website: 2000, organization: 500, industry: 500, city: 200 });
+    expect(MAX_LENGTH).toEqual({
+      lastName: 200,
+      firstName: 200,
+      patronymic: 200,
+      email: 320,
+      phone: 40,
+      website: 2000,
+      organization: 500,
+      industry: 500,
+      city: 200,
+    });
     expect(INPUT_TYPE).toEqual({ email: 'email', phone: 'tel' });
     expect(AUTOCOMPLETE).toEqual({
       lastName: 'family-name',
@@ -65,7 +75,7 @@ describe('profile descriptor (pure)', () => {
     expect(Object.keys(INPUT_ID)).toEqual(RECTIFY_FIELDS);
   });
 
-  it('a row\'s profile by field name', () => {
+  it("a row's profile by field name", () => {
     const row = Object.fromEntries(ALL_PROFILE_COLUMNS.map((c) => [c, `v-${c}`])) as Parameters<typeof profileOf>[0];
     expect(profileOf(row)).toEqual(Object.fromEntries(RECTIFY_FIELDS.map((f) => [f, `v-${COLUMN[f]}`])));
   });
@@ -83,7 +93,7 @@ describe('profile descriptor (pure)', () => {
     expect(lead.city.safeParse(undefined).success).toBe(true);
   });
 
-  it('the staff API\'s rectification clears with null or empty, within the same limits', () => {
+  it("the staff API's rectification clears with null or empty, within the same limits", () => {
     const patch = rectifyProfileSchema();
     expect(Object.keys(patch)).toEqual(PROFILE_FIELDS);
     expect(patch.patronymic.safeParse(null).success).toBe(true);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { campaignCall, type ReservationBody } from '../helpers/cadence.js';
-import { createHarness, jsonRequest, type Harness } from '../helpers/harness.js';
+import { createHarness, type Harness, jsonRequest } from '../helpers/harness.js';
 import { eventsOf, snapshotDb } from '../helpers/pages.js';
 import { apiKey, deliverDueMail, fileRequestOk, registerPerson } from '../helpers/rights.js';
 
@@ -75,23 +75,41 @@ describe('every read of personal data by a key is audited', () => {
 
   it('GET /v1/subjects?email= finds the person by the address as typed and writes a search row', async () => {
     const { id, email } = await person('search');
-    const res = await read(`/v1/subjects?email=${encodeURIComponent('  ' + email.toUpperCase())}`, k.reader, { 'x-purpose': 'caller asked about their data', 'x-request-id': 'req-search-1' });
+    const res = await read(`/v1/subjects?email=${encodeURIComponent(`  ${email.toUpperCase()}`)}`, k.reader, {
+      'x-purpose': 'caller asked about their data',
+      'x-request-id': 'req-search-1',
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { subjects: { id: string; email: string }[] };
     expect(body.subjects.map((s) => [s.id, s.email])).toEqual([[id, email]]);
     expect(await auditRows(id)).toEqual([
-      expect.objectContaining({ key_id: k.reader.id, subject_id: id, action: 'subject.search', purpose: 'caller asked about their data', request_id: 'req-search-1' }),
+      expect.objectContaining({
+        key_id: k.reader.id,
+        subject_id: id,
+        action: 'subject.search',
+        purpose: 'caller asked about their data',
+        request_id: 'req-search-1',
+      }),
     ]);
   });
 
   it('a search that finds nobody is audited too (no subject), since it still reads personal data', async () => {
     const before = await auditCount();
-    const res = await read(`/v1/subjects?email=${encodeURIComponent('nobody.here@staff-example.ru')}`, k.reader, { 'x-purpose': 'checking a complaint', 'x-request-id': 'req-miss-1' });
+    const res = await read(`/v1/subjects?email=${encodeURIComponent('nobody.here@staff-example.ru')}`, k.reader, {
+      'x-purpose': 'checking a complaint',
+      'x-request-id': 'req-miss-1',
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ subjects: [] });
     const rows = await auditRows();
     expect(rows).toHaveLength(before + 1);
-    expect(rows.at(-1)).toMatchObject({ key_id: k.reader.id, subject_id: null, action: 'subject.search.miss', purpose: 'checking a complaint', request_id: 'req-miss-1' });
+    expect(rows.at(-1)).toMatchObject({
+      key_id: k.reader.id,
+      subject_id: null,
+      action: 'subject.search.miss',
+      purpose: 'checking a complaint',
+      request_id: 'req-miss-1',
+    });
   });
 
   it('GET /v1/subjects/{id}/export is audited as an export', async () => {
@@ -99,7 +117,13 @@ describe('every read of personal data by a key is audited', () => {
     const res = await read(`/v1/subjects/${id}/export`, k.reader, { 'x-purpose': 'access request by letter', 'x-request-id': 'req-export-1' });
     expect(res.status).toBe(200);
     expect(await auditRows(id)).toEqual([
-      expect.objectContaining({ key_id: k.reader.id, subject_id: id, action: 'subject.export', purpose: 'access request by letter', request_id: 'req-export-1' }),
+      expect.objectContaining({
+        key_id: k.reader.id,
+        subject_id: id,
+        action: 'subject.export',
+        purpose: 'access request by letter',
+        request_id: 'req-export-1',
+      }),
     ]);
   });
 
@@ -161,7 +185,9 @@ describe('GET /v1/audit', () => {
 
     const res = await read(`/v1/audit?subject=${a.id}`, k.admin);
     expect(res.status).toBe(200);
-    const { entries } = (await res.json()) as { entries: { id: number; key: string; subject: string; action: string; purpose: string; requestId: string; at: string }[] };
+    const { entries } = (await res.json()) as {
+      entries: { id: number; key: string; subject: string; action: string; purpose: string; requestId: string; at: string }[];
+    };
     expect(entries.map((e) => e.purpose)).toEqual(['ticket 4', 'ticket 3', 'ticket 2', 'ticket 1']);
     expect(entries.every((e) => e.subject === a.id)).toBe(true);
     const ids = entries.map((e) => e.id);
@@ -228,7 +254,9 @@ describe('rectification (PATCH /v1/subjects/{id})', () => {
     expect((await h.app.request(mails[0]!.links[0]!, { method: 'POST' })).status).toBe(200);
     const row = await h.db.selectFrom('subjects').select(['email', 'email_hash']).where('id', '=', id).executeTakeFirstOrThrow();
     expect(row).toEqual({ email: 'new.address.r1@staff-example.ru', email_hash: await h.deps.hasher.hash('new.address.r1@staff-example.ru') });
-    const found = (await (await read(`/v1/subjects?email=new.address.r1@staff-example.ru`, k.reader, { 'x-purpose': 'verify' })).json()) as { subjects: { id: string }[] };
+    const found = (await (await read(`/v1/subjects?email=new.address.r1@staff-example.ru`, k.reader, { 'x-purpose': 'verify' })).json()) as {
+      subjects: { id: string }[];
+    };
     expect(found.subjects.map((s) => s.id)).toEqual([id]);
     const old = (await (await read(`/v1/subjects?email=${encodeURIComponent(email)}`, k.reader, { 'x-purpose': 'verify' })).json()) as { subjects: unknown[] };
     expect(old.subjects).toEqual([]);
@@ -374,7 +402,12 @@ describe('disclosures and the export', () => {
 
     const exp = (await (await read(`/v1/subjects/${id}/export`, k.reader, { 'x-purpose': 'check disclosures' })).json()) as { disclosures: unknown[] };
     expect(exp.disclosures).toEqual([
-      { recipient: 'Арбитражный суд г. Москвы', legalBasis: 'Определение суда № А40-1234/2026 от 01.03.2026', data: 'ФИО, e-mail, история согласий', at: '2026-03-01T07:00:00.000Z' },
+      {
+        recipient: 'Арбитражный суд г. Москвы',
+        legalBasis: 'Определение суда № А40-1234/2026 от 01.03.2026',
+        data: 'ФИО, e-mail, история согласий',
+        at: '2026-03-01T07:00:00.000Z',
+      },
     ]);
   });
 
@@ -392,7 +425,9 @@ describe('disclosures and the export', () => {
     const { id, email } = await person('export-full');
     const appeal = await fileRequestOk(h, k.manage.auth, id, { type: 'appeal', body: 'Прошу объяснить, откуда у вас мой телефон' });
     expect((await disclose(id, { recipient: 'Прокуратура', legalBasis: 'Запрос № 7', data: 'e-mail' })).status).toBe(201);
-    expect((await h.app.request(`/v1/subjects/${id}/restriction`, jsonRequest('PUT', { restricted: true, reason: 'dispute' }, k.writer.auth))).status).toBe(200);
+    expect((await h.app.request(`/v1/subjects/${id}/restriction`, jsonRequest('PUT', { restricted: true, reason: 'dispute' }, k.writer.auth))).status).toBe(
+      200,
+    );
 
     const res = await read(`/v1/subjects/${id}/export`, k.reader, { 'x-purpose': 'access request' });
     expect(res.status).toBe(200);
@@ -412,7 +447,14 @@ describe('disclosures and the export', () => {
       ]),
     );
     expect(exp.requests).toEqual([
-      expect.objectContaining({ id: appeal.id, type: 'appeal', status: 'received', receivedAt: appeal.receivedAt, dueAt: appeal.dueAt, text: 'Прошу объяснить, откуда у вас мой телефон' }),
+      expect.objectContaining({
+        id: appeal.id,
+        type: 'appeal',
+        status: 'received',
+        receivedAt: appeal.receivedAt,
+        dueAt: appeal.dueAt,
+        text: 'Прошу объяснить, откуда у вас мой телефон',
+      }),
     ]);
     expect(exp.disclosures).toEqual([expect.objectContaining({ recipient: 'Прокуратура', legalBasis: 'Запрос № 7', data: 'e-mail' })]);
   });

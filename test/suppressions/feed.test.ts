@@ -4,7 +4,7 @@ import { createApiKey, revokeApiKey } from '../../src/auth/keys.js';
 import type { SuppressionReason } from '../../src/db/schema.js';
 import { lift, sequenceSuppressions, suppress } from '../../src/suppressions/queries.js';
 import { expectedHash, getFeed, parseFeedCsv, parseNdjson, streamLines, type WireRecord } from '../helpers/feed.js';
-import { createHarness, createTestDb, jsonRequest, lead, onPostgres, type Harness } from '../helpers/harness.js';
+import { createHarness, createTestDb, type Harness, jsonRequest, lead, onPostgres } from '../helpers/harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -13,7 +13,10 @@ async function suppressAddress(h: Harness, email: string, reason: SuppressionRea
 }
 
 async function countSuppressions(h: Harness): Promise<number> {
-  const r = await h.db.selectFrom('suppressions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const r = await h.db
+    .selectFrom('suppressions')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -417,7 +420,14 @@ describe.skipIf(!onPostgres)('GET /v1/suppressions with concurrent writers (Post
       while (next < N) {
         const i = next++;
         await h.db.transaction().execute(async (trx) => {
-          await suppress(trx, { hash: expectedHash(emails[i]!), email: emails[i]!, subjectId: null, reason: 'unsubscribed', actorType: 'subject', at: h.clock.now() });
+          await suppress(trx, {
+            hash: expectedHash(emails[i]!),
+            email: emails[i]!,
+            subjectId: null,
+            reason: 'unsubscribed',
+            actorType: 'subject',
+            at: h.clock.now(),
+          });
           // Some transactions stay open while others commit and get read.
           if (i % 3 === 0) await sleep(5 + ((i * 37) % 80));
         });
@@ -519,10 +529,19 @@ describe('POST /v1/suppressions', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ added: 10_000, unchanged: 0 });
     expect(await countSuppressions(h)).toBe(before + 10_000);
-    const events = await h.db.selectFrom('consent_events').select(['subject_id', 'action', 'actor_type', 'details']).where('subject_id', 'in', people).where('action', '=', 'suppressed').execute();
+    const events = await h.db
+      .selectFrom('consent_events')
+      .select(['subject_id', 'action', 'actor_type', 'details'])
+      .where('subject_id', 'in', people)
+      .where('action', '=', 'suppressed')
+      .execute();
     expect(events.map((e) => e.subject_id).sort()).toEqual([...people].sort());
     expect(events.every((e) => e.actor_type === 'staff')).toBe(true);
-    const row = await h.db.selectFrom('suppressions').select(['reason', 'note', 'subject_id']).where('hash', '=', expectedHash('bulk-known-2@example.ru')).executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom('suppressions')
+      .select(['reason', 'note', 'subject_id'])
+      .where('hash', '=', expectedHash('bulk-known-2@example.ru'))
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ reason: 'manual', note: 'asked by phone', subject_id: people[1] });
 
     const again = await post({ entries: entries.slice(-2) }, write);

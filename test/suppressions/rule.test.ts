@@ -7,12 +7,12 @@ import { isSelfReason, reasonAfterErasure, SELF_REASONS, selfSuppressed, suppres
 const ALL: SuppressionReason[] = ['unsubscribed', 'withdrawn', 'erased', 'bounced', 'complained', 'manual'];
 
 describe('suppression rule (pure)', () => {
-  it('the person\'s own reasons are unsubscribed, withdrawn and erased; bounces, complaints and manual entries are staff\'s', () => {
+  it("the person's own reasons are unsubscribed, withdrawn and erased; bounces, complaints and manual entries are staff's", () => {
     expect([...SELF_REASONS].sort()).toEqual(['erased', 'unsubscribed', 'withdrawn']);
     expect(ALL.filter(isSelfReason)).toEqual(['unsubscribed', 'withdrawn', 'erased']);
   });
 
-  it('an address is self-suppressed only by an active entry of the person\'s own', () => {
+  it("an address is self-suppressed only by an active entry of the person's own", () => {
     expect(selfSuppressed(undefined)).toBe(false);
     expect(selfSuppressed(null)).toBe(false);
     expect(selfSuppressed({ active: false, reason: 'unsubscribed' })).toBe(false);
@@ -20,7 +20,7 @@ describe('suppression rule (pure)', () => {
     expect(selfSuppressed({ active: true, reason: 'bounced' })).toBe(false);
   });
 
-  it('suppressing changes a missing or lifted entry, and upgrades the person\'s own reason to a staff-only one, nothing else', () => {
+  it("suppressing changes a missing or lifted entry, and upgrades the person's own reason to a staff-only one, nothing else", () => {
     for (const reason of ALL) {
       expect(suppressChanges(null, reason)).toBe(true);
       for (const old of ALL) {

@@ -1,10 +1,10 @@
 import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unsubscribe } from '../../src/unsubscribe/actions.js';
 import type { Mailer, OutgoingMail } from '../../src/emails/mailer.js';
 import { silentLogger } from '../../src/log.js';
 import { deliverEmails } from '../../src/outbox/deliver.js';
-import { createHarness, onPostgres, type Harness } from '../helpers/harness.js';
+import { unsubscribe } from '../../src/unsubscribe/actions.js';
+import { createHarness, type Harness, onPostgres } from '../helpers/harness.js';
 import { consentState, createConfirmedSubject, raceOnSubject } from '../helpers/pages.js';
 
 /**
@@ -31,7 +31,8 @@ afterAll(async () => {
 
 const sent: OutgoingMail[] = [];
 const mailer: Mailer = { describe: 'memory', close: async () => {}, send: async (m) => void sent.push(m) };
-const deliver = (h: Harness) => deliverEmails({ db: h.db, mailer, signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 });
+const deliver = (h: Harness) =>
+  deliverEmails({ db: h.db, mailer, signer: h.deps.signer, config: h.config, clock: h.clock, logger: silentLogger, random: () => 0.5 });
 const queued = async (h: Harness, subjectId: string) =>
   (await h.db.selectFrom('outbox').select(['kind', 'status']).where('subject_id', '=', subjectId).where('status', '=', 'pending').execute()).map((r) => r.kind);
 /** A confirmed subscriber with nothing left in the outbox. */
@@ -57,7 +58,7 @@ describe('by default (NOTIFY_ON_UNSUBSCRIBE unset): stop means stop', () => {
 });
 
 describe('NOTIFY_ON_UNSUBSCRIBE=true', () => {
-  it('queues the unsubscribed notice with the unsubscribe, and sends it in the person\'s language', async () => {
+  it("queues the unsubscribed notice with the unsubscribe, and sends it in the person's language", async () => {
     const id = await subscriber(notifying, 'notify@example.ru');
     expect((await notifying.app.request(await unsubscribeUrl(notifying, id), oneClick())).status).toBe(200);
     expect(await queued(notifying, id)).toEqual(['unsubscribed']);
@@ -69,7 +70,7 @@ describe('NOTIFY_ON_UNSUBSCRIBE=true', () => {
     expect(sent[0]!.text).toContain('Здравствуйте, Ирина!');
   });
 
-  it('a repeated click, one-click or the page\'s button, queues nothing more', async () => {
+  it("a repeated click, one-click or the page's button, queues nothing more", async () => {
     const id = await subscriber(notifying, 'notify-twice@example.ru');
     const url = await unsubscribeUrl(notifying, id);
     expect((await notifying.app.request(url, oneClick())).status).toBe(200);
@@ -113,7 +114,13 @@ describe('round trips', () => {
   /** Counts the statements sent through a Kysely instance (transaction begin and commit aside). */
   const counting = (h: Harness) => {
     let n = 0;
-    const plugin: KyselyPlugin = { transformQuery: (a) => (n++, a.node), transformResult: async (a) => a.result };
+    const plugin: KyselyPlugin = {
+      transformQuery: (a) => {
+        n++;
+        return a.node;
+      },
+      transformResult: async (a) => a.result,
+    };
     return { db: h.db.withPlugin(plugin), count: () => n };
   };
 

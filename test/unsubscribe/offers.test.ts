@@ -8,10 +8,12 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const post = (path: string, harness = h, body = '') => harness.app.request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+const post = (path: string, harness = h, body = '') =>
+  harness.app.request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
 /** The withdrawal's second step, the one button that acts. */
 const withdraw = (path: string, harness = h) => post(path, harness, 'confirm=yes');
-const frequency = async (id: string) => (await h.db.selectFrom('preferences').select(['frequency', 'paused_until']).where('subject_id', '=', id).executeTakeFirst())?.frequency;
+const frequency = async (id: string) =>
+  (await h.db.selectFrom('preferences').select(['frequency', 'paused_until']).where('subject_id', '=', id).executeTakeFirst())?.frequency;
 const confirmations = async (id: string) => (await outboxOf(h, id)).filter((r) => r.kind === 'confirm-subscription');
 
 let clients = 0;
@@ -33,7 +35,12 @@ describe('"at most one a month instead" on /u', () => {
     expect(await suppressionOf(h, id)).toBeUndefined();
     const changed = (await eventsOf(h, id)).filter((e) => e.action === 'frequency_changed');
     expect(changed).toHaveLength(1);
-    expect(changed[0]).toMatchObject({ actor_type: 'subject', source: 'unsubscribe-page', campaign_id: 'spring', details: { from: 'standard', to: 'monthly' } });
+    expect(changed[0]).toMatchObject({
+      actor_type: 'subject',
+      source: 'unsubscribe-page',
+      campaign_id: 'spring',
+      details: { from: 'standard', to: 'monthly' },
+    });
   });
 
   it('keeps a pause the person set, and a second press changes nothing', async () => {
@@ -41,7 +48,12 @@ describe('"at most one a month instead" on /u', () => {
     await h.db.updateTable('preferences').set({ paused_until: '2026-05-01' }).where('subject_id', '=', id).execute();
     const token = await h.deps.signer.sign({ sub: id, p: 'u' });
     expect((await post(`/u/${token}/monthly`)).status).toBe(200);
-    const row = await h.db.selectFrom('preferences').select(['frequency']).select((eb) => eb.fn<string>('to_char', [eb.ref('paused_until'), eb.val('YYYY-MM-DD')]).as('until')).where('subject_id', '=', id).executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom('preferences')
+      .select(['frequency'])
+      .select((eb) => eb.fn<string>('to_char', [eb.ref('paused_until'), eb.val('YYYY-MM-DD')]).as('until'))
+      .where('subject_id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ frequency: 'monthly', until: '2026-05-01' });
     const before = await snapshotDb(h);
     const again = await post(`/u/${token}/monthly`);
@@ -105,7 +117,15 @@ describe('the way back after unsubscribing', () => {
     const single = await createHarness({ handle: h.handle, env: { DOUBLE_OPT_IN: 'false' }, clientIp: '192.0.2.250' });
     const id = await createConfirmedSubject(h, 'no-doi@example.ru');
     const token = await single.deps.signer.sign({ sub: id, p: 'u' });
-    expect((await single.app.request(`/u/${token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })).status).toBe(200);
+    expect(
+      (
+        await single.app.request(`/u/${token}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'List-Unsubscribe=One-Click',
+        })
+      ).status,
+    ).toBe(200);
     expect((await post(`/u/${token}/resubscribe`, single)).status).toBe(200);
     expect(await consentState(h, id, 'marketing')).toBe('pending');
     expect(await suppressionOf(h, id)).toMatchObject({ active: true });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, createTestDb, jsonRequest, lead, onPostgres, type Harness } from '../helpers/harness.js';
+import { createHarness, createTestDb, type Harness, jsonRequest, lead, onPostgres } from '../helpers/harness.js';
 
 // Concurrency needs real connections: PGlite has one.
 describe.skipIf(!onPostgres)('one-click unsubscribe under concurrent clicks (PostgreSQL)', () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createHarness, onPostgres, type Harness } from '../helpers/harness.js';
+import { createHarness, type Harness, onPostgres } from '../helpers/harness.js';
 import {
-  DAY,
   consentState,
   count,
   createConfirmedSubject,
   createSubject,
+  DAY,
   eventsOf,
   expectPageHeaders,
   flipPayloadChar,

@@ -1,9 +1,9 @@
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { erasureRunsAt } from '../../src/erasure/schedule.js';
 import { runJobs } from '../../src/jobs/run.js';
 import { silentLogger } from '../../src/log.js';
-import { erasureRunsAt } from '../../src/erasure/schedule.js';
-import { createHarness, jsonRequest, type Harness } from '../helpers/harness.js';
+import { createHarness, type Harness, jsonRequest } from '../helpers/harness.js';
 import { consentState, createConfirmedSubject, outboxOf } from '../helpers/pages.js';
 import { apiKey, fileDelivery } from '../helpers/rights.js';
 
@@ -59,7 +59,10 @@ describe('a withdrawal, from the click to the last mail', () => {
     const rows = await outboxOf(h, id);
     const pending = rows.filter((r) => r.status === 'pending').map((r) => r.kind);
     expect(pending).toEqual(['withdrawal-received']);
-    const cancelled = rows.filter((r) => r.last_error === 'cancelled: the person withdrew consent to processing').map((r) => r.kind).sort();
+    const cancelled = rows
+      .filter((r) => r.last_error === 'cancelled: the person withdrew consent to processing')
+      .map((r) => r.kind)
+      .sort();
     expect(cancelled).toEqual(['preferences-updated', 'request-received']);
   });
 
@@ -70,7 +73,7 @@ describe('a withdrawal, from the click to the last mail', () => {
     const mails = await parsed();
     expect(mails.map((m) => m.subject)).toEqual(['Вы отозвали согласие на обработку данных']);
     const text = mails[0]!.text!;
-    const due = (await h.db.selectFrom('requests').select(['received_at', 'due_at']).where('id', '=', requestId).executeTakeFirstOrThrow());
+    const due = await h.db.selectFrom('requests').select(['received_at', 'due_at']).where('id', '=', requestId).executeTakeFirstOrThrow();
     const runsAt = erasureRunsAt(new Date(due.received_at), new Date(due.due_at), h.config.erasureGraceHours);
     expect(runsAt.toISOString()).toBe(new Date(withdrawnAt.getTime() + 24 * HOUR).toISOString());
     expect(runsAt.getTime()).toBeLessThan(new Date(due.due_at).getTime());
@@ -85,7 +88,9 @@ describe('a withdrawal, from the click to the last mail', () => {
   it('after the withdrawal nothing new is queued: staff preferences, the center, a fresh link, a new request', async () => {
     const before = (await outboxOf(h, id)).length;
     const write = await apiKey(h, 'subjects:write');
-    expect((await h.app.request(`/v1/subjects/${id}/preferences`, jsonRequest('PUT', { frequency: 'standard', pausedUntil: null }, write.auth))).status).toBe(200);
+    expect((await h.app.request(`/v1/subjects/${id}/preferences`, jsonRequest('PUT', { frequency: 'standard', pausedUntil: null }, write.auth))).status).toBe(
+      200,
+    );
     const p = await h.deps.signer.sign({ sub: id, p: 'p', ttlSeconds: 90 * 86400 });
     expect((await h.app.request(`/p/${p}/frequency`, { method: 'POST', body: new URLSearchParams({ frequency: 'monthly' }) })).status).toBe(409);
     const form = new FormData();
@@ -99,10 +104,25 @@ describe('a withdrawal, from the click to the last mail', () => {
   });
 
   it('a mail that slipped into the outbox after the withdrawal (a race) is not delivered', async () => {
-    await h.db.insertInto('outbox').values({ kind: 'preferences-updated', subject_id: id, payload: JSON.stringify({ subjectId: id }), idempotency_key: `race-${id}`, available_at: h.clock.now(), created_at: h.clock.now(), last_error: null, done_at: null }).execute();
+    await h.db
+      .insertInto('outbox')
+      .values({
+        kind: 'preferences-updated',
+        subject_id: id,
+        payload: JSON.stringify({ subjectId: id }),
+        idempotency_key: `race-${id}`,
+        available_at: h.clock.now(),
+        created_at: h.clock.now(),
+        last_error: null,
+        done_at: null,
+      })
+      .execute();
     const r = await run();
     expect(r.mail).toMatchObject({ sent: 0, dead: 1 });
-    expect((await outboxOf(h, id)).find((o) => o.idempotency_key === `race-${id}`)).toMatchObject({ status: 'dead', last_error: 'cancelled: the person withdrew consent to processing' });
+    expect((await outboxOf(h, id)).find((o) => o.idempotency_key === `race-${id}`)).toMatchObject({
+      status: 'dead',
+      last_error: 'cancelled: the person withdrew consent to processing',
+    });
     expect(since()).toHaveLength(1);
   });
 
@@ -144,7 +164,9 @@ describe('/w after a withdrawal', () => {
   it('says so, with the moment of erasure, and offers no second button; GET and POST alike', async () => {
     const id = await createConfirmedSubject(h, 'w-after.w7q2@example.ru');
     const w = await h.deps.signer.sign({ sub: id, p: 'w', ttlSeconds: 365 * 86400 });
-    expect((await h.app.request(`/w/${w}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'confirm=yes' })).status).toBe(200);
+    expect(
+      (await h.app.request(`/w/${w}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'confirm=yes' })).status,
+    ).toBe(200);
     h.clock.advance(HOUR);
     for (const res of [await h.app.request(`/w/${w}`), await h.app.request(`/w/${w}`, { method: 'POST' }), await h.app.request(`/w/${w}?lang=en`)]) {
       expect(res.status).toBe(200);

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dueAfterBusinessDays, weekendCalendar } from '../../src/time/business-days.js';
-import { createHarness, onPostgres, type Harness } from '../helpers/harness.js';
+import { createHarness, type Harness, onPostgres } from '../helpers/harness.js';
 import {
-  DAY,
   consentState,
   count,
   createConfirmedSubject,
   createSubject,
+  DAY,
   eventsOf,
   expectPageHeaders,
   flipSignatureChar,
@@ -94,7 +94,12 @@ describe('POST /w/{token}', () => {
     expect(outbox[0]!.payload).toMatchObject({ subjectId: id, requestId: requests[0]!.id });
 
     const events = await eventsOf(h, id);
-    expect(events.filter((e) => e.action === 'withdrawn').map((e) => e.purpose).sort()).toEqual(['marketing', 'processing']);
+    expect(
+      events
+        .filter((e) => e.action === 'withdrawn')
+        .map((e) => e.purpose)
+        .sort(),
+    ).toEqual(['marketing', 'processing']);
     expect(events.filter((e) => e.action === 'erasure_requested')).toHaveLength(1);
     expect(events.find((e) => e.action === 'withdrawn')).toMatchObject({ actor_type: 'subject', ip: '198.51.100.7', source: 'withdrawal-link' });
   });
@@ -271,7 +276,9 @@ describe('dueAfterBusinessDays (weekends only, Europe/Moscow)', () => {
   });
 
   it('uses the calendar it is given', () => {
-    const noMondays = { isBusinessDay: (d: { year: number; month: number; day: number }) => weekendCalendar.isBusinessDay(d) && !(d.month === 3 && d.day === 9) };
+    const noMondays = {
+      isBusinessDay: (d: { year: number; month: number; day: number }) => weekendCalendar.isBusinessDay(d) && !(d.month === 3 && d.day === 9),
+    };
     expect(dueAfterBusinessDays(new Date('2026-03-06T12:00:00+03:00'), 2, 'Europe/Moscow', noMondays).toISOString()).toBe('2026-03-11T20:59:59.999Z');
   });
 });

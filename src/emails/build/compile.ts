@@ -7,12 +7,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mjml2html from 'mjml';
-import { EMAIL_LOCALES as LOCALES, type CompiledEmail, type EmailLocale, type EmailLocaleTexts, type EmailVarKind, type EmailVarSpec } from '../types.js';
+import { type CompiledEmail, type EmailLocale, type EmailLocaleTexts, type EmailVarKind, type EmailVarSpec, EMAIL_LOCALES as LOCALES } from '../types.js';
 import { checkPlaceholderContexts, kindOf, placeholders, TOKEN_RE, varsOf } from './placeholders.js';
-import { readTexts, withSharedTexts, type RawTexts } from './texts.js';
+import { type RawTexts, readTexts, withSharedTexts } from './texts.js';
 
 /** Compiles one template and checks it against its texts. */
-export async function compileOne(emailsDir: string, name: string, problems: string[], shared: Partial<Record<EmailLocale, RawTexts[]>> = {}): Promise<CompiledEmail | null> {
+export async function compileOne(
+  emailsDir: string,
+  name: string,
+  problems: string[],
+  shared: Partial<Record<EmailLocale, RawTexts[]>> = {},
+): Promise<CompiledEmail | null> {
   const file = join(emailsDir, `${name}.mjml`);
   const rel = `emails/${name}.mjml`;
   const texts: Partial<Record<EmailLocale, RawTexts>> = {};
@@ -67,7 +72,8 @@ export async function compileOne(emailsDir: string, name: string, problems: stri
   if (!ru || !en) return null;
 
   // The locales must offer the same slots and labels.
-  const keysOf = (t: RawTexts) => [...Object.keys(t.strings), ...Object.entries(t.enums).flatMap(([n, l]) => Object.keys(l).map((v) => `enums.${n}.${v}`))].sort();
+  const keysOf = (t: RawTexts) =>
+    [...Object.keys(t.strings), ...Object.entries(t.enums).flatMap(([n, l]) => Object.keys(l).map((v) => `enums.${n}.${v}`))].sort();
   const ruKeys = keysOf(ru);
   const enKeys = keysOf(en);
   for (const k of ruKeys) if (!enKeys.includes(k)) problems.push(`${en.file}: "${k}" is missing (present in ${ru.file})`);

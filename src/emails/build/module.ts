@@ -21,7 +21,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EMAIL_LOCALES as LOCALES, type CompiledEmail } from '../types.js';
+import { type CompiledEmail, EMAIL_LOCALES as LOCALES } from '../types.js';
 import { compileOne } from './compile.js';
 import { readSharedTexts } from './texts.js';
 

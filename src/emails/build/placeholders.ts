@@ -70,7 +70,9 @@ export function checkPlaceholderContexts(html: string, kinds: Map<string, EmailV
         const whole = valueBefore === '' && valueAfter === '';
         const mailto = valueBefore === 'mailto:' && valueAfter === '';
         if (!((kind === 'url' && whole) || (kind === 'email' && mailto))) {
-          problems.push(`${rel}: href="${valueBefore}{{${token}}}${valueAfter}": an href holds exactly one URL variable ({{…Url}}), or mailto: and one e-mail variable ({{…Email}})`);
+          problems.push(
+            `${rel}: href="${valueBefore}{{${token}}}${valueAfter}": an href holds exactly one URL variable ({{…Url}}), or mailto: and one e-mail variable ({{…Email}})`,
+          );
         }
       } else if (name === 'lang') {
         if (token !== 'lang' || valueBefore || valueAfter) problems.push(`${rel}: lang="…" must be exactly {{lang}}`);

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EMAIL_LOCALES as LOCALES, type EmailLocale, type EmailLocaleTexts } from '../types.js';
+import { type EmailLocale, type EmailLocaleTexts, EMAIL_LOCALES as LOCALES } from '../types.js';
 import { ANY_PLACEHOLDER, placeholders, TOKEN_RE } from './placeholders.js';
 
 /** A text key, an enum name: a plain identifier. */
@@ -106,7 +106,9 @@ export function readSharedTexts(emailsDir: string, problems: string[]): Partial<
       continue;
     }
     const t = readTexts(join(dir, f), `emails/partials/${f}`, problems, { shared: true });
-    if (t) (out[locale] ??= []).push(t);
+    if (!t) continue;
+    out[locale] ??= [];
+    out[locale].push(t);
   }
   return out;
 }

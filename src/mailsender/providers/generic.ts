@@ -5,17 +5,17 @@
 import {
   clip,
   collect,
+  type IgnoredEvent,
   isObj,
   MAIL_SENDER_EVENT_TYPES,
   MAX_EVENTS_PER_REQUEST,
   MAX_ID_LENGTH,
-  parseTime,
-  toEvent,
-  type IgnoredEvent,
   type MailSenderEvent,
   type MailSenderEventType,
   type Obj,
   type ParsedPayload,
+  parseTime,
+  toEvent,
 } from '../events.js';
 
 /** Whether a body is meant to be of our own shape (then it is read as one, or refused). */

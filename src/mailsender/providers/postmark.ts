@@ -2,7 +2,7 @@
  * Postmark (https://postmarkapp.com/developer/webhooks/bounce-webhook, spam-complaint-webhook,
  * subscription-change-webhook). Bounce types: https://postmarkapp.com/developer/api/bounce-api#bounce-types
  */
-import { clip, collect, ignoreAll, parseTime, str, toEvent, type MailSenderEventType, type Obj, type ParsedPayload } from '../events.js';
+import { clip, collect, ignoreAll, type MailSenderEventType, type Obj, type ParsedPayload, parseTime, str, toEvent } from '../events.js';
 
 const POSTMARK_HARD = new Set(['HardBounce', 'BadEmailAddress']);
 const POSTMARK_SOFT = new Set(['SoftBounce', 'Transient', 'DnsError', 'Blocked', 'SpamNotification']);

@@ -4,7 +4,7 @@
  * inside an SNS envelope, or raw. The envelope's signature is checked apart (../sns.ts), before
  * anything here is read.
  */
-import { clip, collect, ignoreAll, isObj, parseTime, str, toEvent, type MailSenderEventType, type Obj, type ParsedPayload } from '../events.js';
+import { clip, collect, ignoreAll, isObj, type MailSenderEventType, type Obj, type ParsedPayload, parseTime, str, toEvent } from '../events.js';
 
 const SNS_TYPES = ['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation'] as const;
 
