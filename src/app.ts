@@ -12,7 +12,7 @@ import { consentRoutes } from './consent/routes.js';
 import type { AppDeps, ResolvedDeps } from './deps.js';
 import { AppError } from './errors/index.js';
 import { healthRoutes } from './health/routes.js';
-import { freshLinkRoutes } from './links/fresh-link.js';
+import { freshLinkRoutes } from './links/page-routes.js';
 import { linkRoutes } from './links/routes.js';
 import { mailSenderRoutes } from './mailsender/routes.js';
 import { fetchCertificateOverHttps } from './mailsender/sns.js';

@@ -6,6 +6,13 @@ import type { Clock } from '../time/clock.js';
 import { hasOwnAudit, recordAudit } from './log.js';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/**
+ * The mail sender's reports are the one write made by a machine at the provider's volume (one
+ * post per event, replays included): every change they cause already carries the key on the
+ * row it changes (the suppression's actor, the ledger's actor), and a replay must change
+ * nothing at all. They get no audit row.
+ */
+export const KEY_ON_EVERY_ROW = new Set(['/v1/events/mail-sender']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type AuditVariables = { apiKey?: ApiKeyIdentity };
@@ -24,6 +31,7 @@ export function auditStaffWrites(deps: { db: Db; clock: Clock }) {
     if (!WRITES.has(c.req.method) || !key || c.res.status >= 400 || hasOwnAudit(c.req.raw)) return;
     // The handler's pattern: the last route matched that is not a middleware (method ALL).
     const route = [...matchedRoutes(c)].reverse().find((r) => r.method !== 'ALL')?.path ?? c.req.path;
+    if (KEY_ON_EVERY_ROW.has(route)) return;
     // `/v1/subjects/{id}/…`: the person whose data the write changed.
     const id = route.startsWith('/v1/subjects/:id') ? c.req.path.split('/')[3] : undefined;
     await recordAudit(deps.db, {

@@ -60,6 +60,11 @@ interface Person {
  * @example
  * const outcomes = await db.transaction().execute((trx) => applyEvents(trx, { provider: 'generic', keyId, now, softBounces }, hashed));
  */
+/** One report of the mail sender, applied in one transaction: all of it or nothing. */
+export function applyReport(db: Db, ctx: ApplyContext, events: HashedEvent[]): Promise<Map<HashedEvent, EventOutcome>> {
+  return db.transaction().execute((trx) => applyEvents(trx, ctx, events));
+}
+
 export async function applyEvents(trx: Db, ctx: ApplyContext, events: HashedEvent[]): Promise<Map<HashedEvent, EventOutcome>> {
   const order = events
     .map((e, i) => ({ e, i }))

@@ -3,7 +3,7 @@ import { apiApp, commonErrors, Problem } from '../api/openapi.js';
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError, type ErrorCode } from '../errors/index.js';
-import { applyEvents, type HashedEvent, summarize } from './apply.js';
+import { applyReport, type HashedEvent, summarize } from './apply.js';
 import { type IgnoredEvent, MAIL_SENDER_EVENT_TYPES, MAX_EVENTS_PER_REQUEST } from './events.js';
 import { parseMailSenderPayload } from './parse.js';
 import { isSnsEnvelope } from './providers/ses.js';
@@ -189,9 +189,7 @@ export function mailSenderRoutes(deps: ResolvedDeps, opts: MailSenderOptions = {
 
     const now = deps.clock.now();
     const hashed: HashedEvent[] = await Promise.all(parsed.events.map(async (e) => ({ ...e, hash: await deps.hasher.hash(e.email) })));
-    const outcomes = await deps.db
-      .transaction()
-      .execute((trx) => applyEvents(trx, { provider: parsed.provider, keyId: c.var.apiKey.id, now, softBounces }, hashed));
+    const outcomes = await applyReport(deps.db, { provider: parsed.provider, keyId: c.var.apiKey.id, now, softBounces }, hashed);
     const { processed, duplicates, suppressed } = summarize(outcomes.values());
     const ignored: IgnoredEvent[] = [...parsed.ignored].sort((a, b) => a.index - b.index);
     deps.logger.info('mail sender events', {

@@ -120,4 +120,12 @@ describe('the import rules of ARCHITECTURE.md', () => {
     );
     expect(offenders).toEqual([]);
   });
+
+  it('route files hold no SQL: handlers verify, act through a capability module, and render', () => {
+    const routeFiles = FILES.filter((f) => /(^|\/|-)routes\.tsx?$/.test(f));
+    expect(routeFiles.length).toBeGreaterThan(10);
+    const SQL = /\bsql`|\.(selectFrom|insertInto|updateTable|deleteFrom|transaction)\(|from 'kysely'/;
+    const offenders = routeFiles.filter((f) => SQL.test(readFileSync(join(ROOT, f), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
 });
