@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from '../app.js';
 import { startJobLoop } from '../jobs/run.js';
-import { bootstrap, jobDeps, startFailureMessage, whenListening } from '../node/bootstrap.js';
+import { bootstrap, jobDeps, startFailureMessage, stopOnSignals, whenListening } from '../node/bootstrap.js';
 
 /** The port asked for, for the failure message (the configuration may not have loaded). */
 let port: number | undefined;
@@ -37,21 +37,12 @@ async function main() {
   // On the embedded database this loop is the only way jobs run while the server is up (the
   // CLI cannot open a data dir in use); on PostgreSQL every instance may run it.
   const stopJobs = deps.config.jobsIntervalSeconds > 0 ? startJobLoop(jobDeps(built), deps.config.jobsIntervalSeconds * 1000) : async () => {};
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('stopping', { signal });
-    server.close(() => {
-      void stopJobs()
-        .then(() => mailer.close())
-        .then(() => handle.close())
-        .then(() => process.exit(0));
-    });
-    setTimeout(() => process.exit(1), 10_000).unref();
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals(built, {
+    stopping: 'stopping',
+    graceMs: 10_000,
+    beforeJobs: () => new Promise<void>((done) => server.close(() => done())),
+    stopJobs,
+  });
 }
 
 main().catch((e) => {

@@ -116,3 +116,28 @@ export function startFailureMessage(e: unknown, port?: number): string {
   if (code === 'EACCES') return `Port ${port} cannot be opened by this user (ports below 1024 need privileges). Set PORT to 1024 or above.`;
   return e instanceof Error ? e.message : String(e);
 }
+
+/**
+ * Stops the process on SIGINT or SIGTERM, once: `beforeJobs` (a server stops taking requests),
+ * then the job loop, the mailer and the database in that order, then exit 0; exit 1 if that takes
+ * longer than `graceMs` (a stuck connection must not keep a deploy waiting).
+ */
+export function stopOnSignals(
+  b: { logger: Logger; mailer: Mailer; handle: DbHandle },
+  opts: { stopping: string; graceMs: number; stopJobs: () => Promise<void>; beforeJobs?: () => Promise<void> },
+): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    b.logger.info(opts.stopping, { signal });
+    void (opts.beforeJobs ?? (async () => {}))()
+      .then(opts.stopJobs)
+      .then(() => b.mailer.close())
+      .then(() => b.handle.close())
+      .then(() => process.exit(0));
+    setTimeout(() => process.exit(1), opts.graceMs).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
