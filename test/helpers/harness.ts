@@ -45,7 +45,10 @@ async function createPgliteTestDb(): Promise<DbHandle> {
 export async function createTestDb(opts: { poolMax?: number } = {}): Promise<DbHandle> {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) return createPgliteTestDb();
-  const schema = `t_${crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  // Within a run the global setup drops the run's schemas at its end (see global-setup.ts);
+  // without it, the file drops its own when it closes.
+  const prefix = inject('pgSchemaPrefix');
+  const schema = `${prefix ?? 't_'}${crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`;
   const admin = createPostgresDb(url, { max: 1 });
   await sql`create schema ${sql.id(schema)}`.execute(admin.db);
   await admin.close();
@@ -66,7 +69,7 @@ export async function createTestDb(opts: { poolMax?: number } = {}): Promise<DbH
     ...handle,
     close: async () => {
       await handle.close();
-      await dropSchema();
+      if (!prefix) await dropSchema();
     },
   };
 }
