@@ -49,13 +49,7 @@ export async function setPreferences(
       : await trx.selectFrom('subjects').select(['id', 'status']).where('id', '=', subjectId).forUpdate().executeTakeFirst();
     if (!s || s.status === 'erased') return { kind: 'unknown_subject' };
     if (opts.refuseAfterWithdrawal && 'processing' in s && s.processing === 'withdrawn') return { kind: 'processing_withdrawn' };
-    const row = await trx
-      .selectFrom('preferences')
-      .select(['frequency'])
-      .select(pausedUntilText('paused_until').as('paused_until'))
-      .where('subject_id', '=', subjectId)
-      .executeTakeFirst();
-    const before: Preferences = { frequency: row?.frequency ?? 'standard', pausedUntil: row?.paused_until ?? null };
+    const before = await readPreferences(trx, subjectId);
     const next: Preferences = { frequency: wanted.frequency, pausedUntil: wanted.pausedUntil === undefined ? before.pausedUntil : wanted.pausedUntil };
     const events: Parameters<typeof recordEvents>[3] = [];
     if (before.frequency !== next.frequency) {
@@ -168,8 +162,13 @@ export function parseFrequencyForm(
   return { ok: true, value: { frequency: frequency as Frequency, pausedUntil } };
 }
 
-/** A person's chosen frequency; `standard` for one who never chose. */
-export async function frequencyOf(db: Db, subjectId: string): Promise<Frequency> {
-  const row = await db.selectFrom('preferences').select('frequency').where('subject_id', '=', subjectId).executeTakeFirst();
-  return row?.frequency ?? 'standard';
+/** A person's frequency and pause as saved: `standard` and no pause for one who never chose. */
+export async function readPreferences(db: Db, subjectId: string): Promise<Preferences> {
+  const row = await db
+    .selectFrom('preferences')
+    .select(['frequency'])
+    .select(pausedUntilText('paused_until').as('paused_until'))
+    .where('subject_id', '=', subjectId)
+    .executeTakeFirst();
+  return { frequency: row?.frequency ?? 'standard', pausedUntil: row?.paused_until ?? null };
 }

@@ -3,10 +3,9 @@
  * (outbox rows carry ids, not addresses). ./deliver.ts sends what this builds.
  */
 import { sql } from 'kysely';
-import { frequencyCaps } from '../cadence/frequency.js';
+import { frequencyCaps, readPreferences } from '../cadence/frequency.js';
 import type { Config } from '../config/index.js';
 import { addressClaim } from '../confirmation/rules.js';
-import { pausedUntilText } from '../db/dates.js';
 import type { Db } from '../db/handle.js';
 import { COMPILED_EMAILS } from '../emails/compiled.js';
 import { PermanentMailError } from '../emails/mailer.js';
@@ -166,16 +165,11 @@ export async function compose(
     }
     case 'preferences-updated': {
       // Rendered from what is saved now: changes merged into one mail show where they ended.
-      const p = await deps.db
-        .selectFrom('preferences')
-        .select(['frequency'])
-        .select(pausedUntilText('paused_until').as('paused_until'))
-        .where('subject_id', '=', s.id)
-        .executeTakeFirst();
+      const p = await readPreferences(deps.db, s.id);
       const t = messages[locale];
       // A pause is a local calendar date, not an instant: formatted as the date it names.
-      const pause = p?.paused_until ? t.pcPausedUntilValue(formatDateInText(new Date(`${p.paused_until}T00:00:00Z`), locale, 'UTC')) : t.pcNoPause;
-      const frequency = p?.frequency ?? 'standard';
+      const pause = p.pausedUntil ? t.pcPausedUntilValue(formatDateInText(new Date(`${p.pausedUntil}T00:00:00Z`), locale, 'UTC')) : t.pcNoPause;
+      const frequency = p.frequency;
       const changes = `${t.pcFrequency}: ${t.frequencyNameN(frequency, frequencyCaps(config.cadence.maxPerWindow).caps[frequency])}. ${t.pcPausedUntil}: ${pause}.`;
       mail = renderEmail('preferences-updated', locale, { ...operator, firstName, changes, preferencesUrl: await link('p', config.linkTtlDays.preferences) });
       break;

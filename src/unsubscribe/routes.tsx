@@ -1,6 +1,6 @@
 import { type Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
-import { frequencyOf, setPreferences } from '../cadence/frequency.js';
+import { readPreferences, setPreferences } from '../cadence/frequency.js';
 import { personEvidence } from '../consent/evidence.js';
 import type { ResolvedDeps } from '../deps.js';
 import { clientWithinMailLimit, requestFreshLink } from '../links/fresh-link.js';
@@ -50,7 +50,7 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
     if (s.status === 'erased' || s.marketing === 'withdrawn') {
       return renderPage(c, 200, locale, t.unsubscribedTitle, <Done locale={locale} token={token} s={s} orgUrl={deps.config.orgUrl} />);
     }
-    const monthly = mayGoMonthly(s) && (await frequencyOf(deps.db, s.id)) === 'standard';
+    const monthly = mayGoMonthly(s) && (await readPreferences(deps.db, s.id)).frequency === 'standard';
     return messagePage(
       c,
       200,
