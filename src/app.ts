@@ -9,8 +9,9 @@ import { bearerAuth } from './auth/middleware.js';
 import { cadenceRoutes } from './cadence/routes.js';
 import { confirmationRoutes } from './confirmation/routes.js';
 import { consentRoutes } from './consent/routes.js';
+import { isUnavailable } from './db/handle.js';
 import type { AppDeps, ResolvedDeps } from './deps.js';
-import { AppError } from './errors/index.js';
+import { AppError, RETRY_AFTER_SECONDS } from './errors/index.js';
 import { healthRoutes } from './health/routes.js';
 import { freshLinkRoutes } from './links/page-routes.js';
 import { linkRoutes } from './links/routes.js';
@@ -23,6 +24,7 @@ import { pageLocale } from './pages/layout.js';
 import { messagePage } from './pages/message.js';
 import { policyRoutes } from './pages/policy.js';
 import { preferencesRoutes } from './preferences/routes.js';
+import { redactAddresses } from './privacy/redact.js';
 import { requestRoutes } from './requests/routes.js';
 import { subjectRoutes } from './subjects/routes.js';
 import { suppressionRoutes } from './suppressions/routes.js';
@@ -163,6 +165,14 @@ export function createApp(input: AppDeps) {
     } else if (['22021', '22P05'].includes((err as { code?: string }).code ?? '')) {
       // Text PostgreSQL cannot store (a NUL character): the input is at fault, not the service.
       e = new AppError('validation_failed', 'Text fields must not contain NUL characters.');
+    } else if (isUnavailable(err)) {
+      // The pool's wait or a statement's bound ran out, or PostgreSQL restarts: retry shortly.
+      logger.warn('database unavailable', {
+        requestId: c.get('requestId'),
+        code: (err as { code?: string }).code,
+        error: redactAddresses(err instanceof Error ? err.message : String(err)).slice(0, 200),
+      });
+      e = new AppError('unavailable', 'The database is busy or out of reach; retry after the Retry-After seconds.');
     } else {
       logger.error('unhandled error', {
         requestId: c.get('requestId'),
@@ -171,10 +181,15 @@ export function createApp(input: AppDeps) {
       });
       e = new AppError('internal');
     }
+    if (e.status === 503) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+    // The body was refused unread: if the connection stayed open, what is left of it would be
+    // read as the next request, and the client's next pooled request would fail. Close it.
+    if (e.status === 413) c.header('Connection', 'close');
     if (isApi(c.req.path)) return problem(c, e);
     const locale = pageLocale(c, deps);
     const t = messages[locale];
     if (e.status === 413) return messagePage(c, 413, locale, t.tooLargeTitle, t.tooLargeLead);
+    if (e.status === 503) return messagePage(c, 503, locale, t.unavailableTitle, t.unavailableLead);
     return messagePage(c, e.status, locale, t.errorTitle, e.status >= 500 ? t.errorLead : t.invalidLead);
   });
 

@@ -33,6 +33,16 @@ export const envSchema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   DB_POOL_MAX: int(10, 1, 200),
+  // Bounds on the database (README "Timeouts and limits"): past them a request answers 503.
+  DB_ACQUIRE_TIMEOUT_MS: int(5_000, 100, 120_000),
+  DB_STATEMENT_TIMEOUT_MS: int(15_000, 100, 3_600_000),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(30_000, 100, 3_600_000),
+  // Slow clients: behind a proxy these only ever meet the proxy, which buffers for the client.
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 100, 600_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 100, 3_600_000),
+  // Above the usual proxy idle timeout (60 s), so the proxy, not us, closes an idle connection.
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(65_000, 100, 600_000),
+  HTTP_MAX_CONNECTIONS: int(1_024, 1, 1_000_000),
   MIGRATE_ON_START: bool(true),
   LINK_SIGNING_KEYS: z.string().min(1).optional(),
   SUPPRESSION_HASH_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -119,6 +129,13 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   dbPoolMax: number;
+  /**
+   * PostgreSQL bounds, in ms: the wait for a pool connection, any one statement, a transaction
+   * left idle. Migrations have no statement bound (db/handle.ts `withoutStatementTimeout`).
+   */
+  db: { acquireTimeoutMs: number; statementTimeoutMs: number; idleInTransactionTimeoutMs: number };
+  /** The Node HTTP server's limits on slow and numerous clients (node/http-server.ts). */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
   migrateOnStart: boolean;
   /** Raw JWK set (JSON) from configuration; undefined means "generate and keep in DATA_DIR". */
   linkSigningKeys: string | undefined;
@@ -233,6 +250,10 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { send
   if (parsed.success && parsed.data.CADENCE_LEDGER_RETENTION_DAYS < Math.max(parsed.data.CADENCE_WINDOW_DAYS, 31)) {
     problems.push('CADENCE_LEDGER_RETENTION_DAYS: must be at least CADENCE_WINDOW_DAYS (and 31): sends still counting must not be deleted');
   }
+  // Node refuses a header timeout longer than the whole request's.
+  if (parsed.success && parsed.data.HTTP_HEADERS_TIMEOUT_MS > parsed.data.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+  }
   const base = parsed.success ? (parsed.data.PUBLIC_BASE_URL ?? `http://localhost:${parsed.data.PORT}`).replace(/\/+$/, '') : '';
   if (parsed.success && parsed.data.SUPPORT_EMAIL && parsed.data.SUPPORT_EMAIL.toLowerCase() === mailFromAddress(parsed.data.MAIL_FROM).toLowerCase()) {
     problems.push('SUPPORT_EMAIL: must be an address a person reads, not the MAIL_FROM sender');
@@ -254,6 +275,17 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { send
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     dbPoolMax: e.DB_POOL_MAX,
+    db: {
+      acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS,
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
     migrateOnStart: e.MIGRATE_ON_START,
     linkSigningKeys: e.LINK_SIGNING_KEYS,
     suppressionHashKey: e.SUPPRESSION_HASH_KEY,

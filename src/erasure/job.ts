@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../db/handle.js';
+import { type Db, withoutStatementTimeout } from '../db/handle.js';
 import type { Logger } from '../log.js';
 import { enqueue } from '../outbox/queries.js';
 import { eraseSubject } from './erase.js';
@@ -77,7 +77,8 @@ export async function runErasureJob(
  */
 export async function vacuumErased(db: Db, logger: Logger): Promise<void> {
   try {
-    await sql`vacuum ${sql.join(ERASURE_TABLES.map((t) => sql.table(t)))}`.execute(db);
+    // VACUUM of big tables may rightly outlast the statement bound of requests.
+    await withoutStatementTimeout(db, (conn) => sql`vacuum ${sql.join(ERASURE_TABLES.map((t) => sql.table(t)))}`.execute(conn));
   } catch (e) {
     logger.warn('erasure: vacuum failed', { error: e instanceof Error ? e.message : String(e) });
   }

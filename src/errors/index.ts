@@ -21,6 +21,12 @@ export const errorCodes = {
 
 export type ErrorCode = keyof typeof errorCodes;
 
+/**
+ * `Retry-After` (seconds) of a 503: the database was out of reach or over its bounds. A few
+ * seconds covers a pool draining or a PostgreSQL restart; longer outages answer 503 again.
+ */
+export const RETRY_AFTER_SECONDS = 5;
+
 const titles: Record<ErrorCode, string> = {
   bad_request: 'Bad request',
   invalid_token: 'Invalid link token',

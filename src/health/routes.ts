@@ -1,17 +1,31 @@
 import { Hono } from 'hono';
 import { pingDatabase } from '../db/handle.js';
 import type { ResolvedDeps } from '../deps.js';
+import { RETRY_AFTER_SECONDS } from '../errors/index.js';
 
-/** `GET /healthz`: 200 when the database answers, 503 otherwise. No data, no auth. */
+/**
+ * `GET /healthz`: 200 when the database answers, 503 (with `Retry-After`) otherwise. No data, no
+ * auth. It answers within the pool's wait bound plus a second whatever the database does: a
+ * probe that hangs with the pool would tell the load balancer nothing.
+ */
 export function healthRoutes(deps: ResolvedDeps) {
   const app = new Hono();
+  const boundMs = deps.config.db.acquireTimeoutMs + 1_000;
   app.get('/healthz', async (c) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await pingDatabase(deps.db);
+      await Promise.race([
+        pingDatabase(deps.db),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${boundMs} ms`)), boundMs);
+        }),
+      ]);
       return c.json({ status: 'ok' });
     } catch (e) {
-      deps.logger.error('health check failed', { error: String(e) });
-      return c.json({ status: 'unavailable' }, 503);
+      deps.logger.warn('health check failed', { code: (e as { code?: string }).code, error: e instanceof Error ? e.message.slice(0, 200) : String(e) });
+      return c.json({ status: 'unavailable' }, 503, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+    } finally {
+      clearTimeout(timer);
     }
   });
   return app;

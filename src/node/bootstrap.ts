@@ -20,9 +20,19 @@ import { fileMailer, smtpMailer } from './mailer.js';
 import { createPgliteDb } from './pglite.js';
 import { resolveHashKey, resolvePushKeys, resolveSigningKeys } from './secrets.js';
 
-/** Opens the configured database: PostgreSQL with DATABASE_URL, else PGlite in DATA_DIR. */
-export async function openDatabase(config: Config, role: string): Promise<DbHandle> {
-  if (config.databaseUrl) return createPostgresDb(config.databaseUrl, { max: config.dbPoolMax });
+/**
+ * Opens the configured database: PostgreSQL with DATABASE_URL (bounded by the DB_* timeouts),
+ * else PGlite in DATA_DIR.
+ */
+export async function openDatabase(config: Config, role: string, logger?: Logger): Promise<DbHandle> {
+  if (config.databaseUrl) {
+    return createPostgresDb(config.databaseUrl, {
+      max: config.dbPoolMax,
+      ...config.db,
+      // A restart of PostgreSQL breaks the idle connections; the pool replaces them.
+      onIdleError: (e) => logger?.warn('database connection lost while idle', { code: (e as { code?: string }).code, error: e.message.slice(0, 200) }),
+    });
+  }
   return createPgliteDb(`${config.dataDir}`, role);
 }
 
@@ -80,7 +90,7 @@ export async function bootstrap(
   const tightened = secureDataDir(config.dataDir);
   if (tightened > 0) logger.warn('DATA_DIR: made files owner-only (0600) and directories 0700', { dataDir: config.dataDir, tightened });
   for (const warning of productionWarnings(config)) logger.warn(warning);
-  const handle = await openDatabase(config, role);
+  const handle = await openDatabase(config, role, logger);
   try {
     if (handle.kind === 'pglite' || config.migrateOnStart) {
       const r = await migrateToLatest(handle.db);

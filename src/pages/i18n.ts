@@ -204,6 +204,8 @@ const ru = {
   pcBlockedLead: 'Вы отозвали согласие на обработку персональных данных, и они будут удалены. Изменить их уже нельзя.',
   tooLargeTitle: 'Слишком большой объём',
   tooLargeLead: 'Отправлено слишком много текста. Сократите его и попробуйте ещё раз.',
+  unavailableTitle: 'Сервис временно перегружен',
+  unavailableLead: 'Сейчас не удалось выполнить действие. Повторите его через несколько секунд: повторять безопасно.',
   businessDays: (n: number) => `${n} ${plural(n, 'рабочий день', 'рабочих дня', 'рабочих дней')}`,
   // Whose mail this is, on every page (src/pages/identity.tsx).
   idOperatorLabel: 'Рассылка компании',
@@ -427,6 +429,8 @@ const en: Messages = {
   pcBlockedLead: 'You have withdrawn consent to processing of your personal data, and it is being deleted. It can no longer be changed.',
   tooLargeTitle: 'Too much text',
   tooLargeLead: 'What you sent is too long. Shorten it and try again.',
+  unavailableTitle: 'The service is busy for a moment',
+  unavailableLead: 'We could not complete the action just now. Please try again in a few seconds: it is safe to repeat.',
   businessDays: (n: number) => `${n} business ${n === 1 ? 'day' : 'days'}`,
   idOperatorLabel: 'Mailings from',
   idActingOn: 'Address:',

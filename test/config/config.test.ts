@@ -175,6 +175,53 @@ describe('loadConfig', () => {
   it('refuses a suppression hash key shorter than 32 characters', () => {
     expect(configError({ SUPPRESSION_HASH_KEY: 'short' }).message).toContain('SUPPRESSION_HASH_KEY');
   });
+
+  it('bounds the database and the HTTP server by default, with the documented values', () => {
+    const c = loadConfig({});
+    expect(c.db).toEqual({ acquireTimeoutMs: 5_000, statementTimeoutMs: 15_000, idleInTransactionTimeoutMs: 30_000 });
+    expect(c.http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, maxConnections: 1_024 });
+  });
+
+  it('reads the database and HTTP limits it is given', () => {
+    const c = loadConfig({
+      DB_ACQUIRE_TIMEOUT_MS: '250',
+      DB_STATEMENT_TIMEOUT_MS: '2000',
+      DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '4000',
+      HTTP_HEADERS_TIMEOUT_MS: '500',
+      HTTP_REQUEST_TIMEOUT_MS: '800',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '1500',
+      HTTP_MAX_CONNECTIONS: '7',
+    });
+    expect(c.db).toEqual({ acquireTimeoutMs: 250, statementTimeoutMs: 2000, idleInTransactionTimeoutMs: 4000 });
+    expect(c.http).toEqual({ headersTimeoutMs: 500, requestTimeoutMs: 800, keepAliveTimeoutMs: 1500, maxConnections: 7 });
+  });
+
+  it('refuses limits out of range (no "0 means never": a bound that is off is the hang this prevents), naming each', () => {
+    const e = configError({
+      DB_ACQUIRE_TIMEOUT_MS: '0',
+      DB_STATEMENT_TIMEOUT_MS: '-1',
+      DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: 'soon',
+      HTTP_HEADERS_TIMEOUT_MS: '0',
+      HTTP_REQUEST_TIMEOUT_MS: '99999999999',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '1.5',
+      HTTP_MAX_CONNECTIONS: '0',
+    });
+    expect(e.problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'DB_ACQUIRE_TIMEOUT_MS',
+      'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+      'DB_STATEMENT_TIMEOUT_MS',
+      'HTTP_HEADERS_TIMEOUT_MS',
+      'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+      'HTTP_MAX_CONNECTIONS',
+      'HTTP_REQUEST_TIMEOUT_MS',
+    ]);
+  });
+
+  it('refuses a header timeout longer than the request timeout', () => {
+    expect(configError({ HTTP_HEADERS_TIMEOUT_MS: '40000', HTTP_REQUEST_TIMEOUT_MS: '30000' }).problems).toEqual([
+      'HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)',
+    ]);
+  });
 });
 
 describe('a production start', () => {
