@@ -1,9 +1,9 @@
 // Node entry: wiring only.
-import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from '../app.js';
 import { startJobLoop } from '../jobs/run.js';
-import { bootstrap, jobDeps, startFailureMessage, stopOnSignals, whenListening } from '../node/bootstrap.js';
+import { bootstrap, jobDeps, startFailureMessage, stopOnSignals } from '../node/bootstrap.js';
+import { listeningPort, serveWithLimits } from '../node/http-server.js';
 
 /** The port asked for, for the failure message (the configuration may not have loaded). */
 let port: number | undefined;
@@ -22,11 +22,11 @@ async function main() {
     },
   });
   port = deps.config.port;
-  const server = serve({ fetch: app.fetch, port: deps.config.port }, (info) => {
-    logger.info('listening', { port: info.port, database: handle.kind, publicBaseUrl: deps.config.publicBaseUrl });
-  });
+  let server: Awaited<ReturnType<typeof serveWithLimits>>;
   try {
-    await whenListening(server);
+    // Header, request and keep-alive timeouts and a connection cap (HTTP_*): slow clients are cut off.
+    server = await serveWithLimits(app.fetch, { port: deps.config.port }, deps.config.http);
+    logger.info('listening', { port: listeningPort(server), database: handle.kind, publicBaseUrl: deps.config.publicBaseUrl });
   } catch (e) {
     // Nothing started yet but the database and the mailer: release them (the embedded
     // database's lock included) before saying why.

@@ -104,18 +104,6 @@ export async function bootstrap(
 }
 
 /**
- * Resolves once a server listens, rejects with its error when it cannot (a port in use): an
- * `error` event nobody listens for would crash the process with a stack trace instead.
- */
-export function whenListening(server: { once(event: 'listening' | 'error', listener: (e?: unknown) => void): unknown; listening?: boolean }): Promise<void> {
-  if (server.listening) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    server.once('listening', () => resolve());
-    server.once('error', (e) => reject(e));
-  });
-}
-
-/**
  * The one line a failed start prints: what is wrong and what to do, never a stack trace, for
  * the failures an operator causes (configuration, a port in use or out of reach).
  */

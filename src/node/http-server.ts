@@ -1,0 +1,65 @@
+// The Node HTTP server of the service, with its limits on slow and numerous clients.
+
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Config } from '../config/index.js';
+
+export type HttpLimits = Config['http'];
+
+/**
+ * The options `http.createServer` takes for these limits. Node enforces the header and request
+ * timeouts on a periodic sweep (`connectionsCheckingInterval`, 30 s by default), so the sweep
+ * runs at least four times per header timeout, or a 10 s bound would really be up to 40 s.
+ */
+export function httpServerOptions(limits: HttpLimits) {
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(limits.headersTimeoutMs / 4))),
+  };
+}
+
+/**
+ * Sets the limits on a server (those that are properties rather than creation options too, so
+ * a server made elsewhere gets them): a client that sends its headers slower than
+ * `headersTimeoutMs`, or its whole request slower than `requestTimeoutMs`, gets 408 and a closed
+ * connection; an idle kept-alive connection is closed after `keepAliveTimeoutMs`; connections
+ * past `maxConnections` are closed as they arrive.
+ */
+export function applyHttpLimits(server: Server, limits: HttpLimits): Server {
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+  return server;
+}
+
+/**
+ * Serves `fetch` (the Hono app's) on `port` with the limits; resolves once it listens, rejects
+ * with the listen error (a port in use) instead of an `error` event that would crash.
+ *
+ * @example
+ * const server = await serveWithLimits(app.fetch, { port: 3000 }, config.http);
+ */
+export async function serveWithLimits(
+  fetch: Parameters<typeof createAdaptorServer>[0]['fetch'],
+  at: { port: number; hostname?: string },
+  limits: HttpLimits,
+): Promise<Server> {
+  const server = applyHttpLimits(createAdaptorServer({ fetch, serverOptions: httpServerOptions(limits) }) as Server, limits);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at.port, at.hostname, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
+
+/** The port a listening server got (for port 0). */
+export function listeningPort(server: Server): number {
+  return (server.address() as AddressInfo).port;
+}
