@@ -23,6 +23,7 @@ import { pageLocale } from './pages/layout.js';
 import { messagePage } from './pages/message.js';
 import { policyRoutes } from './pages/policy.js';
 import { preferencesRoutes } from './preferences/routes.js';
+import { normalizeIp } from './privacy/client-ip.js';
 import { requestRoutes } from './requests/routes.js';
 import { subjectRoutes } from './subjects/routes.js';
 import { suppressionRoutes } from './suppressions/routes.js';
@@ -55,6 +56,10 @@ export function createApp(input: AppDeps) {
     fetchCertificate: fetchCertificateOverHttps,
     ...input,
   } as ResolvedDeps;
+  // Whatever a runtime reports as the client (a socket, a proxy or CDN header), only a valid IP
+  // is kept as consent evidence or used as a rate-limit key.
+  const runtimeClientIp = deps.clientIp;
+  deps.clientIp = (c) => normalizeIp(runtimeClientIp(c));
   const { config, logger } = deps;
 
   const app = new OpenAPIHono();
