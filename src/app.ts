@@ -24,6 +24,7 @@ import { messagePage } from './pages/message.js';
 import { policyRoutes } from './pages/policy.js';
 import { preferencesRoutes } from './preferences/routes.js';
 import { normalizeIp } from './privacy/client-ip.js';
+import { publicJwks } from './pushes/jwks.js';
 import { requestRoutes } from './requests/routes.js';
 import { subjectRoutes } from './subjects/routes.js';
 import { suppressionRoutes } from './suppressions/routes.js';
@@ -116,7 +117,9 @@ export function createApp(input: AppDeps) {
   }
 
   app.route('/', healthRoutes(deps));
-  app.get('/.well-known/jwks.json', (c) => c.json(deps.pushJwks, 200, { 'Cache-Control': 'public, max-age=300' }));
+  // Public halves only, whatever the runtime handed in (pushJwks is a dependency, not a promise).
+  const published = publicJwks(deps.pushJwks.keys);
+  app.get('/.well-known/jwks.json', (c) => c.json(published, 200, { 'Cache-Control': 'public, max-age=300' }));
   app.route('/', consentRoutes(deps));
   app.route('/', linkRoutes(deps));
   app.route('/', suppressionRoutes(deps));
