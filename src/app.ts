@@ -101,7 +101,13 @@ export function createApp(input: AppDeps) {
     }
     await next();
   });
-  app.use('/v1/*', bearerAuth(deps.db));
+  // API answers carry personal data: no cache may keep them. A route that says otherwise keeps
+  // its own (the suppression feed: private, no-cache, revalidated with its ETag).
+  app.use('/v1/*', async (c, next) => {
+    await next();
+    if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+  });
+  app.use('/v1/*', bearerAuth(deps.db, { basicAllowed: (c) => c.req.method === 'POST' && c.req.path === '/v1/events/mail-sender' }));
   app.use('/v1/*', auditStaffWrites(deps));
   for (const p of ['/u/*', '/w/*', '/c/*', '/p/*']) {
     app.use(
