@@ -86,7 +86,9 @@ describe('X-Frame-Options on pages', () => {
     const p = await h.deps.signer.sign({ sub: id, p: 'p' });
     const w = await h.deps.signer.sign({ sub: id, p: 'w' });
     const c = await h.deps.signer.sign({ sub: id, p: 'c' });
-    const pages = await Promise.all([`/u/${u}`, `/p/${p}`, `/w/${w}`, `/c/${c}`, `/p/${p}/export`, '/u/not-a-token', '/privacy', '/', '/no-such-page'].map((path) => h.app.request(path)));
+    const pages = await Promise.all(
+      [`/u/${u}`, `/p/${p}`, `/w/${w}`, `/c/${c}`, `/p/${p}/export`, '/u/not-a-token', '/privacy', '/', '/no-such-page'].map((path) => h.app.request(path)),
+    );
     expect(pages.map((r) => r.status)).toEqual([200, 200, 200, expect.any(Number), 200, expect.any(Number), 200, 200, 404]);
     for (const r of pages) {
       expect(r.headers.get('x-frame-options'), r.url).toBe('DENY');
