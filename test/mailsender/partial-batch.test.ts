@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedHash } from '../helpers/feed.js';
 import type { Harness } from '../helpers/harness.js';
+import { fcSeed } from '../helpers/seed.js';
 import { signSns, snsHarness } from './sns-signing.js';
 
 /**
@@ -94,5 +96,40 @@ describe('POST /v1/events/mail-sender with a bad event among good ones', () => {
     const r = await postOk(body, { 'x-amz-sns-message-type': 'Notification' });
     expect(r).toMatchObject({ processed: 1, suppressed: 1, ignored: [{ index: 1, reason: 'invalid_email' }] });
     expect((await suppression('sns-good@example.ru'))?.active).toBe(true);
+  });
+});
+
+describe('any batch of our shape', () => {
+  it('is answered 200, every event either applied or listed in ignored by its index, whatever text the fields hold', async () => {
+    const hostileText = fc.string({
+      unit: fc.oneof(fc.constantFrom('\u0000', '\ud800', '\udc00', '@', '=', ' ', "'", '"', '\\', 'я', '😀'), fc.constantFrom(...'abcxyz0129.-_'.split(''))),
+      maxLength: 30,
+    });
+    const event = fc.record({
+      type: fc.oneof(fc.constantFrom('hard_bounce', 'soft_bounce', 'complaint', 'unsubscribe'), hostileText),
+      email: fc.oneof(
+        fc.emailAddress().map((e) => e.slice(0, 300)),
+        hostileText,
+        hostileText.map((t) => `${t}@example.ru`),
+      ),
+      at: fc.oneof(fc.constant('2026-03-01T10:00:00Z'), hostileText),
+      id: fc.oneof(fc.uuid(), hostileText),
+      detail: fc.option(hostileText, { nil: undefined }),
+    });
+    let batch = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 12 }), async (events) => {
+        batch++;
+        // Unique ids per run, so a replay of an earlier run is not what is counted.
+        const body = { events: events.map((e) => ({ ...e, id: typeof e.id === 'string' && e.id ? `${batch}-${e.id}` : e.id })) };
+        const r = await postOk(body);
+        const ignoredIdx = r.ignored.map((i) => i.index);
+        expect(new Set(ignoredIdx).size).toBe(ignoredIdx.length);
+        for (const i of ignoredIdx) expect(i).toBeLessThan(events.length);
+        expect(r.processed + r.duplicates + r.ignored.length).toBe(events.length);
+      }),
+      fcSeed({ numRuns: 40 }),
+    );
+    expect(batch).toBeGreaterThanOrEqual(40);
   });
 });
