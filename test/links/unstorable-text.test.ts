@@ -83,9 +83,18 @@ describe('links already in mailboxes', () => {
   it('a link signed before the check, with a NUL in its campaign, still unsubscribes (leaving must always work); the campaign is kept with U+FFFD', async () => {
     const id = await createConfirmedSubject(h, 'nul-old-link@example.ru');
     const token = await h.deps.signer.sign({ sub: id, p: 'u', cmp: 'old\u0000campaign' });
-    const res = await h.app.request(`/u/${token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    const res = await h.app.request(`/u/${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
     expect(res.status).toBe(200);
-    const events = await h.db.selectFrom('consent_events').select(['action', 'campaign_id']).where('subject_id', '=', id).where('action', '=', 'unsubscribed').execute();
+    const events = await h.db
+      .selectFrom('consent_events')
+      .select(['action', 'campaign_id'])
+      .where('subject_id', '=', id)
+      .where('action', '=', 'unsubscribed')
+      .execute();
     expect(events).toEqual([{ action: 'unsubscribed', campaign_id: 'old\ufffdcampaign' }]);
   });
 });
