@@ -24,7 +24,9 @@ import { pageLocale } from './pages/layout.js';
 import { messagePage } from './pages/message.js';
 import { policyRoutes } from './pages/policy.js';
 import { preferencesRoutes } from './preferences/routes.js';
+import { normalizeIp } from './privacy/client-ip.js';
 import { redactAddresses } from './privacy/redact.js';
+import { publicJwks } from './pushes/jwks.js';
 import { requestRoutes } from './requests/routes.js';
 import { subjectRoutes } from './subjects/routes.js';
 import { suppressionRoutes } from './suppressions/routes.js';
@@ -57,6 +59,10 @@ export function createApp(input: AppDeps) {
     fetchCertificate: fetchCertificateOverHttps,
     ...input,
   } as ResolvedDeps;
+  // Whatever a runtime reports as the client (a socket, a proxy or CDN header), only a valid IP
+  // is kept as consent evidence or used as a rate-limit key.
+  const runtimeClientIp = deps.clientIp;
+  deps.clientIp = (c) => normalizeIp(runtimeClientIp(c));
   const { config, logger } = deps;
 
   const app = new OpenAPIHono();
@@ -97,7 +103,13 @@ export function createApp(input: AppDeps) {
     }
     await next();
   });
-  app.use('/v1/*', bearerAuth(deps.db));
+  // API answers carry personal data: no cache may keep them. A route that says otherwise keeps
+  // its own (the suppression feed: private, no-cache, revalidated with its ETag).
+  app.use('/v1/*', async (c, next) => {
+    await next();
+    if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+  });
+  app.use('/v1/*', bearerAuth(deps.db, { basicAllowed: (c) => c.req.method === 'POST' && c.req.path === '/v1/events/mail-sender' }));
   app.use('/v1/*', auditStaffWrites(deps));
   for (const p of ['/u/*', '/w/*', '/c/*', '/p/*']) {
     app.use(
@@ -113,7 +125,9 @@ export function createApp(input: AppDeps) {
   }
 
   app.route('/', healthRoutes(deps));
-  app.get('/.well-known/jwks.json', (c) => c.json(deps.pushJwks, 200, { 'Cache-Control': 'public, max-age=300' }));
+  // Public halves only, whatever the runtime handed in (pushJwks is a dependency, not a promise).
+  const published = publicJwks(deps.pushJwks.keys);
+  app.get('/.well-known/jwks.json', (c) => c.json(published, 200, { 'Cache-Control': 'public, max-age=300' }));
   app.route('/', consentRoutes(deps));
   app.route('/', linkRoutes(deps));
   app.route('/', suppressionRoutes(deps));

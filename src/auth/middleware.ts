@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { Db } from '../db/handle.js';
 import { AppError } from '../errors/index.js';
@@ -26,23 +27,31 @@ export function basicPassword(header: string): string | null {
   return password.length > 0 ? password : null;
 }
 
+/** Whether a request may authenticate with HTTP Basic (see {@link bearerAuth}). */
+export type BasicAllowed = (c: Context) => boolean;
+
 /**
- * API key authentication against stored key hashes: `Authorization: Bearer <key>`, or HTTP
- * Basic with the key as the password. Sets `c.var.apiKey`.
+ * API key authentication against stored key hashes: `Authorization: Bearer <key>`, or, only
+ * where `basicAllowed` says (the webhook route whose senders can only put credentials in a
+ * URL), HTTP Basic with the key as the password. Basic elsewhere is a 401: a key in a URL ends
+ * up in logs and browser histories, so no other route invites one. Sets `c.var.apiKey`.
  *
  * An Amazon SNS delivery that comes without credentials is answered with a Basic challenge:
  * SNS sends the credentials of the subscription URL only after a 401 with
  * `WWW-Authenticate: Basic`.
  *
  * @example
- * app.use('/v1/*', bearerAuth(db));
+ * app.use('/v1/*', bearerAuth(db, { basicAllowed: (c) => c.req.method === 'POST' && c.req.path === '/v1/events/mail-sender' }));
  */
-export function bearerAuth(db: Db) {
+export function bearerAuth(db: Db, opts: { basicAllowed?: BasicAllowed } = {}) {
+  const basicAllowed = opts.basicAllowed ?? (() => false);
   return createMiddleware<{ Variables: AuthVariables }>(async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     let key = match ? match[1]! : null;
     if (!key && /^Basic\s/i.test(header)) {
+      if (!basicAllowed(c))
+        throw new AppError('unauthorized', 'HTTP Basic is accepted only by POST /v1/events/mail-sender; send the API key as "Authorization: Bearer <key>".');
       key = basicPassword(header);
       if (!key) throw new AppError('unauthorized', 'HTTP Basic credentials must be base64 of "user:<api key>".');
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseTrustProxy, type TrustProxy } from '../privacy/client-ip.js';
 import { settingMax } from '../requests/deadlines.js';
 
 const bool = (fallback: boolean) =>
@@ -88,8 +89,17 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   JOBS_INTERVAL_SECONDS: int(60, 0, 86_400),
   API_BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
-  // Behind the operator's own reverse proxy only: the client IP comes from X-Forwarded-For.
-  TRUST_PROXY: bool(false),
+  // Which proxies in front of the service may name the client (X-Forwarded-For, read right to
+  // left): false, a hop count (true = 1) or the proxies' CIDRs. See src/privacy/client-ip.ts.
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v, ctx) => {
+      const t = parseTrustProxy(v);
+      if (typeof t !== 'string') return t;
+      ctx.addIssue({ code: 'custom', message: t });
+      return z.NEVER;
+    }),
   // The operator: whose mail this is and how to reach a person. Required in production
   // (OPERATOR_VARIABLES); in development, placeholders that say they are placeholders.
   ORG_NAME: z.string().trim().min(1).max(200).optional(),
@@ -190,7 +200,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   apiBodyLimitBytes: number;
   /** Take the client IP (evidence, rate limits) from `X-Forwarded-For`; only behind your own proxy. */
-  trustProxy: boolean;
+  /** Which proxies may name the client's address (`TRUST_PROXY`). */
+  trustProxy: TrustProxy;
   /** How often the server runs background jobs in-process; 0 turns the loop off. */
   jobsIntervalSeconds: number;
   /** Mail the `unsubscribed` notice after a one-click unsubscribe (off: stop means stop). */
@@ -235,6 +246,10 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { send
     }
     if (cleaned.MAIL_SENDER_PUSH_URL && !cleaned.PUSH_SIGNING_KEYS)
       problems.push('PUSH_SIGNING_KEYS: required with MAIL_SENDER_PUSH_URL when NODE_ENV=production');
+    // RFC 8058: the one-click List-Unsubscribe URI must be https; every link we sign starts here.
+    // Loopback too: a production instance signs links for mailboxes, never for this machine.
+    if (cleaned.PUBLIC_BASE_URL && !/^https:\/\//i.test(cleaned.PUBLIC_BASE_URL))
+      problems.push('PUBLIC_BASE_URL: must be https when NODE_ENV=production (RFC 8058 requires an https List-Unsubscribe URI)');
     if (parsed.success && !parsed.data.SNS_VERIFY_SIGNATURES)
       problems.push('SNS_VERIFY_SIGNATURES: may be false only in development, not when NODE_ENV=production');
   }

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { storableText } from '../db/text.js';
 import type { ResolvedDeps } from '../deps.js';
 import type { LinkClaims } from '../links/tokens.js';
 import type { Evidence } from './ledger.js';
@@ -14,6 +15,7 @@ export function personEvidence(c: Context, deps: ResolvedDeps, claims: LinkClaim
     ip: deps.clientIp(c) ?? null,
     userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
     source,
-    campaignId: claims.cmp ?? null,
+    // Links signed before campaign ids were checked may carry a NUL: the person still leaves.
+    campaignId: claims.cmp === undefined ? null : storableText(claims.cmp),
   };
 }

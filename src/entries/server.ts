@@ -4,6 +4,7 @@ import { createApp } from '../app.js';
 import { startJobLoop } from '../jobs/run.js';
 import { bootstrap, jobDeps, startFailureMessage, stopOnSignals } from '../node/bootstrap.js';
 import { listeningPort, serveWithLimits } from '../node/http-server.js';
+import { resolveClientIp } from '../privacy/client-ip.js';
 
 /** The port asked for, for the failure message (the configuration may not have loaded). */
 let port: number | undefined;
@@ -13,13 +14,8 @@ async function main() {
   const { deps, handle, logger, mailer } = built;
   const app = createApp({
     ...deps,
-    clientIp: (c) => {
-      if (deps.config.trustProxy) {
-        const xff = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-        if (xff) return xff;
-      }
-      return getConnInfo(c).remote.address;
-    },
+    // TRUST_PROXY decides which entries of X-Forwarded-For were written by our own proxies.
+    clientIp: (c) => resolveClientIp(deps.config.trustProxy, getConnInfo(c).remote.address, c.req.header('x-forwarded-for')),
   });
   port = deps.config.port;
   let server: Awaited<ReturnType<typeof serveWithLimits>>;

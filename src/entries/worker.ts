@@ -6,6 +6,7 @@ import { createEmailHasher } from '../consent/hash.js';
 import { createPostgresDb } from '../db/postgres.js';
 import { createLinkSigner, parseKeySet } from '../links/tokens.js';
 import { createLogger } from '../log.js';
+import { normalizeIp } from '../privacy/client-ip.js';
 import { systemClock } from '../time/clock.js';
 
 interface WorkerEnv {
@@ -30,7 +31,9 @@ export default {
       logger: createLogger(config.logLevel),
       signer: await createLinkSigner(parseKeySet(config.linkSigningKeys!), systemClock),
       hasher: await createEmailHasher(config.suppressionHashKey!),
-      clientIp: (c) => c.req.header('cf-connecting-ip'),
+      // Cloudflare sets CF-Connecting-IP itself (a client cannot forge it past the edge); it is
+      // still checked to be an address before it is kept as evidence.
+      clientIp: (c) => normalizeIp(c.req.header('cf-connecting-ip')),
     });
     const response = await app.fetch(request);
     if (!response.body) {

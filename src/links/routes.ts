@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiApp, commonErrors, jsonBody, jsonResponse } from '../api/openapi.js';
+import { apiApp, commonErrors, jsonBody, jsonResponse, text } from '../api/openapi.js';
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { linksFor } from './build.js';
@@ -13,7 +13,7 @@ const LinksBody = z
       .array(z.uuid().transform((s) => s.toLowerCase()))
       .min(1)
       .max(MAX_LINK_SUBJECTS),
-    campaignId: z.string().trim().min(1).max(200).optional(),
+    campaignId: text().trim().min(1).max(200).optional(),
   })
   .strict()
   .openapi('LinksRequest');

@@ -5,6 +5,7 @@
  */
 import { normalizeEmail } from '../consent/email.js';
 import type { MailSenderEventType, MailSenderProvider } from '../db/schema.js';
+import { isStorableText, storableText } from '../db/text.js';
 
 // The column types (migration 0006) are the one definition; these are their names here.
 export type { MailSenderEventType };
@@ -62,10 +63,13 @@ export function parseTime(v: unknown): Date | null {
   return Number.isNaN(t) ? null : new Date(t);
 }
 
-/** A detail text, cut to what is kept; null when there is none. */
+/**
+ * A detail text, cut to what is kept; null when there is none. A sender's diagnostic is kept as
+ * it came, except what PostgreSQL cannot store (a NUL, an unpaired surrogate): U+FFFD instead.
+ */
 export function clip(v: unknown, max = MAX_DETAIL_LENGTH): string | null {
   if (typeof v !== 'string' || v.length === 0) return null;
-  return v.length > max ? v.slice(0, max) : v;
+  return storableText(v.length > max ? v.slice(0, max) : v);
 }
 
 /**
@@ -81,7 +85,9 @@ export function toEvent(
   detail: string | null,
 ): MailSenderEvent | IgnoredEvent {
   const email = typeof rawEmail === 'string' ? normalizeEmail(rawEmail) : null;
-  if (!email) return { index, reason: 'invalid_email' };
+  if (!email || !isStorableText(email)) return { index, reason: 'invalid_email' };
+  // The id is what recognises a replay: one PostgreSQL cannot store is refused, never altered.
+  if (!isStorableText(id)) return { index, reason: 'invalid_id' };
   return { index, type, email, id: id.slice(0, MAX_ID_LENGTH), at, detail };
 }
 

@@ -71,7 +71,8 @@ const eventsRoute = createRoute({
       'a certificate that cannot be fetched 503 (SNS retries). Nothing is written then. ' +
       'A raw delivery has no signature to check: like our own shape and Postmark, the API key alone authenticates it.',
     '',
-    'All events of one request are applied in one transaction. An invalid address fails only its own event (listed in `ignored`). ' +
+    'All events of one request are applied in one transaction. A bad event (an invalid address, type, time or id, text with a NUL) fails only its own: ' +
+      'the others are applied and the answer is 200 with each refused event in `ignored` (its index in the batch and the reason); a diagnostic `detail` with a NUL is kept with U+FFFD in its place. ' +
       'An unknown shape is refused with 422, malformed JSON with 400.',
   ].join('\n'),
   // The key as a bearer token, or as the Basic password (providers that only do Basic auth).
@@ -145,7 +146,9 @@ export function mailSenderRoutes(deps: ResolvedDeps, opts: MailSenderOptions = {
     topicArns: deps.config.sns.topicArns,
   });
 
-  const app = apiApp();
+  // A bad event (text PostgreSQL cannot store included) fails only itself: events.ts refuses it
+  // by index, and the rest of the batch is applied.
+  const app = apiApp({ textCheckedByRoute: true });
   app.openAPIRegistry.register('MailSenderEvents', GenericEvents);
   app.openAPIRegistry.registerComponent('securitySchemes', 'basic', {
     type: 'http',

@@ -155,9 +155,13 @@ export function Layout(props: {
   );
 }
 
-/** Headers every public page carries: nothing cached, token never sent on as a referrer. */
+/**
+ * Headers every public page carries: nothing cached, token never sent on as a referrer, never
+ * framed (CSP frame-ancestors, and X-Frame-Options for browsers that predate it).
+ */
 export const PAGE_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-store',
+  'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
   'X-Robots-Tag': 'noindex, nofollow',
   'X-Content-Type-Options': 'nosniff',

@@ -5,6 +5,7 @@ import { backoffMs } from '../jobs/backoff.js';
 import type { Logger } from '../log.js';
 import { sequenceSuppressions } from '../suppressions/queries.js';
 import type { Clock } from '../time/clock.js';
+import { publicJwks } from './jwks.js';
 
 export const PUSH_BATCH = 1000;
 
@@ -20,10 +21,9 @@ export async function createPushSigner(jwks: JWK[]): Promise<PushSigner> {
   if (first.kty === 'oct') throw new Error('push keys must be asymmetric: the receiver verifies with the public half');
   const alg = first.alg ?? (first.kty === 'OKP' ? 'EdDSA' : first.kty === 'EC' ? 'ES256' : 'RS256');
   const key = (await importJWK(first, alg)) as JoseKey;
-  const publicKeys = jwks.map((k) => {
-    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = k;
-    return { ...pub, use: 'sig', alg: k.alg ?? alg };
-  });
+  // Verifying keys only: a symmetric key in the set (not first, or it would have been refused)
+  // is never published, and private members are stripped.
+  const publicKeys = publicJwks(jwks).keys.map((k) => ({ ...k, use: 'sig', alg: k.alg ?? alg }));
   const enc = new TextEncoder();
   return {
     publicJwks: { keys: publicKeys },

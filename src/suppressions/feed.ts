@@ -16,7 +16,14 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
 
 const CSV_HEADER = 'seq,hash,email,reason,active,createdAt\n';
 
-function csvField(v: string): string {
+/**
+ * One CSV cell (RFC 4180), safe to open in a spreadsheet: a cell a spreadsheet would read as a
+ * formula (starting with `=`, `+`, `-`, `@`, tab or CR) is prefixed with a single quote and
+ * quoted, as OWASP's CSV-injection guidance says. A reader that wants the stored value back
+ * drops the leading `'` of such a cell; NDJSON and JSON carry the value unchanged.
+ */
+export function csvField(v: string): string {
+  if (/^[=+\-@\t\r]/.test(v)) return `"'${v.replace(/"/g, '""')}"`;
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
@@ -45,7 +52,7 @@ export async function* feedChunks(records: AsyncIterable<FeedRecord>, format: Fe
     const w = toWire(r, withEmail);
     if (format === 'ndjson') buf += `${JSON.stringify(w)}\n`;
     else if (format === 'json') buf += (first ? '' : ',') + JSON.stringify(w);
-    else buf += `${[String(w.seq), w.hash, csvField(w.email ?? ''), w.reason, String(w.active), w.createdAt].join(',')}\n`;
+    else buf += `${[String(w.seq), csvField(w.hash), csvField(w.email ?? ''), csvField(w.reason), String(w.active), w.createdAt].join(',')}\n`;
     first = false;
     if (buf.length >= 64 * 1024) {
       yield buf;

@@ -76,12 +76,21 @@ describe('loadConfig', () => {
     });
   });
 
-  it('reads TRUST_PROXY as a validated switch, off unless said', () => {
-    expect(loadConfig({}).trustProxy).toBe(false);
-    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
-    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(true);
-    expect(loadConfig({ TRUST_PROXY: 'no' }).trustProxy).toBe(false);
-    expect(configError({ TRUST_PROXY: 'on' }).message).toContain('TRUST_PROXY');
+  it('reads TRUST_PROXY as off, a hop count (true = 1 hop, as before) or a list of proxy CIDRs, refusing anything else', () => {
+    expect(loadConfig({}).trustProxy).toEqual({ kind: 'none' });
+    expect(loadConfig({ TRUST_PROXY: 'no' }).trustProxy).toEqual({ kind: 'none' });
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toEqual({ kind: 'hops', hops: 1 });
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toEqual({ kind: 'hops', hops: 1 });
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toEqual({ kind: 'hops', hops: 2 });
+    const cidrs = loadConfig({ TRUST_PROXY: '10.0.0.0/8, 2001:db8::/32, 192.0.2.1' }).trustProxy;
+    expect(cidrs.kind === 'cidrs' && cidrs.ranges.length).toBe(3);
+    for (const bad of ['on', '11', '10.0.0.0/40', 'proxy.internal']) {
+      const e = configError({ TRUST_PROXY: bad });
+      expect(
+        e.problems.map((p) => p.split(':')[0]),
+        bad,
+      ).toEqual(['TRUST_PROXY']);
+    }
   });
 
   it('names every bad variable in one ConfigError', () => {
@@ -230,6 +239,16 @@ describe('a production start', () => {
   it('is refused without SMTP_URL, in one line that says why: mail would only become .eml files', () => {
     const e = configError({ ...prod, SMTP_URL: undefined as unknown as string });
     expect(e.problems).toEqual(['SMTP_URL: required when NODE_ENV=production (without it mail is only written as .eml files under DATA_DIR)']);
+  });
+
+  it('is refused with an http PUBLIC_BASE_URL (RFC 8058: List-Unsubscribe must be https), loopback included', () => {
+    for (const url of ['http://prefs.example.ru', 'http://localhost:3000', 'http://127.0.0.1:8080']) {
+      const e = configError({ ...prod, PUBLIC_BASE_URL: url });
+      expect(e.problems, url).toEqual(['PUBLIC_BASE_URL: must be https when NODE_ENV=production (RFC 8058 requires an https List-Unsubscribe URI)']);
+    }
+    expect(loadConfig({ ...prod, PUBLIC_BASE_URL: 'https://prefs.example.ru/' }).publicBaseUrl).toBe('https://prefs.example.ru');
+    // Development keeps its http default.
+    expect(loadConfig({ PUBLIC_BASE_URL: 'http://localhost:3000' }).publicBaseUrl).toBe('http://localhost:3000');
   });
 
   it('is not refused without SMTP_URL in development, nor for the Workers entry, which sends no mail itself', () => {

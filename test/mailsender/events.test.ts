@@ -440,10 +440,12 @@ describe('POST /v1/events/mail-sender: authentication', () => {
     expect(await snapshotDb(h)).toEqual(before);
   });
 
-  it('lets Basic authenticate any API route, not only this one', async () => {
+  it('accepts Basic on this route only: the same key as Basic elsewhere is 401', async () => {
     const reader = await createApiKey(h.db, { name: 'reader', scopes: ['suppressions:read'] }, h.clock.now());
     const res = await h.app.request('/v1/suppressions?format=json', { headers: { authorization: basic(reader.key) } });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(401);
+    const ok = await h.app.request('/v1/suppressions?format=json', { headers: { authorization: `Bearer ${reader.key}` } });
+    expect(ok.status).toBe(200);
   });
 });
 

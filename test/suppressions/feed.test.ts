@@ -1,10 +1,13 @@
+import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, revokeApiKey } from '../../src/auth/keys.js';
 import type { SuppressionReason } from '../../src/db/schema.js';
+import { csvField } from '../../src/suppressions/feed.js';
 import { lift, sequenceSuppressions, suppress } from '../../src/suppressions/queries.js';
-import { expectedHash, getFeed, parseFeedCsv, parseNdjson, streamLines, type WireRecord } from '../helpers/feed.js';
+import { expectedHash, getFeed, parseCsvRows, parseFeedCsv, parseNdjson, streamLines, type WireRecord } from '../helpers/feed.js';
 import { createHarness, createTestDb, type Harness, jsonRequest, lead, onPostgres } from '../helpers/harness.js';
+import { fcSeed } from '../helpers/seed.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -596,5 +599,60 @@ describe('POST /v1/suppressions', () => {
     expect((await res.json()).code).toBe('unauthorized');
     expect((await getFeed(h, auth)).res.status).toBe(401);
     expect(await revokeApiKey(h.db, id, h.clock.now())).toBe(false);
+  });
+});
+
+describe('GET /v1/suppressions?format=csv: formula injection (OWASP CSV injection)', () => {
+  let h: Harness;
+  let full: string;
+  // Addresses a mail sender or a form could hand us whose first character a spreadsheet reads
+  // as the start of a formula; stored as they are (they are the person's data).
+  const hostile = ['=cmd@example.ru', '+7-900@example.ru', '-sum@example.ru', '@sum(a1)@example.ru', '\tx@example.ru', '\rx@example.ru', '=1+1,"x"@example.ru'];
+  beforeAll(async () => {
+    h = await createHarness();
+    full = await h.bearer('suppressions:read');
+    const manual = await h.bearer('suppressions:write');
+    // Through the API where the address is one the API takes, directly otherwise.
+    const res = await h.app.request('/v1/suppressions', jsonRequest('POST', { entries: [{ email: '-sum@example.ru' }] }, manual));
+    expect(res.status).toBeLessThan(300);
+    for (const email of hostile) if (email !== '-sum@example.ru') await suppressAddress(h, email);
+    await suppressAddress(h, 'plain@example.ru');
+  });
+  afterAll(() => h?.close());
+
+  it('prefixes a cell starting with = + - @ tab or CR with a single quote, quoted; a plain address stays as it is', async () => {
+    const { text } = await getFeed(h, full, { format: 'csv' });
+    const rows = parseCsvRows(text).slice(1);
+    expect(rows).toHaveLength(hostile.length + 1);
+    const emails = rows.map((r) => r[2]!);
+    expect(emails.sort()).toEqual([...hostile.map((e) => `'${e}`), 'plain@example.ru'].sort());
+    // Quoted in the raw text too, so no reader takes the cell apart.
+    expect(text).toContain(`,"'=cmd@example.ru",`);
+    expect(text).toContain(',plain@example.ru,');
+    for (const line of text.split('\n').slice(1)) {
+      const cells = line.split(',');
+      if (cells.length > 2) expect(cells[2]!).not.toMatch(/^[=+\-@\t\r]/);
+    }
+  });
+
+  it('leaves ndjson and json as they are: the address exactly as stored', async () => {
+    const nd = parseNdjson((await getFeed(h, full)).text).map((r) => r.email);
+    const js = (JSON.parse((await getFeed(h, full, { format: 'json' })).text) as { records: WireRecord[] }).records.map((r) => r.email);
+    expect(nd.sort()).toEqual([...hostile, 'plain@example.ru'].sort());
+    expect(js.sort()).toEqual(nd);
+  });
+});
+
+describe('csvField', () => {
+  it('any text: one cell that reads back as the text, or the text behind a quote when a spreadsheet would take it for a formula', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('=', '+', '-', '@', '\t', '\r', '\n', '"', ',', "'", 'a', '1', ' ') }), (v) => {
+        const cell = csvField(v);
+        const rows = parseCsvRows(`${cell},end\n`);
+        expect(rows).toEqual([[/^[=+\-@\t\r]/.test(v) ? `'${v}` : v, 'end']]);
+        expect(rows[0]![0]!).not.toMatch(/^[=+\-@\t\r]/);
+      }),
+      fcSeed({ numRuns: 2000 }),
+    );
   });
 });
