@@ -4,6 +4,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from '../app.js';
 import { startJobLoop } from '../jobs/run.js';
 import { bootstrap, jobDeps, startFailureMessage, stopOnSignals, whenListening } from '../node/bootstrap.js';
+import { loadDocsAssets } from '../node/docs-assets.js';
 
 /** The port asked for, for the failure message (the configuration may not have loaded). */
 let port: number | undefined;
@@ -13,6 +14,8 @@ async function main() {
   const { deps, handle, logger, mailer } = built;
   const app = createApp({
     ...deps,
+    // Swagger UI's files for /docs, from the pinned swagger-ui-dist, read once.
+    docsAssets: loadDocsAssets(),
     clientIp: (c) => {
       if (deps.config.trustProxy) {
         const xff = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
