@@ -49,7 +49,7 @@ export async function openApiDoc(): Promise<OpenApiDoc> {
 export const operationsOf = (doc: OpenApiDoc) =>
   Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ method: method.toUpperCase(), path, op })));
 
-const escape = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
+const pointerPart = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** Validates values against schemas of the document, by JSON pointer (`#/components/schemas/X`) or inline schema. */
 export function docValidator(doc: OpenApiDoc) {
@@ -70,9 +70,9 @@ export function docValidator(doc: OpenApiDoc) {
     at,
     /** The pointer of an operation's JSON request body schema. */
     requestBody: (method: string, path: string, mediaType = 'application/json') =>
-      `#/paths/${escape(path)}/${method.toLowerCase()}/requestBody/content/${escape(mediaType)}/schema`,
+      `#/paths/${pointerPart(path)}/${method.toLowerCase()}/requestBody/content/${pointerPart(mediaType)}/schema`,
     /** The pointer of an operation's response schema. */
     response: (method: string, path: string, status: number, mediaType = 'application/json') =>
-      `#/paths/${escape(path)}/${method.toLowerCase()}/responses/${status}/content/${escape(mediaType)}/schema`,
+      `#/paths/${pointerPart(path)}/${method.toLowerCase()}/responses/${status}/content/${pointerPart(mediaType)}/schema`,
   };
 }
