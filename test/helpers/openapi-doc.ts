@@ -7,6 +7,7 @@ import addFormats from 'ajv-formats';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createEmailHasher } from '../../src/consent/hash.js';
+import type { AppDeps } from '../../src/deps.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
 import { silentLogger } from '../../src/log.js';
 import { fixedClock } from '../../src/time/clock.js';
@@ -30,18 +31,24 @@ export interface OpenApiDoc {
   components: { schemas: Record<string, Record<string, unknown>> };
 }
 
-/** The app's /openapi.json. */
-export async function openApiDoc(): Promise<OpenApiDoc> {
+/** The app without a database: enough for /openapi.json and /docs, which read none. */
+export async function appWithoutDb(extra: Partial<AppDeps> = {}) {
   const config = loadConfig({ PUBLIC_BASE_URL: 'https://prefs.example.ru', SUPPRESSION_HASH_KEY: TEST_HASH_KEY, LOG_LEVEL: 'silent' });
   const clock = fixedClock('2026-03-02T09:00:00Z');
-  const app = createApp({
+  return createApp({
     config,
     db: {} as never,
     clock,
     logger: silentLogger,
     signer: await createLinkSigner([await generateSigningJwk('k')], clock),
     hasher: await createEmailHasher(TEST_HASH_KEY),
+    ...extra,
   });
+}
+
+/** The app's /openapi.json. */
+export async function openApiDoc(): Promise<OpenApiDoc> {
+  const app = await appWithoutDb();
   return (await (await app.request('/openapi.json')).json()) as OpenApiDoc;
 }
 
