@@ -113,8 +113,9 @@ const eventsRoute = createRoute({
     },
     ...writeErrors,
     401: {
-      description: 'Missing, unknown or revoked API key; or an SNS message whose signature does not verify',
-      content: { 'application/problem+json': { schema: Problem } },
+      ...writeErrors[401],
+      description:
+        'Missing, unknown or revoked API key; or an SNS message whose signature does not verify. An SNS delivery without credentials gets a Basic challenge (WWW-Authenticate: Basic)',
     },
     403: {
       description: 'The key lacks mail-sender:events; or an SNS message from a topic outside SNS_TOPIC_ARNS',
