@@ -1,9 +1,10 @@
-import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
+import { docsRoutes } from './api/docs.js';
+import { jwksRoute } from './api/openapi.js';
 import { auditStaffWrites } from './audit/writes.js';
 import { bearerAuth } from './auth/middleware.js';
 import { cadenceRoutes } from './cadence/routes.js';
@@ -12,7 +13,7 @@ import { consentRoutes } from './consent/routes.js';
 import { isUnavailable } from './db/handle.js';
 import type { AppDeps, ResolvedDeps } from './deps.js';
 import { AppError, RETRY_AFTER_SECONDS } from './errors/index.js';
-import { healthRoutes } from './health/routes.js';
+import { healthRoute, healthRoutes } from './health/routes.js';
 import { freshLinkRoutes } from './links/page-routes.js';
 import { linkRoutes } from './links/routes.js';
 import { mailSenderRoutes } from './mailsender/routes.js';
@@ -40,6 +41,22 @@ const CENTER_BODY_LIMIT = 64 * 1024;
 // 100,000 addresses of up to 320 characters, JSON-quoted.
 const BATCH_BODY_LIMIT = 40 * 1024 * 1024;
 
+/** The document's tags, one per capability, in the order a reader meets them. */
+const API_TAGS = [
+  { name: 'Consent', description: "Leads from the site's forms: consent to processing and to advertising mail, with the evidence behind it" },
+  { name: 'Links', description: 'Signed unsubscribe, preference-center and withdrawal links, and the List-Unsubscribe headers (RFC 8058) for a campaign' },
+  { name: 'Cadence', description: 'How often a person may be mailed: the atomic reservation of a campaign’s recipients, sends, and frequency preferences' },
+  { name: 'Suppressions', description: 'The suppression list: the incremental feed for the mail sender, and manual entries' },
+  { name: 'Mail sender', description: 'Bounces, complaints and unsubscribes reported by the mail sender (our own shape, Amazon SES over SNS, Postmark)' },
+  {
+    name: 'Subjects',
+    description: "Staff access to a person's data (every read audited, X-Purpose required): read, find, export, rectify, restrict, disclosures",
+  },
+  { name: 'Requests', description: 'Data-subject requests (152-FZ) and their statutory due dates, and deadline gauges' },
+  { name: 'Audit', description: 'Who read or changed whose data, why and when' },
+  { name: 'Service', description: 'Health, and the public keys that verify the pushes to the mail sender' },
+];
+
 const isApi = (path: string) => path.startsWith('/v1/') || path === '/v1';
 
 /**
@@ -57,6 +74,7 @@ export function createApp(input: AppDeps) {
     calendar: productionCalendar(ruCalendar),
     pushJwks: { keys: [] },
     fetchCertificate: fetchCertificateOverHttps,
+    docsAssets: null,
     ...input,
   } as ResolvedDeps;
   // Whatever a runtime reports as the client (a socket, a proxy or CDN header), only a valid IP
@@ -143,6 +161,9 @@ export function createApp(input: AppDeps) {
   app.route('/', policyRoutes(deps));
   app.route('/', homeRoutes(deps));
 
+  // Served by plain handlers above; described here.
+  app.openAPIRegistry.registerPath(healthRoute);
+  app.openAPIRegistry.registerPath(jwksRoute);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
@@ -153,11 +174,15 @@ export function createApp(input: AppDeps) {
     info: {
       title: 'Mailing preferences and unsubscribe service',
       version: '0.1.0',
-      description: 'Consent with evidence, signed links, one-click unsubscribe (RFC 8058) and the suppression feed. Errors are RFC 9457 problem+json.',
+      description:
+        'Consent with evidence, signed links, one-click unsubscribe (RFC 8058) and the suppression feed. Errors are RFC 9457 problem+json. ' +
+        'A 503 carries Retry-After: nothing was changed, retry then.',
+      license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
     },
     servers: [{ url: config.publicBaseUrl }],
+    tags: API_TAGS,
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  app.route('/', docsRoutes(deps.docsAssets));
 
   app.notFound((c) => {
     if (isApi(c.req.path)) return problem(c, new AppError('not_found', 'No such endpoint.'));

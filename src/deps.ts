@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { JWK } from 'jose';
+import type { DocsAssets } from './api/docs.js';
 import type { Config } from './config/index.js';
 import type { EmailHasher } from './consent/hash.js';
 import type { Db } from './db/handle.js';
@@ -27,6 +28,11 @@ export interface AppDeps {
   pushJwks?: { keys: JWK[] };
   /** Fetches Amazon SNS signing certificates (the runtime's fetch by default); tests serve their own. */
   fetchCertificate?: CertificateFetcher;
+  /**
+   * Swagger UI's files for `/docs` (the Node entry reads them from swagger-ui-dist); without
+   * them (Workers) `/docs` says where the document is.
+   */
+  docsAssets?: DocsAssets | null;
 }
 
 export type ResolvedDeps = Required<AppDeps>;

@@ -1,4 +1,4 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AuthVariables } from '../auth/middleware.js';
 import { isStorableText, unstorableTextPaths } from '../db/text.js';
 import { AppError } from '../errors/index.js';
@@ -55,16 +55,43 @@ export const Problem = z
   })
   .openapi('Problem');
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
+/** A problem+json response with this description (RFC 9457). */
+export const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
+const problem = problemResponse;
 
-/** The error responses every authenticated route can give. */
-export const commonErrors = {
-  400: problem('Malformed request (e.g. invalid JSON)'),
-  401: problem('Missing, unknown or revoked API key'),
+/**
+ * 503: the database did not answer within its bound (or, on the mail-sender route, an SNS
+ * certificate could not be fetched). Nothing was written; retry after the delay.
+ */
+const unavailable = {
+  ...problem('The service cannot answer now (the database did not answer within its bound); nothing was changed. Retry after Retry-After seconds.'),
+  headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } } },
+} as const;
+
+const unauthorized = {
+  ...problem('Missing, unknown or revoked API key'),
+  headers: { 'WWW-Authenticate': { description: 'The scheme to authenticate with (Bearer)', schema: { type: 'string' } } },
+} as const;
+
+/**
+ * The error responses every authenticated read (GET) can give: no body, so no 413 or 415;
+ * 422 for a query or path that does not match the schema.
+ */
+export const readErrors = {
+  401: unauthorized,
   403: problem('The key lacks the scope this operation needs'),
+  422: problem('The query or path does not match the schema; `errors` lists each bad field'),
+  500: problem('An unexpected error; logged with the request id, nothing inside the answer'),
+  503: unavailable,
+} as const;
+
+/** The error responses every authenticated write (POST, PUT, PATCH) can give. */
+export const writeErrors = {
+  400: problem('Malformed request (e.g. invalid JSON)'),
+  ...readErrors,
   413: problem('Request body too large'),
   415: problem('Content-Type must be application/json'),
-  422: problem('The body does not match the schema'),
+  422: problem('The body does not match the schema; `errors` lists each bad field'),
 } as const;
 
 /**
@@ -78,6 +105,48 @@ export const commonErrors = {
 export function text() {
   return z.string().refine(isStorableText, 'must not contain NUL characters or unpaired surrogates');
 }
+/** The error responses every authenticated write can give (kept for routes not yet split; prefer readErrors/writeErrors). */
+export const commonErrors = writeErrors;
+
+/** 404: what the path names does not exist. */
+export const notFound = (what = 'No subject with this id') => problem(what);
+
+/** 400 on the reads that require `X-Purpose` without it. */
+export const purposeMissing = problem('The X-Purpose header is missing or blank');
+
+/**
+ * `X-Purpose`: why staff read a person's data, written to the audit log. Required on reads of
+ * personal data (the handler answers 400 without it, see audit/log.ts); the zod schema leaves it
+ * optional so that answer stays the handler's 400, and the document says it is required.
+ */
+export const PurposeHeader = z.object({
+  'x-purpose': z
+    .string()
+    .optional()
+    .openapi({
+      param: { required: true },
+      description: "Why you read this person's data (a ticket number, a category: not personal data); required, written to the audit log",
+      example: 'support ticket 1234',
+      minLength: 1,
+      pattern: '\\S',
+    }),
+});
+
+/** `X-Purpose` on a staff write: optional, written to the write's audit row when given. */
+export const WritePurposeHeader = z.object({
+  'x-purpose': z.string().optional().openapi({
+    description: "Why you make this change (a ticket number, a category: not personal data); written to the write's audit row",
+    example: 'ticket 1234',
+  }),
+});
+
+/** An ISO 8601 timestamp in an answer (UTC, `…Z`), as every `toISOString()` writes it. */
+export const Timestamp = z.string().openapi({ format: 'date-time', example: '2026-03-02T09:00:00.000Z' });
+
+/** An e-mail address in an answer (normalized, lower-case). */
+export const EmailOut = z
+  .string()
+  .openapi({ format: 'email', description: 'Normalized: lower-case, the domain in ASCII (IDNA)', example: 'ivan.petrov@example.ru' });
 
 /** A person's id in the path (`/v1/subjects/{id}/…`), lower-cased: ids are stored lower-case. */
 export const SubjectIdParam = z.object({
@@ -99,3 +168,54 @@ export function jsonBody<S extends z.ZodType>(schema: S) {
 export function jsonResponse<S extends z.ZodType>(description: string, schema: S) {
   return { description, content: { 'application/json': { schema } } } as const;
 }
+
+/**
+ * The OpenAPI format of e-mail fields. The service also takes internationalized addresses
+ * (RFC 6531: a Unicode local part, an IDN domain), which it normalizes (consent/email.ts).
+ */
+export const EMAIL_FORMAT = { format: 'email' } as const;
+
+/**
+ * `GET /.well-known/jwks.json` as the document describes it (served by a plain handler in
+ * app.ts): the public keys that verify the service's signed pushes to the mail sender.
+ */
+export const jwksRoute = createRoute({
+  method: 'get',
+  path: '/.well-known/jwks.json',
+  operationId: 'getPushJwks',
+  tags: ['Service'],
+  summary: 'Public keys that verify our pushes to the mail sender (JWK set)',
+  description: 'Public keys only, never a private or symmetric key. No authentication. Cacheable for 5 minutes.',
+  security: [],
+  responses: {
+    200: {
+      description: 'The JWK set (RFC 7517); empty when pushes are not configured',
+      headers: { 'Cache-Control': { description: 'public, max-age=300', schema: { type: 'string' } } },
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              keys: z.array(
+                z
+                  .object({
+                    kty: z.string().openapi({ example: 'OKP' }),
+                    kid: z.string().optional(),
+                    alg: z.string().optional(),
+                    use: z.string().optional(),
+                    crv: z.string().optional(),
+                    x: z.string().optional(),
+                    y: z.string().optional(),
+                    n: z.string().optional(),
+                    e: z.string().optional(),
+                  })
+                  .loose()
+                  .openapi({ description: 'A public JWK' }),
+              ),
+            })
+            .openapi('JwkSet'),
+        },
+      },
+    },
+    500: readErrors[500],
+  },
+});

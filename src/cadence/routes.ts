@@ -1,5 +1,17 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiApp, commonErrors, jsonBody, jsonResponse, SubjectIdParam } from '../api/openapi.js';
+import {
+  apiApp,
+  EMAIL_FORMAT,
+  EmailOut,
+  jsonBody,
+  jsonResponse,
+  notFound,
+  readErrors,
+  SubjectIdParam,
+  Timestamp,
+  WritePurposeHeader,
+  writeErrors,
+} from '../api/openapi.js';
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
@@ -25,17 +37,24 @@ const Recipients = z
       .min(1)
       .max(MAX_RESERVATION_SUBJECTS)
       .optional(),
-    emails: z.array(z.string().max(320)).min(1).max(MAX_RESERVATION_SUBJECTS).optional(),
+    emails: z.array(z.string().max(320).openapi(EMAIL_FORMAT)).min(1).max(MAX_RESERVATION_SUBJECTS).optional(),
   })
   .strict()
   .refine((b) => (b.subjects ? 1 : 0) + (b.emails ? 1 : 0) === 1, { message: 'send exactly one of subjects or emails' })
-  .openapi('Recipients');
+  .openapi('Recipients', {
+    description: 'Exactly one of `subjects` (ids) or `emails` (addresses, resolved to people by keyed hash); both or neither is refused with 422.',
+    oneOf: [
+      // The properties are repeated so each branch names what it requires (Redocly's no-required-schema-properties-undefined).
+      { required: ['subjects'], properties: { subjects: { type: 'array' } }, not: { required: ['emails'], properties: { emails: { type: 'array' } } } },
+      { required: ['emails'], properties: { emails: { type: 'array' } }, not: { required: ['subjects'], properties: { subjects: { type: 'array' } } } },
+    ],
+  });
 
 const DenialSchema = z.object({
   subject: z.string().openapi({ description: 'Subject id, or the address as given when it matched nobody' }),
-  email: z.string().optional(),
+  email: EmailOut.optional().openapi({ description: 'The address, when the recipient was given as one' }),
   reason: z.enum(['no_consent', 'suppressed', 'restricted', 'paused', 'frequency_cap', 'min_gap', 'unknown_subject']),
-  nextAllowedAt: z.string().optional().openapi({ description: 'For paused, frequency_cap and min_gap: the earliest moment this person may be mailed' }),
+  nextAllowedAt: Timestamp.optional().openapi({ description: 'For paused, frequency_cap and min_gap: the earliest moment this person may be mailed' }),
 });
 
 const ReservationOut = z.object({ allowed: z.array(z.uuid()), denied: z.array(DenialSchema) }).openapi('Reservation');
@@ -43,35 +62,38 @@ const ReservationOut = z.object({ allowed: z.array(z.uuid()), denied: z.array(De
 const reserveRoute = createRoute({
   method: 'post',
   path: '/v1/campaigns/{campaignId}/reservations',
+  operationId: 'reserveRecipients',
   tags: ['Cadence'],
   summary: "Check the cadence policy and reserve a campaign's recipients atomically",
   description:
     'Up to 100,000 recipients (subject ids, or e-mail addresses resolved to subjects). Allowed ones are reserved in the same transaction that decides; reserving the same subject for the same campaign again is idempotent. A failed call reserves nothing.',
   ...scoped('sends:write'),
-  request: { params: CampaignParam, body: jsonBody(Recipients) },
-  responses: { 200: jsonResponse('The decision for every recipient', ReservationOut), ...commonErrors },
+  request: { params: CampaignParam, body: jsonBody(Recipients), headers: WritePurposeHeader },
+  responses: { 200: jsonResponse('The decision for every recipient', ReservationOut), ...writeErrors },
 });
 
 const markRoute = (what: 'sent' | 'release') =>
   createRoute({
     method: 'post',
     path: `/v1/campaigns/{campaignId}/${what}`,
+    operationId: what === 'sent' ? 'markReservationsSent' : 'releaseReservations',
     tags: ['Cadence'],
     summary: what === 'sent' ? 'Mark reservations sent' : 'Release reservations that were not sent',
     ...scoped('sends:write'),
-    request: { params: CampaignParam, body: jsonBody(Recipients) },
+    request: { params: CampaignParam, body: jsonBody(Recipients), headers: WritePurposeHeader },
     responses: {
       200: jsonResponse(
         'How many changed, and which recipients had no live reservation',
         z.object({ updated: z.number().int(), notReserved: z.array(z.string()) }),
       ),
-      ...commonErrors,
+      ...writeErrors,
     },
   });
 
 const cadenceRoute = createRoute({
   method: 'get',
   path: '/v1/subjects/{id}/cadence',
+  operationId: 'getCadence',
   tags: ['Cadence'],
   summary: "A person's sends in the window, their limits and the next allowed moment",
   ...scoped('subjects:read', 'sends:write'),
@@ -82,16 +104,16 @@ const cadenceRoute = createRoute({
       z.object({
         subject: z.uuid(),
         frequency: z.enum(['monthly', 'standard']),
-        pausedUntil: z.string().nullable(),
+        pausedUntil: z.string().nullable().openapi({ format: 'date', description: 'No mail until the end of this day (TIME_ZONE)' }),
         limits: z.object({ preferenceCap: z.number(), maxPerWindow: z.number(), windowDays: z.number(), windowMode: z.string(), minGapHours: z.number() }),
-        sends: z.array(z.object({ campaignId: z.string(), status: z.enum(['reserved', 'sent']), at: z.string() })),
+        sends: z.array(z.object({ campaignId: z.string(), status: z.enum(['reserved', 'sent']), at: Timestamp })),
         allowedNow: z.boolean(),
         reason: z.string().optional(),
-        nextAllowedAt: z.string().nullable(),
+        nextAllowedAt: Timestamp.nullable(),
       }),
     ),
-    404: commonErrors[422],
-    ...commonErrors,
+    404: notFound(),
+    ...readErrors,
   },
 });
 
@@ -110,14 +132,15 @@ const PreferencesBody = z
 const preferencesRoute = createRoute({
   method: 'put',
   path: '/v1/subjects/{id}/preferences',
+  operationId: 'setPreferences',
   tags: ['Cadence'],
   summary: "Set a person's frequency and pause (staff)",
   ...scoped('subjects:write'),
-  request: { params: SubjectIdParam, body: jsonBody(PreferencesBody) },
+  request: { params: SubjectIdParam, body: jsonBody(PreferencesBody), headers: WritePurposeHeader },
   responses: {
     200: jsonResponse('The preferences now', PreferencesBody),
-    404: commonErrors[422],
-    ...commonErrors,
+    404: notFound(),
+    ...writeErrors,
   },
 });
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiApp, commonErrors, jsonBody, jsonResponse } from '../api/openapi.js';
+import { apiApp, EMAIL_FORMAT, jsonBody, jsonResponse, problemResponse, writeErrors } from '../api/openapi.js';
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
@@ -11,7 +11,10 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const LeadBody = z
   .object({
-    email: z.string().max(320).openapi({ example: 'ivan.petrov@example.ru' }),
+    email: z
+      .string()
+      .max(320)
+      .openapi({ ...EMAIL_FORMAT, example: 'ivan.petrov@example.ru' }),
     lastName: text(200).optional(),
     firstName: text(200).optional(),
     patronymic: text(200).optional(),
@@ -26,12 +29,26 @@ export const LeadBody = z
     city: text(200).optional(),
     locale: z.enum(['ru', 'en']).optional(),
     consents: z
-      .object({ processing: z.boolean(), marketing: z.boolean().default(false) })
+      .object({
+        processing: z.boolean().openapi({
+          enum: [true],
+          description:
+            'Consent to processing of personal data (152-FZ art. 9): must be true, a lead is registered only under it. ' +
+            'false is refused with 422, code consent_required, and nothing is stored.',
+        }),
+        marketing: z
+          .boolean()
+          .default(false)
+          .openapi({ description: 'Consent to advertising mail (38-FZ art. 18): separate and optional; pending until confirmed with double opt-in' }),
+      })
       .strict()
       .openapi({ description: 'Processing consent is required (true); marketing is separate and optional.' }),
     policyVersion: text(100).openapi({ example: '2025-06-01' }),
     source: text(200).optional().openapi({ example: 'site:contact-form' }),
-    ip: z.union([z.ipv4(), z.ipv6()]).optional().openapi({ description: "The visitor's IP as the site saw it" }),
+    ip: z
+      .union([z.ipv4().openapi({ format: 'ipv4' }), z.ipv6().openapi({ format: 'ipv6' })])
+      .optional()
+      .openapi({ description: "The visitor's IP as the site saw it" }),
     userAgent: z.string().max(1000).optional(),
   })
   .strict()
@@ -47,8 +64,12 @@ export const LeadResult = z.object({ id: z.uuid(), consents: ConsentStates }).op
 const captureRoute = createRoute({
   method: 'post',
   path: '/v1/subjects',
+  operationId: 'captureLead',
   tags: ['Consent'],
   summary: "Register a lead from the site's form, with consent evidence",
+  description:
+    'Consent to processing is required: `consents.processing` must be true, otherwise 422 with code `consent_required` and nothing is stored. ' +
+    'The address must be one the service can mail (422 with code `validation_failed` otherwise).',
   ...scoped('leads:write'),
   request: { body: jsonBody(LeadBody) },
   responses: {
@@ -59,7 +80,10 @@ const captureRoute = createRoute({
       content: { 'application/json': { schema: LeadResult } },
     },
     200: jsonResponse('This key had submitted this address before: the actual consents; the submission is appended to the evidence', LeadResult),
-    ...commonErrors,
+    ...writeErrors,
+    422: problemResponse(
+      'The body does not match the schema or the address cannot be mailed (code validation_failed), or consents.processing is not true (code consent_required)',
+    ),
   },
 });
 

@@ -3,6 +3,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from '../app.js';
 import { startJobLoop } from '../jobs/run.js';
 import { bootstrap, jobDeps, startFailureMessage, stopOnSignals } from '../node/bootstrap.js';
+import { loadDocsAssets } from '../node/docs-assets.js';
 import { listeningPort, serveWithLimits } from '../node/http-server.js';
 import { resolveClientIp } from '../privacy/client-ip.js';
 
@@ -14,6 +15,8 @@ async function main() {
   const { deps, handle, logger, mailer } = built;
   const app = createApp({
     ...deps,
+    // Swagger UI's files for /docs, from the pinned swagger-ui-dist, read once.
+    docsAssets: loadDocsAssets(),
     // TRUST_PROXY decides which entries of X-Forwarded-For were written by our own proxies.
     clientIp: (c) => resolveClientIp(deps.config.trustProxy, getConnInfo(c).remote.address, c.req.header('x-forwarded-for')),
   });

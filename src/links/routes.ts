@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiApp, commonErrors, jsonBody, jsonResponse, text } from '../api/openapi.js';
+import { apiApp, jsonBody, jsonResponse, text, WritePurposeHeader, writeErrors } from '../api/openapi.js';
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { linksFor } from './build.js';
@@ -31,14 +31,15 @@ const LinkSet = z
 const route = createRoute({
   method: 'post',
   path: '/v1/links',
+  operationId: 'createLinks',
   tags: ['Links'],
   summary: 'Signed links and List-Unsubscribe headers for up to 10,000 subjects',
   description: 'Duplicates are answered once. Ids that are unknown or erased get no links and are listed in `unknown`: do not mail them.',
   ...scoped('links:write'),
-  request: { body: jsonBody(LinksBody) },
+  request: { body: jsonBody(LinksBody), headers: WritePurposeHeader },
   responses: {
     200: jsonResponse('One link set per known subject, in request order', z.object({ links: z.array(LinkSet), unknown: z.array(z.uuid()) })),
-    ...commonErrors,
+    ...writeErrors,
   },
 });
 

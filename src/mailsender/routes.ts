@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiApp, commonErrors, Problem } from '../api/openapi.js';
+import { apiApp, EMAIL_FORMAT, Problem, writeErrors } from '../api/openapi.js';
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError, type ErrorCode } from '../errors/index.js';
 import { applyReport, type HashedEvent, summarize } from './apply.js';
 import { type IgnoredEvent, MAIL_SENDER_EVENT_TYPES, MAX_EVENTS_PER_REQUEST } from './events.js';
+import { MAIL_SENDER_SCHEMAS, mailSenderBodySchema } from './openapi.js';
 import { parseMailSenderPayload } from './parse.js';
 import { isSnsEnvelope } from './providers/ses.js';
 import { createSnsVerifier, type SnsRefusalReason } from './sns.js';
@@ -21,9 +22,9 @@ const GenericEvents = z
               'hard_bounce: suppress (reason bounced). complaint: suppress (reason complained). unsubscribe: the person left (as a one-click unsubscribe). ' +
               'soft_bounce: counted; the 3rd within 30 days suppresses (reason bounced).',
           }),
-          email: z.string().max(320),
-          at: z.string().openapi({ description: 'ISO 8601 date-time of the event at the sender', example: '2026-03-01T10:00:00Z' }),
-          id: z.string().max(200).openapi({ description: "The sender's event id; an event replayed with the same id and address changes nothing" }),
+          email: z.string().max(320).openapi(EMAIL_FORMAT),
+          at: z.string().openapi({ format: 'date-time', description: 'ISO 8601 date-time of the event at the sender', example: '2026-03-01T10:00:00Z' }),
+          id: z.string().min(1).max(200).openapi({ description: "The sender's event id; an event replayed with the same id and address changes nothing" }),
           detail: z
             .string()
             .max(1000)
@@ -34,7 +35,9 @@ const GenericEvents = z
       .min(1)
       .max(MAX_EVENTS_PER_REQUEST),
   })
-  .openapi('MailSenderEvents');
+  .openapi('MailSenderEvents', {
+    description: 'Our own shape. Each event is read on its own: one that does not fit is not applied and is reported in `ignored`, with its index.',
+  });
 
 const Result = z
   .object({
@@ -51,6 +54,7 @@ const Result = z
 const eventsRoute = createRoute({
   method: 'post',
   path: '/v1/events/mail-sender',
+  operationId: 'reportMailSenderEvents',
   tags: ['Mail sender'],
   summary: 'Bounces, complaints and unsubscribes reported by the mail sender',
   description: [
@@ -79,21 +83,26 @@ const eventsRoute = createRoute({
   security: [...scoped('mail-sender:events').security, { basic: ['mail-sender:events'] }],
   middleware: scoped('mail-sender:events').middleware,
   request: {
+    headers: z.object({
+      'x-amz-sns-message-type': z
+        .string()
+        .optional()
+        .openapi({
+          enum: ['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation'],
+          description:
+            "Set by Amazon SNS to the message's Type; with it, the body must be that SNS message, or (Notification) a raw SES notification (422 otherwise)",
+        }),
+    }),
     body: {
+      required: true,
       content: {
-        'application/json': {
-          schema: z.any().openapi({
-            oneOf: [
-              { $ref: '#/components/schemas/MailSenderEvents' },
-              {
-                type: 'object',
-                description: 'An SNS message (Type Notification, SubscriptionConfirmation or UnsubscribeConfirmation) carrying an SES notification',
-              },
-              { type: 'object', description: 'A Postmark Bounce, SpamComplaint or SubscriptionChange webhook' },
-            ],
-          }),
+        // Read by parse.ts, not by zod: the schema here is the document's, in ./openapi.ts.
+        'application/json': { schema: z.any().openapi(mailSenderBodySchema) },
+        'text/plain': {
+          schema: z
+            .string()
+            .openapi({ description: 'Amazon SNS posts its JSON as text/plain; charset=UTF-8 (with x-amz-sns-message-type): an SnsMessage as JSON text' }),
         },
-        'text/plain': { schema: z.string().openapi({ description: 'SNS posts its JSON as text/plain; charset=UTF-8' }) },
       },
     },
   },
@@ -103,10 +112,11 @@ const eventsRoute = createRoute({
       description: 'An SNS SubscriptionConfirmation or UnsubscribeConfirmation: logged, nothing fetched; confirm the subscription by hand',
       content: { 'application/json': { schema: z.object({ status: z.string(), detail: z.string() }) } },
     },
-    ...commonErrors,
+    ...writeErrors,
     401: {
-      description: 'Missing, unknown or revoked API key; or an SNS message whose signature does not verify',
-      content: { 'application/problem+json': { schema: Problem } },
+      ...writeErrors[401],
+      description:
+        'Missing, unknown or revoked API key; or an SNS message whose signature does not verify. An SNS delivery without credentials gets a Basic challenge (WWW-Authenticate: Basic)',
     },
     403: {
       description: 'The key lacks mail-sender:events; or an SNS message from a topic outside SNS_TOPIC_ARNS',
@@ -114,8 +124,8 @@ const eventsRoute = createRoute({
     },
     422: { description: 'Unknown payload shape, or more than 1,000 events', content: { 'application/problem+json': { schema: Problem } } },
     503: {
-      description: 'The SNS signing certificate could not be fetched; nothing was applied (SNS retries)',
-      content: { 'application/problem+json': { schema: Problem } },
+      ...writeErrors[503],
+      description: 'The database did not answer within its bound, or the SNS signing certificate could not be fetched; nothing was applied (SNS retries)',
     },
   },
 });
@@ -150,6 +160,7 @@ export function mailSenderRoutes(deps: ResolvedDeps, opts: MailSenderOptions = {
   // by index, and the rest of the batch is applied.
   const app = apiApp({ textCheckedByRoute: true });
   app.openAPIRegistry.register('MailSenderEvents', GenericEvents);
+  for (const [name, schema] of Object.entries(MAIL_SENDER_SCHEMAS)) app.openAPIRegistry.registerComponent('schemas', name, schema);
   app.openAPIRegistry.registerComponent('securitySchemes', 'basic', {
     type: 'http',
     scheme: 'basic',

@@ -1,5 +1,17 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiApp, commonErrors, jsonBody, jsonResponse, PageLimit, SubjectIdParam } from '../api/openapi.js';
+import {
+  apiApp,
+  jsonBody,
+  jsonResponse,
+  notFound,
+  PageLimit,
+  problemResponse,
+  readErrors,
+  SubjectIdParam,
+  Timestamp,
+  WritePurposeHeader,
+  writeErrors,
+} from '../api/openapi.js';
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
@@ -15,18 +27,30 @@ export const RequestSchema = z
     type: z.enum(TYPES),
     status: z.enum(STATUSES),
     channel: z.enum(['link', 'staff']),
-    receivedAt: z.string(),
-    dueAt: z.string(),
-    completedAt: z.string().nullable(),
+    receivedAt: Timestamp,
+    dueAt: Timestamp,
+    completedAt: Timestamp.nullable(),
     statusReason: z.string().nullable(),
     overdue: z.boolean(),
-    extensions: z.unknown(),
+    extensions: z
+      .array(
+        z.object({
+          at: Timestamp,
+          by: z.string().openapi({ description: 'The API key id that extended it' }),
+          businessDays: z.number().int(),
+          reason: z.string().optional().openapi({ description: 'Mailed to the person (request-extended); removed by erasure' }),
+          from: Timestamp.openapi({ description: 'The due date before' }),
+          to: Timestamp.optional().openapi({ description: 'The due date it set (absent on extensions recorded before it was kept)' }),
+        }),
+      )
+      .openapi({ description: 'Each extension of the due date, oldest first' }),
   })
   .openapi('DataSubjectRequest');
 
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/requests',
+  operationId: 'listRequests',
   tags: ['Requests'],
   summary: 'Data-subject requests and their due dates, oldest due first',
   ...scoped('requests:manage'),
@@ -46,12 +70,13 @@ const listRoute = createRoute({
       limit: PageLimit,
     }),
   },
-  responses: { 200: jsonResponse('Requests', z.object({ requests: z.array(RequestSchema) })), ...commonErrors },
+  responses: { 200: jsonResponse('Requests', z.object({ requests: z.array(RequestSchema) })), ...readErrors },
 });
 
 const actionRoute = createRoute({
   method: 'post',
   path: '/v1/requests/{id}/{action}',
+  operationId: 'actOnRequest',
   tags: ['Requests'],
   summary: 'Start, complete, reject (with a reason) or extend (with a reason) a request',
   description:
@@ -60,13 +85,20 @@ const actionRoute = createRoute({
   request: {
     params: z.object({ id: z.uuid(), action: z.enum(['start', 'complete', 'reject', 'extend']) }),
     body: jsonBody(z.object({ reason: z.string().trim().min(1).max(2000).optional(), businessDays: z.number().int().min(1).max(5).optional() }).strict()),
+    headers: WritePurposeHeader,
   },
-  responses: { 200: jsonResponse('The request now', RequestSchema), 404: commonErrors[422], 409: commonErrors[422], ...commonErrors },
+  responses: {
+    200: jsonResponse('The request now', RequestSchema),
+    404: notFound('No request with this id'),
+    409: problemResponse('The request is closed already, or the deadline table does not allow this (the rule is in `detail`)'),
+    ...writeErrors,
+  },
 });
 
 const intakeRoute = createRoute({
   method: 'post',
   path: '/v1/subjects/{id}/requests',
+  operationId: 'fileRequest',
   tags: ['Requests'],
   summary: 'File a request that arrived by e-mail, phone or letter',
   description:
@@ -83,17 +115,28 @@ const intakeRoute = createRoute({
         })
         .strict(),
     ),
+    headers: WritePurposeHeader,
   },
-  responses: { 201: jsonResponse('Filed', RequestSchema), 404: commonErrors[422], ...commonErrors },
+  responses: { 201: jsonResponse('Filed', RequestSchema), 404: notFound(), ...writeErrors },
 });
 
 const metricsRoute = createRoute({
   method: 'get',
   path: '/v1/metrics',
+  operationId: 'getMetrics',
   tags: ['Requests'],
   summary: 'Deadline gauges in Prometheus text format',
   ...scoped('requests:manage'),
-  responses: { 200: { description: 'Prometheus exposition', content: { 'text/plain': { schema: z.string() } } }, ...commonErrors },
+  responses: {
+    200: {
+      description: 'Prometheus text exposition format 0.0.4: mailprefs_requests_open, mailprefs_requests_overdue, mailprefs_requests_due_soon (gauges)',
+      content: { 'text/plain': { schema: z.string() } },
+    },
+    401: readErrors[401],
+    403: readErrors[403],
+    500: readErrors[500],
+    503: readErrors[503],
+  },
 });
 
 /** `GET /v1/requests`, request actions, staff intake and deadline metrics. */

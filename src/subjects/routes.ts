@@ -1,5 +1,20 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { apiApp, commonErrors, jsonBody, jsonResponse, PageLimit, SubjectIdParam } from '../api/openapi.js';
+import {
+  apiApp,
+  EMAIL_FORMAT,
+  EmailOut,
+  jsonBody,
+  jsonResponse,
+  notFound,
+  PageLimit,
+  PurposeHeader,
+  purposeMissing,
+  readErrors,
+  SubjectIdParam,
+  Timestamp,
+  WritePurposeHeader,
+  writeErrors,
+} from '../api/openapi.js';
 import { listAudit } from '../audit/list.js';
 import { markAudited, recordAudit, statedPurpose } from '../audit/log.js';
 import { scoped } from '../auth/middleware.js';
@@ -10,14 +25,16 @@ import { recordDisclosure } from './disclosures.js';
 import { findSubjectByEmail } from './search.js';
 import { subjectExport, subjectProfile } from './view.js';
 
-const purposeHeader = z.object({
-  'x-purpose': z.string().optional().openapi({ description: "Why you read this person's data; required, written to the audit log" }),
-});
+/** The errors of a read of personal data: those of every read, and 400 without X-Purpose. */
+const personalReadErrors = { 400: purposeMissing, ...readErrors } as const;
+
+// An enum in the document; a string to the type checker (subjects/view.ts reads the column as text).
+const ConsentState = z.string().openapi({ enum: ['none', 'pending', 'granted', 'withdrawn'] });
 
 const Profile = z
   .object({
     id: z.uuid(),
-    email: z.string().nullable(),
+    email: EmailOut.nullable().openapi({ description: 'Normalized (lower-case, the domain in ASCII); null after erasure' }),
     lastName: z.string().nullable(),
     firstName: z.string().nullable(),
     patronymic: z.string().nullable(),
@@ -28,17 +45,72 @@ const Profile = z
     city: z.string().nullable(),
     locale: z.string(),
     status: z.enum(['active', 'restricted', 'erased']),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    consents: z.object({ processing: z.string(), marketing: z.string() }),
-    preferences: z.object({ frequency: z.enum(['monthly', 'standard']), pausedUntil: z.string().nullable() }),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    consents: z.object({ processing: ConsentState, marketing: ConsentState }),
+    preferences: z.object({
+      frequency: z.enum(['monthly', 'standard']),
+      pausedUntil: z.string().nullable().openapi({ format: 'date', description: 'No mail until the end of this day (TIME_ZONE)' }),
+    }),
   })
   .openapi('Subject');
+
+const nullableTimestamp = Timestamp.nullable();
+
+/** The right-of-access export (subjects/view.ts `subjectExport`), field by field. */
+const SubjectExport = z
+  .object({
+    exportedAt: Timestamp,
+    subject: Profile,
+    consentEvents: z
+      .array(
+        z.object({
+          purpose: z
+            .enum(['processing', 'marketing'])
+            .nullable()
+            .openapi({ description: 'null for an event about the person rather than one purpose (e.g. erased)' }),
+          action: z
+            .string()
+            .openapi({ description: 'What happened: granted, confirmed, unsubscribed, withdrawn, suppressed, restricted…', example: 'granted' }),
+          actor: z.enum(['subject', 'staff', 'mail_sender', 'system']),
+          at: nullableTimestamp,
+          ip: z.string().nullable(),
+          userAgent: z.string().nullable(),
+          policyVersion: z.string().nullable(),
+          source: z.string().nullable(),
+          campaignId: z.string().nullable(),
+        }),
+      )
+      .openapi({ description: 'The consent ledger, the evidence of every grant and withdrawal, oldest first' }),
+    sends: z.array(z.object({ campaignId: z.string(), status: z.string(), reservedAt: nullableTimestamp, sentAt: nullableTimestamp })),
+    suppression: z
+      .object({ reason: z.enum(['unsubscribed', 'withdrawn', 'erased', 'bounced', 'complained', 'manual']), active: z.boolean(), since: nullableTimestamp })
+      .nullable()
+      .openapi({ description: "The suppression entry of the person's current address, if any" }),
+    requests: z.array(
+      z.object({
+        id: z.uuid(),
+        type: z.string(),
+        status: z.enum(['received', 'in_progress', 'completed', 'rejected']),
+        receivedAt: nullableTimestamp,
+        dueAt: nullableTimestamp,
+        completedAt: nullableTimestamp,
+        statusReason: z.string().nullable(),
+        text: z.string().nullable().openapi({ description: "The person's own words, if any" }),
+      }),
+    ),
+    disclosures: z.array(z.object({ recipient: z.string(), legalBasis: z.string(), data: z.string(), at: nullableTimestamp })),
+  })
+  .openapi('SubjectExport');
 
 const text = (max: number) => z.string().trim().max(max).nullable().optional();
 const PatchBody = z
   .object({
-    email: z.string().max(320).optional(),
+    email: z
+      .string()
+      .max(320)
+      .optional()
+      .openapi({ ...EMAIL_FORMAT, description: 'A new address: it waits for the confirmation link mailed to it (202)' }),
     lastName: text(200),
     firstName: text(200),
     patronymic: text(200),
@@ -62,7 +134,7 @@ const RectifyResult = z
     subject: Profile,
     changed: z.array(z.string()),
     pendingEmail: z
-      .object({ email: z.string(), expiresAt: z.string() })
+      .object({ email: EmailOut, expiresAt: Timestamp })
       .optional()
       .openapi({ description: 'The address asked for, awaiting confirmation from it' }),
   })
@@ -71,26 +143,29 @@ const RectifyResult = z
 const getRoute = createRoute({
   method: 'get',
   path: '/v1/subjects/{id}',
+  operationId: 'getSubject',
   tags: ['Subjects'],
   summary: 'A person, their consents and preferences (audited; X-Purpose required)',
   ...scoped('subjects:read'),
-  request: { params: SubjectIdParam, headers: purposeHeader },
-  responses: { 200: jsonResponse('The person', Profile), 404: commonErrors[422], ...commonErrors },
+  request: { params: SubjectIdParam, headers: PurposeHeader },
+  responses: { 200: jsonResponse('The person', Profile), 404: notFound(), ...personalReadErrors },
 });
 
 const findRoute = createRoute({
   method: 'get',
   path: '/v1/subjects',
+  operationId: 'findSubjects',
   tags: ['Subjects'],
   summary: 'Find a person by e-mail (audited; X-Purpose required)',
   ...scoped('subjects:read'),
-  request: { query: z.object({ email: z.string().max(320) }), headers: purposeHeader },
-  responses: { 200: jsonResponse('Matches (at most one live person per address)', z.object({ subjects: z.array(Profile) })), ...commonErrors },
+  request: { query: z.object({ email: z.string().max(320).openapi(EMAIL_FORMAT) }), headers: PurposeHeader },
+  responses: { 200: jsonResponse('Matches (at most one live person per address)', z.object({ subjects: z.array(Profile) })), ...personalReadErrors },
 });
 
 const patchRoute = createRoute({
   method: 'patch',
   path: '/v1/subjects/{id}',
+  operationId: 'rectifySubject',
   tags: ['Subjects'],
   summary: "Rectify a person's data (recorded); a new e-mail address waits for confirmation from that address",
   description:
@@ -98,28 +173,38 @@ const patchRoute = createRoute({
     'the old address stays in force until the link is confirmed (202, with `pendingEmail`). The answer is the same whether or ' +
     'not the address belongs to another person (whose address it then never becomes, and who is not mailed).',
   ...scoped('subjects:write'),
-  request: { params: SubjectIdParam, body: jsonBody(PatchBody) },
+  request: { params: SubjectIdParam, body: jsonBody(PatchBody), headers: WritePurposeHeader },
   responses: {
     200: jsonResponse('The person now', RectifyResult),
     202: jsonResponse('The person now; the new address waits for its confirmation', RectifyResult),
-    404: commonErrors[422],
-    ...commonErrors,
+    404: notFound(),
+    ...writeErrors,
   },
 });
 
 const exportRoute = createRoute({
   method: 'get',
   path: '/v1/subjects/{id}/export',
+  operationId: 'exportSubject',
   tags: ['Subjects'],
   summary: 'Everything held about a person (right of access; audited; X-Purpose required)',
+  description: 'The same export the person downloads from the preference center (152-FZ art. 14). Sent as an attachment (`Content-Disposition`).',
   ...scoped('subjects:read'),
-  request: { params: SubjectIdParam, headers: purposeHeader },
-  responses: { 200: jsonResponse('The export', z.record(z.string(), z.unknown())), 404: commonErrors[422], ...commonErrors },
+  request: { params: SubjectIdParam, headers: PurposeHeader },
+  responses: {
+    200: {
+      ...jsonResponse('The export', SubjectExport),
+      headers: { 'Content-Disposition': { description: 'attachment; filename="subject-<id>.json"', schema: { type: 'string' } } },
+    },
+    404: notFound(),
+    ...personalReadErrors,
+  },
 });
 
 const restrictionRoute = createRoute({
   method: 'put',
   path: '/v1/subjects/{id}/restriction',
+  operationId: 'setRestriction',
   tags: ['Subjects'],
   summary: 'Block (restrict) or unblock processing for marketing',
   ...scoped('subjects:write'),
@@ -127,12 +212,17 @@ const restrictionRoute = createRoute({
     params: SubjectIdParam,
     body: jsonBody(z.object({ restricted: z.boolean(), reason: z.string().trim().min(1).max(2000) }).strict()),
   },
-  responses: { 200: jsonResponse('Status now', z.object({ status: z.string(), changed: z.boolean() })), 404: commonErrors[422], ...commonErrors },
+  responses: {
+    200: jsonResponse('Status now', z.object({ status: z.enum(['active', 'restricted']), changed: z.boolean() })),
+    404: notFound(),
+    ...writeErrors,
+  },
 });
 
 const disclosureRoute = createRoute({
   method: 'post',
   path: '/v1/subjects/{id}/disclosures',
+  operationId: 'recordDisclosure',
   tags: ['Subjects'],
   summary: 'Record a disclosure to a third party (court order, subpoena)',
   ...scoped('requests:manage'),
@@ -149,13 +239,14 @@ const disclosureRoute = createRoute({
         .strict(),
     ),
   },
-  responses: { 201: jsonResponse('Recorded', z.object({ id: z.uuid() })), 404: commonErrors[422], ...commonErrors },
+  responses: { 201: jsonResponse('Recorded', z.object({ id: z.uuid() })), 404: notFound(), ...writeErrors },
 });
 
 const auditRoute = createRoute({
   method: 'get',
   path: '/v1/audit',
-  tags: ['Subjects'],
+  operationId: 'listAudit',
+  tags: ['Audit'],
   summary: 'Who read or changed whose data, why and when (admin)',
   ...scoped('admin'),
   request: {
@@ -178,12 +269,12 @@ const auditRoute = createRoute({
             action: z.string(),
             purpose: z.string().nullable(),
             requestId: z.string().nullable(),
-            at: z.string(),
+            at: Timestamp,
           }),
         ),
       }),
     ),
-    ...commonErrors,
+    ...readErrors,
   },
 });
 
@@ -253,7 +344,7 @@ export function subjectRoutes(deps: ResolvedDeps) {
     const data = await subjectExport(deps.db, id, deps.clock.now());
     if (!data) throw new AppError('not_found', 'No subject with this id.');
     await audit(c, id, 'subject.export', purpose);
-    return c.json(data as Record<string, unknown>, 200, { 'Content-Disposition': `attachment; filename="subject-${id}.json"` });
+    return c.json(data, 200, { 'Content-Disposition': `attachment; filename="subject-${id}.json"` });
   });
 
   app.openapi(restrictionRoute, async (c) => {
@@ -267,7 +358,7 @@ export function subjectRoutes(deps: ResolvedDeps) {
       reason,
     );
     await audit(c, id, restricted ? 'subject.restrict' : 'subject.unrestrict', reason);
-    return c.json({ status: restricted ? 'restricted' : 'active', changed }, 200);
+    return c.json({ status: restricted ? ('restricted' as const) : ('active' as const), changed }, 200);
   });
 
   app.openapi(disclosureRoute, async (c) => {

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
-import { apiApp, commonErrors, jsonBody, jsonResponse } from '../api/openapi.js';
+import { apiApp, EMAIL_FORMAT, EmailOut, jsonBody, jsonResponse, readErrors, Timestamp, WritePurposeHeader, writeErrors } from '../api/openapi.js';
 import { hasScope } from '../auth/keys.js';
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
@@ -19,41 +19,81 @@ const FeedRecordSchema = z
   .object({
     seq: z.number().int(),
     hash: z.string().openapi({ description: 'HMAC-SHA256 (hex) of the normalized address with SUPPRESSION_HASH_KEY' }),
-    email: z.string().optional().openapi({ description: 'Only for the suppressions:read scope, and never after erasure' }),
+    email: EmailOut.optional().openapi({ description: 'Only for the suppressions:read scope, and never after erasure' }),
     reason: z.enum(['unsubscribed', 'withdrawn', 'erased', 'bounced', 'complained', 'manual']),
     active: z.boolean().openapi({ description: 'false: a lifted entry (tombstone); the address may be mailed again' }),
-    createdAt: z.string(),
+    createdAt: Timestamp,
   })
-  .openapi('SuppressionRecord');
+  .openapi('SuppressionRecord', { description: 'One record of the feed: one line of the NDJSON format, one row of the CSV, one element of `records` in JSON' });
+
+const feedHeaders = {
+  ETag: {
+    description: 'The high-water mark and the scope (`"hwm-<seq>-e"` with addresses, `-h` hashed only): send it as If-None-Match',
+    schema: { type: 'string' },
+  },
+  'X-High-Water-Mark': {
+    description: 'The last seq this response can reach; ask with since=<the highest seq you applied> next time',
+    schema: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
+const FeedRequestHeaders = z.object({
+  'if-none-match': z
+    .string()
+    .optional()
+    .openapi({ description: 'The ETag of an earlier answer: 304 without a body when the feed has not moved since', example: '"hwm-42-e"' }),
+});
 
 const feedRoute = createRoute({
   method: 'get',
   path: '/v1/suppressions',
+  operationId: 'getSuppressionFeed',
   tags: ['Suppressions'],
   summary: 'The suppression list as an incremental, streamed feed',
   description:
     'Records in seq order, one per address at its latest state. Keep the highest seq you applied and ask with since=<it> next time. ' +
     'ETag is the high-water mark: send If-None-Match to get 304 when nothing changed. X-High-Water-Mark says the last seq this response can reach.',
   ...scoped('suppressions:read', 'suppressions:read:hashed'),
-  request: { query: FeedQuery },
+  request: { query: FeedQuery, headers: FeedRequestHeaders },
   responses: {
     200: {
-      description: 'The records',
+      description:
+        'The records, in the format asked for (`format`; the Content-Type says which). ' +
+        '`application/x-ndjson` (the default): one SuppressionRecord as JSON per line, each line ending with `\\n`; read it line by line. ' +
+        '`text/csv`: a header line `seq,hash,email,reason,active,createdAt`, then one record per line (email empty for the hashed scope). ' +
+        '`application/json`: one object with the records and the high-water mark. ' +
+        'The body is streamed: a body cut short (no final newline, invalid JSON) is a failed read; ask again from the last seq you applied.',
+      headers: feedHeaders,
       content: {
-        'application/x-ndjson': { schema: FeedRecordSchema },
-        'text/csv': { schema: z.string() },
-        'application/json': { schema: z.object({ records: z.array(FeedRecordSchema), highWaterMark: z.number().int() }) },
+        'application/x-ndjson': {
+          schema: FeedRecordSchema,
+          // One line (one record); the body is such lines, each ending with a newline.
+          example: {
+            seq: 1,
+            hash: '5d41402abc4b2a76b9719d911017c592ae8f7e2b1fd8b8e0a4ccb0a6cbb5e2f1',
+            email: 'ivan.petrov@example.ru',
+            reason: 'unsubscribed',
+            active: true,
+            createdAt: '2026-03-02T09:00:00.000Z',
+          },
+        },
+        'text/csv': {
+          schema: z.string().openapi({ description: 'CSV (RFC 4180) with a header line: seq,hash,email,reason,active,createdAt' }),
+        },
+        'application/json': {
+          schema: z.object({ records: z.array(FeedRecordSchema), highWaterMark: z.number().int().openapi({ description: 'Same as X-High-Water-Mark' }) }),
+        },
       },
     },
-    304: { description: 'Nothing changed since the ETag you sent' },
-    ...commonErrors,
+    304: { description: 'Nothing changed since the ETag you sent (If-None-Match); no body', headers: feedHeaders },
+    ...readErrors,
   },
 });
 
 const ManualBody = z
   .object({
     entries: z
-      .array(z.object({ email: z.string().max(320), note: z.string().trim().max(500).optional() }).strict())
+      .array(z.object({ email: z.string().max(320).openapi(EMAIL_FORMAT), note: z.string().trim().max(500).optional() }).strict())
       .min(1)
       .max(10_000),
   })
@@ -63,14 +103,15 @@ const ManualBody = z
 const manualRoute = createRoute({
   method: 'post',
   path: '/v1/suppressions',
+  operationId: 'addSuppressions',
   tags: ['Suppressions'],
   summary: 'Suppress addresses by hand (reason manual)',
   description: 'All or nothing: one invalid address refuses the whole request. An address already suppressed keeps its entry.',
   ...scoped('suppressions:write'),
-  request: { body: jsonBody(ManualBody) },
+  request: { body: jsonBody(ManualBody), headers: WritePurposeHeader },
   responses: {
     200: jsonResponse('How many entries were added; the others were already suppressed', z.object({ added: z.number().int(), unchanged: z.number().int() })),
-    ...commonErrors,
+    ...writeErrors,
   },
 });
 
