@@ -201,6 +201,7 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
     '..%2F..%2F%00',
     '<script>alert(1)</script>',
     "' or 1=1; drop table subjects; --",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4j-style lookup, literally.
     '${jndi:ldap://x}',
     '=HYPERLINK("http://x")',
     '',
@@ -249,7 +250,7 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 /** Paths to every value inside `v` (the root is `[]`). */
 function pathsOf(v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   out.push(at);
-  if (Array.isArray(v)) v.forEach((x, i) => pathsOf(x, [...at, i], out));
+  if (Array.isArray(v)) for (const [i, x] of v.entries()) pathsOf(x, [...at, i], out);
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) pathsOf(x, [...at, k], out);
   return out;
 }
