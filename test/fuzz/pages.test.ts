@@ -17,7 +17,9 @@ import { changedTables, failure, fingerprint, show, withTimeout } from './oracle
  * count each ask per client in `rate_limits`, and mail only a person they find).
  */
 
-const RUNS = 400;
+// FUZZ_SCALE=10 for a deeper run by hand; CI runs the default.
+const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
+const RUNS = Math.round(400 * SCALE);
 const TIMEOUT_MS = 10_000;
 
 const h = await createHarness();
@@ -168,59 +170,63 @@ afterAll(async () => {
 });
 
 describe('the public pages, fuzzed', () => {
-  it('answer garbage tokens and garbage forms with a page, never a 5xx, and write only for a good token', async () => {
-    const request = fc.constantFrom(...routes).chain((route) =>
-      fc.record({
-        route: fc.constant(route),
-        token: route.purpose ? tokenArb(route.purpose) : fc.constant<Token>({ kind: 'good', raw: '' }),
-        body: route.method === 'POST' ? bodyArb : fc.constant<Body>({ note: 'GET' }),
-        language: languageArb,
-        query: fc.constantFrom('', '?lang=en', '?lang=ru', '?lang=%00', '?lang=xx&lang=en'),
-      }),
-    );
-    await fc.assert(
-      fc.asyncProperty(request, async ({ route, token, body, language, query }) => {
-        const path = route.purpose ? route.path.replace('T', await realize(token, route.purpose)) : route.path;
-        const headers: Record<string, string> = {};
-        if (language !== undefined) headers['accept-language'] = language;
-        if (body.contentType) headers['content-type'] = body.contentType;
-        const what = `${route.method} ${route.path} (${token.kind} token ${show(token.raw, 80)}), ${body.note}, accept-language ${show(language, 40)}, ${query}`;
-        const res = await withTimeout(
-          Promise.resolve(h.app.request(path + query, { method: route.method, headers, ...(body.body === undefined ? {} : { body: body.body }) })),
-          TIMEOUT_MS,
-          what,
-        );
-        const text = await withTimeout(res.text(), TIMEOUT_MS, `${what} (reading the body)`);
-        const now = await fingerprint(h.db);
-        const changed = changedTables(last, now);
-        last = now;
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+  it(
+    'answer garbage tokens and garbage forms with a page, never a 5xx, and write only for a good token',
+    async () => {
+      const request = fc.constantFrom(...routes).chain((route) =>
+        fc.record({
+          route: fc.constant(route),
+          token: route.purpose ? tokenArb(route.purpose) : fc.constant<Token>({ kind: 'good', raw: '' }),
+          body: route.method === 'POST' ? bodyArb : fc.constant<Body>({ note: 'GET' }),
+          language: languageArb,
+          query: fc.constantFrom('', '?lang=en', '?lang=ru', '?lang=%00', '?lang=xx&lang=en'),
+        }),
+      );
+      await fc.assert(
+        fc.asyncProperty(request, async ({ route, token, body, language, query }) => {
+          const path = route.purpose ? route.path.replace('T', await realize(token, route.purpose)) : route.path;
+          const headers: Record<string, string> = {};
+          if (language !== undefined) headers['accept-language'] = language;
+          if (body.contentType) headers['content-type'] = body.contentType;
+          const what = `${route.method} ${route.path} (${token.kind} token ${show(token.raw, 80)}), ${body.note}, accept-language ${show(language, 40)}, ${query}`;
+          const res = await withTimeout(
+            Promise.resolve(h.app.request(path + query, { method: route.method, headers, ...(body.body === undefined ? {} : { body: body.body }) })),
+            TIMEOUT_MS,
+            what,
+          );
+          const text = await withTimeout(res.text(), TIMEOUT_MS, `${what} (reading the body)`);
+          const now = await fingerprint(h.db);
+          const changed = changedTables(last, now);
+          last = now;
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
 
-        const lines: string[] = [];
-        const type = res.headers.get('content-type') ?? '';
-        if (res.status >= 500) lines.push(`${res.status}: a server error`);
-        const download = route.path === '/p/T/export' && res.status === 200;
-        if (download) {
-          if (!/^application\/json/.test(type)) lines.push(`the export answered as ${type}`);
-        } else if (res.status >= 300 && res.status < 400) {
-          if (!res.headers.get('location')) lines.push(`${res.status} without a Location`);
-        } else {
-          if (!/^text\/html/.test(type)) lines.push(`answered as ${type || '(no content type)'}, not an HTML page`);
-          if (!['ru', 'en'].includes(htmlLang(text) ?? '')) lines.push(`page language ${htmlLang(text)}`);
-        }
-        if (/node_modules|\bat [\w.<>]+ \(|Error: /.test(text)) lines.push('the page shows a stack trace or an error message');
-        const goodToken = token.kind === 'good' || route.purpose === null;
-        const mayWrite = route.method === 'POST' && goodToken && (res.status < 400 || res.status === 429);
-        // The fresh-link forms count every answered ask per client (that is their limit), whoever the link names.
-        const counts = (route.path.endsWith('/fresh-link') || route.path === '/u/by-address') && [200, 429].includes(res.status);
-        const allowed = counts ? changed.filter((t) => t !== 'rate_limits') : changed;
-        if (!mayWrite && allowed.length) lines.push(`${route.method} answered ${res.status} and changed: ${allowed.join(', ')}`);
-        if (lines.length) throw failure(`${what}\n  → ${res.status} ${type} ${text.slice(0, 200)}`, lines);
-      }),
-      fcSeed({ numRuns: RUNS, endOnFailure: true }),
-    );
-    // The run reached the people (a good token answered 200) and refused the rest.
-    expect(statuses.get(200) ?? 0).toBeGreaterThan(0);
-    expect([...statuses.keys()].some((s) => s >= 400)).toBe(true);
-  });
+          const lines: string[] = [];
+          const type = res.headers.get('content-type') ?? '';
+          if (res.status >= 500) lines.push(`${res.status}: a server error`);
+          const download = route.path === '/p/T/export' && res.status === 200;
+          if (download) {
+            if (!/^application\/json/.test(type)) lines.push(`the export answered as ${type}`);
+          } else if (res.status >= 300 && res.status < 400) {
+            if (!res.headers.get('location')) lines.push(`${res.status} without a Location`);
+          } else {
+            if (!/^text\/html/.test(type)) lines.push(`answered as ${type || '(no content type)'}, not an HTML page`);
+            if (!['ru', 'en'].includes(htmlLang(text) ?? '')) lines.push(`page language ${htmlLang(text)}`);
+          }
+          if (/node_modules|\bat [\w.<>]+ \(|Error: /.test(text)) lines.push('the page shows a stack trace or an error message');
+          const goodToken = token.kind === 'good' || route.purpose === null;
+          const mayWrite = route.method === 'POST' && goodToken && (res.status < 400 || res.status === 429);
+          // The fresh-link forms count every answered ask per client (that is their limit), whoever the link names.
+          const counts = (route.path.endsWith('/fresh-link') || route.path === '/u/by-address') && [200, 429].includes(res.status);
+          const allowed = counts ? changed.filter((t) => t !== 'rate_limits') : changed;
+          if (!mayWrite && allowed.length) lines.push(`${route.method} answered ${res.status} and changed: ${allowed.join(', ')}`);
+          if (lines.length) throw failure(`${what}\n  → ${res.status} ${type} ${text.slice(0, 200)}`, lines);
+        }),
+        fcSeed({ numRuns: RUNS, endOnFailure: true }),
+      );
+      // The run reached the people (a good token answered 200) and refused the rest.
+      expect(statuses.get(200) ?? 0).toBeGreaterThan(0);
+      expect([...statuses.keys()].some((s) => s >= 400)).toBe(true);
+    },
+    120_000 * SCALE,
+  );
 });

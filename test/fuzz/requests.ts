@@ -143,7 +143,11 @@ const wrongContentType = fc.constantFrom(
  * past authorization and reach the parsing and the handler). `bodyLimit`: the operation's
  * body limit in bytes (an oversized body goes one byte over it), or null to skip that case.
  */
-export function hostileRequest(op: Operation, auth: string, opts: SchemaOptions & { bodyLimit: number | null }): fc.Arbitrary<FuzzRequest> {
+export function hostileRequest(
+  op: Operation,
+  auth: string,
+  opts: SchemaOptions & { bodyLimit: number | null; examples?: unknown[] },
+): fc.Arbitrary<FuzzRequest> {
   const bodySchema = jsonBodySchema(op);
   const base = validRequest(op, auth, opts);
   const parts = partsArbitrary(op, opts);
@@ -168,6 +172,32 @@ export function hostileRequest(op: Operation, auth: string, opts: SchemaOptions 
       base.map((r) => withBody(r, undefined, undefined, 'no body, no content type')),
       base.map((r) => withBody(r, undefined, 'application/json', 'no body')),
     );
+    if (opts.examples?.length) {
+      // Real bodies (a provider's webhook, say) reach code a schema as loose as `type: object` never shows the generator.
+      const example = fc.constantFrom(...opts.examples);
+      cases.push(
+        fc.tuple(base, example).map(([r, e]) => withBody(r, JSON.stringify(e), 'application/json', `example ${show(e)}`)),
+        fc
+          .tuple(base, mutate(example))
+          .map(([r, m]) => withBody(r, JSON.stringify(m.value), 'application/json', `mutated example (${show(m.mutation, 200)}): ${show(m.value)}`)),
+        fc
+          .tuple(base, mutate(example))
+          .map(([r, m]) => withBody(r, JSON.stringify(m.value), 'application/json', `mutated example (${show(m.mutation, 200)}): ${show(m.value)}`)),
+      );
+    }
+    if (op.body?.content['text/plain']) {
+      // Amazon SNS posts JSON as text/plain with its own header: the one text body the API takes.
+      const text = fc.oneof(
+        malformedJson,
+        mutate(opts.examples?.length ? fc.constantFrom(...opts.examples) : fc.jsonValue()).map((m) => JSON.stringify(m.value)),
+      );
+      cases.push(
+        fc.tuple(base, text, fc.constantFrom('Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation', 'Other', '')).map(([r, b, type]) => ({
+          ...withBody(r, b, 'text/plain; charset=UTF-8', `SNS ${type} as text/plain: ${show(b)}`),
+          headers: { ...withBody(r, b, 'text/plain; charset=UTF-8', '').headers, 'x-amz-sns-message-type': type },
+        })),
+      );
+    }
     if (opts.bodyLimit !== null) {
       const limit = opts.bodyLimit;
       cases.push(base.map((r) => withBody(r, `{"pad":"${'x'.repeat(limit)}"}`, 'application/json', `a body of ${limit + 10} bytes`)));
