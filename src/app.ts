@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
 import { docsRoutes } from './api/docs.js';
 import { jwksRoute } from './api/openapi.js';
 import { auditStaffWrites } from './audit/writes.js';
@@ -91,11 +92,9 @@ export function createApp(input: AppDeps) {
   app.use('*', async (c, next) => {
     const started = Date.now();
     await next();
-    // Paths hold link tokens: log the route's first segment only, never the token.
-    const path = c.req.path
-      .split('/')
-      .slice(0, isApi(c.req.path) ? 4 : 2)
-      .join('/');
+    // Paths hold link tokens, and whatever a client puts where an id goes (an address, say):
+    // log the template of the route that answered (`/u/:token`, `/v1/subjects/:id`), never the path.
+    const path = routePath(c);
     logger.debug('request', { method: c.req.method, path, status: c.res.status, ms: Date.now() - started, requestId: c.get('requestId') });
   });
 

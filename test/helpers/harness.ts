@@ -13,7 +13,7 @@ import { createPostgresDb } from '../../src/db/postgres.js';
 import type { Database } from '../../src/db/schema.js';
 import type { AppDeps } from '../../src/deps.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
-import { silentLogger } from '../../src/log.js';
+import { type Logger, silentLogger } from '../../src/log.js';
 import { createPgliteDb } from '../../src/node/pglite.js';
 import { fixedClock } from '../../src/time/clock.js';
 
@@ -88,8 +88,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** The app over a fresh database, a fixed clock and a generated signing key. */
-export async function createHarness(opts: { env?: Record<string, string>; now?: string; handle?: DbHandle; clientIp?: string } = {}): Promise<Harness> {
+/**
+ * The app over a fresh database, a fixed clock and a generated signing key. `logger`: where the
+ * app logs (silent by default; `test/helpers/log-capture.ts` records every line).
+ */
+export async function createHarness(
+  opts: { env?: Record<string, string>; now?: string; handle?: DbHandle; clientIp?: string; logger?: Logger } = {},
+): Promise<Harness> {
   const handle = opts.handle ?? (await createTestDb());
   const config = loadConfig({
     PUBLIC_BASE_URL: 'https://prefs.example.ru',
@@ -100,7 +105,7 @@ export async function createHarness(opts: { env?: Record<string, string>; now?: 
   const clock = fixedClock(opts.now ?? '2026-03-02T09:00:00Z');
   const signer = await createLinkSigner([await generateSigningJwk('test-key-1')], clock);
   const hasher = await createEmailHasher(config.suppressionHashKey!);
-  const deps = { config, db: handle.db, clock, logger: silentLogger, signer, hasher };
+  const deps = { config, db: handle.db, clock, logger: opts.logger ?? silentLogger, signer, hasher };
   const app = createApp({ ...deps, clientIp: () => opts.clientIp ?? '198.51.100.7' });
   return {
     app,
