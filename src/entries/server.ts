@@ -1,10 +1,9 @@
 // Node entry: wiring only.
 import { serve } from '@hono/node-server';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from '../app.js';
 import { startJobLoop } from '../jobs/run.js';
 import { bootstrap, jobDeps, startFailureMessage, stopOnSignals, whenListening } from '../node/bootstrap.js';
-import { resolveClientIp } from '../privacy/client-ip.js';
+import { nodeClientIp } from '../node/client-ip.js';
 
 /** The port asked for, for the failure message (the configuration may not have loaded). */
 let port: number | undefined;
@@ -15,7 +14,7 @@ async function main() {
   const app = createApp({
     ...deps,
     // TRUST_PROXY decides which entries of X-Forwarded-For were written by our own proxies.
-    clientIp: (c) => resolveClientIp(deps.config.trustProxy, getConnInfo(c).remote.address, c.req.header('x-forwarded-for')),
+    clientIp: nodeClientIp(deps.config.trustProxy),
   });
   port = deps.config.port;
   const server = serve({ fetch: app.fetch, port: deps.config.port }, (info) => {
