@@ -3,6 +3,7 @@ import { apiApp, EMAIL_FORMAT, jsonBody, jsonResponse, problemResponse, writeErr
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
+import { normalizeIp } from '../privacy/client-ip.js';
 import { PROFILE_FIELDS } from '../subjects/profile.js';
 import { captureLead } from './capture.js';
 import { normalizeEmail } from './email.js';
@@ -117,7 +118,8 @@ export function consentRoutes(deps: ResolvedDeps) {
         marketing: body.consents.marketing,
         policyVersion: body.policyVersion,
         source: body.source ?? null,
-        ip: body.ip ?? null,
+        // Canonical, like the address the runtime reports (IPv4-mapped IPv6 as IPv4).
+        ip: normalizeIp(body.ip) ?? null,
         userAgent: body.userAgent ?? null,
       },
       // The person consents; the site's key only relays the form, so it is named as the channel.

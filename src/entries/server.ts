@@ -3,9 +3,9 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from '../app.js';
 import { startJobLoop } from '../jobs/run.js';
 import { bootstrap, jobDeps, startFailureMessage, stopOnSignals } from '../node/bootstrap.js';
+import { nodeClientIp } from '../node/client-ip.js';
 import { loadDocsAssets } from '../node/docs-assets.js';
 import { listeningPort, serveWithLimits } from '../node/http-server.js';
-import { resolveClientIp } from '../privacy/client-ip.js';
 
 /** The port asked for, for the failure message (the configuration may not have loaded). */
 let port: number | undefined;
@@ -18,7 +18,7 @@ async function main() {
     // Swagger UI's files for /docs, from the pinned swagger-ui-dist, read once.
     docsAssets: loadDocsAssets(),
     // TRUST_PROXY decides which entries of X-Forwarded-For were written by our own proxies.
-    clientIp: (c) => resolveClientIp(deps.config.trustProxy, getConnInfo(c).remote.address, c.req.header('x-forwarded-for')),
+    clientIp: nodeClientIp(deps.config.trustProxy),
   });
   port = deps.config.port;
   let server: Awaited<ReturnType<typeof serveWithLimits>>;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../helpers/harness.js';
+import { createHarness, type Harness, registerLead } from '../helpers/harness.js';
 import { createConfirmedSubject, eventsOf } from '../helpers/pages.js';
 
 /**
@@ -40,5 +40,14 @@ describe('the client IP in consent evidence', () => {
   it('keeps a valid IP in its canonical form (IPv4-mapped IPv6 as IPv4)', async () => {
     expect(await unsubscribeFrom('::ffff:203.0.113.9', 'ip-mapped@example.ru')).toBe('203.0.113.9');
     expect(await unsubscribeFrom('2001:DB8:0:0:0:0:0:7', 'ip-v6@example.ru')).toBe('2001:db8::7');
+  });
+});
+
+describe('the IP a site sends with a lead', () => {
+  it('is kept in its canonical form, like the one the runtime reports', async () => {
+    const r = await registerLead(base, 'lead-ip@example.ru', { ip: '::ffff:203.0.113.5' });
+    const ev = await base.db.selectFrom('consent_events').select('ip').where('subject_id', '=', r.id).execute();
+    expect(ev.length).toBeGreaterThan(0);
+    for (const e of ev) expect(e.ip).toBe('203.0.113.5');
   });
 });
