@@ -1,5 +1,4 @@
 // Node entry: wiring only.
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from '../app.js';
 import { startJobLoop } from '../jobs/run.js';
 import { bootstrap, jobDeps, startFailureMessage, stopOnSignals } from '../node/bootstrap.js';
