@@ -37,6 +37,12 @@ export function createPostgresDb(url: string, opts: { max?: number; searchPath?:
     ...(options ? { options } : {}),
   });
   pool.on('error', (e) => opts.onIdleError?.(e));
+  // A connection checked out between two statements (inside a transaction) has no listener of
+  // the pool's: broken there by a restart, pg emits \`error\` on the client itself, and unheard
+  // that ends the process. The statement in flight fails on its own (503); this only listens.
+  pool.on('connect', (client) => {
+    client.on('error', (e) => opts.onIdleError?.(e));
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, kind: 'postgres', close: () => db.destroy() };
 }
