@@ -175,7 +175,7 @@ export function createApp(input: AppDeps) {
       version: '0.1.0',
       description:
         'Consent with evidence, signed links, one-click unsubscribe (RFC 8058) and the suppression feed. Errors are RFC 9457 problem+json. ' +
-        'A 503 carries Retry-After: nothing was changed, retry then.',
+        'A 503 (the database busy or restarting) carries Retry-After: retry then. Only a connection dropped during a commit can have let a write land before its 503: repeat idempotent calls as they are and look before repeating the others.',
       license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
     },
     servers: [{ url: config.publicBaseUrl }],
