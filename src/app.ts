@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
+import { loneSurrogates } from './api/unicode.js';
 import { auditStaffWrites } from './audit/writes.js';
 import { bearerAuth } from './auth/middleware.js';
 import { cadenceRoutes } from './cadence/routes.js';
@@ -95,6 +96,16 @@ export function createApp(input: AppDeps) {
     await next();
   });
   app.use('/v1/*', bearerAuth(deps.db));
+  // JSON can spell a lone UTF-16 surrogate ("\ud800"), which is not text (PostgreSQL's json
+  // refuses it, its text keeps U+FFFD): refused here, each field named. The body is read once
+  // (Hono caches it for the route's validator); malformed JSON is the validator's to refuse.
+  app.use('/v1/*', async (c, next) => {
+    if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && /json/i.test(c.req.header('content-type') ?? '')) {
+      const bad = loneSurrogates(await c.req.json().catch(() => undefined));
+      if (bad.length) throw new AppError('validation_failed', 'Text must be well-formed Unicode.', bad);
+    }
+    await next();
+  });
   app.use('/v1/*', auditStaffWrites(deps));
   for (const p of ['/u/*', '/w/*', '/c/*', '/p/*']) {
     app.use(
