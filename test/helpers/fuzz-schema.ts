@@ -73,7 +73,11 @@ export const plausibleEmail = fc.oneof(
   {
     weight: 4,
     arbitrary: fc
-      .tuple(fc.stringMatching(/^[a-z][a-z0-9._-]{0,15}[a-z0-9]$/), fc.constantFrom('example.ru', 'example.com', 'mail.example.org'))
+      .tuple(
+        // No two dots in a row: `format: email` (and RFC 5322's dot-atom) refuses them.
+        fc.stringMatching(/^[a-z][a-z0-9._-]{0,15}[a-z0-9]$/).map((l) => l.replace(/\.{2,}/g, '.')),
+        fc.constantFrom('example.ru', 'example.com', 'mail.example.org'),
+      )
       .map(([l, d]) => `${l}@${d}`),
   },
   { weight: 1, arbitrary: fc.emailAddress() },
@@ -140,8 +144,8 @@ export function schemaArbitrary(schema: JsonSchema, opts: SchemaOptions = {}, de
   if (schema.$ref) return next(resolveRef(opts.root, schema.$ref));
   if ('const' in schema) return fc.constant(schema.const);
   if (schema.enum) return fc.constantFrom(...schema.enum);
-  if (schema.oneOf) return fc.oneof(...schema.oneOf.map((s) => next(s)));
-  if (schema.anyOf) return fc.oneof(...schema.anyOf.map((s) => next(s)));
+  const branches = schema.oneOf ?? schema.anyOf;
+  if (branches) return fc.oneof(...branches.map((b) => next(withBranch(schema, b, opts.root))));
   if (schema.allOf) return next(Object.assign({}, ...schema.allOf.map((s) => (s.$ref ? resolveRef(opts.root, s.$ref) : s))));
   const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
   if (schema.nullable && !types.includes('null')) types.push('null');
@@ -177,6 +181,22 @@ export function schemaArbitrary(schema: JsonSchema, opts: SchemaOptions = {}, de
       // `{}`: anything JSON.
       return fc.jsonValue({ maxDepth: 2 });
   }
+}
+
+/**
+ * One branch of a `oneOf`/`anyOf` as a whole schema. Alone when the schema is only the choice
+ * (the mail-sender's providers); otherwise the schema's own keywords with the branch's
+ * `required` added and the properties its `not: { required }` forbids left out (a reservation:
+ * `subjects` or `emails`, each with the schema's own definition, never both).
+ */
+function withBranch(schema: JsonSchema, branch: JsonSchema, root: unknown): JsonSchema {
+  const { oneOf: _one, anyOf: _any, ...base } = schema;
+  const b = branch.$ref ? resolveRef(root, branch.$ref) : branch;
+  if (!base.properties && !base.type) return b;
+  const not = b.not as JsonSchema | undefined;
+  const excluded = new Set(not?.required ?? []);
+  const properties = Object.fromEntries(Object.entries({ ...(b.properties ?? {}), ...(base.properties ?? {}) }).filter(([k]) => !excluded.has(k)));
+  return { ...base, properties, required: [...new Set([...(base.required ?? []), ...(b.required ?? [])])] };
 }
 
 // ---------------------------------------------------------------------------------------------
