@@ -23,8 +23,9 @@ function start(env: Record<string, string>): Promise<{ code: number | null; stdo
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    // A server that did start would run forever: give up after a while and say so.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+    // A server that did start would run forever: give up after a while and say so. Generous: a
+    // loaded CI machine compiles the entry and starts PGlite (initdb, migrations) slowly.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
     child.on('error', rej);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -50,7 +51,7 @@ afterAll(async () => {
 });
 
 describe('starting the server', () => {
-  it('on a port in use: one line naming the port, exit status 1, the data dir released', { timeout: 60_000 }, async () => {
+  it('on a port in use: one line naming the port, exit status 1, the data dir released', { timeout: 180_000 }, async () => {
     const run = await start({ PORT: String(port), DATA_DIR: dataDir });
     expect(run.code).toBe(1);
     expect(lines(run.stderr)).toEqual([`Port ${port} is already in use: another process is listening on it. Stop that process or set PORT to a free port.`]);
@@ -59,7 +60,7 @@ describe('starting the server', () => {
     expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(false);
   });
 
-  it('in production without SMTP_URL: one line naming it, exit status 1', { timeout: 60_000 }, async () => {
+  it('in production without SMTP_URL: one line naming it, exit status 1', { timeout: 180_000 }, async () => {
     const run = await start({
       NODE_ENV: 'production',
       PORT: String(port),
@@ -74,7 +75,7 @@ describe('starting the server', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('in production on the embedded database: one warning line saying so, then the start goes on (here to the taken port)', { timeout: 60_000 }, async () => {
+  it('in production on the embedded database: one warning line saying so, then the start goes on (here to the taken port)', { timeout: 180_000 }, async () => {
     const run = await start({
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
