@@ -15,7 +15,9 @@ export default defineConfig({
     // clock): the app is imported once per worker instead of once per file. No test mocks
     // modules or globals; the one with fake timers restores them.
     isolate: false,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Bounds against a hang, not timings: wide enough for a shared machine under load, where a
+    // file that starts PGlite (initdb, migrations) in a child process took over 30 s.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
   },
 });
