@@ -1,17 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import {
-  apiApp,
-  EMAIL_FORMAT,
-  EmailOut,
-  jsonBody,
-  jsonResponse,
-  notFound,
-  readErrors,
-  SubjectIdParam,
-  Timestamp,
-  WritePurposeHeader,
-  writeErrors,
-} from '../api/openapi.js';
+import { apiApp, jsonBody, jsonResponse, notFound, readErrors, SubjectIdParam, Timestamp, WritePurposeHeader, writeErrors } from '../api/openapi.js';
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
@@ -37,7 +25,13 @@ const Recipients = z
       .min(1)
       .max(MAX_RESERVATION_SUBJECTS)
       .optional(),
-    emails: z.array(z.string().max(320).openapi(EMAIL_FORMAT)).min(1).max(MAX_RESERVATION_SUBJECTS).optional(),
+    // No `format: email`: the service does not refuse a batch for one entry that is not an
+    // address; it denies that entry as unknown_subject (it matches nobody), as the answer says.
+    emails: z
+      .array(z.string().max(320).openapi({ description: 'An address as you hold it; one that is not an address matches nobody (unknown_subject)' }))
+      .min(1)
+      .max(MAX_RESERVATION_SUBJECTS)
+      .optional(),
   })
   .strict()
   .refine((b) => (b.subjects ? 1 : 0) + (b.emails ? 1 : 0) === 1, { message: 'send exactly one of subjects or emails' })
@@ -52,7 +46,7 @@ const Recipients = z
 
 const DenialSchema = z.object({
   subject: z.string().openapi({ description: 'Subject id, or the address as given when it matched nobody' }),
-  email: EmailOut.optional().openapi({ description: 'The address, when the recipient was given as one' }),
+  email: z.string().optional().openapi({ description: 'The entry of `emails` exactly as sent, when the recipient was given as an address' }),
   reason: z.enum(['no_consent', 'suppressed', 'restricted', 'paused', 'frequency_cap', 'min_gap', 'unknown_subject']),
   nextAllowedAt: Timestamp.optional().openapi({ description: 'For paused, frequency_cap and min_gap: the earliest moment this person may be mailed' }),
 });
