@@ -91,10 +91,8 @@ export async function unsubscribePg(opts: { quick: boolean }): Promise<ScenarioR
     const warmIds = all.slice(rounds * perRound * 3);
     await sql`analyze`.execute(s.handle.db);
     const [forService, forBare, forMinimal] = [0, 1, 2].map((k) => slices(ids.slice(k * rounds * perRound), rounds, perRound));
-    const paths = (await signPaths(forService!.flat(), now, jwk)).reduce<string[][]>((acc, p, i) => {
-      (acc[Math.floor(i / perRound)] ??= []).push(p);
-      return acc;
-    }, []);
+    const paths: string[][] = [];
+    for (const slice of forService!) paths.push(await signPaths(slice, now, jwk));
     const people = new Map((await s.handle.db.selectFrom('subjects').select(['id', 'email', 'email_hash']).execute()).map((r) => [r.id, r] as const));
     service = await startService({ url: s.url, dataDir: tmp.dir }, jwk);
     bare = await spawnNode('bench/lib/bare-server.ts', [], { BARE: 'unsubscribe', DATABASE_URL: s.url, DB_POOL_MAX: '32' }, freePort());
