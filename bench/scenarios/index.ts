@@ -1,8 +1,10 @@
 import type { ScenarioResult } from '../lib/harness.js';
+import { reservations } from './reservations.js';
 import { unsubscribePg, unsubscribePglite } from './unsubscribe.js';
 
 /** Every scenario by name, in the order `npm run bench` runs them. */
 export const SCENARIOS: Record<string, (opts: { quick: boolean }) => Promise<ScenarioResult>> = {
   'unsubscribe-pg': unsubscribePg,
   'unsubscribe-pglite': unsubscribePglite,
+  reservations,
 };
