@@ -1,4 +1,5 @@
 import type { ScenarioResult } from '../lib/harness.js';
+import { feed } from './feed.js';
 import { reservations } from './reservations.js';
 import { unsubscribePg, unsubscribePglite } from './unsubscribe.js';
 
@@ -7,4 +8,5 @@ export const SCENARIOS: Record<string, (opts: { quick: boolean }) => Promise<Sce
   'unsubscribe-pg': unsubscribePg,
   'unsubscribe-pglite': unsubscribePglite,
   reservations,
+  feed,
 };
