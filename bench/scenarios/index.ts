@@ -1,5 +1,7 @@
 import type { ScenarioResult } from '../lib/harness.js';
+import { center } from './center.js';
 import { feed } from './feed.js';
+import { links } from './links.js';
 import { reservations } from './reservations.js';
 import { unsubscribePg, unsubscribePglite } from './unsubscribe.js';
 
@@ -9,4 +11,6 @@ export const SCENARIOS: Record<string, (opts: { quick: boolean }) => Promise<Sce
   'unsubscribe-pglite': unsubscribePglite,
   reservations,
   feed,
+  links,
+  center,
 };
