@@ -12,7 +12,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { dropRunDatabase, machineInfo } from './lib/env.js';
-import { formatTable, parseArgs, type Row, type ScenarioResult } from './lib/harness.js';
+import { commandLine, formatTable, parseArgs, type Row, type ScenarioResult } from './lib/harness.js';
 import { SCENARIOS } from './scenarios/index.js';
 
 async function main() {
@@ -42,7 +42,7 @@ async function main() {
   } finally {
     await dropRunDatabase();
   }
-  const command = `npm run bench${args.quick ? ' -- --quick' : ''}${args.names.length < Object.keys(SCENARIOS).length ? ` -- ${args.names.join(' ')}` : ''}`;
+  const command = commandLine(args, Object.keys(SCENARIOS));
   writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ command, quick: args.quick, machine, scenarios: results }, null, 2)}\n`);
   console.log(formatTable(rows));
   if (failed) process.exitCode = 1;

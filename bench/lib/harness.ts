@@ -106,3 +106,14 @@ export async function interleave<T>(
   }
   return out;
 }
+
+/**
+ * The command that reproduces a run, for results.json and the README.
+ *
+ * @example
+ * commandLine({ names: ['links'], quick: true }, ['links', 'feed']) // 'npm run bench -- --quick links'
+ */
+export function commandLine(args: Args, known: readonly string[]): string {
+  const parts = [...(args.quick ? ['--quick'] : []), ...(args.names.length < known.length ? args.names : [])];
+  return parts.length ? `npm run bench -- ${parts.join(' ')}` : 'npm run bench';
+}

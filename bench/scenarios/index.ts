@@ -2,6 +2,8 @@ import type { ScenarioResult } from '../lib/harness.js';
 import { center } from './center.js';
 import { feed } from './feed.js';
 import { links } from './links.js';
+import { mailsender } from './mailsender.js';
+import { pushes } from './pushes.js';
 import { reservations } from './reservations.js';
 import { unsubscribePg, unsubscribePglite } from './unsubscribe.js';
 
@@ -13,4 +15,6 @@ export const SCENARIOS: Record<string, (opts: { quick: boolean }) => Promise<Sce
   feed,
   links,
   center,
+  mailsender,
+  pushes,
 };
