@@ -91,23 +91,6 @@ export function parseArgs(argv: readonly string[], known: readonly string[]): Ar
 }
 
 /**
- * Runs `service` and `limit` alternately, `rounds` times each (service, limit, service, limit,
- * ...), so a noisy neighbour hurts both alike; returns every figure of each.
- */
-export async function interleave<T>(
-  rounds: number,
-  service: (round: number) => Promise<T>,
-  limit: (round: number) => Promise<T>,
-): Promise<{ service: T[]; limit: T[] }> {
-  const out = { service: [] as T[], limit: [] as T[] };
-  for (let i = 0; i < rounds; i++) {
-    out.service.push(await service(i));
-    out.limit.push(await limit(i));
-  }
-  return out;
-}
-
-/**
  * The command that reproduces a run, for results.json and the README.
  *
  * @example
