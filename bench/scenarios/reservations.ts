@@ -19,11 +19,13 @@ import { seedSubjects } from '../lib/seed.js';
 
 async function seedHistory(db: Db, now: Date, perSubject: number, days: number) {
   await sql`truncate sends`.execute(db);
+  // random() in the select list of the subquery: one draw per row (an uncorrelated lateral
+  // subquery would be evaluated once, putting every past send at the same instant).
   await sql`
     insert into sends (campaign_id, subject_id, status, reserved_at, expires_at, sent_at)
-    select 'past-' || k, s.id, 'sent', t, t + interval '1 day', t
-    from subjects s, generate_series(1, ${perSubject}) as k,
-         lateral (select ${now}::timestamptz - (random() * ${days}) * interval '1 day' - interval '1 minute' as t) r`.execute(db);
+    select 'past-' || k, id, 'sent', t, t + interval '1 day', t
+    from (select s.id, k, ${now}::timestamptz - interval '1 minute' - (random() * ${days}) * interval '1 day' as t
+          from subjects s, generate_series(1, ${perSubject}) as k) x`.execute(db);
   await sql`vacuum analyze sends`.execute(db);
 }
 

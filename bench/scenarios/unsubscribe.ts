@@ -187,8 +187,8 @@ export async function unsubscribePg(opts: { quick: boolean }): Promise<ScenarioR
 }
 
 export async function unsubscribePglite(opts: { quick: boolean }): Promise<ScenarioResult> {
-  const rounds = opts.quick ? 1 : 3;
-  const perRound = opts.quick ? 500 : 3_000;
+  const rounds = opts.quick ? 1 : 2;
+  const perRound = opts.quick ? 300 : 1_500;
   const now = new Date();
   const jwk = await generateSigningJwk('bench');
   const served = tempDir();
