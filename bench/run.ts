@@ -48,6 +48,15 @@ async function main() {
   if (failed) process.exitCode = 1;
 }
 
+// Interrupted: drop the run's database before leaving (spawned servers share our process group).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    dropRunDatabase()
+      .catch(() => {})
+      .finally(() => process.exit(130));
+  });
+}
+
 main().catch(async (e) => {
   console.error(e);
   await dropRunDatabase().catch(() => {});

@@ -145,6 +145,8 @@ export interface LoadFigures {
   requests: number;
   non2xx: number;
   errors: number;
+  /** Answers by status code, e.g. { "200": { count: 999 }, "503": { count: 1 } }. */
+  codes?: Record<string, unknown>;
 }
 
 /**
@@ -179,6 +181,7 @@ export async function load(
     requests: r.requests.total,
     non2xx: r.non2xx,
     errors: r.errors,
+    codes: (r as unknown as { statusCodeStats?: Record<string, unknown> }).statusCodeStats,
   };
 }
 

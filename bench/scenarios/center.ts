@@ -40,7 +40,7 @@ export async function center(opts: { quick: boolean }): Promise<ScenarioResult> 
       'bench/lib/bare-server.ts',
       [],
       { BARE: 'static', BODY_FILE: bodyFile, CONTENT_TYPE: page.headers.get('content-type') ?? '' },
-      freePort(),
+      await freePort(),
     );
     const srv = server;
     const b = bare;

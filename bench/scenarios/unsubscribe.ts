@@ -72,7 +72,7 @@ const med = (fs: LoadFigures[]): LoadFigures => ({
 });
 
 function checkAllOk(what: string, f: LoadFigures) {
-  if (f.non2xx || f.errors) throw new Error(`${what}: ${f.non2xx} non-2xx answers, ${f.errors} errors`);
+  if (f.non2xx || f.errors) throw new Error(`${what}: ${f.non2xx} non-2xx answers, ${f.errors} errors; status codes ${JSON.stringify(f.codes)}`);
 }
 
 export async function unsubscribePg(opts: { quick: boolean }): Promise<ScenarioResult> {
@@ -95,7 +95,7 @@ export async function unsubscribePg(opts: { quick: boolean }): Promise<ScenarioR
     for (const slice of forService!) paths.push(await signPaths(slice, now, jwk));
     const people = new Map((await s.handle.db.selectFrom('subjects').select(['id', 'email', 'email_hash']).execute()).map((r) => [r.id, r] as const));
     service = await startService({ url: s.url, dataDir: tmp.dir }, jwk);
-    bare = await spawnNode('bench/lib/bare-server.ts', [], { BARE: 'unsubscribe', DATABASE_URL: s.url, DB_POOL_MAX: '32' }, freePort());
+    bare = await spawnNode('bench/lib/bare-server.ts', [], { BARE: 'unsubscribe', DATABASE_URL: s.url, DB_POOL_MAX: '32' }, await freePort());
 
     // Warm-up: JIT, connection pools, plan caches (people of their own, outside the measured sets).
     const warmPaths = await signPaths(warmIds.slice(0, WARM), now, jwk);
