@@ -8,9 +8,10 @@
  *   BENCH_DATABASE_URL=postgres://...    # the PostgreSQL server (default postgres@127.0.0.1:5432);
  *                                        # the run creates its own database bench_<pid> and drops it
  *
- * Prints one table and writes bench/results.json (machine, date, commit, every figure).
+ * Prints one table and writes bench/results.json (machine, date, commit, every figure; the
+ * scenarios of earlier runs that this one did not run stay, with the run they came from).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dropRunDatabase, machineInfo } from './lib/env.js';
 import { commandLine, formatTable, parseArgs, type Row, type ScenarioResult } from './lib/harness.js';
 import { SCENARIOS } from './scenarios/index.js';
@@ -43,7 +44,39 @@ async function main() {
     await dropRunDatabase();
   }
   const command = commandLine(args, Object.keys(SCENARIOS));
-  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ command, quick: args.quick, machine, scenarios: results }, null, 2)}\n`);
+  // The file keeps the latest figures of every scenario: a run of some scenarios replaces theirs
+  // and leaves the others, each saying which run (command, date, commit) it came from.
+  const file = new URL('./results.json', import.meta.url);
+  let previous: {
+    scenarios?: Record<string, Record<string, unknown>>;
+    lastRun?: unknown;
+    command?: string;
+    quick?: boolean;
+    machine?: Record<string, unknown>;
+  } = {};
+  try {
+    previous = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    // first run, or unreadable: start afresh
+  }
+  const run = { command, quick: args.quick, date: machine.date, commit: machine.commit, dirty: machine.dirty };
+  // A file written before runs were recorded per scenario: its top-level run applies to all.
+  const previousRun = previous.lastRun ?? {
+    command: previous.command,
+    quick: previous.quick,
+    date: previous.machine?.date,
+    commit: previous.machine?.commit,
+    dirty: previous.machine?.dirty,
+  };
+  const scenarios: Record<string, unknown> = {};
+  for (const [name, r] of Object.entries(previous.scenarios ?? {})) scenarios[name] = 'run' in r ? r : { run: previousRun, ...r };
+  for (const [name, r] of Object.entries(results)) scenarios[name] = { run, ...(r as object) };
+  const ordered = Object.fromEntries(
+    Object.keys(SCENARIOS)
+      .filter((n) => n in scenarios)
+      .map((n) => [n, scenarios[n]]),
+  );
+  writeFileSync(file, `${JSON.stringify({ machine, lastRun: run, scenarios: ordered }, null, 2)}\n`);
   console.log(formatTable(rows));
   if (failed) process.exitCode = 1;
 }

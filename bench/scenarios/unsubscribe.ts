@@ -24,6 +24,11 @@ import { seedSubjects } from '../lib/seed.js';
 import { freePort, startService, tempDir } from '../lib/service.js';
 
 const CONNECTIONS = 32;
+/**
+ * The database pool of the service and of the bare handler alike: PostgreSQL's 100 connections
+ * are shared with the loop's 32 and with whatever else runs on the server.
+ */
+const POOL = '16';
 /** Warm-up requests per server (people of their own, not counted). */
 const WARM = 300;
 const ONE_CLICK = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -84,7 +89,8 @@ export async function unsubscribePg(opts: { quick: boolean }): Promise<ScenarioR
   const jwk = await generateSigningJwk('bench');
   let service: Awaited<ReturnType<typeof startService>> | undefined;
   let bare: Awaited<ReturnType<typeof spawnNode>> | undefined;
-  const pool = new pg.Pool({ connectionString: s.url, max: CONNECTIONS });
+  // Idle clients go within a second: the service's and the bare handler's pools need their share.
+  const pool = new pg.Pool({ connectionString: s.url, max: CONNECTIONS, idleTimeoutMillis: 1_000 });
   try {
     const all = await seedSubjects(s.handle.db, rounds * perRound * 3 + 2 * WARM, now);
     const ids = all.slice(0, rounds * perRound * 3);
@@ -94,8 +100,8 @@ export async function unsubscribePg(opts: { quick: boolean }): Promise<ScenarioR
     const paths: string[][] = [];
     for (const slice of forService!) paths.push(await signPaths(slice, now, jwk));
     const people = new Map((await s.handle.db.selectFrom('subjects').select(['id', 'email', 'email_hash']).execute()).map((r) => [r.id, r] as const));
-    service = await startService({ url: s.url, dataDir: tmp.dir }, jwk);
-    bare = await spawnNode('bench/lib/bare-server.ts', [], { BARE: 'unsubscribe', DATABASE_URL: s.url, DB_POOL_MAX: '32' }, await freePort());
+    service = await startService({ url: s.url, dataDir: tmp.dir }, jwk, { DB_POOL_MAX: POOL });
+    bare = await spawnNode('bench/lib/bare-server.ts', [], { BARE: 'unsubscribe', DATABASE_URL: s.url, DB_POOL_MAX: POOL }, await freePort());
 
     // Warm-up: JIT, connection pools, plan caches (people of their own, outside the measured sets).
     const warmPaths = await signPaths(warmIds.slice(0, WARM), now, jwk);
