@@ -122,7 +122,7 @@ describe('a full batch of 1,000 mixed events', () => {
     expect(events).toHaveLength(1000);
 
     // Its cost is counted in statements below ('the same handful of statements'); its speed is
-    // measured by `npm run bench:mailsender`.
+    // measured by `npm run bench -- mailsender`.
     const r = await postOk(h, { events }, auth);
     expect(r).toEqual({ processed: 950, duplicates: 50, suppressed: 550, ignored: [] });
 

@@ -6,15 +6,15 @@
  *    unsubscribes sees end to end, the write included);
  *  - `batched`: the same backlog in requests of 1,000 changes (changes per second);
  *  - e-mails from the outbox to an SMTP server.
- *
- *   npm run bench:outbox                      # PostgreSQL at BENCH_DATABASE_URL (default local `test` db)
- *   BENCH_DB=pglite npm run bench:outbox
- *   BENCH_PUSHES=2000 BENCH_MAILS=1000 ...
+ * The limit of single-change pushes, interleaved: the same number of POSTs, one after the
+ * other, with the same keep-alive fetch to the same receiver, of a body the size of one push
+ * (no database, no signing).
  */
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { loadConfig } from '../../src/config/index.js';
+import type { Db } from '../../src/db/handle.js';
 import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { keepAliveFetch } from '../../src/node/http-post.js';
@@ -24,33 +24,32 @@ import { enqueue } from '../../src/outbox/queries.js';
 import { createPushSigner, pushSuppressions } from '../../src/pushes/push.js';
 import { suppress } from '../../src/suppressions/queries.js';
 import { systemClock } from '../../src/time/clock.js';
-import { benchmark } from '../lib/db.js';
+import { openSchema } from '../lib/env.js';
+import { fmtInt, median, ratio, type ScenarioResult } from '../lib/harness.js';
 import { seedSubjects } from '../lib/seed.js';
-
-const kind = process.env.BENCH_DB === 'pglite' ? 'pglite' : 'postgres';
-const pushes = Number(process.env.BENCH_PUSHES ?? 2000);
-const mails = Number(process.env.BENCH_MAILS ?? 1000);
-const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const RECEIVER = `
   const http = require('node:http');
   let n = 0;
-  const server = http.createServer((req, res) => { req.resume(); req.on('end', () => { n++; res.writeHead(200).end(); }); });
+  let bytes = 0;
+  const server = http.createServer((req, res) => { req.on('data', (c) => { bytes += c.length; }); req.on('end', () => { n++; res.writeHead(200).end(); }); });
   server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
-  process.on('message', (m) => (m === 'count' ? process.send({ count: n }) : process.exit(0)));
+  process.on('message', (m) => (m === 'count' ? process.send({ count: n, bytes }) : process.exit(0)));
 `;
 
 async function startReceiver() {
   const child = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = <T>() => new Promise<T>((resolve) => child.once('message', (m) => resolve(m as T)));
   const { port } = await next<{ port: number }>();
+  const receiver = () => {
+    const reply = next<{ count: number; bytes: number }>();
+    child.send('count');
+    return reply;
+  };
   return {
     url: `http://127.0.0.1:${port}/push`,
-    received: async () => {
-      const reply = next<{ count: number }>();
-      child.send('count');
-      return (await reply).count;
-    },
+    received: async () => (await receiver()).count,
+    bytes: async () => (await receiver()).bytes,
     close: async () => {
       child.send('exit');
       await new Promise((r) => child.once('exit', r));
@@ -58,7 +57,16 @@ async function startReceiver() {
   };
 }
 
-benchmark(kind, baseUrl, async (db) => {
+export async function pushes(opts: { quick: boolean }): Promise<ScenarioResult> {
+  const s = await openSchema('pushes');
+  try {
+    return await measure(s.handle.db, opts.quick ? 300 : 2_000, opts.quick ? 200 : 1_000, opts.quick ? 1 : 3);
+  } finally {
+    await s.drop();
+  }
+}
+
+async function measure(db: Db, pushes: number, mails: number, rounds: number): Promise<ScenarioResult> {
   // The receiver runs in its own process, as a mail sender's would: it does not share our
   // event loop. `received()` asks it how many requests it has answered.
   const receiver = await startReceiver();
@@ -81,17 +89,37 @@ benchmark(kind, baseUrl, async (db) => {
     return (performance.now() - t) / 1000;
   };
 
-  // A backlog drained one change per request.
-  for (let i = 0; i < pushes; i++) await change(i);
-  const before1 = await receiver.received();
-  const singleSeconds = await timed(() => pushSuppressions({ ...pushDeps, batchSize: 1 }, { maxBatches: pushes }));
-  const singleRequests = (await receiver.received()) - before1;
+  // A backlog drained one change per request, beside bare POSTs of the same size, interleaved.
+  const bareFetch = keepAliveFetch();
+  let written = 0;
+  const single: number[] = [];
+  const bare: number[] = [];
+  let singleRequests = 0;
+  let pushBytes = 0;
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < pushes; i++) await change(written++);
+    const before1 = await receiver.received();
+    const bytesBefore = await receiver.bytes();
+    const seconds = await timed(() => pushSuppressions({ ...pushDeps, batchSize: 1 }, { maxBatches: pushes }));
+    const n = (await receiver.received()) - before1;
+    singleRequests += n;
+    single.push(n / seconds);
+    if (!pushBytes) pushBytes = Math.round(((await receiver.bytes()) - bytesBefore) / Math.max(1, n));
+    const payload = 'x'.repeat(pushBytes);
+    const bareSeconds = await timed(async () => {
+      for (let i = 0; i < pushes; i++) {
+        const res = await bareFetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
+        await res.arrayBuffer();
+      }
+    });
+    bare.push(pushes / bareSeconds);
+  }
 
   // A trickle: each change written, then pushed on its own.
   const before2 = await receiver.received();
   const liveSeconds = await timed(async () => {
     for (let i = 0; i < pushes; i++) {
-      await change(pushes + i);
+      await change(written++);
       await pushSuppressions(pushDeps);
     }
   });
@@ -99,7 +127,7 @@ benchmark(kind, baseUrl, async (db) => {
 
   // A backlog in requests of up to 1,000 changes.
   const batchedChanges = pushes * 10;
-  for (let i = 0; i < batchedChanges; i++) await change(2 * pushes + i);
+  for (let i = 0; i < batchedChanges; i++) await change(written++);
   const before3 = await receiver.received();
   const batchedSeconds = await timed(() => pushSuppressions(pushDeps, { maxBatches: 1_000 }));
   const batchedRequests = (await receiver.received()) - before3;
@@ -134,12 +162,46 @@ benchmark(kind, baseUrl, async (db) => {
   await mailer.close();
   smtp.close();
 
+  const sRate = median(single);
+  const lRate = median(bare);
+  const liveRate = liveRequests / liveSeconds;
+  const batchedRate = batchedChanges / batchedSeconds;
+  const mailRate = delivered / mailSeconds;
   return {
-    pushes: {
-      singleChange: { changes: pushes, requests: singleRequests, perSecond: Math.round(singleRequests / singleSeconds) },
-      live: { changes: pushes, requests: liveRequests, perSecond: Math.round(liveRequests / liveSeconds) },
-      batched: { changes: batchedChanges, requests: batchedRequests, changesPerSecond: Math.round(batchedChanges / batchedSeconds) },
+    rows: [
+      {
+        scenario: 'pushes single-change',
+        service: `${fmtInt(sRate)} pushes/s`,
+        limit: `${fmtInt(lRate)} POSTs/s`,
+        ratio: ratio(sRate, lRate),
+        goal: '—',
+        met: null,
+        notes: `${rounds} × a backlog of ${fmtInt(pushes)} changes, one signed POST each, to a receiver in its own process; limit: bare keep-alive POSTs of ${pushBytes} bytes; trickle (write, push, repeat) ${fmtInt(liveRate)}/s`,
+      },
+      {
+        scenario: 'pushes batched',
+        service: `${fmtInt(batchedRate)} changes/s`,
+        limit: '—',
+        ratio: null,
+        goal: '—',
+        met: null,
+        notes: `a backlog of ${fmtInt(batchedChanges)} changes in requests of up to 1,000 (${batchedRequests} requests)`,
+      },
+      {
+        scenario: 'outbox mails',
+        service: `${fmtInt(mailRate)} mails/s`,
+        limit: '—',
+        ratio: null,
+        goal: '—',
+        met: null,
+        notes: `${fmtInt(delivered)} of ${fmtInt(mails)} delivered to a local SMTP server`,
+      },
+    ],
+    figures: {
+      singleChange: { perSecond: single, bare, requests: singleRequests },
+      live: { changes: pushes, requests: liveRequests, perSecond: liveRate },
+      batched: { changes: batchedChanges, requests: batchedRequests, changesPerSecond: batchedRate },
+      mails: { count: mails, delivered, perSecond: mailRate },
     },
-    mails: { count: mails, delivered, perSecond: Math.round(delivered / mailSeconds) },
   };
-});
+}
