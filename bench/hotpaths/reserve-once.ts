@@ -9,7 +9,7 @@ import { reserve } from '../../src/cadence/reservations.js';
 import { createPostgresDb } from '../../src/db/postgres.js';
 
 const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const handle = createPostgresDb(url, { max: 2, searchPath: 'hotpaths_ledger' });
+const handle = createPostgresDb(url, { max: 2, searchPath: process.env.BENCH_SCHEMA ?? 'hotpaths_ledger' });
 const db = handle.db;
 const now = new Date('2026-11-25T12:00:00Z');
 const ids = (await sql<{ id: string }>`select id from subjects`.execute(db)).rows.map((r) => r.id);

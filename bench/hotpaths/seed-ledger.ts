@@ -13,7 +13,7 @@ import { createPostgresDb } from '../../src/db/postgres.js';
 import { seedSubjects } from '../lib/seed.js';
 
 const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = 'hotpaths_ledger';
+const schema = process.env.BENCH_SCHEMA ?? 'hotpaths_ledger';
 const recipients = Number(process.env.BENCH_RECIPIENTS ?? 100_000);
 const perSubject = 10;
 // Days back over which past sends spread (400: mostly outside the window; 30: all inside).
