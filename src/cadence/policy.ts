@@ -38,6 +38,18 @@ export interface CadenceSubject {
   sends: Date[];
 }
 
+/**
+ * How many of a person's counting sends a decision needs: the latest ones (by time, up to now),
+ * as many as the largest cap. Every timing rule looks at a suffix of the sends in time order
+ * from some moment at or after now (the last send; the cap-th latest in a rolling window; whether
+ * a calendar month holds `cap`); none of those can tell more than this many latest sends from
+ * the whole history. So `decide` gives the same answer on those as on all, and the ledger read
+ * stays bounded per person however long their history (test/cadence/policy.test.ts checks it).
+ */
+export function decisionSends(limits: CadenceLimits): number {
+  return Math.max(limits.maxPerWindow, ...Object.values(PREFERENCE_CAP));
+}
+
 export type Decision = { allowed: true } | { allowed: false; reason: DenialReason; nextAllowedAt?: Date };
 
 const DAY = 86_400_000;

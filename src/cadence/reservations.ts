@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
-import { type CadenceLimits, type DenialReason, decide } from './policy.js';
+import { type CadenceLimits, type DenialReason, decide, decisionSends } from './policy.js';
 import { cadenceSubject, readCadenceState } from './state.js';
 
 export interface Denial {
@@ -37,7 +37,11 @@ export async function reserve(
   const { campaignId, limits, now } = opts;
   const ids = [...new Set(opts.subjectIds)];
   return db.transaction().execute(async (trx) => {
-    await sql`select id from subjects where id = any(${ids}::uuid[]) order by id for update`.execute(trx);
+    // The locks first, in their own statement: under READ COMMITTED the read below then takes its
+    // snapshot after every transaction we waited for has committed, so it sees what they wrote
+    // (a lock taken by the read itself would re-read only the locked subject rows, not their
+    // consents, suppressions or sends). One row back, not one per subject.
+    await sql`select count(*) from (select id from subjects where id = any(${ids}::uuid[]) order by id for update) as locked`.execute(trx);
     // A reservation neither sent nor released stops counting once expired. Release those of
     // the people at hand within the look-back (an index range per person); older ones no
     // longer matter to a decision and the jobs sweep them.
@@ -45,7 +49,7 @@ export async function reserve(
     await sql`
       update sends set status = 'released', released_at = ${now}
       where subject_id = any(${ids}::uuid[]) and status = 'reserved' and reserved_at > ${since} and expires_at <= ${now}`.execute(trx);
-    const byId = await readCadenceState(trx, ids, { since, now, campaignId });
+    const byId = await readCadenceState(trx, ids, { since, now, campaignId, mostRecent: decisionSends(limits) });
     const allowed: string[] = [];
     const fresh: string[] = [];
     const revived: string[] = [];

@@ -58,7 +58,12 @@ interface Row {
  * whatever their number: the one place that says which sends count. A send counts when it is
  * sent, or reserved and not expired at `now`; released ones never do. Only those reserved after
  * `since` are read (`lookbackStart`: as far back as a decision looks). With `campaignId`, also
- * where that campaign stands with each person.
+ * where that campaign stands with each person. With `mostRecent`, only that many of each
+ * person's counting sends up to `now`, the latest by `at`: all a decision needs when it is at
+ * least every cap (see {@link decisionSends}).
+ *
+ * Each person's history is one index range on `sends (subject_id, reserved_at)` (a lateral
+ * join, in memory, never one big aggregate of everyone's history sorted to disk).
  *
  * Reads only: the reservation (reservations.ts) releases expired rows itself, under its locks,
  * before it reads; the staff view (view.ts) is a GET and writes nothing.
@@ -66,33 +71,36 @@ interface Row {
 export async function readCadenceState(
   db: Db,
   ids: readonly string[],
-  opts: { since: Date; now: Date; campaignId?: string },
+  opts: { since: Date; now: Date; campaignId?: string; mostRecent?: number },
 ): Promise<Map<string, CadenceState>> {
   const { since, now } = opts;
+  // LIMIT NULL is no limit.
   const rows = await sql<Row>`
-    with req as (select unnest(${[...ids]}::uuid[]) as id),
-    hist as (
-      select x.subject_id,
-             array_agg((extract(epoch from coalesce(x.sent_at, x.reserved_at)) * 1000)::float8 order by x.reserved_at) as send_at,
-             array_agg(x.campaign_id order by x.reserved_at) as send_campaign,
-             array_agg(x.status order by x.reserved_at) as send_status
-      from sends x join req on req.id = x.subject_id
-      where x.status <> 'released' and x.reserved_at > ${since}
-        and (x.status = 'sent' or x.expires_at > ${now})
-      group by x.subject_id
-    )
     select s.id, s.status, m.state as marketing, sup.active as suppressed, p.frequency,
            to_char(p.paused_until, 'YYYY-MM-DD') as paused_until,
            (c.status = 'sent' or (c.status = 'reserved' and c.expires_at > ${now})) as already,
            (c.subject_id is not null) as has_row,
            hist.send_at, hist.send_campaign, hist.send_status
-    from req
+    from unnest(${[...ids]}::uuid[]) as req(id)
     join subjects s on s.id = req.id
     left join consents m on m.subject_id = s.id and m.purpose = 'marketing'
     left join suppressions sup on sup.hash = s.email_hash and sup.active
     left join preferences p on p.subject_id = s.id
     left join sends c on c.campaign_id = ${opts.campaignId ?? null} and c.subject_id = s.id
-    left join hist on hist.subject_id = s.id`.execute(db);
+    left join lateral (
+      select array_agg((extract(epoch from y.at) * 1000)::float8 order by y.reserved_at) as send_at,
+             array_agg(y.campaign_id order by y.reserved_at) as send_campaign,
+             array_agg(y.status order by y.reserved_at) as send_status
+      from (
+        select coalesce(x.sent_at, x.reserved_at) as at, x.reserved_at, x.campaign_id, x.status
+        from sends x
+        where x.subject_id = s.id and x.status <> 'released' and x.reserved_at > ${since}
+          and (x.status = 'sent' or x.expires_at > ${now})
+          and (${opts.mostRecent ?? null}::bigint is null or coalesce(x.sent_at, x.reserved_at) <= ${now})
+        order by coalesce(x.sent_at, x.reserved_at) desc, x.reserved_at desc
+        limit ${opts.mostRecent ?? null}::bigint
+      ) y
+    ) hist on true`.execute(db);
   return new Map(
     rows.rows.map((r) => [
       r.id,

@@ -1,4 +1,4 @@
-import { importJWK, type CryptoKey as JoseKey, type JWK, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { base64url, importJWK, type CryptoKey as JoseKey, type JWK, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../time/clock.js';
 
 /** What a link lets its holder do. One purpose is never accepted on another's path. */
@@ -48,6 +48,34 @@ interface LoadedKey {
   kid: string;
   alg: string;
   verifyKey: JoseKey | Uint8Array;
+}
+
+/**
+ * A runtime's own signature primitives for link tokens, for a faster path than jose over
+ * WebCrypto (Node: `node:crypto` with key objects imported once, src/node/token-crypto.ts).
+ * Each import answers null for a key or algorithm it does not handle; jose then does the work.
+ * Only raw signatures: every JOSE rule (header, algorithms, claims, errors) stays here and in jose.
+ */
+export interface TokenCrypto {
+  /** A verifier for a public (or HMAC) JWK pinned to `alg`: is `signature` good for `data`? */
+  importVerifier(jwk: JWK, alg: string): ((data: Uint8Array, signature: Uint8Array) => boolean) | null;
+  /** A signer for a private (or HMAC) JWK pinned to `alg`: the JWS signature of `data`. */
+  importSigner(jwk: JWK, alg: string): ((data: Uint8Array) => Uint8Array) | null;
+}
+
+const textEncoder = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The protected header segment our signer writes for a key, exactly as jose writes it. */
+function headerSegment(alg: string, kid: string): string {
+  return base64url.encode(JSON.stringify({ alg, kid }));
+}
+
+/** jose's test for a JWT claims set: a plain object. */
+function isPlainObject(input: unknown): input is Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Object.prototype.toString.call(input) !== '[object Object]') return false;
+  const prototype = Object.getPrototypeOf(input);
+  return prototype === null || Object.getPrototypeOf(prototype) === null;
 }
 
 /** Signs and verifies link tokens with a rotating key set. */
@@ -120,17 +148,76 @@ function publicPart(jwk: JWK): JWK {
  * const signer = await createLinkSigner(parseKeySet(config.linkSigningKeys), systemClock);
  * const token = await signer.sign({ sub: subjectId, p: 'u' });
  */
-export async function createLinkSigner(jwks: JWK[], clock: Clock): Promise<LinkSigner> {
+export async function createLinkSigner(jwks: JWK[], clock: Clock, opts: { crypto?: TokenCrypto } = {}): Promise<LinkSigner> {
   const loaded = new Map<string, LoadedKey>();
+  // With a runtime's own crypto: the verifier of each key by the exact header segment our signer
+  // writes for it. A token whose header is anything else (other parameters, order, spacing, an
+  // unknown kid, another alg) is left to jose, so every refusal and every odd token is jose's.
+  const fast = new Map<string, (data: Uint8Array, signature: Uint8Array) => boolean>();
   for (const jwk of jwks) {
     const alg = pinnedAlg(jwk);
     const verifyKey = (await importJWK(publicPart(jwk), alg)) as JoseKey | Uint8Array;
     loaded.set(jwk.kid!, { kid: jwk.kid!, alg, verifyKey });
+    const verifier = opts.crypto?.importVerifier(publicPart(jwk), alg);
+    if (verifier) fast.set(headerSegment(alg, jwk.kid!), verifier);
   }
   const signing = jwks[0]!;
   const signAlg = pinnedAlg(signing);
   const signKey = (await importJWK(signing, signAlg)) as JoseKey | Uint8Array;
+  const fastSign = opts.crypto?.importSigner(signing, signAlg) ?? null;
+  const signHeader = headerSegment(signAlg, signing.kid!);
   const algorithms = [...new Set([...loaded.values()].map((k) => k.alg))];
+
+  /**
+   * The good, unexpired token our own signer would write, verified without jose; undefined for
+   * anything else (jose then decides, refusals included). Claims are checked as jose checks them
+   * with our options (iat and exp numbers, no nbf here, exp against now less the 60 s tolerance).
+   */
+  const verifyFast = (token: string): JWTPayload | undefined => {
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    const verifier = fast.get(h);
+    if (!verifier) return undefined;
+    try {
+      if (!verifier(textEncoder.encode(`${h}.${p}`), base64url.decode(sig))) return undefined;
+      const payload: unknown = JSON.parse(strictUtf8.decode(base64url.decode(p)));
+      if (!isPlainObject(payload)) return undefined;
+      const { iat, nbf, exp } = payload;
+      if ((iat !== undefined && typeof iat !== 'number') || nbf !== undefined) return undefined;
+      if (exp !== undefined && (typeof exp !== 'number' || exp <= Math.floor(clock.now().getTime() / 1000) - 60)) return undefined;
+      return payload as JWTPayload;
+    } catch {
+      return undefined;
+    }
+  };
+
+  /** The whole of jose's checks, with its failures turned into ours. */
+  const verifyWithJose = async (token: string, purpose: LinkPurpose): Promise<JWTPayload> => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(
+        token,
+        (header) => {
+          const key = header.kid ? loaded.get(header.kid) : undefined;
+          if (!key) throw new TokenError('unknown_key');
+          if (header.alg !== key.alg) throw new TokenError('bad_signature');
+          return key.verifyKey;
+        },
+        { algorithms, currentDate: clock.now(), clockTolerance: 60 },
+      ));
+    } catch (e) {
+      if (e instanceof TokenError) throw e;
+      if (e instanceof joseErrors.JWTExpired) {
+        const claims = toClaims(e.payload);
+        if (claims && claims.p === purpose) throw new TokenError('expired', claims);
+        throw new TokenError(claims ? 'wrong_purpose' : 'malformed');
+      }
+      if (e instanceof joseErrors.JWSSignatureVerificationFailed || e instanceof joseErrors.JOSEAlgNotAllowed) {
+        throw new TokenError('bad_signature');
+      }
+      throw new TokenError('malformed');
+    }
+    return payload;
+  };
 
   return {
     currentKid: signing.kid!,
@@ -143,6 +230,12 @@ export async function createLinkSigner(jwks: JWK[], clock: Clock): Promise<LinkS
       if (pc !== undefined && !UUID.test(pc)) throw new TypeError('pc is a pending change id (uuid)');
       const iat = Math.floor(clock.now().getTime() / 1000);
       const payload: JWTPayload = { p, ...(cmp ? { cmp } : {}), ...(ah ? { ah } : {}), ...(pc ? { pc } : {}) };
+      if (fastSign) {
+        // What jose's SignJWT writes, byte for byte: claims in this order, then sub, iat, exp.
+        const claims: JWTPayload = { ...payload, sub, iat, ...(ttlSeconds !== undefined ? { exp: iat + ttlSeconds } : {}) };
+        const input = `${signHeader}.${base64url.encode(JSON.stringify(claims))}`;
+        return `${input}.${base64url.encode(fastSign(textEncoder.encode(input)))}`;
+      }
       const jwt = new SignJWT(payload).setProtectedHeader({ alg: signAlg, kid: signing.kid! }).setSubject(sub).setIssuedAt(iat);
       if (ttlSeconds !== undefined) jwt.setExpirationTime(iat + ttlSeconds);
       return jwt.sign(signKey);
@@ -151,30 +244,7 @@ export async function createLinkSigner(jwks: JWK[], clock: Clock): Promise<LinkS
       if (typeof token !== 'string' || token.length > 4096 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) {
         throw new TokenError('malformed');
       }
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(
-          token,
-          (header) => {
-            const key = header.kid ? loaded.get(header.kid) : undefined;
-            if (!key) throw new TokenError('unknown_key');
-            if (header.alg !== key.alg) throw new TokenError('bad_signature');
-            return key.verifyKey;
-          },
-          { algorithms, currentDate: clock.now(), clockTolerance: 60 },
-        ));
-      } catch (e) {
-        if (e instanceof TokenError) throw e;
-        if (e instanceof joseErrors.JWTExpired) {
-          const claims = toClaims(e.payload);
-          if (claims && claims.p === purpose) throw new TokenError('expired', claims);
-          throw new TokenError(claims ? 'wrong_purpose' : 'malformed');
-        }
-        if (e instanceof joseErrors.JWSSignatureVerificationFailed || e instanceof joseErrors.JOSEAlgNotAllowed) {
-          throw new TokenError('bad_signature');
-        }
-        throw new TokenError('malformed');
-      }
+      const payload = verifyFast(token) ?? (await verifyWithJose(token, purpose));
       const claims = toClaims(payload);
       if (!claims) throw new TokenError('malformed');
       if (claims.p !== purpose) throw new TokenError('wrong_purpose');

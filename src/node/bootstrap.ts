@@ -19,6 +19,7 @@ import { keepAliveFetch } from './http-post.js';
 import { fileMailer, smtpMailer } from './mailer.js';
 import { createPgliteDb } from './pglite.js';
 import { resolveHashKey, resolvePushKeys, resolveSigningKeys } from './secrets.js';
+import { nodeTokenCrypto } from './token-crypto.js';
 
 /**
  * Opens the configured database: PostgreSQL with DATABASE_URL (bounded by the DB_* timeouts),
@@ -42,7 +43,7 @@ export async function buildDeps(
   handle: DbHandle,
   logger: Logger,
 ): Promise<{ deps: AppDeps & { signer: LinkSigner }; mailer: Mailer; pushSigner: PushSigner }> {
-  const signer = await createLinkSigner(await resolveSigningKeys(config, logger), systemClock);
+  const signer = await createLinkSigner(await resolveSigningKeys(config, logger), systemClock, { crypto: nodeTokenCrypto });
   const hasher = await createEmailHasher(resolveHashKey(config, logger));
   const calendar = loadCalendar(config.calendarDir, logger);
   const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl) : fileMailer(join(config.dataDir, 'outbox'));
