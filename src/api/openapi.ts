@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AuthVariables } from '../auth/middleware.js';
-import { isStorableText, unstorableTextPaths } from '../db/text.js';
+import { unstorableTextPaths } from '../db/text.js';
 import { AppError } from '../errors/index.js';
 
 export type ApiEnv = { Variables: AuthVariables & { requestId: string } };
@@ -94,17 +94,6 @@ export const writeErrors = {
   422: problem('The body does not match the schema; `errors` lists each bad field'),
 } as const;
 
-/**
- * A string PostgreSQL can store: no NUL character, no unpaired surrogate (refused with 422 at
- * entry). Every API input gets the same check from `apiApp()`; this says it in the field's own
- * schema too, for a field that is signed into links (a campaign id) or kept as it came.
- *
- * @example
- * z.object({ campaignId: text().trim().min(1).max(200) })
- */
-export function text() {
-  return z.string().refine(isStorableText, 'must not contain NUL characters or unpaired surrogates');
-}
 /** The error responses every authenticated write can give (kept for routes not yet split; prefer readErrors/writeErrors). */
 export const commonErrors = writeErrors;
 
