@@ -4,6 +4,7 @@ import addFormats from 'ajv-formats';
 import { sql } from 'kysely';
 import type { Db } from '../../src/db/handle.js';
 import type { JsonSchema } from '../helpers/fuzz-schema.js';
+import { dataTables } from '../helpers/pages.js';
 import { TEST_SEED } from '../helpers/seed.js';
 import { type KnownMismatch, knownMismatch } from './known-mismatches.js';
 
@@ -75,11 +76,7 @@ export function createValidator(doc: OpenApiDoc) {
 
 /** A cheap fingerprint of the whole database: per table, its row count and an md5 of its rows; and the suppression sequence. */
 export async function fingerprint(db: Db): Promise<Record<string, string>> {
-  const found = await sql<{ table_name: string }>`
-    select table_name from information_schema.tables
-    where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'kysely\\_%'`.execute(db);
-  const tables = found.rows.map((r) => r.table_name).sort();
-  const parts = tables.map(
+  const parts = (await dataTables(db)).map(
     (t) => sql`select ${t}::text as t, count(*)::text || ':' || coalesce(md5(string_agg(x::text, '|' order by x::text)), '') as f from ${sql.table(t)} x`,
   );
   parts.push(sql`select 'suppression_seq'::text as t, last_value::text || ':' || is_called::text as f from suppression_seq`);

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { expect } from 'vitest';
+import type { Db } from '../../src/db/handle.js';
 import { createLinkSigner, generateSigningJwk, type LinkPurpose } from '../../src/links/tokens.js';
 import { fixedClock } from '../../src/time/clock.js';
 import { type Harness, onPostgres, registerLead } from './harness.js';
@@ -7,16 +8,21 @@ import { type Harness, onPostgres, registerLead } from './harness.js';
 /** Tables a snapshot must at least hold (it takes every table it finds). */
 export const CORE_TABLES = ['subjects', 'consents', 'consent_events', 'suppressions', 'outbox', 'requests', 'preferences', 'sends', 'api_keys', 'audit_log'];
 
+/** Every table of the schema but the migrator's own, sorted: what a snapshot or a fingerprint covers. */
+export async function dataTables(db: Db): Promise<string[]> {
+  const found = await sql<{ table_name: string }>`
+    select table_name from information_schema.tables
+    where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'kysely\\_%'`.execute(db);
+  return found.rows.map((r) => r.table_name).sort();
+}
+
 /**
  * The whole database as plain data: every row of every table of the schema (sorted, so storage
  * order does not matter) and the suppression sequence's position. Two snapshots deep-equal
  * means nothing was written in between.
  */
 export async function snapshotDb(h: Harness): Promise<Record<string, unknown>> {
-  const found = await sql<{ table_name: string }>`
-    select table_name from information_schema.tables
-    where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'kysely\\_%'`.execute(h.db);
-  const tables = found.rows.map((r) => r.table_name).sort();
+  const tables = await dataTables(h.db);
   expect(tables).toEqual(expect.arrayContaining(CORE_TABLES));
   const snap: Record<string, unknown> = {};
   for (const t of tables) {
