@@ -99,8 +99,9 @@ export async function spawnNode(
   env: Record<string, string | undefined>,
   port: number,
   healthPath = '/healthz',
+  nodeArgs: string[] = [],
 ): Promise<Spawned> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
     env: { ...process.env, ...env, PORT: String(port) } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -26,7 +26,12 @@ export function freePort(): Promise<number> {
  * Starts `src/entries/server.ts` on PostgreSQL (`db.url`) or, without it, PGlite in `db.dataDir`: no job loop
  * (nothing in the background while we measure), warn-level logs, the given signing key.
  */
-export async function startService(db: { url?: string; dataDir: string }, jwk: JWK, extra: Record<string, string> = {}): Promise<Spawned> {
+export async function startService(
+  db: { url?: string; dataDir: string },
+  jwk: JWK,
+  extra: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<Spawned> {
   const env: Record<string, string | undefined> = {
     LOG_LEVEL: 'error',
     LINK_SIGNING_KEYS: JSON.stringify({ keys: [jwk] }),
@@ -40,7 +45,7 @@ export async function startService(db: { url?: string; dataDir: string }, jwk: J
     DATA_DIR: db.dataDir,
     ...extra,
   };
-  return spawnNode('src/entries/server.ts', [], env, await freePort());
+  return spawnNode('src/entries/server.ts', [], env, await freePort(), '/healthz', nodeArgs);
 }
 
 /** A temporary directory, removed by the returned function. */
