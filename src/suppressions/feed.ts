@@ -1,5 +1,3 @@
-import type { FeedRecord } from './queries.js';
-
 /** The feed's formats and their media types. */
 export const FEED_TYPES = { ndjson: 'application/x-ndjson', csv: 'text/csv; charset=utf-8', json: 'application/json' } as const;
 export type FeedFormat = keyof typeof FEED_TYPES;
@@ -17,48 +15,17 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
 const CSV_HEADER = 'seq,hash,email,reason,active,createdAt\n';
 
 /**
- * One CSV cell (RFC 4180), safe to open in a spreadsheet: a cell a spreadsheet would read as a
- * formula (starting with `=`, `+`, `-`, `@`, tab or CR) is prefixed with a single quote and
- * quoted, as OWASP's CSV-injection guidance says. A reader that wants the stored value back
- * drops the leading `'` of such a cell; NDJSON and JSON carry the value unchanged.
+ * The feed's body in this format from pages of records already written in it (queries.ts
+ * `readFeedPages`): NDJSON one record a line, CSV with a header, or one JSON object with the
+ * records and the high-water mark.
  */
-export function csvField(v: string): string {
-  if (/^[=+\-@\t\r]/.test(v)) return `"'${v.replace(/"/g, '""')}"`;
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
-/** One record as sent: the address only for a key that may read addresses, and only while kept. */
-export function toWire(r: FeedRecord, withEmail: boolean) {
-  return {
-    seq: r.seq,
-    hash: r.hash,
-    ...(withEmail && r.email ? { email: r.email } : {}),
-    reason: r.reason,
-    active: r.active,
-    createdAt: r.createdAt.toISOString(),
-  };
-}
-
-/**
- * The feed's body in this format, in chunks of about 64 KiB: NDJSON one record a line, CSV
- * with a header, or one JSON object with the records and the high-water mark.
- */
-export async function* feedChunks(records: AsyncIterable<FeedRecord>, format: FeedFormat, withEmail: boolean, hwm: number): AsyncGenerator<string> {
+export async function* feedChunks(pages: AsyncIterable<string>, format: FeedFormat, hwm: number): AsyncGenerator<string> {
   if (format === 'csv') yield CSV_HEADER;
   if (format === 'json') yield '{"records":[';
   let first = true;
-  let buf = '';
-  for await (const r of records) {
-    const w = toWire(r, withEmail);
-    if (format === 'ndjson') buf += `${JSON.stringify(w)}\n`;
-    else if (format === 'json') buf += (first ? '' : ',') + JSON.stringify(w);
-    else buf += `${[String(w.seq), csvField(w.hash), csvField(w.email ?? ''), csvField(w.reason), String(w.active), w.createdAt].join(',')}\n`;
+  for await (const page of pages) {
+    yield format === 'json' ? (first ? page : `,${page}`) : `${page}\n`;
     first = false;
-    if (buf.length >= 64 * 1024) {
-      yield buf;
-      buf = '';
-    }
   }
-  if (format === 'json') buf += `],"highWaterMark":${hwm}}`;
-  if (buf) yield buf;
+  if (format === 'json') yield `],"highWaterMark":${hwm}}`;
 }

@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
-import type { Db } from '../db/handle.js';
+import { type RawBuilder, sql } from 'kysely';
+import { type Db, PREPARED } from '../db/handle.js';
 import type { ActorType, SuppressionReason } from '../db/schema.js';
+import type { FeedFormat } from './feed.js';
 import { ON_CONFLICT_SUPPRESS, suppressChanges } from './rule.js';
 
 export interface SuppressInput {
@@ -67,37 +68,69 @@ export async function sequenceSuppressions(db: Db): Promise<number> {
   return Number(r.rows[0]!.hwm);
 }
 
-export interface FeedRecord {
-  seq: number;
-  hash: string;
-  email: string | null;
-  reason: SuppressionReason;
-  active: boolean;
-  createdAt: Date;
+/**
+ * One CSV cell (RFC 4180), safe to open in a spreadsheet, as SQL over a text expression: a cell a
+ * spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) is prefixed
+ * with a single quote and quoted, as OWASP's CSV-injection guidance says; a cell holding a quote,
+ * comma or line break is quoted. A reader that wants the stored value back drops the leading `'`
+ * of such a cell; NDJSON and JSON carry the value unchanged.
+ */
+function csvCell(v: RawBuilder<unknown>): RawBuilder<string> {
+  return sql`case when ${v} ~ E'^[=+@\\t\\r-]' then '"''' || replace(${v}, '"', '""') || '"'
+    when ${v} ~ E'[",\\r\\n]' then '"' || replace(${v}, '"', '""') || '"' else ${v} end`;
+}
+
+/** A JSON string literal of a text expression (PostgreSQL escapes exactly what JSON.stringify does). */
+const jsonText = (v: RawBuilder<unknown>) => sql<string>`to_json(${v})::text`;
+
+/** `changed_at` as `Date.toISOString()` writes it: UTC, milliseconds, `Z`. */
+const isoTime = sql<string>`to_char(changed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * One feed record in its format, written by PostgreSQL: `{"seq","hash","email"?,"reason",
+ * "active","createdAt"}` as JSON (the address only for a key that may read addresses, and only
+ * while kept), or the CSV line `seq,hash,email,reason,active,createdAt`.
+ */
+function feedRecordText(format: FeedFormat, withEmail: boolean): RawBuilder<string> {
+  const [hash, email, reason] = [sql.ref('hash'), sql.ref('email'), sql.ref('reason')];
+  if (format === 'csv') {
+    const emailCell = withEmail ? sql`coalesce(${csvCell(email)}, '')` : sql`''`;
+    return sql`seq::text || ',' || ${csvCell(hash)} || ',' || ${emailCell} || ',' || ${csvCell(reason)} || ',' || active::text || ',' || ${isoTime}`;
+  }
+  const emailPart = withEmail ? sql`coalesce(',"email":' || ${jsonText(email)}, '')` : sql`''`;
+  return sql`'{"seq":' || seq::text || ',"hash":' || ${jsonText(hash)} || ${emailPart} || ',"reason":' || ${jsonText(reason)}
+    || ',"active":' || active::text || ',"createdAt":"' || ${isoTime} || '"}'`;
 }
 
 /**
- * Feed records with `since < seq <= upTo`, read in keyset pages so memory stays constant
- * however long the feed is.
+ * The feed's records with `since < seq <= upTo` (at most `limit`), as the text of `format`,
+ * one page of `pageSize` records at a time: NDJSON and CSV pages are lines joined by `\n`, JSON
+ * pages records joined by `,` (no trailing separator; feed.ts `feedChunks` frames them). Keyset
+ * pages, so memory stays the same however long the feed is. PostgreSQL writes the records, so
+ * the process only passes text on: reading them as rows and serializing each in JavaScript cost
+ * three times as much.
  */
-export async function* readFeed(db: Db, since: number, upTo: number, limit: number, pageSize = 1000): AsyncGenerator<FeedRecord> {
-  let cursor = since;
-  let remaining = limit;
-  while (remaining > 0 && cursor < upTo) {
-    const rows = await db
-      .selectFrom('suppressions')
-      .select(['seq', 'hash', 'email', 'reason', 'active', 'changed_at'])
-      .where('seq', '>', String(cursor))
-      .where('seq', '<=', String(upTo))
-      .orderBy('seq')
-      .limit(Math.min(pageSize, remaining))
-      .execute();
-    if (rows.length === 0) return;
-    for (const r of rows) {
-      yield { seq: Number(r.seq), hash: r.hash, email: r.email, reason: r.reason, active: r.active, createdAt: r.changed_at };
-    }
-    cursor = Number(rows[rows.length - 1]!.seq);
-    remaining -= rows.length;
+export async function* readFeedPages(
+  db: Db,
+  opts: { since: number; upTo: number; limit: number; format: FeedFormat; withEmail: boolean; pageSize?: number },
+): AsyncGenerator<string> {
+  const pageSize = opts.pageSize ?? 5_000;
+  const text = feedRecordText(opts.format, opts.withEmail);
+  const separator = opts.format === 'json' ? ',' : '\n';
+  let cursor = opts.since;
+  let remaining = opts.limit;
+  while (remaining > 0 && cursor < opts.upTo) {
+    const r = await sql<{ last: string | null; n: number; body: string | null }>`
+      ${PREPARED} select max(seq)::text as last, count(*)::int as n, string_agg(${text}, ${separator}::text order by seq) as body
+      from (select seq, hash, email, reason, active, changed_at from suppressions
+            where seq > ${String(cursor)}::bigint and seq <= ${String(opts.upTo)}::bigint order by seq limit ${Math.min(pageSize, remaining)}::bigint) page`.execute(
+      db,
+    );
+    const page = r.rows[0];
+    if (!page || page.n === 0 || page.last === null || page.body === null) return;
+    yield page.body;
+    cursor = Number(page.last);
+    remaining -= page.n;
   }
 }
 

@@ -7,7 +7,7 @@ import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
 import { suppressManually } from './actions.js';
 import { etagMatches, FEED_TYPES, feedChunks, feedEtag } from './feed.js';
-import { readFeed, sequenceSuppressions } from './queries.js';
+import { readFeedPages, sequenceSuppressions } from './queries.js';
 
 const FeedQuery = z.object({
   since: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0).openapi({ description: 'Return records with seq greater than this' }),
@@ -130,14 +130,14 @@ export function suppressionRoutes(deps: ResolvedDeps) {
     c.header('Vary', 'Authorization');
     if (etagMatches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
     c.header('Content-Type', FEED_TYPES[format]);
-    const records = readFeed(deps.db, since, hwm, limit ?? Number.MAX_SAFE_INTEGER);
+    const pages = readFeedPages(deps.db, { since, upTo: hwm, limit: limit ?? Number.MAX_SAFE_INTEGER, format, withEmail });
     return stream(
       c,
       async (s) => {
         s.onAbort(() => {
-          void records.return(undefined);
+          void pages.return(undefined);
         });
-        for await (const chunk of feedChunks(records, format, withEmail, hwm)) await s.write(chunk);
+        for await (const chunk of feedChunks(pages, format, hwm)) await s.write(chunk);
       },
       async (err, s) => {
         // Headers are gone already; cut the stream so the client sees a truncated body, not a
