@@ -61,9 +61,16 @@ export interface TokenCrypto {
   importVerifier(jwk: JWK, alg: string): ((data: Uint8Array, signature: Uint8Array) => boolean) | null;
   /** A signer for a private (or HMAC) JWK pinned to `alg`: the JWS signature of `data`. */
   importSigner(jwk: JWK, alg: string): ((data: Uint8Array) => Uint8Array) | null;
+  /**
+   * Optional: a signer of many inputs at once, off the calling thread where the runtime has
+   * threads (the JWS signature of each input, base64url, in order). Used for batches only.
+   */
+  importBatchSigner?(jwk: JWK, alg: string): ((inputs: string[]) => Promise<string[]>) | null;
 }
 
 const textEncoder = new TextEncoder();
+/** Below this many tokens a batch is signed in place: handing it to threads costs more. */
+const BATCH_MIN = 256;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The protected header segment our signer writes for a key, exactly as jose writes it. */
@@ -79,8 +86,13 @@ function isPlainObject(input: unknown): input is Record<string, unknown> {
 }
 
 /** Signs and verifies link tokens with a rotating key set. */
+/** What a link token says: whom, for what, and for how long. */
+export type SignClaims = { sub: string; p: LinkPurpose; cmp?: string; ah?: string; pc?: string; ttlSeconds?: number };
+
 export interface LinkSigner {
-  sign(claims: { sub: string; p: LinkPurpose; cmp?: string; ah?: string; pc?: string; ttlSeconds?: number }): Promise<string>;
+  sign(claims: SignClaims): Promise<string>;
+  /** Signs many at once, in order: the same tokens as {@link sign}, faster where the runtime has threads. */
+  signMany(claims: SignClaims[]): Promise<string[]>;
   /** Verifies signature, algorithm, purpose and expiry; throws {@link TokenError}. */
   verify(token: string, purpose: LinkPurpose): Promise<LinkClaims>;
   readonly currentKid: string;
@@ -219,26 +231,50 @@ export async function createLinkSigner(jwks: JWK[], clock: Clock, opts: { crypto
     return payload;
   };
 
+  const batchSign = fastSign ? (opts.crypto?.importBatchSigner?.(signing, signAlg) ?? null) : null;
+
+  /** Checks what a token may say, and its `iat`. */
+  function checked({ sub, p, cmp, ah, pc }: SignClaims): number {
+    // The subject is named by its opaque id only: a link must never carry an address.
+    if (!UUID.test(sub)) throw new TypeError('link tokens name subjects by uuid only');
+    if (!PURPOSES.has(p)) throw new TypeError(`unknown link purpose ${p}`);
+    if (cmp !== undefined && cmp.length > 200) throw new TypeError('campaign id over 200 characters');
+    if (ah !== undefined && !ADDRESS_HASH_PREFIX.test(ah)) throw new TypeError('ah is a hex prefix of a keyed address hash');
+    if (pc !== undefined && !UUID.test(pc)) throw new TypeError('pc is a pending change id (uuid)');
+    return Math.floor(clock.now().getTime() / 1000);
+  }
+
+  /** The claims a token carries, in jose's SignJWT order: ours, then sub, iat, exp. */
+  function payloadOf({ p, cmp, ah, pc }: SignClaims): JWTPayload {
+    return { p, ...(cmp ? { cmp } : {}), ...(ah ? { ah } : {}), ...(pc ? { pc } : {}) };
+  }
+
+  /** The JWS signing input (`header.payload`) our signer writes, byte for byte what jose writes. */
+  function signingInput(c: SignClaims): string {
+    const iat = checked(c);
+    const claims: JWTPayload = { ...payloadOf(c), sub: c.sub, iat, ...(c.ttlSeconds !== undefined ? { exp: iat + c.ttlSeconds } : {}) };
+    return `${signHeader}.${base64url.encode(JSON.stringify(claims))}`;
+  }
+
+  async function sign(c: SignClaims): Promise<string> {
+    if (fastSign) {
+      const input = signingInput(c);
+      return `${input}.${base64url.encode(fastSign(textEncoder.encode(input)))}`;
+    }
+    const iat = checked(c);
+    const jwt = new SignJWT(payloadOf(c)).setProtectedHeader({ alg: signAlg, kid: signing.kid! }).setSubject(c.sub).setIssuedAt(iat);
+    if (c.ttlSeconds !== undefined) jwt.setExpirationTime(iat + c.ttlSeconds);
+    return jwt.sign(signKey);
+  }
+
   return {
     currentKid: signing.kid!,
-    async sign({ sub, p, cmp, ah, pc, ttlSeconds }) {
-      // The subject is named by its opaque id only: a link must never carry an address.
-      if (!UUID.test(sub)) throw new TypeError('link tokens name subjects by uuid only');
-      if (!PURPOSES.has(p)) throw new TypeError(`unknown link purpose ${p}`);
-      if (cmp !== undefined && cmp.length > 200) throw new TypeError('campaign id over 200 characters');
-      if (ah !== undefined && !ADDRESS_HASH_PREFIX.test(ah)) throw new TypeError('ah is a hex prefix of a keyed address hash');
-      if (pc !== undefined && !UUID.test(pc)) throw new TypeError('pc is a pending change id (uuid)');
-      const iat = Math.floor(clock.now().getTime() / 1000);
-      const payload: JWTPayload = { p, ...(cmp ? { cmp } : {}), ...(ah ? { ah } : {}), ...(pc ? { pc } : {}) };
-      if (fastSign) {
-        // What jose's SignJWT writes, byte for byte: claims in this order, then sub, iat, exp.
-        const claims: JWTPayload = { ...payload, sub, iat, ...(ttlSeconds !== undefined ? { exp: iat + ttlSeconds } : {}) };
-        const input = `${signHeader}.${base64url.encode(JSON.stringify(claims))}`;
-        return `${input}.${base64url.encode(fastSign(textEncoder.encode(input)))}`;
-      }
-      const jwt = new SignJWT(payload).setProtectedHeader({ alg: signAlg, kid: signing.kid! }).setSubject(sub).setIssuedAt(iat);
-      if (ttlSeconds !== undefined) jwt.setExpirationTime(iat + ttlSeconds);
-      return jwt.sign(signKey);
+    sign,
+    async signMany(list) {
+      if (!batchSign || list.length < BATCH_MIN) return Promise.all(list.map(sign));
+      const inputs = list.map(signingInput);
+      const signatures = await batchSign(inputs);
+      return inputs.map((input, i) => `${input}.${signatures[i]}`);
     },
     async verify(token, purpose) {
       if (typeof token !== 'string' || token.length > 4096 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) {

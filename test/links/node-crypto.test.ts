@@ -231,3 +231,58 @@ describe('node:crypto link tokens agree with jose', () => {
     );
   });
 });
+
+describe('signMany: a batch of tokens, on threads under Node', () => {
+  const batch = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      sub: `0193be5f-1c3d-7000-8aaa-${String(i).padStart(12, '0')}`,
+      p: PURPOSES[i % PURPOSES.length]!,
+      ...(i % 3 ? { cmp: `camp-${i % 7}` } : {}),
+      ...(i % 2 ? { ttlSeconds: 86_400 * (1 + (i % 5)) } : {}),
+    }));
+
+  it('writes exactly the tokens sign() writes, one by one, in order (Ed25519 signatures are deterministic)', async () => {
+    const keys = [(await ed25519Jwks('ed-batch')).privateJwk];
+    const threaded = await createLinkSigner(keys, fixedClock(new Date(START)), { crypto: nodeTokenCrypto });
+    const plain = await createLinkSigner(keys, fixedClock(new Date(START)));
+    for (const n of [0, 1, 255, 256, 1001]) {
+      const claims = batch(n);
+      const many = await threaded.signMany(claims);
+      expect(many).toHaveLength(n);
+      const one = await Promise.all(claims.map((c) => plain.sign(c)));
+      expect(many).toEqual(one);
+    }
+  });
+
+  it('writes tokens jose verifies for ECDSA keys (randomized signatures), with each claim where it belongs', async () => {
+    const keys = [await ecJwk('ec-batch', 'ES256')];
+    const threaded = await createLinkSigner(keys, fixedClock(new Date(START)), { crypto: nodeTokenCrypto });
+    const jose = await createLinkSigner(keys, fixedClock(new Date(START)));
+    const claims = batch(600);
+    const many = await threaded.signMany(claims);
+    for (const [i, token] of many.entries()) {
+      const c = claims[i]!;
+      expect(await jose.verify(token, c.p)).toMatchObject({ sub: c.sub, p: c.p, ...(c.cmp ? { cmp: c.cmp } : {}) });
+    }
+  });
+
+  it('hands Ed25519 and ECDSA batches to threads and keeps HMAC, which is faster in place, on the caller', async () => {
+    const ed = (await ed25519Jwks('ed-t')).privateJwk;
+    const signOnThreads = nodeTokenCrypto.importBatchSigner!(ed, 'EdDSA');
+    expect(signOnThreads).not.toBeNull();
+    const inputs = ['a.b', 'c.d', 'e.f'];
+    const local = nodeTokenCrypto.importSigner(ed, 'EdDSA')!;
+    expect(await signOnThreads!(inputs)).toEqual(inputs.map((x) => base64url.encode(local(enc.encode(x)))));
+    expect(nodeTokenCrypto.importBatchSigner!(octJwk('hs-t', 32), 'HS256')).toBeNull();
+    // A public key cannot sign: no batch signer for it.
+    const { d: _d, ...pub } = ed;
+    expect(nodeTokenCrypto.importBatchSigner!(pub, 'EdDSA')).toBeNull();
+  });
+
+  it('refuses a batch holding one bad claim, as sign() does, before any thread signs', async () => {
+    const threaded = await createLinkSigner([(await ed25519Jwks('ed-bad')).privateJwk], fixedClock(new Date(START)), { crypto: nodeTokenCrypto });
+    const claims = batch(400);
+    claims[399] = { ...claims[399]!, sub: 'ivan@example.ru' };
+    await expect(threaded.signMany(claims)).rejects.toThrow(/uuid only/);
+  });
+});
