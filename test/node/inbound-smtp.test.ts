@@ -128,7 +128,7 @@ describe('the built-in SMTP listener (INBOUND_SMTP_PORT)', () => {
     const before = await snapshotDb(h);
     const bounce = await transport().sendMail({ envelope: { from: '', to: [to] }, raw: plain('returned mail', `Subject: ${subject}\r\n`) });
     expect(bounce.response).toMatch(/^250 /);
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { 'Auto-Submitted': 'auto-replied' },
       { 'Auto-Submitted': 'auto-generated; owner-email="x@example.ru"' },
       { Precedence: 'auto_reply' },
