@@ -32,7 +32,6 @@ async function main() {
     const inbound = deps.config.inboundSmtp;
     const address = deps.config.unsubscribeMailto;
     if (inbound && address) {
-      port = inbound.port;
       smtp = await startInboundSmtp({
         port: inbound.port,
         host: inbound.host,
@@ -40,8 +39,9 @@ async function main() {
         logger,
         limits: inbound,
         handle: (mail) => unsubscribeByMail(deps, mail, 'smtp'),
+      }).catch((e: unknown) => {
+        throw new Error(inboundSmtpFailure(e, inbound.port));
       });
-      port = deps.config.port;
       logger.info('inbound SMTP listening', { port: smtp.port });
     }
   } catch (e) {
@@ -64,6 +64,16 @@ async function main() {
     },
     stopJobs,
   });
+}
+
+/** The one line for a listener port that cannot be opened, naming its own variable. */
+function inboundSmtpFailure(e: unknown, smtpPort: number): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code === 'EADDRINUSE')
+    return `INBOUND_SMTP_PORT ${smtpPort} is already in use: another process is listening on it. Stop that process or set INBOUND_SMTP_PORT to a free port.`;
+  if (code === 'EACCES')
+    return `INBOUND_SMTP_PORT ${smtpPort} cannot be opened by this user (ports below 1024 need privileges): set it to 1024 or above and map port 25 to it.`;
+  return e instanceof Error ? e.message : String(e);
 }
 
 main().catch((e) => {
