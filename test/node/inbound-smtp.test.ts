@@ -233,6 +233,42 @@ describe('the built-in SMTP listener (INBOUND_SMTP_PORT)', () => {
     }
   });
 
+  it('bounds connections (the one over the limit is answered 421) and closes an idle one', async () => {
+    const tight = await startInboundSmtp({
+      port: 0,
+      host: '127.0.0.1',
+      unsubscribeAddress: ADDRESS,
+      logger: logs.logger,
+      limits: { maxBytes: 1024, maxClients: 1, socketTimeoutMs: 1_000 },
+      handle: (mail) => unsubscribeByMail(h.deps, mail, 'smtp'),
+    });
+    try {
+      const first = createConnection({ host: '127.0.0.1', port: tight.port });
+      const firstSaid = new Promise<string>((res) => {
+        let text = '';
+        first.setEncoding('utf8');
+        first.on('data', (d: string) => (text += d));
+        first.on('close', () => res(text));
+      });
+      await new Promise((r) => first.once('data', r));
+      const second = await new Promise<string>((res) => {
+        const socket = createConnection({ host: '127.0.0.1', port: tight.port });
+        let text = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (d: string) => (text += d));
+        socket.on('close', () => res(text));
+        socket.on('error', () => res(text));
+      });
+      expect(second).toMatch(/^421 /);
+      // The first one, idle, is closed after the timeout with a 421 of its own.
+      const started = Date.now();
+      expect(await firstSaid).toMatch(/^220 [^\r]*\r\n421 /);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await tight.close();
+    }
+  });
+
   it('logs ids and outcomes only: no address, subject line or token', () => {
     const addresses = [
       'smtp.person@example.ru',
