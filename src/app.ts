@@ -34,6 +34,7 @@ import { subjectRoutes } from './subjects/routes.js';
 import { suppressionRoutes } from './suppressions/routes.js';
 import { productionCalendar } from './time/calendar.js';
 import { ruCalendar } from './time/calendars/ru.js';
+import { INBOUND_PATH, inboundRoutes } from './unsubscribe/inbound-routes.js';
 import { unsubscribeRoutes } from './unsubscribe/routes.js';
 import { withdrawalRoutes } from './withdrawal/routes.js';
 
@@ -43,12 +44,22 @@ const CENTER_BODY_LIMIT = 64 * 1024;
 const BATCH_BODY_LIMIT = 40 * 1024 * 1024;
 
 /** The document's tags, one per capability, in the order a reader meets them. */
+/**
+ * The mail sender's webhooks: the only routes that take HTTP Basic (the key in a subscription
+ * URL) and SNS's text/plain JSON.
+ */
+const SNS_WEBHOOKS = new Set(['/v1/events/mail-sender', INBOUND_PATH]);
+
 const API_TAGS = [
   { name: 'Consent', description: "Leads from the site's forms: consent to processing and to advertising mail, with the evidence behind it" },
   { name: 'Links', description: 'Signed unsubscribe, preference-center and withdrawal links, and the List-Unsubscribe headers (RFC 8058) for a campaign' },
   { name: 'Cadence', description: 'How often a person may be mailed: the atomic reservation of a campaign’s recipients, sends, and frequency preferences' },
   { name: 'Suppressions', description: 'The suppression list: the incremental feed for the mail sender, and manual entries' },
-  { name: 'Mail sender', description: 'Bounces, complaints and unsubscribes reported by the mail sender (our own shape, Amazon SES over SNS, Postmark)' },
+  {
+    name: 'Mail sender',
+    description:
+      'Bounces, complaints and unsubscribes reported by the mail sender (our own shape, Amazon SES over SNS, Postmark), and messages to the mailto: unsubscribe address it received for us',
+  },
   {
     name: 'Subjects',
     description: "Staff access to a person's data (every read audited, X-Purpose required): read, find, export, rectify, restrict, disclosures",
@@ -113,7 +124,7 @@ export function createApp(input: AppDeps) {
     if (['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
       const type = c.req.header('content-type') ?? '';
       // Amazon SNS posts its JSON as text/plain; that one sender on that one route is let through.
-      const snsDelivery = c.req.path === '/v1/events/mail-sender' && !!c.req.header('x-amz-sns-message-type') && /^text\/plain\s*(;|$)/i.test(type);
+      const snsDelivery = SNS_WEBHOOKS.has(c.req.path) && !!c.req.header('x-amz-sns-message-type') && /^text\/plain\s*(;|$)/i.test(type);
       if (!snsDelivery && !/^application\/([a-z.+-]+\+)?json\s*(;|$)/i.test(type)) {
         throw new AppError('unsupported_media_type', 'Send the body as application/json.');
       }
@@ -126,7 +137,7 @@ export function createApp(input: AppDeps) {
     await next();
     if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
   });
-  app.use('/v1/*', bearerAuth(deps.db, { basicAllowed: (c) => c.req.method === 'POST' && c.req.path === '/v1/events/mail-sender' }));
+  app.use('/v1/*', bearerAuth(deps.db, { basicAllowed: (c) => c.req.method === 'POST' && SNS_WEBHOOKS.has(c.req.path) }));
   app.use('/v1/*', auditStaffWrites(deps));
   for (const p of ['/u/*', '/w/*', '/c/*', '/p/*']) {
     app.use(
@@ -149,6 +160,7 @@ export function createApp(input: AppDeps) {
   app.route('/', linkRoutes(deps));
   app.route('/', suppressionRoutes(deps));
   app.route('/', mailSenderRoutes(deps, { softBounces: config.softBounces }));
+  app.route('/', inboundRoutes(deps));
   app.route('/', cadenceRoutes(deps));
   app.route('/', subjectRoutes(deps));
   app.route('/', requestRoutes(deps));

@@ -10,9 +10,11 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * The mail sender's reports are the one write made by a machine at the provider's volume (one
  * post per event, replays included): every change they cause already carries the key on the
  * row it changes (the suppression's actor, the ledger's actor), and a replay must change
- * nothing at all. They get no audit row.
+ * nothing at all. They get no audit row. The same goes for the messages to the mailto:
+ * unsubscribe address it relays (`/v1/events/inbound`): each is the person's own act, recorded
+ * in the ledger as theirs (source `mailto:<provider>`), and a provider's retry changes nothing.
  */
-export const KEY_ON_EVERY_ROW = new Set(['/v1/events/mail-sender']);
+export const KEY_ON_EVERY_ROW = new Set(['/v1/events/mail-sender', '/v1/events/inbound']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type AuditVariables = { apiKey?: ApiKeyIdentity };

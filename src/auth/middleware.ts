@@ -51,13 +51,16 @@ export function bearerAuth(db: Db, opts: { basicAllowed?: BasicAllowed } = {}) {
     let key = match ? match[1]! : null;
     if (!key && /^Basic\s/i.test(header)) {
       if (!basicAllowed(c))
-        throw new AppError('unauthorized', 'HTTP Basic is accepted only by POST /v1/events/mail-sender; send the API key as "Authorization: Bearer <key>".');
+        throw new AppError(
+          'unauthorized',
+          'HTTP Basic is accepted only by the mail sender\'s webhooks (POST /v1/events/mail-sender, /v1/events/inbound); send the API key as "Authorization: Bearer <key>".',
+        );
       key = basicPassword(header);
       if (!key) throw new AppError('unauthorized', 'HTTP Basic credentials must be base64 of "user:<api key>".');
     }
     if (!key) {
       if (!header && c.req.header('x-amz-sns-message-type')) {
-        const e = new AppError('unauthorized', 'Put the API key in the subscription URL: https://user:<key>@host/v1/events/mail-sender.');
+        const e = new AppError('unauthorized', 'Put the API key in the subscription URL: https://user:<key>@host/v1/events/….');
         return c.body(JSON.stringify(e.toProblem(c.req.path)), 401, {
           'Content-Type': 'application/problem+json',
           'WWW-Authenticate': 'Basic realm="mailprefs", charset="UTF-8"',

@@ -66,7 +66,16 @@ export const envSchema = z.object({
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .optional(),
   MAIL_FROM: z.string().min(3).default('Mailing preferences <no-reply@localhost>'),
-  UNSUBSCRIBE_MAILTO: z.email().optional(),
+  UNSUBSCRIBE_MAILTO: z
+    .email()
+    .refine((v) => !v.split('@')[0]!.includes('+'), 'the address without a +detail: the link token takes that place')
+    .optional(),
+  // The built-in listener for the mailto: entry (src/node/inbound-smtp.ts); unset: none.
+  INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  INBOUND_SMTP_HOST: z.string().min(1).optional(),
+  INBOUND_SMTP_MAX_BYTES: int(256 * 1024, 1024, 32 * 1024 * 1024),
+  INBOUND_SMTP_MAX_CLIENTS: int(50, 1, 10_000),
+  INBOUND_SMTP_TIMEOUT_MS: int(30_000, 1_000, 600_000),
   OUTBOX_MAX_ATTEMPTS: int(10, 1, 100),
   PUSH_BATCH_SIZE: int(1000, 1, 1000),
   SOFT_BOUNCE_THRESHOLD: int(3, 1, 100),
@@ -171,7 +180,10 @@ export interface Config {
   calendarDir: string | undefined;
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** The `mailto:` entry of `List-Unsubscribe` (`UNSUBSCRIBE_MAILTO`); unset: the header has the https link only. */
   unsubscribeMailto: string | undefined;
+  /** The built-in SMTP listener for that address (`INBOUND_SMTP_*`); null: none. */
+  inboundSmtp: { port: number; host: string | undefined; maxBytes: number; maxClients: number; socketTimeoutMs: number } | null;
   /** The operator (`ORG_NAME`), named on every page and in every mail. */
   orgName: string;
   /** The operator's site (`ORG_URL`): where a person subscribes again. */
@@ -265,6 +277,10 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { send
   if (parsed.success && parsed.data.CADENCE_LEDGER_RETENTION_DAYS < Math.max(parsed.data.CADENCE_WINDOW_DAYS, 31)) {
     problems.push('CADENCE_LEDGER_RETENTION_DAYS: must be at least CADENCE_WINDOW_DAYS (and 31): sends still counting must not be deleted');
   }
+  // A listener for an address nobody is told about would only collect other people's mail.
+  if (cleaned.INBOUND_SMTP_PORT && !cleaned.UNSUBSCRIBE_MAILTO) {
+    problems.push('INBOUND_SMTP_PORT: needs UNSUBSCRIBE_MAILTO (the only address the listener accepts mail for)');
+  }
   // Node refuses a header timeout longer than the whole request's.
   if (parsed.success && parsed.data.HTTP_HEADERS_TIMEOUT_MS > parsed.data.HTTP_REQUEST_TIMEOUT_MS) {
     problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
@@ -325,6 +341,16 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { send
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     unsubscribeMailto: e.UNSUBSCRIBE_MAILTO,
+    inboundSmtp:
+      e.INBOUND_SMTP_PORT === undefined
+        ? null
+        : {
+            port: e.INBOUND_SMTP_PORT,
+            host: e.INBOUND_SMTP_HOST,
+            maxBytes: e.INBOUND_SMTP_MAX_BYTES,
+            maxClients: e.INBOUND_SMTP_MAX_CLIENTS,
+            socketTimeoutMs: e.INBOUND_SMTP_TIMEOUT_MS,
+          },
     orgName: e.ORG_NAME ?? OPERATOR_PLACEHOLDERS.name,
     orgUrl: e.ORG_URL ?? OPERATOR_PLACEHOLDERS.url,
     supportEmail: e.SUPPORT_EMAIL ?? OPERATOR_PLACEHOLDERS.supportEmail,

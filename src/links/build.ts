@@ -1,5 +1,6 @@
 import type { Db } from '../db/handle.js';
 import type { ResolvedDeps } from '../deps.js';
+import { mailtoUri } from '../unsubscribe/mailto.js';
 
 export interface LinkSetOut {
   subject: string;
@@ -31,9 +32,10 @@ export async function buildLinks(deps: Pick<ResolvedDeps, 'signer' | 'config'>, 
   for (const [i, sub] of subjects.entries()) {
     const [u, p, w] = [tokens[3 * i]!, tokens[3 * i + 1]!, tokens[3 * i + 2]!];
     const unsubscribeUrl = `${base}/u/${u}`;
-    // RFC 2369: angle-bracketed URIs, comma-separated; the mailto subject names the subject id
-    // only (never the address) so a reply can be matched without personal data in the URI.
-    const listUnsubscribe = mailto ? `<${unsubscribeUrl}>, <mailto:${mailto}?subject=unsubscribe%20${sub}>` : `<${unsubscribeUrl}>`;
+    // RFC 2369: angle-bracketed URIs, comma-separated, the https one first (RFC 8058 one-click).
+    // The mailto entry carries the same link token (in the address or the subject: mailtoUri),
+    // so a message to it is the same capability as the click; never the address itself.
+    const listUnsubscribe = mailto ? `<${unsubscribeUrl}>, <${mailtoUri(mailto, u)}>` : `<${unsubscribeUrl}>`;
     out.push({
       subject: sub,
       unsubscribeUrl,

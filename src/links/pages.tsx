@@ -9,12 +9,14 @@ export const BY_ADDRESS_PATH = '/u/by-address';
 
 /**
  * A link that cannot be read: says so, and still shows a way to leave: an address form that
- * mails a link to that address (never an unsubscribe by the address alone), and the
- * unsubscribe mailbox if one is configured.
+ * mails a link to that address (never an unsubscribe by the address alone), and the support
+ * address, where a person reads the message. Never the `mailto:` unsubscribe address
+ * (`UNSUBSCRIBE_MAILTO`): a machine reads that one and acts only on a link token, which a person
+ * whose link is damaged does not have.
  */
 export function invalidLinkPage(c: Context, deps: ResolvedDeps, locale: Locale) {
   const t = messages[locale];
-  const mailto = deps.config.unsubscribeMailto;
+  const support = deps.config.supportEmail;
   return messagePage(
     c,
     400,
@@ -31,11 +33,9 @@ export function invalidLinkPage(c: Context, deps: ResolvedDeps, locale: Locale) 
           <button type="submit">{t.byAddressButton}</button>
         </form>
       </section>
-      {mailto ? (
-        <p class="muted">
-          {t.stillLeave} <a href={`mailto:${mailto}?subject=unsubscribe`}>{mailto}</a>
-        </p>
-      ) : null}
+      <p class="muted">
+        {t.stillLeave} <a href={`mailto:${support}?subject=unsubscribe`}>{support}</a>
+      </p>
     </>,
   );
 }

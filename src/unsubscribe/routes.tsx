@@ -12,7 +12,7 @@ import { showActingOn } from '../pages/identity.js';
 import { pageLocale, renderPage } from '../pages/layout.js';
 import { messagePage, unknownSubjectPage } from '../pages/message.js';
 import { loadSubjectState, type SubjectState } from '../subjects/queries.js';
-import { unsubscribe } from './actions.js';
+import { unsubscribeByLink } from './by-link.js';
 import { requestResubscription } from './resubscribe.js';
 
 /**
@@ -71,7 +71,7 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
     // (RFC 8058 says the body carries List-Unsubscribe=One-Click; we do not refuse a client that
     // forgets it, since nothing but a deliberate POST reaches here).
     const source = await oneClickSource(c.req.raw);
-    const outcome = await unsubscribe(deps.db, v.claims.sub, personEvidence(c, deps, v.claims, source), { notify: deps.config.notifyOnUnsubscribe });
+    const outcome = await unsubscribeByLink(deps, v.claims, personEvidence(c, deps, v.claims, source));
     if (outcome.kind === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
     deps.logger.info('unsubscribe', { subject: v.claims.sub, outcome: outcome.kind, campaign: v.claims.cmp });
     const locale = pageLocale(c, deps, outcome.locale);

@@ -67,7 +67,17 @@ const NODE_ONLY_DIR = 'src/node/';
 /** Build-time only (the e-mail compiler, run by `npm run build:emails`): never in the app. */
 const BUILD_ONLY_DIR = 'src/emails/build/';
 /** Packages that exist only on Node (or only at build time): never in what the Worker bundles. */
-const NODE_ONLY_PACKAGES = [/^node:/, /^@hono\/node-server/, /^@electric-sql\/pglite/, /^kysely-pglite-dialect/, /^nodemailer/, /^mjml/, /^tsx/];
+const NODE_ONLY_PACKAGES = [
+  /^node:/,
+  /^@hono\/node-server/,
+  /^@electric-sql\/pglite/,
+  /^kysely-pglite-dialect/,
+  /^nodemailer/,
+  /^mjml/,
+  /^tsx/,
+  /^smtp-server/,
+  /^mailparser/,
+];
 
 describe('the import rules of ARCHITECTURE.md', () => {
   it('finds the source tree and resolves every relative import', () => {

@@ -121,6 +121,15 @@ const examples: Record<string, unknown[]> = {
     'sns-notification.json',
     'sns-subscription-confirmation.json',
   ].map(fixture),
+  // The inbound samples (test/unsubscribe/fixtures), raw and inside an SNS Notification.
+  'POST /v1/events/inbound': [
+    JSON.parse(readFileSync(new URL('../unsubscribe/fixtures/postmark-inbound.json', import.meta.url), 'utf8')) as unknown,
+    JSON.parse(readFileSync(new URL('../unsubscribe/fixtures/ses-receipt-sns-action.json', import.meta.url), 'utf8')) as unknown,
+    {
+      ...(fixture('sns-notification.json') as Record<string, unknown>),
+      Message: readFileSync(new URL('../unsubscribe/fixtures/ses-receipt-sns-action.json', import.meta.url), 'utf8'),
+    },
+  ],
 };
 
 const bodyLimitOf = (op: Operation) => (op.path.startsWith('/v1/campaigns/') ? null : h.config.apiBodyLimitBytes);

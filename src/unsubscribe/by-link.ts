@@ -1,0 +1,43 @@
+import type { Evidence } from '../consent/ledger.js';
+import type { ResolvedDeps } from '../deps.js';
+import { type LinkClaims, TokenError, type TokenFailure } from '../links/tokens.js';
+import { type UnsubscribeOutcome, unsubscribe } from './actions.js';
+
+/**
+ * The act behind every verified unsubscribe link, whichever way it came in: the one-click POST
+ * and the page's button (`POST /u/{token}`, ./routes.tsx), a message to the `mailto:` address
+ * (./by-mail.ts: the SMTP listener and the inbound webhook). What the link's claims mean (its
+ * subject, its campaign, and whatever a link may later name) is read here, once, so every way
+ * in does exactly the same thing.
+ *
+ * @example
+ * const outcome = await unsubscribeByLink(deps, v.claims, personEvidence(c, deps, v.claims, 'one-click'));
+ */
+export function unsubscribeByLink(deps: Pick<ResolvedDeps, 'db' | 'config'>, claims: LinkClaims, evidence: Evidence): Promise<UnsubscribeOutcome> {
+  return unsubscribe(deps.db, claims.sub, evidence, { notify: deps.config.notifyOnUnsubscribe });
+}
+
+export type UnsubscribeByTokenOutcome = (UnsubscribeOutcome & { subjectId: string }) | { kind: 'refused'; reason: TokenFailure };
+
+/**
+ * Verifies an unsubscribe link token (purpose `u`: signature, key, expiry) and, when it holds,
+ * does {@link unsubscribeByLink} with the evidence built from its claims. A refused token writes
+ * nothing and says why.
+ *
+ * @example
+ * await unsubscribeByToken(deps, token, (claims) => mailEvidence(deps, claims, 'mailto'));
+ */
+export async function unsubscribeByToken(
+  deps: Pick<ResolvedDeps, 'db' | 'config' | 'signer'>,
+  token: string,
+  evidence: (claims: LinkClaims) => Evidence,
+): Promise<UnsubscribeByTokenOutcome> {
+  let claims: LinkClaims;
+  try {
+    claims = await deps.signer.verify(token, 'u');
+  } catch (e) {
+    if (e instanceof TokenError) return { kind: 'refused', reason: e.reason };
+    throw e;
+  }
+  return { ...(await unsubscribeByLink(deps, claims, evidence(claims))), subjectId: claims.sub };
+}
