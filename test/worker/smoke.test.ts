@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { compactVerify, importJWK, type JWK } from 'jose';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/keys.js';
@@ -19,6 +20,11 @@ const PUBLIC_BASE = 'https://prefs.example.test';
 const MAIL_API_KEY = 'smoke-mail-api-key';
 /** How long wrangler may take to build and start workerd on a loaded machine. */
 const START_BOUND_MS = 120_000;
+
+interface Push {
+  headers: IncomingHttpHeaders;
+  jws: string;
+}
 
 interface Mail {
   headers: IncomingHttpHeaders;
@@ -35,6 +41,8 @@ async function freePort(): Promise<number> {
 
 describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs PostgreSQL: TEST_DATABASE_URL, skipped on PGlite)', () => {
   const mails: Mail[] = [];
+  const pushes: Push[] = [];
+  let pushPublicJwk: JWK;
   let receiver: Server;
   let ws: ReturnType<typeof wranglerWorkspace>;
   let dev: ReturnType<typeof startWranglerDev> | undefined;
@@ -56,19 +64,20 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
   beforeAll(async () => {
     const t0 = Date.now();
     ws = wranglerWorkspace('mailprefs-workerd-');
-    // The mail API's stand-in: records what it is sent, answers like an API that took it.
+    // The mail API's and the mail sender's stand-in: records what it is sent, answers like one that took it.
     receiver = createServer((req, res) => {
       let data = '';
       req.on('data', (c) => {
         data += c;
       });
       req.on('end', () => {
-        mails.push({ headers: req.headers, body: JSON.parse(data) });
+        if (req.url === '/pushes') pushes.push({ headers: req.headers, jws: data });
+        else mails.push({ headers: req.headers, body: JSON.parse(data) });
         res.writeHead(202, { 'content-type': 'application/json' }).end('{"accepted":true}');
       });
     });
     await new Promise<void>((done) => receiver.listen(0, '127.0.0.1', done));
-    const mailApi = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/messages`;
+    const receiverBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 
     // A fresh database, migrated by the repo's migrator (migrations are a separate step on Workers).
     const server = new URL(process.env.TEST_DATABASE_URL!);
@@ -90,6 +99,9 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
     }
 
     const keys = JSON.stringify({ keys: [await generateSigningJwk('workerd-smoke')] });
+    const pushKey = await generateSigningJwk('workerd-smoke-push');
+    const { d: _private, ...pushPublic } = pushKey;
+    pushPublicJwk = pushPublic;
     const envFile = join(ws.dir, 'worker.env');
     writeFileSync(
       envFile,
@@ -100,7 +112,9 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
         'SUPPORT_EMAIL=privacy@operator.example.test',
         'POLICY_URL=https://operator.example.test/privacy',
         'MAIL_FROM=News <news@operator.example.test>',
-        `MAIL_API_URL=${mailApi}`,
+        `MAIL_API_URL=${receiverBase}/messages`,
+        `MAIL_SENDER_PUSH_URL=${receiverBase}/pushes`,
+        `PUSH_SIGNING_KEYS='${JSON.stringify({ keys: [pushKey] })}'`,
         `MAIL_API_KEY=${MAIL_API_KEY}`,
         `LINK_SIGNING_KEYS='${keys}'`,
         'SUPPRESSION_HASH_KEY=workerd-smoke-suppression-hash-key-0123456789',
@@ -229,6 +243,15 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
       expect(click.status).toBe(200);
     }
 
+    // The change goes to the mail sender at once (ctx.waitUntil after the response), signed, hashed.
+    for (let i = 0; i < 60 && pushes.length === 0; i++) await new Promise((r) => setTimeout(r, 250));
+    expect(pushes.length).toBeGreaterThan(0);
+    expect(pushes[0]!.headers['content-type']).toBe('application/jose');
+    const verified = await compactVerify(pushes[0]!.jws, await importJWK(pushPublicJwk, 'EdDSA'));
+    const pushed = new TextDecoder().decode(verified.payload);
+    expect(pushed).toContain('unsubscribed');
+    expect(pushed).not.toContain('@');
+
     const feed = await api('/v1/suppressions?format=ndjson');
     expect(feed.status).toBe(200);
     const records = (await feed.text())
@@ -238,6 +261,7 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
     expect(records.map(({ email, reason, active }) => ({ email, reason, active }))).toEqual([
       { email: 'leaving@example.org', reason: 'unsubscribed', active: true },
     ]);
+    expect(pushed).toContain((records[0] as unknown as { hash: string }).hash);
     // Every connection of those requests, the streamed feed's included, was closed after the response.
     expect(await settlesToNoConnections()).toBe(true);
 
