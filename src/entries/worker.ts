@@ -1,6 +1,6 @@
 // Cloudflare Workers entry: wiring only. PostgreSQL through Hyperdrive (query cache off), the
 // configuration from vars and secrets through the same schema as on Node, mail through the HTTP
-// mail API, the background jobs on Cron Triggers (README "Deploying to Cloudflare Workers").
+// mail API, the background jobs on Cron Triggers (README "Cloudflare Workers").
 import { createApp } from '../app.js';
 import { type Config, ConfigError, loadConfig } from '../config/index.js';
 import { createEmailHasher } from '../consent/hash.js';
