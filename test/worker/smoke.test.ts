@@ -14,6 +14,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { createPostgresDb } from '../../src/db/postgres.js';
 import { generateSigningJwk } from '../../src/links/tokens.js';
 import { onPostgres } from '../helpers/harness.js';
+import { type OpenApiDoc, openApiDoc } from '../helpers/openapi-doc.js';
 import { startWranglerDev, stopProcessGroup, wranglerWorkspace } from '../helpers/wrangler.js';
 
 const PUBLIC_BASE = 'https://prefs.example.test';
@@ -209,6 +210,25 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
     return false;
   };
 
+  it('serves the same OpenAPI document as Node and validates with it (the bundle’s zod stand-in included)', async () => {
+    const res = await fetch(`${base}/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as OpenApiDoc;
+    const node = await openApiDoc();
+    expect(Object.keys(doc.paths).length).toBeGreaterThan(10);
+    expect(doc.paths).toEqual(node.paths);
+    expect(doc.components).toEqual(node.components);
+    // And validates with it: a bad body is one 422 problem naming the field, never a 500.
+    const bad = await api('/v1/subjects', {
+      method: 'POST',
+      body: JSON.stringify({ email: 'not an address', consents: { processing: true }, policyVersion: '2026-01' }),
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const problem = (await bad.json()) as { errors: { path: string; message: string }[] };
+    expect(problem.errors.map((e) => e.path)).toEqual(['email']);
+  });
+
   it('registers, signs links, unsubscribes in one click, serves the feed, and mails from the scheduled run', async () => {
     const t0 = Date.now();
     const leaving = await register('leaving@example.org');
@@ -225,6 +245,7 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
 
     // A mailbox prefetching the link changes nothing; a damaged token gets a page, not a 500.
     expect((await fetch(local)).status).toBe(200);
+    expect(await (await api('/v1/suppressions?format=ndjson')).text()).toBe('');
     const tampered = await fetch(`${local.slice(0, -4)}AAAA`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
