@@ -120,6 +120,7 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
         `LINK_SIGNING_KEYS='${keys}'`,
         'SUPPRESSION_HASH_KEY=workerd-smoke-suppression-hash-key-0123456789',
         'LOG_LEVEL=warn',
+        'ERASURE_GRACE_HOURS=0',
         '',
       ].join('\n'),
       { mode: 0o600 },
@@ -192,6 +193,7 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
     expect(res.status, await res.clone().text()).toBe(201);
     return ((await res.json()) as { id: string }).id;
   };
+  const scheduledRun = () => fetch(`${base}/__scheduled?cron=*+*+*+*+*`, { signal: AbortSignal.timeout(60_000) });
   /** Connections the Worker holds open to the smoke database right now. */
   const openConnections = async () => {
     const admin = createPostgresDb(process.env.TEST_DATABASE_URL!, { max: 1 });
@@ -229,10 +231,10 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
     expect(problem.errors.map((e) => e.path)).toEqual(['email']);
   });
 
-  it('registers, signs links, unsubscribes in one click, serves the feed, and mails from the scheduled run', async () => {
+  it('registers, signs links, unsubscribes in one click, serves the feed, mails from the scheduled run, and erases on a later one', async () => {
     const t0 = Date.now();
     const leaving = await register('leaving@example.org');
-    await register('staying@example.org');
+    const staying = await register('staying@example.org');
 
     const links = await api('/v1/links', { method: 'POST', body: JSON.stringify({ subjects: [leaving], campaignId: 'smoke-1' }) });
     expect(links.status).toBe(200);
@@ -287,7 +289,7 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
     expect(await settlesToNoConnections()).toBe(true);
 
     // Cron Triggers: one scheduled run delivers the outbox through the mail API.
-    const scheduled = await fetch(`${base}/__scheduled?cron=*+*+*+*+*`, { signal: AbortSignal.timeout(60_000) });
+    const scheduled = await scheduledRun();
     expect(scheduled.status).toBe(200);
     const toStaying = mails.filter((m) => m.body.to === 'staying@example.org');
     expect(toStaying).toHaveLength(1);
@@ -304,8 +306,32 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
 
     // A second run sends nothing twice.
     const before = mails.length;
-    expect((await fetch(`${base}/__scheduled?cron=*+*+*+*+*`, { signal: AbortSignal.timeout(60_000) })).status).toBe(200);
+    expect((await scheduledRun()).status).toBe(200);
     expect(mails.length).toBe(before);
+
+    // The erasure job on a scheduled run: the person withdraws (no grace period here), the next
+    // run sends the receipt, erases, and sends the notice that it is done.
+    const own = await api('/v1/links', { method: 'POST', body: JSON.stringify({ subjects: [staying] }) });
+    const withdrawUrl = ((await own.json()) as { links: { withdrawUrl: string }[] }).links[0]!.withdrawUrl.replace(PUBLIC_BASE, base);
+    const withdraw = await fetch(withdrawUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'confirm=yes' });
+    expect(withdraw.status).toBe(200);
+    expect((await scheduledRun()).status).toBe(200);
+    const kinds = mails
+      .slice(before)
+      .filter((m) => m.body.to === 'staying@example.org')
+      .map((m) => m.body.headers['X-Idempotency-Key']!.split(':')[0]);
+    expect(kinds).toContain('erasure-completed');
+    const handle = createPostgresDb(dbUrl, { max: 1 });
+    try {
+      const person = await handle.db.selectFrom('subjects').select(['status', 'email']).where('id', '=', staying).executeTakeFirstOrThrow();
+      expect(person).toEqual({ status: 'erased', email: null });
+    } finally {
+      await handle.close();
+    }
+    expect(await settlesToNoConnections()).toBe(true);
+
+    // Nothing went wrong on the way that an answer would not show (the VACUUM after the erasure included).
+    expect(dev!.output()).not.toMatch(/"level":"(error|warn)"/);
 
     console.info(`[workerd smoke] wrangler dev ready in ${(startedMs / 1000).toFixed(1)} s; the flow took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }, 120_000);
