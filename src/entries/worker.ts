@@ -52,7 +52,7 @@ async function buildIsolate(env: WorkerEnv): Promise<Isolate> {
   // Keys are imported once per isolate, not per request (jose over WebCrypto).
   const signer = await createLinkSigner(parseKeySet(config.linkSigningKeys!), systemClock);
   const hasher = await createEmailHasher(config.suppressionHashKey!);
-  const pushSigner = config.pushSigningKeys ? await createPushSigner(parseKeySet(config.pushSigningKeys)) : undefined;
+  const pushSigner = config.pushSigningKeys ? await createPushSigner(parsePushKeys(config.pushSigningKeys)) : undefined;
   const app = createApp({
     config,
     db,
@@ -77,6 +77,15 @@ async function buildIsolate(env: WorkerEnv): Promise<Isolate> {
   };
   logger.info('worker isolate ready', { mail: mailer.describe, pushEndpoints: config.pushEndpoints.length });
   return { app, config, logger, scoped, jobs };
+}
+
+/** The push keys, parsed like the link keys, a problem named after their own variable. */
+function parsePushKeys(json: string) {
+  try {
+    return parseKeySet(json);
+  } catch (e) {
+    throw new Error(`PUSH_SIGNING_KEYS: ${(e instanceof Error ? e.message : String(e)).replace(/^LINK_SIGNING_KEYS:? ?/, '')}`);
+  }
 }
 
 let isolate: Promise<Isolate> | undefined;

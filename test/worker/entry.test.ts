@@ -2,6 +2,7 @@
 // Worker answers 503 and its log names the bad variables, never their values.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../../src/entries/worker.js';
+import { generateSigningJwk } from '../../src/links/tokens.js';
 
 const ctx = { waitUntil: () => {} };
 const SECRET = 'short-secret-value';
@@ -35,5 +36,30 @@ describe('the Workers entry, misconfigured', () => {
     expect(log).not.toContain(SECRET);
     expect(log).not.toContain('hyperdrive-password');
     expect(log).not.toContain('mail.example.ru');
+  });
+
+  it('names a bad PUSH_SIGNING_KEYS after itself, without its value', async () => {
+    const errors: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+      errors.push(args.map(String).join(' '));
+    });
+    const env = {
+      HYPERDRIVE: { connectionString: 'postgres://worker:hyperdrive-password@127.0.0.1:1/none' },
+      PUBLIC_BASE_URL: 'https://prefs.example.ru',
+      ORG_NAME: 'Operator',
+      ORG_URL: 'https://operator.example.ru/',
+      SUPPORT_EMAIL: 'privacy@operator.example.ru',
+      POLICY_URL: 'https://operator.example.ru/privacy',
+      MAIL_API_URL: 'https://mail.example.ru/send',
+      MAIL_API_KEY: 'mail-key',
+      LINK_SIGNING_KEYS: JSON.stringify({ keys: [await generateSigningJwk('links')] }),
+      SUPPRESSION_HASH_KEY: 'a-suppression-hash-key-of-enough-length-0123',
+      PUSH_SIGNING_KEYS: `{"keys": ${SECRET}`,
+    };
+    const res = await worker.fetch(new Request('https://prefs.example.ru/healthz'), env, ctx);
+    expect(res.status).toBe(503);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('PUSH_SIGNING_KEYS: is not valid JSON');
+    expect(errors[0]).not.toContain(SECRET);
   });
 });
