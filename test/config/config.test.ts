@@ -251,7 +251,7 @@ describe('a production start', () => {
     expect(loadConfig({ PUBLIC_BASE_URL: 'http://localhost:3000' }).publicBaseUrl).toBe('http://localhost:3000');
   });
 
-  it('is not refused without SMTP_URL in development, nor for the Workers entry, which sends no mail itself', () => {
+  it('is not refused without SMTP_URL in development, nor for an entry that sends no mail itself (sendsMail: false)', () => {
     expect(loadConfig({}).smtpUrl).toBeUndefined();
     expect(loadConfig({ ...prod, SMTP_URL: undefined as unknown as string }, { sendsMail: false }).production).toBe(true);
   });
