@@ -33,6 +33,8 @@ interface Isolate {
 
 /** Workers allow six open connections per invocation; one stays free for a push after the change. */
 const MAX_CONNECTIONS = 5;
+/** The pause before the second try of a push after a change (see pushNow). */
+const PUSH_RETRY_MS = 2_000;
 
 async function buildIsolate(env: WorkerEnv): Promise<Isolate> {
   // Vars and secrets are the environment; bindings (objects) are not configuration.
@@ -99,16 +101,33 @@ function isolateFor(env: WorkerEnv): Promise<Isolate> {
   return isolate;
 }
 
-/** A request that may have changed the suppression list: any write that succeeded. */
-const mayHaveChanged = (request: Request, response: Response) => !['GET', 'HEAD', 'OPTIONS'].includes(request.method) && response.status < 400;
+/**
+ * Paths whose writes may change the suppression list: the public pages' acts (unsubscribe,
+ * withdrawal, the center, a confirmation that lifts), and the staff and mail-sender routes that
+ * suppress or lift. A write elsewhere (links, reservations) starts no push; a change missed here
+ * only waits for the next scheduled run.
+ */
+const SUPPRESSING_PATHS = /^\/(u|w|p|c)\/|^\/v1\/(suppressions|events|subjects|requests)(\/|$)/;
 
-/** One request of pushes per endpoint, at once after a change (the cron run takes the rest). */
+/** A request that may have changed the suppression list: a write there that succeeded. */
+const mayHaveChanged = (request: Request, response: Response) =>
+  !['GET', 'HEAD', 'OPTIONS'].includes(request.method) && response.status < 400 && SUPPRESSING_PATHS.test(new URL(request.url).pathname);
+
+/**
+ * One request of pushes per endpoint, at once after a change (the cron run takes the rest). A
+ * run that found nothing may have met the lease of another one that read the list before this
+ * change committed: one more try a moment later carries it.
+ */
 async function pushNow(it: Isolate): Promise<void> {
   const push = it.jobs.push;
   if (!push?.endpoints.length) return;
   try {
-    const { close } = await it.scoped.run(() => pushSuppressions(push, { maxBatches: 1 }));
-    await close();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, PUSH_RETRY_MS));
+      const { result, close } = await it.scoped.run(() => pushSuppressions(push, { maxBatches: 1 }));
+      await close();
+      if (result.pushed > 0 || result.failed > 0) return;
+    }
   } catch (e) {
     it.logger.warn('push after a change failed (the next scheduled run retries)', { error: e instanceof Error ? e.message : String(e) });
   }
