@@ -65,6 +65,10 @@ export const envSchema = z.object({
     .string()
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .optional(),
+  // An HTTP mail API instead of SMTP (the Workers entry's way out; see emails/http-mailer.ts).
+  MAIL_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  MAIL_API_KEY: z.string().min(1).optional(),
+  MAIL_API_FORMAT: z.enum(['json', 'postmark']).default('json'),
   MAIL_FROM: z.string().min(3).default('Mailing preferences <no-reply@localhost>'),
   UNSUBSCRIBE_MAILTO: z
     .email()
@@ -179,6 +183,8 @@ export interface Config {
   /** Extra production-calendar years (xmlcalendar files) an operator adds without a release. */
   calendarDir: string | undefined;
   smtpUrl: string | undefined;
+  /** The HTTP mail API (`MAIL_API_URL`, `MAIL_API_KEY`, `MAIL_API_FORMAT`); undefined without a URL. */
+  mailApi: { url: string; key: string; format: 'json' | 'postmark' } | undefined;
   mailFrom: string;
   /** The `mailto:` entry of `List-Unsubscribe` (`UNSUBSCRIBE_MAILTO`); unset: the header has the https link only. */
   unsubscribeMailto: string | undefined;
@@ -231,13 +237,14 @@ export class ConfigError extends Error {
 /**
  * Parses the environment into a {@link Config}, collecting every problem at once.
  *
- * `sendsMail: false` is for an entry that never delivers mail itself (the Workers entry: its
- * mail goes out from a Node job process), so production does not ask it for `SMTP_URL`.
+ * `sendsMail: false` is for an entry that never delivers mail itself, so production does not
+ * ask it for `SMTP_URL`. `mail: 'http'` is for an entry that sends through the HTTP mail API
+ * (the Workers entry): production asks it for `MAIL_API_URL` and `MAIL_API_KEY` instead.
  *
  * @example
  * const config = loadConfig(process.env);
  */
-export function loadConfig(env: Record<string, string | undefined>, opts: { sendsMail?: boolean } = {}): Config {
+export function loadConfig(env: Record<string, string | undefined>, opts: { sendsMail?: boolean; mail?: 'smtp' | 'http' } = {}): Config {
   // Empty strings are treated as unset: `FOO= npm start` should mean the default.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
@@ -266,9 +273,16 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { send
       problems.push('SNS_VERIFY_SIGNATURES: may be false only in development, not when NODE_ENV=production');
   }
   // Mail in production must reach people: without a relay it would pile up as .eml files nobody reads.
-  if (cleaned.NODE_ENV === 'production' && opts.sendsMail !== false && !cleaned.SMTP_URL) {
+  if (cleaned.NODE_ENV === 'production' && opts.sendsMail !== false && opts.mail !== 'http' && !cleaned.SMTP_URL) {
     problems.push('SMTP_URL: required when NODE_ENV=production (without it mail is only written as .eml files under DATA_DIR)');
   }
+  if (cleaned.NODE_ENV === 'production' && opts.mail === 'http') {
+    if (!cleaned.MAIL_API_URL) problems.push('MAIL_API_URL: required when NODE_ENV=production on this runtime (mail goes out through the HTTP mail API)');
+    // The key travels with every message: only over TLS, or to this machine (a local relay).
+    else if (!/^https:\/\//i.test(cleaned.MAIL_API_URL) && !isLoopbackUrl(cleaned.MAIL_API_URL))
+      problems.push('MAIL_API_URL: must be https when NODE_ENV=production (http only to a loopback address)');
+  }
+  if (cleaned.MAIL_API_URL && !cleaned.MAIL_API_KEY) problems.push('MAIL_API_KEY: required with MAIL_API_URL (the mail API authenticates every message)');
   // A deadline may be configured shorter than the law's, never longer (src/requests/deadlines.ts).
   for (const name of ['ERASURE_DUE_BUSINESS_DAYS', 'REQUEST_DUE_BUSINESS_DAYS'] as const) {
     const max = settingMax(name);
@@ -339,6 +353,7 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { send
     requestDueBusinessDays: e.REQUEST_DUE_BUSINESS_DAYS,
     calendarDir: e.CALENDAR_DIR,
     smtpUrl: e.SMTP_URL,
+    mailApi: e.MAIL_API_URL ? { url: e.MAIL_API_URL, key: e.MAIL_API_KEY!, format: e.MAIL_API_FORMAT } : undefined,
     mailFrom: e.MAIL_FROM,
     unsubscribeMailto: e.UNSUBSCRIBE_MAILTO,
     inboundSmtp:
@@ -380,6 +395,16 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { send
     notifyOnUnsubscribe: e.NOTIFY_ON_UNSUBSCRIBE,
     trustProxy: e.TRUST_PROXY,
   };
+}
+
+/** Whether a URL names this machine (127.0.0.0/8, ::1, localhost). */
+function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
 }
 
 /** Two URLs naming the same page (trailing slash and case of the host aside). */

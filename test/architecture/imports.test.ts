@@ -64,6 +64,10 @@ function closure(start: string): Map<string, string[]> {
 
 const ENTRIES = 'src/entries/';
 const NODE_ONLY_DIR = 'src/node/';
+/** The Workers adapters: reached only by the Worker entry, as src/node/ only by the Node ones. */
+const WORKERS_DIR = 'src/workers/';
+/** Built-ins workerd implements itself (nodejs_compat), which a Workers adapter may use. */
+const WORKERD_BUILTINS = ['node:async_hooks'];
 /** Build-time only (the e-mail compiler, run by `npm run build:emails`): never in the app. */
 const BUILD_ONLY_DIR = 'src/emails/build/';
 /** Packages that exist only on Node (or only at build time): never in what the Worker bundles. */
@@ -102,10 +106,31 @@ describe('the import rules of ARCHITECTURE.md', () => {
       const bad: string[] = [];
       for (const [file, path] of reach) {
         if (file.startsWith(NODE_ONLY_DIR) || file.startsWith(BUILD_ONLY_DIR)) bad.push(path.join(' -> '));
-        for (const pkg of GRAPH.get(file)!.external) if (NODE_ONLY_PACKAGES.some((re) => re.test(pkg))) bad.push(`${path.join(' -> ')} -> ${pkg}`);
+        for (const pkg of GRAPH.get(file)!.external) {
+          // workerd's own AsyncLocalStorage, for the Worker's request-scoped database only.
+          if (file.startsWith(WORKERS_DIR) && WORKERD_BUILTINS.includes(pkg)) continue;
+          if (NODE_ONLY_PACKAGES.some((re) => re.test(pkg))) bad.push(`${path.join(' -> ')} -> ${pkg}`);
+        }
       }
       expect(bad, `from ${root}`).toEqual([]);
     }
+    // The app itself reaches no Workers adapter either: the entry hands them in.
+    expect([...closure('src/app.ts').keys()].filter((f) => f.startsWith(WORKERS_DIR))).toEqual([]);
+  });
+
+  it('only the entries reach the Workers adapters (workers/), and those import nothing of Node', () => {
+    const offenders = FILES.filter((f) => !f.startsWith(ENTRIES) && !f.startsWith(WORKERS_DIR)).flatMap((f) =>
+      GRAPH.get(f)!
+        .local.filter((to) => to.startsWith(WORKERS_DIR))
+        .map((to) => `${f} -> ${to}`),
+    );
+    expect(offenders).toEqual([]);
+    const nodeInWorkers = FILES.filter((f) => f.startsWith(WORKERS_DIR)).flatMap((f) =>
+      GRAPH.get(f)!
+        .external.filter((pkg) => NODE_ONLY_PACKAGES.some((re) => re.test(pkg)) && !WORKERD_BUILTINS.includes(pkg))
+        .map((pkg) => `${f} -> ${pkg}`),
+    );
+    expect(nodeInWorkers).toEqual([]);
   });
 
   it('capabilities and the layers under them never import the app', () => {

@@ -13,9 +13,9 @@ const PRODUCTION = {
   SMTP_URL: 'smtps://mailer:secret@smtp.romashka.example.ru:465',
 };
 
-function configError(env: Record<string, string | undefined>): ConfigError {
+function configError(env: Record<string, string | undefined>, opts?: Parameters<typeof loadConfig>[1]): ConfigError {
   try {
-    loadConfig(env);
+    loadConfig(env, opts);
   } catch (e) {
     expect(e).toBeInstanceOf(ConfigError);
     return e as ConfigError;
@@ -251,9 +251,34 @@ describe('a production start', () => {
     expect(loadConfig({ PUBLIC_BASE_URL: 'http://localhost:3000' }).publicBaseUrl).toBe('http://localhost:3000');
   });
 
-  it('is not refused without SMTP_URL in development, nor for the Workers entry, which sends no mail itself', () => {
+  it('is not refused without SMTP_URL in development, nor for an entry that sends no mail itself (sendsMail: false)', () => {
     expect(loadConfig({}).smtpUrl).toBeUndefined();
     expect(loadConfig({ ...prod, SMTP_URL: undefined as unknown as string }, { sendsMail: false }).production).toBe(true);
+  });
+
+  it('on the HTTP mail API (the Workers entry) needs MAIL_API_URL and MAIL_API_KEY instead of SMTP_URL', () => {
+    const http = { ...prod, SMTP_URL: undefined as unknown as string };
+    expect(configError(http, { mail: 'http' }).problems).toEqual([
+      'MAIL_API_URL: required when NODE_ENV=production on this runtime (mail goes out through the HTTP mail API)',
+    ]);
+    expect(configError({ ...http, MAIL_API_URL: 'https://api.postmarkapp.com/email' }, { mail: 'http' }).problems).toEqual([
+      'MAIL_API_KEY: required with MAIL_API_URL (the mail API authenticates every message)',
+    ]);
+    const ok = loadConfig({ ...http, MAIL_API_URL: 'https://api.postmarkapp.com/email', MAIL_API_KEY: 'k', MAIL_API_FORMAT: 'postmark' }, { mail: 'http' });
+    expect(ok.mailApi).toEqual({ url: 'https://api.postmarkapp.com/email', key: 'k', format: 'postmark' });
+    expect(loadConfig({ MAIL_API_URL: 'http://mail.internal/send', MAIL_API_KEY: 'k' }).mailApi?.format).toBe('json');
+    expect(loadConfig({}).mailApi).toBeUndefined();
+  });
+
+  it('sends the mail API key only over https, or to this machine', () => {
+    const http = { ...prod, SMTP_URL: undefined as unknown as string, MAIL_API_KEY: 'k' };
+    expect(configError({ ...http, MAIL_API_URL: 'http://mail.example.ru/send' }, { mail: 'http' }).problems).toEqual([
+      'MAIL_API_URL: must be https when NODE_ENV=production (http only to a loopback address)',
+    ]);
+    for (const url of ['http://127.0.0.1:8025/send', 'http://localhost/send', 'http://[::1]:9000/send'])
+      expect(loadConfig({ ...http, MAIL_API_URL: url }, { mail: 'http' }).mailApi?.url, url).toBe(url);
+    expect(configError({ MAIL_API_URL: 'ftp://mail.example.ru/' }).problems[0]).toMatch(/^MAIL_API_URL: /);
+    expect(configError({ MAIL_API_URL: 'https://mail.example.ru/', MAIL_API_FORMAT: 'sendgrid' }).problems[0]).toMatch(/^MAIL_API_FORMAT: /);
   });
 
   it('on the embedded database goes on with one warning line; on PostgreSQL, or in development, none', () => {
