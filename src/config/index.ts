@@ -273,10 +273,10 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { send
       problems.push('SNS_VERIFY_SIGNATURES: may be false only in development, not when NODE_ENV=production');
   }
   // Mail in production must reach people: without a relay it would pile up as .eml files nobody reads.
-  if (cleaned.NODE_ENV === 'production' && opts.sendsMail !== false && opts.mail !== 'http' && !cleaned.SMTP_URL) {
-    problems.push('SMTP_URL: required when NODE_ENV=production (without it mail is only written as .eml files under DATA_DIR)');
+  if (cleaned.NODE_ENV === 'production' && opts.sendsMail !== false && opts.mail !== 'http' && !cleaned.SMTP_URL && !cleaned.MAIL_API_URL) {
+    problems.push('SMTP_URL: required when NODE_ENV=production, or MAIL_API_URL (without either, mail is only written as .eml files under DATA_DIR)');
   }
-  if (cleaned.NODE_ENV === 'production' && opts.mail === 'http') {
+  if (cleaned.NODE_ENV === 'production' && (opts.mail === 'http' || cleaned.MAIL_API_URL)) {
     if (!cleaned.MAIL_API_URL) problems.push('MAIL_API_URL: required when NODE_ENV=production on this runtime (mail goes out through the HTTP mail API)');
     // The key travels with every message: only over TLS, or to this machine (a local relay).
     else if (!/^https:\/\//i.test(cleaned.MAIL_API_URL) && !isLoopbackUrl(cleaned.MAIL_API_URL))

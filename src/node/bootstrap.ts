@@ -7,6 +7,7 @@ import type { DbHandle } from '../db/handle.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createPostgresDb } from '../db/postgres.js';
 import type { AppDeps } from '../deps.js';
+import { httpMailer } from '../emails/http-mailer.js';
 import type { Mailer } from '../emails/mailer.js';
 import type { JobDeps } from '../jobs/run.js';
 import { createLinkSigner, type LinkSigner } from '../links/tokens.js';
@@ -46,8 +47,18 @@ export async function buildDeps(
   const signer = await createLinkSigner(await resolveSigningKeys(config, logger), systemClock, { crypto: nodeTokenCrypto });
   const hasher = await createEmailHasher(resolveHashKey(config, logger));
   const calendar = loadCalendar(config.calendarDir, logger);
-  const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl) : fileMailer(join(config.dataDir, 'outbox'));
-  logger.info(config.smtpUrl ? 'mail goes through SMTP' : 'no SMTP_URL: mail is written as .eml files', { to: mailer.describe });
+  // The HTTP mail API when configured (the same adapter as on Workers), else SMTP, else files.
+  const mailer = config.mailApi
+    ? httpMailer({ ...config.mailApi, timeoutMs: 15_000 })
+    : config.smtpUrl
+      ? smtpMailer(config.smtpUrl)
+      : fileMailer(join(config.dataDir, 'outbox'));
+  logger.info(
+    config.mailApi ? 'mail goes through the HTTP mail API' : config.smtpUrl ? 'mail goes through SMTP' : 'no SMTP_URL: mail is written as .eml files',
+    {
+      to: mailer.describe,
+    },
+  );
   if (!config.sns.verifySignatures) {
     logger.warn(
       'SNS_VERIFY_SIGNATURES=false: Amazon SNS message signatures are not verified, the API key alone authenticates SNS deliveries; for development only',
