@@ -1,4 +1,15 @@
-import { base64url, importJWK, type CryptoKey as JoseKey, type JWK, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import {
+  base64url,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type CryptoKey as JoseKey,
+  type JWK,
+  type JWTPayload,
+  errors as joseErrors,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import type { Clock } from '../time/clock.js';
 
 /** What a link lets its holder do. One purpose is never accepted on another's path. */
@@ -310,7 +321,6 @@ function toClaims(payload: JWTPayload): LinkClaims | null {
 
 /** A fresh Ed25519 key as a private JWK, for the embedded default and for tests. */
 export async function generateSigningJwk(kid: string): Promise<JWK> {
-  const { generateKeyPair, exportJWK } = await import('jose');
   const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   return { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA', use: 'sig' };
 }

@@ -1,4 +1,4 @@
-import { CompactSign, type CryptoKey as JoseKey, type JWK } from 'jose';
+import { CompactSign, importJWK, type CryptoKey as JoseKey, type JWK } from 'jose';
 import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
 import { backoffMs } from '../jobs/backoff.js';
@@ -16,7 +16,6 @@ export interface PushSigner {
 }
 
 export async function createPushSigner(jwks: JWK[]): Promise<PushSigner> {
-  const { importJWK } = await import('jose');
   const first = jwks[0]!;
   if (first.kty === 'oct') throw new Error('push keys must be asymmetric: the receiver verifies with the public half');
   const alg = first.alg ?? (first.kty === 'OKP' ? 'EdDSA' : first.kty === 'EC' ? 'ES256' : 'RS256');
