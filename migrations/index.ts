@@ -13,6 +13,7 @@ import * as m0011 from './20261201_0011_pending_changes.js';
 import * as m0012 from './20261201_0012_erasure_traces.js';
 import * as m0013 from './20261201_0013_request_types.js';
 import * as m0014 from './20261202_0014_sends_subject_history.js';
+import * as m0015 from './20261202_0015_topics.js';
 
 /**
  * Every migration, imported explicitly (no directory scan) so a bundler (Workers) carries them.
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '20261201_0012_erasure_traces': m0012,
   '20261201_0013_request_types': m0013,
   '20261202_0014_sends_subject_history': m0014,
+  '20261202_0015_topics': m0015,
 };

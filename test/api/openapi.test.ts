@@ -27,7 +27,7 @@ const isApi = (path: string) => path.startsWith('/v1/');
 
 describe('every operation', () => {
   it('is found: the /v1 operations and the service endpoints', () => {
-    expect(ops().filter((o) => isApi(o.path)).length).toBe(21);
+    expect(ops().filter((o) => isApi(o.path)).length).toBe(24);
     expect(ops().map((o) => `${o.method} ${o.path}`)).toEqual(expect.arrayContaining(['GET /healthz', 'GET /.well-known/jwks.json']));
   });
 
@@ -66,11 +66,13 @@ describe('every operation', () => {
     expect(bad.map((o) => `${o.method} ${o.path}`)).toEqual([]);
   });
 
-  it('declares 413 and 415 on the writes, which take a body, and never on a GET', () => {
+  it('declares 413 and 415 on the writes, which take a body, and never on a GET or a DELETE (which take none)', () => {
     const gets = ops().filter((o) => o.method === 'GET');
     expect(gets.length).toBeGreaterThan(5);
     expect(gets.filter((o) => o.op.responses['413'] || o.op.responses['415'] || o.op.requestBody).map((o) => o.path)).toEqual([]);
-    const writes = ops().filter((o) => o.method !== 'GET');
+    const deletes = ops().filter((o) => o.method === 'DELETE');
+    expect(deletes.filter((o) => o.op.responses['413'] || o.op.responses['415'] || o.op.requestBody).map((o) => o.path)).toEqual([]);
+    const writes = ops().filter((o) => o.method !== 'GET' && o.method !== 'DELETE');
     expect(writes.length).toBeGreaterThan(10);
     expect(
       writes.filter((o) => !o.op.responses['400'] || !o.op.responses['413'] || !o.op.responses['415'] || !o.op.requestBody?.required).map((o) => o.path),
