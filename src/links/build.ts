@@ -11,9 +11,15 @@ export interface LinkSetOut {
 
 /**
  * Signs the three links for each subject. Unsubscribe links carry no expiry (leaving must
- * always work); preferences and withdrawal links expire as configured.
+ * always work); preferences and withdrawal links expire as configured. With a topic, the
+ * unsubscribe link (and so the List-Unsubscribe header) leaves that topic only.
  */
-export async function buildLinks(deps: Pick<ResolvedDeps, 'signer' | 'config'>, subjects: string[], campaignId?: string): Promise<LinkSetOut[]> {
+export async function buildLinks(
+  deps: Pick<ResolvedDeps, 'signer' | 'config'>,
+  subjects: string[],
+  campaignId?: string,
+  topic?: string,
+): Promise<LinkSetOut[]> {
   const { config, signer } = deps;
   const base = config.publicBaseUrl;
   const mailto = config.unsubscribeMailto;
@@ -22,7 +28,7 @@ export async function buildLinks(deps: Pick<ResolvedDeps, 'signer' | 'config'>, 
   for (const sub of subjects) {
     const cmp = campaignId ? { cmp: campaignId } : {};
     const [u, p, w] = await Promise.all([
-      signer.sign({ sub, p: 'u', ...cmp }),
+      signer.sign({ sub, p: 'u', ...cmp, ...(topic ? { t: topic } : {}) }),
       signer.sign({ sub, p: 'p', ...cmp, ttlSeconds: config.linkTtlDays.preferences * day }),
       signer.sign({ sub, p: 'w', ...cmp, ttlSeconds: config.linkTtlDays.withdrawal * day }),
     ]);
@@ -50,6 +56,7 @@ export async function linksFor(
   deps: Pick<ResolvedDeps, 'signer' | 'config'>,
   subjects: string[],
   campaignId?: string,
+  topic?: string,
 ): Promise<{ links: LinkSetOut[]; unknown: string[] }> {
   const unique = [...new Set(subjects)];
   const known = new Set<string>();
@@ -67,6 +74,7 @@ export async function linksFor(
     deps,
     unique.filter((id) => known.has(id)),
     campaignId,
+    topic,
   );
   return { links, unknown };
 }

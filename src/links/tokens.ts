@@ -1,5 +1,6 @@
 import { base64url, importJWK, type CryptoKey as JoseKey, type JWK, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../time/clock.js';
+import { TOPIC_KEY } from '../topics/rules.js';
 
 /** What a link lets its holder do. One purpose is never accepted on another's path. */
 export type LinkPurpose = 'u' | 'w' | 'p' | 'c';
@@ -16,6 +17,11 @@ export interface LinkClaims {
   ah?: string;
   /** Confirmation of a pending change (address change, lead profile): that change's id. */
   pc?: string;
+  /**
+   * Unsubscribe links (`u`) for one topic: its key. Absent: all advertising mail (every link
+   * issued before topics existed means that, and still does).
+   */
+  t?: string;
   iat: number;
   exp?: number;
 }
@@ -80,7 +86,7 @@ function isPlainObject(input: unknown): input is Record<string, unknown> {
 
 /** Signs and verifies link tokens with a rotating key set. */
 export interface LinkSigner {
-  sign(claims: { sub: string; p: LinkPurpose; cmp?: string; ah?: string; pc?: string; ttlSeconds?: number }): Promise<string>;
+  sign(claims: { sub: string; p: LinkPurpose; cmp?: string; ah?: string; pc?: string; t?: string; ttlSeconds?: number }): Promise<string>;
   /** Verifies signature, algorithm, purpose and expiry; throws {@link TokenError}. */
   verify(token: string, purpose: LinkPurpose): Promise<LinkClaims>;
   readonly currentKid: string;
@@ -221,15 +227,16 @@ export async function createLinkSigner(jwks: JWK[], clock: Clock, opts: { crypto
 
   return {
     currentKid: signing.kid!,
-    async sign({ sub, p, cmp, ah, pc, ttlSeconds }) {
+    async sign({ sub, p, cmp, ah, pc, t, ttlSeconds }) {
       // The subject is named by its opaque id only: a link must never carry an address.
       if (!UUID.test(sub)) throw new TypeError('link tokens name subjects by uuid only');
       if (!PURPOSES.has(p)) throw new TypeError(`unknown link purpose ${p}`);
       if (cmp !== undefined && cmp.length > 200) throw new TypeError('campaign id over 200 characters');
       if (ah !== undefined && !ADDRESS_HASH_PREFIX.test(ah)) throw new TypeError('ah is a hex prefix of a keyed address hash');
       if (pc !== undefined && !UUID.test(pc)) throw new TypeError('pc is a pending change id (uuid)');
+      if (t !== undefined && !TOPIC_KEY.test(t)) throw new TypeError('t is a topic key');
       const iat = Math.floor(clock.now().getTime() / 1000);
-      const payload: JWTPayload = { p, ...(cmp ? { cmp } : {}), ...(ah ? { ah } : {}), ...(pc ? { pc } : {}) };
+      const payload: JWTPayload = { p, ...(cmp ? { cmp } : {}), ...(ah ? { ah } : {}), ...(pc ? { pc } : {}), ...(t ? { t } : {}) };
       if (fastSign) {
         // What jose's SignJWT writes, byte for byte: claims in this order, then sub, iat, exp.
         const claims: JWTPayload = { ...payload, sub, iat, ...(ttlSeconds !== undefined ? { exp: iat + ttlSeconds } : {}) };
@@ -254,13 +261,14 @@ export async function createLinkSigner(jwks: JWK[], clock: Clock, opts: { crypto
 }
 
 function toClaims(payload: JWTPayload): LinkClaims | null {
-  const { sub, p, cmp, ah, pc, iat, exp } = payload as Record<string, unknown>;
+  const { sub, p, cmp, ah, pc, t, iat, exp } = payload as Record<string, unknown>;
   if (typeof sub !== 'string' || !UUID.test(sub)) return null;
   if (typeof p !== 'string' || !PURPOSES.has(p as LinkPurpose)) return null;
   if (typeof iat !== 'number') return null;
   if (cmp !== undefined && (typeof cmp !== 'string' || cmp.length > 200)) return null;
   if (ah !== undefined && (typeof ah !== 'string' || !ADDRESS_HASH_PREFIX.test(ah))) return null;
   if (pc !== undefined && (typeof pc !== 'string' || !UUID.test(pc))) return null;
+  if (t !== undefined && (typeof t !== 'string' || !TOPIC_KEY.test(t))) return null;
   return {
     sub,
     p: p as LinkPurpose,
@@ -268,6 +276,7 @@ function toClaims(payload: JWTPayload): LinkClaims | null {
     ...(typeof cmp === 'string' ? { cmp } : {}),
     ...(typeof ah === 'string' ? { ah } : {}),
     ...(typeof pc === 'string' ? { pc } : {}),
+    ...(typeof t === 'string' ? { t } : {}),
     ...(typeof exp === 'number' ? { exp } : {}),
   };
 }
