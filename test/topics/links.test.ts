@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeSegment, withPayload } from '../helpers/tokens.js';
 import { createHarness, type Harness, jsonRequest, onPostgres } from '../helpers/harness.js';
 import { consentState, count, createConfirmedSubject, eventsOf, formsOf, raceOnSubject, snapshotDb, submitForm, suppressionOf } from '../helpers/pages.js';
+import { decodeSegment, withPayload } from '../helpers/tokens.js';
 
 let h: Harness;
 let admin: string;
@@ -167,7 +167,11 @@ describe('a topic link', () => {
     const page = await (await h.app.request(`/u/${token}?lang=en`)).text();
     expect(page).toContain('Unsubscribe from “Old news”');
     expect(page).toContain('We no longer send this mailing');
-    const res = await h.app.request(`/u/${token}?lang=en`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'confirm=1' });
+    const res = await h.app.request(`/u/${token}?lang=en`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'confirm=1',
+    });
     expect(await res.text()).toContain('You are unsubscribed from “Old news”');
     expect(await topicState(id, 'old-news')).toEqual({ choice: false, suppressed: true });
     expect(await consentState(h, id, 'marketing')).toBe('granted');
