@@ -60,18 +60,25 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       'paused', 'restricted', 'unrestricted', 'rectified', 'erasure_requested', 'erased',
       'suppressed', 'unsuppressed', 'topic_unsubscribed', 'topic_subscribed'))`.execute(db);
 
-  // The sequencer of migration 0008, numbering both tables under the same lock: the global
-  // entries first, then the topic ones, each in change order.
+  // The sequencer of migration 0008, numbering both tables under the same lock. The global
+  // entries keep their order (change time, hash); the topic ones go around them: lifts before,
+  // suppressions after. Only the order of one address's records matters to anyone, and so a
+  // consumer that ignores `topic` (keeping the last record per address) ends every batch at the
+  // more suppressed state: a topic left stays suppressed for it after a global lift, and a global
+  // unsubscribe re-sent with a topic's lift (topics/actions.ts) stays after that lift.
   await sql`
     create or replace function sequence_suppressions() returns bigint language plpgsql as $$
     begin
       if exists (select 1 from suppressions where seq is null) or exists (select 1 from topic_suppressions where seq is null) then
         perform pg_advisory_xact_lock(727001);
+        update topic_suppressions s set seq = nextval('suppression_seq')
+        from (select hash, topic from topic_suppressions where seq is null and not active order by changed_at, hash, topic for update skip locked) p
+        where s.hash = p.hash and s.topic = p.topic;
         update suppressions s set seq = nextval('suppression_seq')
         from (select hash from suppressions where seq is null order by changed_at, hash for update skip locked) p
         where s.hash = p.hash;
         update topic_suppressions s set seq = nextval('suppression_seq')
-        from (select hash, topic from topic_suppressions where seq is null order by changed_at, hash, topic for update skip locked) p
+        from (select hash, topic from topic_suppressions where seq is null and active order by changed_at, hash, topic for update skip locked) p
         where s.hash = p.hash and s.topic = p.topic;
       end if;
       return greatest(coalesce((select max(seq) from suppressions), 0), coalesce((select max(seq) from topic_suppressions), 0));
@@ -79,7 +86,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     $$`.execute(db);
 }
 
-/** The ledger is append-only: rows of the topic actions stay, so the narrower check goes back unvalidated. */
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     create or replace function sequence_suppressions() returns bigint language plpgsql as $$

@@ -14,7 +14,8 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
   return !!ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
-const CSV_HEADER = 'seq,hash,email,reason,active,createdAt\n';
+// `topic` last: a reader that takes the first six columns by position reads what it read before.
+const CSV_HEADER = 'seq,hash,email,reason,active,createdAt,topic\n';
 
 /**
  * One CSV cell (RFC 4180), safe to open in a spreadsheet: a cell a spreadsheet would read as a
@@ -27,7 +28,10 @@ export function csvField(v: string): string {
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-/** One record as sent: the address only for a key that may read addresses, and only while kept. */
+/**
+ * One record as sent: the address only for a key that may read addresses, and only while kept;
+ * `topic` always, null for all advertising mail.
+ */
 export function toWire(r: FeedRecord, withEmail: boolean) {
   return {
     seq: r.seq,
@@ -36,6 +40,7 @@ export function toWire(r: FeedRecord, withEmail: boolean) {
     reason: r.reason,
     active: r.active,
     createdAt: r.createdAt.toISOString(),
+    topic: r.topic,
   };
 }
 
@@ -52,7 +57,8 @@ export async function* feedChunks(records: AsyncIterable<FeedRecord>, format: Fe
     const w = toWire(r, withEmail);
     if (format === 'ndjson') buf += `${JSON.stringify(w)}\n`;
     else if (format === 'json') buf += (first ? '' : ',') + JSON.stringify(w);
-    else buf += `${[String(w.seq), csvField(w.hash), csvField(w.email ?? ''), csvField(w.reason), String(w.active), w.createdAt].join(',')}\n`;
+    else
+      buf += `${[String(w.seq), csvField(w.hash), csvField(w.email ?? ''), csvField(w.reason), String(w.active), w.createdAt, csvField(w.topic ?? '')].join(',')}\n`;
     first = false;
     if (buf.length >= 64 * 1024) {
       yield buf;

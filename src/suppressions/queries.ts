@@ -33,6 +33,10 @@ export async function suppress(db: Db, s: SuppressInput): Promise<boolean> {
 /**
  * Lifts an active suppression if its reason is one of `reasons`. The entry stays, inactive,
  * as a tombstone the feed carries. Returns whether anything was lifted.
+ *
+ * The address's topic records still active are sent again after the lift (the sequencer numbers
+ * them after it, migration 0015): a feed consumer that ignores topics then keeps the address
+ * suppressed rather than mail a topic the person left.
  */
 export async function lift(
   db: Db,
@@ -45,7 +49,9 @@ export async function lift(
     .where('active', '=', true)
     .where('reason', 'in', [...l.reasons])
     .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  const lifted = Number(r.numUpdatedRows) > 0;
+  if (lifted) await db.updateTable('topic_suppressions').set({ seq: null }).where('hash', '=', l.hash).where('active', '=', true).execute();
+  return lifted;
 }
 
 export async function findSuppression(db: Db, hash: string) {
@@ -70,6 +76,8 @@ export async function sequenceSuppressions(db: Db): Promise<number> {
 export interface FeedRecord {
   seq: number;
   hash: string;
+  /** The topic a record is scoped to; null: all advertising mail (the global list). */
+  topic: string | null;
   email: string | null;
   reason: SuppressionReason;
   active: boolean;
@@ -78,23 +86,36 @@ export interface FeedRecord {
 
 /**
  * Feed records with `since < seq <= upTo`, read in keyset pages so memory stays constant
- * however long the feed is.
+ * however long the feed is: the global list and the topic-scoped records (migration 0015), one
+ * sequence. A topic record carries the address of the live person it belongs to, if any (the
+ * global entry keeps its own; after erasure there is none).
  */
 export async function* readFeed(db: Db, since: number, upTo: number, limit: number, pageSize = 1000): AsyncGenerator<FeedRecord> {
   let cursor = since;
   let remaining = limit;
   while (remaining > 0 && cursor < upTo) {
-    const rows = await db
-      .selectFrom('suppressions')
-      .select(['seq', 'hash', 'email', 'reason', 'active', 'changed_at'])
-      .where('seq', '>', String(cursor))
-      .where('seq', '<=', String(upTo))
-      .orderBy('seq')
-      .limit(Math.min(pageSize, remaining))
-      .execute();
+    const n = Math.min(pageSize, remaining);
+    const rows = (
+      await sql<{ seq: string; hash: string; topic: string | null; email: string | null; reason: SuppressionReason; active: boolean; changed_at: Date }>`
+        (select seq, hash, null::text as topic, email, reason, active, changed_at from suppressions
+          where seq > ${String(cursor)} and seq <= ${String(upTo)} order by seq limit ${n})
+        union all
+        (select t.seq, t.hash, t.topic, s.email, t.reason, t.active, t.changed_at from topic_suppressions t
+          left join subjects s on s.email_hash = t.hash and s.status <> 'erased'
+          where t.seq > ${String(cursor)} and t.seq <= ${String(upTo)} order by t.seq limit ${n})
+        order by seq limit ${n}`.execute(db)
+    ).rows;
     if (rows.length === 0) return;
     for (const r of rows) {
-      yield { seq: Number(r.seq), hash: r.hash, email: r.email, reason: r.reason, active: r.active, createdAt: r.changed_at };
+      yield {
+        seq: Number(r.seq),
+        hash: r.hash,
+        topic: r.topic,
+        email: r.email,
+        reason: r.reason,
+        active: r.active,
+        createdAt: new Date(r.changed_at),
+      };
     }
     cursor = Number(rows[rows.length - 1]!.seq);
     remaining -= rows.length;

@@ -134,6 +134,11 @@ export async function subscribeToTopic(
       .where('topic', '=', topic)
       .where('active', '=', true)
       .executeTakeFirst();
+    if (Number(lifted.numUpdatedRows) > 0) {
+      // A person who left all advertising mail too stays suppressed for a feed consumer that
+      // ignores topics: the global entry is sent again, after this lift (migration 0015).
+      await trx.updateTable('suppressions').set({ seq: null }).where('hash', '=', s.email_hash).where('active', '=', true).execute();
+    }
     const changed = ch.rows.length > 0 || Number(lifted.numUpdatedRows) > 0;
     if (!changed) return { kind: 'already' as const };
     await recordEvents(trx, subjectId, e, [{ action: 'topic_subscribed', details: { topic } }]);

@@ -138,7 +138,8 @@ describe('what the service enforces, said in the document', () => {
     expect(ndjson.schema).toEqual({ $ref: '#/components/schemas/SuppressionRecord' });
     expect(feed.responses['200']!.description).toMatch(/one SuppressionRecord as JSON per line/);
     const line = v.at('#/components/schemas/SuppressionRecord');
-    expect(line({ seq: 1, hash: 'ab', reason: 'manual', active: true, createdAt: '2026-03-02T09:00:00.000Z' })).toBe(true);
+    expect(line({ seq: 1, hash: 'ab', reason: 'manual', active: true, createdAt: '2026-03-02T09:00:00.000Z', topic: null })).toBe(true);
+    expect(line({ seq: 2, hash: 'ab', reason: 'unsubscribed', active: true, createdAt: '2026-03-02T09:00:00.000Z', topic: 'webinars' })).toBe(true);
   });
 
   it('gives the right-of-access export a schema of its own, not an open object', () => {

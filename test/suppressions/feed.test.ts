@@ -61,7 +61,8 @@ describe('GET /v1/suppressions', () => {
     expect(records.map((r) => [r.email, r.reason, r.active]).sort(byEmail)).toEqual(seeded.map(([e, reason]) => [e, reason, true]).sort(byEmail));
     expectStrictlyIncreasing(records);
     for (const r of records) {
-      expect(Object.keys(r).sort()).toEqual(['active', 'createdAt', 'email', 'hash', 'reason', 'seq']);
+      expect(Object.keys(r).sort()).toEqual(['active', 'createdAt', 'email', 'hash', 'reason', 'seq', 'topic']);
+      expect(r.topic).toBeNull();
       expect(Number.isInteger(r.seq)).toBe(true);
       expect(r.hash).toBe(expectedHash(r.email!));
       expect(new Date(r.createdAt).toISOString()).toBe(r.createdAt);
@@ -73,7 +74,7 @@ describe('GET /v1/suppressions', () => {
     const { res, text } = await getFeed(h, full, { format: 'csv' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/csv');
-    expect(text.split('\n')[0]).toBe('seq,hash,email,reason,active,createdAt');
+    expect(text.split('\n')[0]).toBe('seq,hash,email,reason,active,createdAt,topic');
     const csv = parseFeedCsv(text);
     expect(csv.records).toEqual(ndjson);
   });
@@ -176,7 +177,7 @@ describe('GET /v1/suppressions', () => {
     const csv = await getFeed(h, hashed, { format: 'csv' });
     expect(csv.text).not.toContain('@');
     const parsed = parseFeedCsv(csv.text);
-    expect(parsed.header).toEqual(['seq', 'hash', 'email', 'reason', 'active', 'createdAt']);
+    expect(parsed.header).toEqual(['seq', 'hash', 'email', 'reason', 'active', 'createdAt', 'topic']);
     expect(parsed.records).toEqual(withoutEmail);
 
     const json = await getFeed(h, hashed, { format: 'json' });
