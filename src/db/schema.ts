@@ -95,6 +95,8 @@ export interface SendsTable {
   expires_at: Timestamp;
   sent_at: Timestamp | null;
   released_at: Timestamp | null;
+  /** The campaign's topic (migration 0016); null: mail of no topic. */
+  topic: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SuppressionsTable {

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Db } from '../db/handle.js';
 import type { TopicsTable } from '../db/schema.js';
 import type { Topic } from './rules.js';
@@ -37,4 +37,24 @@ export async function findTopic(db: Db, key: string): Promise<Topic | undefined>
 export async function topicChoices(db: Db, subjectId: string): Promise<Map<string, boolean>> {
   const rows = await db.selectFrom('topic_choices').select(['topic', 'subscribed']).where('subject_id', '=', subjectId).execute();
   return new Map(rows.map((r) => [r.topic, r.subscribed]));
+}
+
+/**
+ * Which of these people do not receive a topic: their own choice, else the topic's default
+ * (topics/rules.ts `subscribedTo`, the same rule in SQL). One statement whatever their number.
+ */
+export async function topicLeavers(db: Db, topic: string, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const r = await sql<{ id: string }>`
+    select req.id from unnest(${[...ids]}::uuid[]) as req(id)
+    join topics t on t.key = ${topic}
+    left join topic_choices c on c.subject_id = req.id and c.topic = t.key
+    where not coalesce(c.subscribed, t.default_subscribed)`.execute(db);
+  return new Set(r.rows.map((x) => x.id));
+}
+
+/** The keys of the topics outside the shared cadence cap, removed ones too (their sends are history). */
+export async function topicsOutsideCap(db: Db): Promise<string[]> {
+  const r = await db.selectFrom('topics').select('key').where('counts_toward_cap', '=', false).orderBy('key').execute();
+  return r.map((x) => x.key);
 }
