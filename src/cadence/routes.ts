@@ -144,11 +144,9 @@ const cadenceRoute = createRoute({
             at: Timestamp,
           }),
         ),
-        sendsByTopic: z
-          .array(z.object({ topic: z.string().nullable(), count: z.number().int() }))
-          .openapi({
-            description: 'The sends in the window per topic (null: mail of no topic); sends of topics outside the shared cap do not count toward it',
-          }),
+        sendsByTopic: z.array(z.object({ topic: z.string().nullable(), count: z.number().int() })).openapi({
+          description: 'The sends in the window per topic (null: mail of no topic); sends of topics outside the shared cap do not count toward it',
+        }),
         allowedNow: z.boolean(),
         reason: z.string().optional(),
         nextAllowedAt: Timestamp.nullable(),
