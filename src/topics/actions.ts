@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import { ACTION_PURPOSE, type Evidence, recordEvents } from '../consent/ledger.js';
 import type { Db } from '../db/handle.js';
 import type { Locale } from '../pages/i18n.js';
-import { findTopic } from './queries.js';
-import type { Topic } from './rules.js';
+import { findTopic, topicChoices } from './queries.js';
+import { subscribedTo, type Topic } from './rules.js';
 
 export interface TopicInput {
   name: Record<Locale, string>;
@@ -110,7 +110,8 @@ export async function unsubscribeFromTopic(db: Db, subjectId: string, topic: str
  * A person's own choice to receive a topic again, from their preference center: their choice →
  * subscribed, the topic-scoped suppression lifted (a new feed record, `active: false`), one
  * ledger row `topic_subscribed` with details `{topic}`. It grants no advertising consent: a
- * person without it still gets nothing. Repeating it writes nothing.
+ * person without it still gets nothing. Repeating it writes nothing. A removed topic cannot be
+ * chosen again.
  */
 export async function subscribeToTopic(
   db: Db,
@@ -118,30 +119,75 @@ export async function subscribeToTopic(
   topic: string,
   e: Evidence,
 ): Promise<{ kind: 'subscribed' | 'already' | 'unknown_subject' | 'unknown_topic' }> {
+  return db.transaction().execute((trx) => subscribeIn(trx, subjectId, topic, e));
+}
+
+/** {@link subscribeToTopic} inside the caller's transaction. */
+async function subscribeIn(
+  trx: Db,
+  subjectId: string,
+  topic: string,
+  e: Evidence,
+): Promise<{ kind: 'subscribed' | 'already' | 'unknown_subject' | 'unknown_topic' }> {
+  const t = await trx.selectFrom('topics').select('key').where('key', '=', topic).where('removed_at', 'is', null).executeTakeFirst();
+  if (!t) return { kind: 'unknown_topic' };
+  const s = await trx.selectFrom('subjects').select(['id', 'email_hash', 'status']).where('id', '=', subjectId).forUpdate().executeTakeFirst();
+  if (!s || s.status === 'erased') return { kind: 'unknown_subject' };
+  const ch = await sql<{ subject_id: string }>`
+    insert into topic_choices (subject_id, topic, subscribed, updated_at) values (${subjectId}, ${topic}, true, ${e.at})
+    on conflict (subject_id, topic) do update set subscribed = true, updated_at = excluded.updated_at where not topic_choices.subscribed
+    returning subject_id`.execute(trx);
+  const lifted = await trx
+    .updateTable('topic_suppressions')
+    .set({ active: false, seq: null, changed_at: e.at, actor_type: e.actorType, actor_id: e.actorId ?? null })
+    .where('hash', '=', s.email_hash)
+    .where('topic', '=', topic)
+    .where('active', '=', true)
+    .executeTakeFirst();
+  if (Number(lifted.numUpdatedRows) > 0) {
+    // A person who left all advertising mail too stays suppressed for a feed consumer that
+    // ignores topics: the global entry is sent again, after this lift (migration 0015).
+    await trx.updateTable('suppressions').set({ seq: null }).where('hash', '=', s.email_hash).where('active', '=', true).execute();
+  }
+  const changed = ch.rows.length > 0 || Number(lifted.numUpdatedRows) > 0;
+  if (!changed) return { kind: 'already' };
+  await recordEvents(trx, subjectId, e, [{ action: 'topic_subscribed', details: { topic } }]);
+  return { kind: 'subscribed' };
+}
+
+/**
+ * The preference center's topic form: for each topic the person was shown (`wanted`: key →
+ * receive it), the change from what they receive now (their choice, else the topic's default),
+ * all in one transaction, each change one ledger event ({@link unsubscribeFromTopic},
+ * {@link subscribeToTopic}). Keys of no live topic are ignored (a topic removed since the page
+ * was shown keeps the person's choice). Returns the topics changed, in key order.
+ */
+export async function setTopicChoices(
+  db: Db,
+  subjectId: string,
+  wanted: ReadonlyMap<string, boolean>,
+  e: Evidence,
+): Promise<{ kind: 'saved'; changed: { topic: string; subscribed: boolean }[] } | { kind: 'unknown_subject' }> {
   return db.transaction().execute(async (trx) => {
-    const t = await trx.selectFrom('topics').select('key').where('key', '=', topic).where('removed_at', 'is', null).executeTakeFirst();
-    if (!t) return { kind: 'unknown_topic' as const };
-    const s = await trx.selectFrom('subjects').select(['id', 'email_hash', 'status']).where('id', '=', subjectId).forUpdate().executeTakeFirst();
+    const s = await trx.selectFrom('subjects').select(['id', 'status']).where('id', '=', subjectId).forUpdate().executeTakeFirst();
     if (!s || s.status === 'erased') return { kind: 'unknown_subject' as const };
-    const ch = await sql<{ subject_id: string }>`
-      insert into topic_choices (subject_id, topic, subscribed, updated_at) values (${subjectId}, ${topic}, true, ${e.at})
-      on conflict (subject_id, topic) do update set subscribed = true, updated_at = excluded.updated_at where not topic_choices.subscribed
-      returning subject_id`.execute(trx);
-    const lifted = await trx
-      .updateTable('topic_suppressions')
-      .set({ active: false, seq: null, changed_at: e.at, actor_type: e.actorType, actor_id: e.actorId ?? null })
-      .where('hash', '=', s.email_hash)
-      .where('topic', '=', topic)
-      .where('active', '=', true)
-      .executeTakeFirst();
-    if (Number(lifted.numUpdatedRows) > 0) {
-      // A person who left all advertising mail too stays suppressed for a feed consumer that
-      // ignores topics: the global entry is sent again, after this lift (migration 0015).
-      await trx.updateTable('suppressions').set({ seq: null }).where('hash', '=', s.email_hash).where('active', '=', true).execute();
+    const keys = [...wanted.keys()].sort();
+    if (keys.length === 0) return { kind: 'saved' as const, changed: [] };
+    const topics = await trx
+      .selectFrom('topics')
+      .select(['key', 'default_subscribed'])
+      .where('key', 'in', keys)
+      .where('removed_at', 'is', null)
+      .orderBy('key')
+      .execute();
+    const choices = await topicChoices(trx, subjectId);
+    const changed: { topic: string; subscribed: boolean }[] = [];
+    for (const t of topics) {
+      const want = wanted.get(t.key)!;
+      if (subscribedTo({ defaultSubscribed: t.default_subscribed }, choices.get(t.key)) === want) continue;
+      const r = want ? await subscribeIn(trx, subjectId, t.key, e) : await unsubscribeFromTopic(trx, subjectId, t.key, e);
+      if (r.kind === 'subscribed' || r.kind === 'unsubscribed') changed.push({ topic: t.key, subscribed: want });
     }
-    const changed = ch.rows.length > 0 || Number(lifted.numUpdatedRows) > 0;
-    if (!changed) return { kind: 'already' as const };
-    await recordEvents(trx, subjectId, e, [{ action: 'topic_subscribed', details: { topic } }]);
-    return { kind: 'subscribed' as const };
+    return { kind: 'saved' as const, changed };
   });
 }
