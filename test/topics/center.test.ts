@@ -112,6 +112,19 @@ describe('the preference center lists the topics', () => {
     expect(((await reserve.json()) as { allowed: string[] }).allowed).toEqual([id]);
   });
 
+  it("puts the person's topic choices, and the topic of each topic event, in their export (right of access)", async () => {
+    const id = await createConfirmedSubject(h, 'center-export@example.ru');
+    const token = await centerToken(id);
+    await h.app.request(`/p/${token}/topics`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'shown-webinars=1' });
+    const data = (await (await h.app.request(`/p/${token}/export`)).json()) as {
+      topics: { topic: string; subscribed: boolean; since: string }[];
+      consentEvents: { action: string; topic?: string }[];
+    };
+    expect(data.topics).toEqual([{ topic: 'webinars', subscribed: false, since: h.clock.now().toISOString() }]);
+    expect(data.consentEvents.filter((e) => e.action === 'topic_unsubscribed')).toMatchObject([{ topic: 'webinars' }]);
+    expect(data.consentEvents.find((e) => e.action === 'granted')).not.toHaveProperty('topic');
+  });
+
   it('refuses garbage with a page and writes nothing: no topics named, an unknown or removed key, a box of a topic not shown, a link of another purpose', async () => {
     const id = await createConfirmedSubject(h, 'center-garbage@example.ru');
     const token = await centerToken(id);
