@@ -13,6 +13,8 @@ import * as m0011 from './20261201_0011_pending_changes.js';
 import * as m0012 from './20261201_0012_erasure_traces.js';
 import * as m0013 from './20261201_0013_request_types.js';
 import * as m0014 from './20261202_0014_sends_subject_history.js';
+import * as m0015 from './20261202_0015_topics.js';
+import * as m0016 from './20261202_0016_send_topics.js';
 import * as m0017 from './20261202_0017_sends_live_reservations.js';
 
 /**
@@ -34,5 +36,7 @@ export const migrations: Record<string, Migration> = {
   '20261201_0012_erasure_traces': m0012,
   '20261201_0013_request_types': m0013,
   '20261202_0014_sends_subject_history': m0014,
+  '20261202_0015_topics': m0015,
+  '20261202_0016_send_topics': m0016,
   '20261202_0017_sends_live_reservations': m0017,
 };

@@ -34,6 +34,7 @@ import { subjectRoutes } from './subjects/routes.js';
 import { suppressionRoutes } from './suppressions/routes.js';
 import { productionCalendar } from './time/calendar.js';
 import { ruCalendar } from './time/calendars/ru.js';
+import { topicRoutes } from './topics/routes.js';
 import { INBOUND_PATH, inboundRoutes } from './unsubscribe/inbound-routes.js';
 import { unsubscribeRoutes } from './unsubscribe/routes.js';
 import { withdrawalRoutes } from './withdrawal/routes.js';
@@ -54,6 +55,7 @@ const API_TAGS = [
   { name: 'Consent', description: "Leads from the site's forms: consent to processing and to advertising mail, with the evidence behind it" },
   { name: 'Links', description: 'Signed unsubscribe, preference-center and withdrawal links, and the List-Unsubscribe headers (RFC 8058) for a campaign' },
   { name: 'Cadence', description: 'How often a person may be mailed: the atomic reservation of a campaign’s recipients, sends, and frequency preferences' },
+  { name: 'Topics', description: 'Kinds of advertising mail a person may leave one by one (service mail is never a topic)' },
   { name: 'Suppressions', description: 'The suppression list: the incremental feed for the mail sender, and manual entries' },
   {
     name: 'Mail sender',
@@ -159,6 +161,7 @@ export function createApp(input: AppDeps) {
   app.route('/', consentRoutes(deps));
   app.route('/', linkRoutes(deps));
   app.route('/', suppressionRoutes(deps));
+  app.route('/', topicRoutes(deps));
   app.route('/', mailSenderRoutes(deps, { softBounces: config.softBounces }));
   app.route('/', inboundRoutes(deps));
   app.route('/', cadenceRoutes(deps));

@@ -1,7 +1,8 @@
 import { normalizeEmail } from '../consent/email.js';
 import type { Db } from '../db/handle.js';
 import { liveSubjectsByHashes } from '../subjects/lookup.js';
-import type { CadenceLimits } from './policy.js';
+import { findTopic, topicsOutsideCap } from '../topics/queries.js';
+import { type CadenceLimits, capGroup } from './policy.js';
 import { type Denial, markSent, release, reserve } from './reservations.js';
 
 /** A campaign's recipients as the sender names them: by subject id, or by address (exactly one; the schema checks). */
@@ -44,20 +45,35 @@ export async function resolveRecipients(
 /**
  * Decides and reserves a campaign's recipients (reservations.ts); denials of recipients named
  * by address carry the address as given, and addresses that matched nobody are denied as
- * `unknown_subject`.
+ * `unknown_subject`. With `topic` (the campaign's), an unknown or removed one reserves nothing
+ * (`unknown_topic`).
  */
 export async function reserveRecipients(
   db: Db,
   campaignId: string,
-  body: Recipients,
+  body: Recipients & { topic?: string },
   deps: { hasher: { hash: (email: string) => Promise<string> }; limits: CadenceLimits; ttlHours: number; now: Date },
-): Promise<{ allowed: string[]; denied: (Denial | (Denial & { email: string }) | Unmatched)[]; requested: number }> {
+): Promise<
+  | { kind: 'decided'; allowed: string[]; denied: (Denial | (Denial & { email: string }) | Unmatched)[]; requested: number }
+  | { kind: 'unknown_topic'; removed: boolean }
+> {
+  const topic = body.topic !== undefined ? await findTopic(db, body.topic) : null;
+  if (topic === undefined || topic?.removedAt) return { kind: 'unknown_topic', removed: !!topic };
+  const group = capGroup(topic, await topicsOutsideCap(db));
   const { ids, unmatched, emailOf } = await resolveRecipients(db, body, deps.hasher);
   const result = ids.length
-    ? await reserve(db, { campaignId, subjectIds: ids, limits: deps.limits, ttlHours: deps.ttlHours, now: deps.now })
+    ? await reserve(db, {
+        campaignId,
+        subjectIds: ids,
+        limits: deps.limits,
+        ttlHours: deps.ttlHours,
+        now: deps.now,
+        topic: topic?.key ?? null,
+        capGroup: group,
+      })
     : { allowed: [], denied: [] };
   const denied = [...result.denied.map((d) => (emailOf.has(d.subject) ? { ...d, email: emailOf.get(d.subject)! } : d)), ...unmatched];
-  return { allowed: result.allowed, denied, requested: ids.length + unmatched.length };
+  return { kind: 'decided', allowed: result.allowed, denied, requested: ids.length + unmatched.length };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ConsentState, SubjectStatus } from '../db/schema.js';
 import { type LocalDate, localDate, startOfLocalDay } from '../time/local-date.js';
 
 export type Frequency = 'monthly' | 'standard';
-export type DenialReason = 'no_consent' | 'suppressed' | 'restricted' | 'paused' | 'frequency_cap' | 'min_gap' | 'unknown_subject';
+export type DenialReason = 'no_consent' | 'suppressed' | 'restricted' | 'topic_unsubscribed' | 'paused' | 'frequency_cap' | 'min_gap' | 'unknown_subject';
 
 /** The limits from configuration that no preference can exceed. */
 export interface CadenceLimits {
@@ -36,6 +36,36 @@ export interface CadenceSubject {
   pausedUntil: string | null;
   /** Times of mails that count: sent, or reserved and not yet expired. Any order. */
   sends: Date[];
+  /** The mail asked about is of a topic this person left (topics/rules.ts `subscribedTo`). */
+  topicUnsubscribed?: boolean;
+}
+
+/**
+ * Which sends share a cap with the mail asked about: those of its topic alone, for a topic outside
+ * the shared cap (`only`); otherwise every send but those of the topics outside it (`exclude`,
+ * null when there are none). Mail of no topic and the topics that count toward the cap share it.
+ */
+export type CapGroup = { only: string } | { exclude: readonly string[] } | null;
+
+/**
+ * The cap group of mail of this topic (null: of no topic), given the keys of the topics outside
+ * the shared cap. Pure.
+ *
+ * @example
+ * capGroup({ key: 'events', countsTowardCap: false }, ['events']) // { only: 'events' }
+ * capGroup(null, ['events'])                                       // { exclude: ['events'] }
+ * capGroup({ key: 'digest', countsTowardCap: true }, [])           // null: every send counts
+ */
+export function capGroup(topic: { key: string; countsTowardCap: boolean } | null, outsideCap: readonly string[]): CapGroup {
+  if (topic && !topic.countsTowardCap) return { only: topic.key };
+  return outsideCap.length ? { exclude: outsideCap } : null;
+}
+
+/** Whether a send of this topic counts in the group (cadence/state.ts says the same in SQL). Pure. */
+export function countsIn(group: CapGroup, sendTopic: string | null): boolean {
+  if (!group) return true;
+  if ('only' in group) return sendTopic === group.only;
+  return sendTopic === null || !group.exclude.includes(sendTopic);
 }
 
 /**
@@ -84,7 +114,8 @@ export function earliestUnderCap(sends: number[], cap: number, now: number, mode
 }
 
 /**
- * Decides one send. Order: who the person is (unknown, suppressed, consent, restriction), then
+ * Decides one send. Order: who the person is (unknown, suppressed, consent, restriction, the
+ * topic they left), then
  * timing (pause, caps, gap), whose refusal carries the earliest moment all timing rules pass.
  *
  * @example
@@ -96,6 +127,7 @@ export function decide(subject: CadenceSubject | null, limits: CadenceLimits, no
   if (subject.suppressed || subject.status === 'erased') return { allowed: false, reason: 'suppressed' };
   if (subject.marketing !== 'granted') return { allowed: false, reason: 'no_consent' };
   if (subject.status === 'restricted') return { allowed: false, reason: 'restricted' };
+  if (subject.topicUnsubscribed) return { allowed: false, reason: 'topic_unsubscribed' };
 
   const t = now.getTime();
   const sends = subject.sends.map((d) => d.getTime()).filter((s) => s <= t);

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/handle.js';
-import { type CadenceLimits, type DenialReason, decide, decisionSends } from './policy.js';
+import { topicLeavers } from '../topics/queries.js';
+import { type CadenceLimits, type CapGroup, type DenialReason, decide, decisionSends } from './policy.js';
 import { cadenceSubject, readCadenceState } from './state.js';
 
 export interface Denial {
@@ -29,10 +30,13 @@ export function lookbackStart(limits: CadenceLimits, ttlHours: number, now: Date
  * and an unsubscribe racing a reservation is seen by it or waits for it.
  *
  * A subject already reserved (or sent) for this campaign is allowed again without a new row.
+ *
+ * With a topic (the campaign's): the people who left it are denied (`topic_unsubscribed`), the
+ * sends that count are those of its cap group (`capGroup`, policy.ts), and the rows name it.
  */
 export async function reserve(
   db: Db,
-  opts: { campaignId: string; subjectIds: string[]; limits: CadenceLimits; ttlHours: number; now: Date },
+  opts: { campaignId: string; subjectIds: string[]; limits: CadenceLimits; ttlHours: number; now: Date; topic?: string | null; capGroup?: CapGroup },
 ): Promise<ReservationResult> {
   const { campaignId, limits, now } = opts;
   const ids = [...new Set(opts.subjectIds)];
@@ -49,7 +53,9 @@ export async function reserve(
     await sql`
       update sends set status = 'released', released_at = ${now}
       where subject_id = any(${ids}::uuid[]) and status = 'reserved' and reserved_at > ${since} and expires_at <= ${now}`.execute(trx);
-    const byId = await readCadenceState(trx, ids, { since, now, campaignId, mostRecent: decisionSends(limits) });
+    const topic = opts.topic ?? null;
+    const byId = await readCadenceState(trx, ids, { since, now, campaignId, mostRecent: decisionSends(limits), capGroup: opts.capGroup ?? null });
+    const left = topic ? await topicLeavers(trx, topic, ids) : new Set<string>();
     const allowed: string[] = [];
     const fresh: string[] = [];
     const revived: string[] = [];
@@ -61,7 +67,15 @@ export async function reserve(
         // Idempotent for the timing rules (the reservation is the send being counted), but a
         // person who left since the first call must not be mailed: re-check who they are.
         const who = decide(
-          { status: r.status, marketing: r.marketing, suppressed: r.suppressed, frequency: 'standard', pausedUntil: null, sends: [] },
+          {
+            status: r.status,
+            marketing: r.marketing,
+            suppressed: r.suppressed,
+            frequency: 'standard',
+            pausedUntil: null,
+            sends: [],
+            topicUnsubscribed: left.has(id),
+          },
           limits,
           now,
         );
@@ -72,7 +86,7 @@ export async function reserve(
         }
         continue;
       }
-      const d = decide(r ? cadenceSubject(r) : null, limits, now);
+      const d = decide(r ? { ...cadenceSubject(r), topicUnsubscribed: left.has(id) } : null, limits, now);
       if (d.allowed) {
         allowed.push(id);
         (r?.hasRow ? revived : fresh).push(id);
@@ -90,12 +104,12 @@ export async function reserve(
     // other transaction can add a (campaign, subject) row we did not see.
     if (fresh.length) {
       await sql`
-        insert into sends (campaign_id, subject_id, status, reserved_at, expires_at)
-        select ${campaignId}, id, 'reserved', ${now}, ${expires} from unnest(${fresh}::uuid[]) as id`.execute(trx);
+        insert into sends (campaign_id, subject_id, status, reserved_at, expires_at, topic)
+        select ${campaignId}, id, 'reserved', ${now}, ${expires}, ${topic}::text from unnest(${fresh}::uuid[]) as id`.execute(trx);
     }
     if (revived.length) {
       await sql`
-        update sends set status = 'reserved', reserved_at = ${now}, expires_at = ${expires}, sent_at = null, released_at = null
+        update sends set status = 'reserved', reserved_at = ${now}, expires_at = ${expires}, sent_at = null, released_at = null, topic = ${topic}::text
         where campaign_id = ${campaignId} and subject_id = any(${revived}::uuid[])`.execute(trx);
     }
     return { allowed, denied };

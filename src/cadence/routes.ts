@@ -3,6 +3,7 @@ import { apiApp, jsonBody, jsonResponse, notFound, readErrors, SubjectIdParam, T
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
+import { TOPIC_KEY } from '../topics/rules.js';
 import { reserveRecipients, settleRecipients } from './actions.js';
 import { setPreferences } from './frequency.js';
 import type { CadenceLimits } from './policy.js';
@@ -44,10 +45,45 @@ const Recipients = z
     ],
   });
 
+/** A reservation's body: the recipients, and the campaign's topic. */
+const ReservationBody = z
+  .object({
+    subjects: z
+      .array(z.uuid().transform((s) => s.toLowerCase()))
+      .min(1)
+      .max(MAX_RESERVATION_SUBJECTS)
+      .optional(),
+    emails: z
+      .array(z.string().max(320).openapi({ description: 'An address as you hold it; one that is not an address matches nobody (unknown_subject)' }))
+      .min(1)
+      .max(MAX_RESERVATION_SUBJECTS)
+      .optional(),
+    topic: z
+      .string()
+      .regex(TOPIC_KEY, 'a topic key')
+      .optional()
+      .openapi({
+        description:
+          "The campaign's topic (GET /v1/topics): people who left it are denied (topic_unsubscribed); a topic outside the shared cap " +
+          'counts only its own sends, the others share the cap with mail of no topic. Unknown or removed: 422, nothing reserved.',
+        example: 'webinars',
+      }),
+  })
+  .strict()
+  .refine((b) => (b.subjects ? 1 : 0) + (b.emails ? 1 : 0) === 1, { message: 'send exactly one of subjects or emails' })
+  .openapi('ReservationRequest', {
+    description:
+      "Exactly one of `subjects` (ids) or `emails` (addresses, resolved to people by keyed hash); both or neither is refused with 422. Optionally the campaign's `topic`.",
+    oneOf: [
+      { required: ['subjects'], properties: { subjects: { type: 'array' } }, not: { required: ['emails'], properties: { emails: { type: 'array' } } } },
+      { required: ['emails'], properties: { emails: { type: 'array' } }, not: { required: ['subjects'], properties: { subjects: { type: 'array' } } } },
+    ],
+  });
+
 const DenialSchema = z.object({
   subject: z.string().openapi({ description: 'Subject id, or the address as given when it matched nobody' }),
   email: z.string().optional().openapi({ description: 'The entry of `emails` exactly as sent, when the recipient was given as an address' }),
-  reason: z.enum(['no_consent', 'suppressed', 'restricted', 'paused', 'frequency_cap', 'min_gap', 'unknown_subject']),
+  reason: z.enum(['no_consent', 'suppressed', 'restricted', 'topic_unsubscribed', 'paused', 'frequency_cap', 'min_gap', 'unknown_subject']),
   nextAllowedAt: Timestamp.optional().openapi({ description: 'For paused, frequency_cap and min_gap: the earliest moment this person may be mailed' }),
 });
 
@@ -62,7 +98,7 @@ const reserveRoute = createRoute({
   description:
     'Up to 100,000 recipients (subject ids, or e-mail addresses resolved to subjects). Allowed ones are reserved in the same transaction that decides; reserving the same subject for the same campaign again is idempotent. A failed call reserves nothing.',
   ...scoped('sends:write'),
-  request: { params: CampaignParam, body: jsonBody(Recipients), headers: WritePurposeHeader },
+  request: { params: CampaignParam, body: jsonBody(ReservationBody), headers: WritePurposeHeader },
   responses: { 200: jsonResponse('The decision for every recipient', ReservationOut), ...writeErrors },
 });
 
@@ -100,7 +136,17 @@ const cadenceRoute = createRoute({
         frequency: z.enum(['monthly', 'standard']),
         pausedUntil: z.string().nullable().openapi({ format: 'date', description: 'No mail until the end of this day (TIME_ZONE)' }),
         limits: z.object({ preferenceCap: z.number(), maxPerWindow: z.number(), windowDays: z.number(), windowMode: z.string(), minGapHours: z.number() }),
-        sends: z.array(z.object({ campaignId: z.string(), status: z.enum(['reserved', 'sent']), at: Timestamp })),
+        sends: z.array(
+          z.object({
+            campaignId: z.string(),
+            topic: z.string().nullable().openapi({ description: "The campaign's topic; null: none" }),
+            status: z.enum(['reserved', 'sent']),
+            at: Timestamp,
+          }),
+        ),
+        sendsByTopic: z.array(z.object({ topic: z.string().nullable(), count: z.number().int() })).openapi({
+          description: 'The sends in the window per topic (null: mail of no topic); sends of topics outside the shared cap do not count toward it',
+        }),
         allowedNow: z.boolean(),
         reason: z.string().optional(),
         nextAllowedAt: Timestamp.nullable(),
@@ -151,7 +197,13 @@ export function cadenceRoutes(deps: ResolvedDeps) {
   app.openapi(reserveRoute, async (c) => {
     const { campaignId } = c.req.valid('param');
     const opts = { hasher: deps.hasher, limits: cadenceLimits(deps), ttlHours: deps.config.cadence.reservationTtlHours, now: deps.clock.now() };
-    const { allowed, denied, requested } = await reserveRecipients(deps.db, campaignId, c.req.valid('json'), opts);
+    const r = await reserveRecipients(deps.db, campaignId, c.req.valid('json'), opts);
+    if (r.kind === 'unknown_topic') {
+      throw new AppError('validation_failed', 'No topic by this key to send mail in (GET /v1/topics lists them); nothing was reserved.', [
+        { path: 'topic', message: r.removed ? 'this topic was removed' : 'no topic with this key' },
+      ]);
+    }
+    const { allowed, denied, requested } = r;
     deps.logger.info('reservation', { campaign: campaignId, requested, allowed: allowed.length, denied: denied.length, key: c.var.apiKey.id });
     return c.json({ allowed, denied }, 200);
   });

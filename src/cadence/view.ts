@@ -1,6 +1,7 @@
 import type { Db } from '../db/handle.js';
 import { localDate, startOfLocalDay } from '../time/local-date.js';
-import { type CadenceLimits, type DenialReason, decide, type Frequency, PREFERENCE_CAP, PREFERENCE_WINDOW_DAYS } from './policy.js';
+import { topicsOutsideCap } from '../topics/queries.js';
+import { type CadenceLimits, capGroup, countsIn, type DenialReason, decide, type Frequency, PREFERENCE_CAP, PREFERENCE_WINDOW_DAYS } from './policy.js';
 import { lookbackStart } from './reservations.js';
 import { type CountingSend, cadenceSubject, readCadenceState } from './state.js';
 
@@ -10,8 +11,10 @@ export interface CadenceView {
   frequency: Frequency;
   pausedUntil: string | null;
   limits: { preferenceCap: number; maxPerWindow: number; windowDays: number; windowMode: string; minGapHours: number };
-  /** The sends that count in a window now. */
-  sends: { campaignId: string; status: CountingSend['status']; at: string }[];
+  /** The sends that count in a window now, each with its campaign's topic (null: none). */
+  sends: { campaignId: string; topic: string | null; status: CountingSend['status']; at: string }[];
+  /** Those sends per topic (null: mail of no topic), in order of first appearance. */
+  sendsByTopic: { topic: string | null; count: number }[];
   allowedNow: boolean;
   reason?: DenialReason;
   nextAllowedAt: string | null;
@@ -20,8 +23,9 @@ export interface CadenceView {
 /**
  * A person's sends, their limits, and whether and when they may be mailed: the decision a
  * reservation now would take (it reads what a decision reads), and the sends that count in the
- * window (the minimum gap may reach further back than the window; those are not listed).
- * Null for nobody with this id. Reads only.
+ * window (the minimum gap may reach further back than the window; those are not listed), per
+ * topic too. The decision is that of mail of no topic: the sends of topics outside the shared
+ * cap are listed but do not count in it. Null for nobody with this id. Reads only.
  */
 export async function cadenceView(db: Db, id: string, opts: { limits: CadenceLimits; ttlHours: number; now: Date }): Promise<CadenceView | null> {
   const { limits, now } = opts;
@@ -33,7 +37,10 @@ export async function cadenceView(db: Db, id: string, opts: { limits: CadenceLim
       : new Date(now.getTime() - Math.max(limits.windowDays, PREFERENCE_WINDOW_DAYS) * 86_400_000);
   const inWindow = s.sends.filter((x) => (limits.windowMode === 'calendar_month' ? x.at >= windowStart : x.at > windowStart));
   const frequency = s.frequency ?? 'standard';
-  const d = decide(cadenceSubject(s), limits, now);
+  const group = capGroup(null, await topicsOutsideCap(db));
+  const d = decide({ ...cadenceSubject(s), sends: s.sends.filter((x) => countsIn(group, x.topic)).map((x) => x.at) }, limits, now);
+  const byTopic = new Map<string | null, number>();
+  for (const x of inWindow) byTopic.set(x.topic, (byTopic.get(x.topic) ?? 0) + 1);
   return {
     subject: s.id,
     frequency,
@@ -45,7 +52,8 @@ export async function cadenceView(db: Db, id: string, opts: { limits: CadenceLim
       windowMode: limits.windowMode,
       minGapHours: limits.minGapHours,
     },
-    sends: inWindow.map((x) => ({ campaignId: x.campaignId, status: x.status, at: x.at.toISOString() })),
+    sends: inWindow.map((x) => ({ campaignId: x.campaignId, topic: x.topic, status: x.status, at: x.at.toISOString() })),
+    sendsByTopic: [...byTopic].map(([topic, count]) => ({ topic, count })),
     allowedNow: d.allowed,
     ...(d.allowed ? {} : { reason: d.reason }),
     nextAllowedAt: d.allowed ? now.toISOString() : (d.nextAllowedAt?.toISOString() ?? null),

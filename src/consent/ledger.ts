@@ -24,6 +24,8 @@ export interface Evidence {
  *   one-click unsubscribe, the mail sender's events and manual entries always wrote `marketing`,
  *   and the mail sender's tests say so; a withdrawal wrote null, the odd one out.
  * - `unsubscribed`, `confirmed`, `frequency_changed`, `paused`: `marketing`, the subscription.
+ * - `topic_unsubscribed`, `topic_subscribed`: `marketing`; a topic refines the advertising
+ *   purpose (its consent stays the legal basis). Details `{topic: <key>}` name the topic.
  * - `erasure_requested`: `processing`, what a withdrawal of consent to processing asks to end.
  * - `restricted`, `unrestricted`, `rectified`, `erased`: null, the person's data as a whole.
  *
@@ -38,6 +40,8 @@ export const ACTION_PURPOSE = {
   confirmed: 'marketing',
   frequency_changed: 'marketing',
   paused: 'marketing',
+  topic_unsubscribed: 'marketing',
+  topic_subscribed: 'marketing',
   erasure_requested: 'processing',
   restricted: null,
   unrestricted: null,

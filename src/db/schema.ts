@@ -32,7 +32,10 @@ export type ConsentAction =
   | 'erasure_requested'
   | 'erased'
   | 'suppressed'
-  | 'unsuppressed';
+  | 'unsuppressed'
+  /** A person's choice per topic (migration 0015); details `{topic}`. */
+  | 'topic_unsubscribed'
+  | 'topic_subscribed';
 
 export interface SubjectsTable {
   id: string;
@@ -92,6 +95,8 @@ export interface SendsTable {
   expires_at: Timestamp;
   sent_at: Timestamp | null;
   released_at: Timestamp | null;
+  /** The campaign's topic (migration 0016); null: mail of no topic. */
+  topic: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SuppressionsTable {
@@ -233,6 +238,42 @@ export interface RateLimitsTable {
   count: number;
 }
 
+/** The operator's kinds of advertising mail (migration 0015); never deleted, `removed_at` marks a removal. */
+export interface TopicsTable {
+  key: string;
+  name_ru: string;
+  name_en: string;
+  description_ru: string;
+  description_en: string;
+  default_subscribed: boolean;
+  counts_toward_cap: boolean;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  removed_at: Timestamp | null;
+}
+
+/** A person's current choice per topic (migration 0015); each change is also a ledger row. */
+export interface TopicChoicesTable {
+  subject_id: string;
+  topic: string;
+  subscribed: boolean;
+  updated_at: Timestamp;
+}
+
+/** The feed's topic-scoped records, keyed by (hash, topic), numbered from the same sequence (migration 0015). */
+export interface TopicSuppressionsTable {
+  hash: string;
+  topic: string;
+  subject_id: string | null;
+  reason: SuppressionReason;
+  active: boolean;
+  seq: ColumnType<string | null, string | number | null, string | number | null>;
+  changed_at: Timestamp;
+  created_at: Timestamp;
+  actor_type: ActorType;
+  actor_id: string | null;
+}
+
 export interface Database {
   subjects: SubjectsTable;
   consents: ConsentsTable;
@@ -251,6 +292,9 @@ export interface Database {
   mail_sender_soft_bounces: MailSenderSoftBouncesTable;
   mail_sender_events: MailSenderEventsTable;
   rate_limits: RateLimitsTable;
+  topics: TopicsTable;
+  topic_choices: TopicChoicesTable;
+  topic_suppressions: TopicSuppressionsTable;
 }
 
 export type Subject = Selectable<SubjectsTable>;

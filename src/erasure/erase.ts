@@ -58,6 +58,9 @@ export async function eraseSubject(db: Db, subjectId: string, at: Date, requestI
     where subject_id = ${subjectId}`.execute(db);
   await db.updateTable('consents').set({ state: 'withdrawn', updated_at: at }).where('subject_id', '=', subjectId).where('state', '<>', 'withdrawn').execute();
   await db.deleteFrom('preferences').where('subject_id', '=', subjectId).execute();
+  // Their choices per topic go with the preferences; the feed's topic records hold only the
+  // hash, which stays (the global `erased` record below covers every topic anyway).
+  await db.deleteFrom('topic_choices').where('subject_id', '=', subjectId).execute();
   await db.deleteFrom('pending_changes').where('subject_id', '=', subjectId).execute(); // an address or profile waiting for confirmation
   // Messages not yet delivered would need the address we are erasing.
   await cancelQueuedMail(db, subjectId, at, 'subject erased before delivery');

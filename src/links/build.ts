@@ -12,9 +12,15 @@ export interface LinkSetOut {
 
 /**
  * Signs the three links for each subject. Unsubscribe links carry no expiry (leaving must
- * always work); preferences and withdrawal links expire as configured.
+ * always work); preferences and withdrawal links expire as configured. With a topic, the
+ * unsubscribe link (and so the List-Unsubscribe header) leaves that topic only.
  */
-export async function buildLinks(deps: Pick<ResolvedDeps, 'signer' | 'config'>, subjects: string[], campaignId?: string): Promise<LinkSetOut[]> {
+export async function buildLinks(
+  deps: Pick<ResolvedDeps, 'signer' | 'config'>,
+  subjects: string[],
+  campaignId?: string,
+  topic?: string,
+): Promise<LinkSetOut[]> {
   const { config, signer } = deps;
   const base = config.publicBaseUrl;
   const mailto = config.unsubscribeMailto;
@@ -23,7 +29,7 @@ export async function buildLinks(deps: Pick<ResolvedDeps, 'signer' | 'config'>, 
   // All the tokens of the batch in one call: the signer may sign them on several threads.
   const tokens = await signer.signMany(
     subjects.flatMap((sub) => [
-      { sub, p: 'u' as const, ...cmp },
+      { sub, p: 'u' as const, ...cmp, ...(topic ? { t: topic } : {}) },
       { sub, p: 'p' as const, ...cmp, ttlSeconds: config.linkTtlDays.preferences * day },
       { sub, p: 'w' as const, ...cmp, ttlSeconds: config.linkTtlDays.withdrawal * day },
     ]),
@@ -56,6 +62,7 @@ export async function linksFor(
   deps: Pick<ResolvedDeps, 'signer' | 'config'>,
   subjects: string[],
   campaignId?: string,
+  topic?: string,
 ): Promise<{ links: LinkSetOut[]; unknown: string[] }> {
   const unique = [...new Set(subjects)];
   const known = new Set<string>();
@@ -73,6 +80,7 @@ export async function linksFor(
     deps,
     unique.filter((id) => known.has(id)),
     campaignId,
+    topic,
   );
   return { links, unknown };
 }

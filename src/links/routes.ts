@@ -2,6 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { apiApp, jsonBody, jsonResponse, WritePurposeHeader, writeErrors } from '../api/openapi.js';
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
+import { AppError } from '../errors/index.js';
+import { findTopic } from '../topics/queries.js';
+import { TOPIC_KEY } from '../topics/rules.js';
 import { linksFor } from './build.js';
 
 export const MAX_LINK_SUBJECTS = 10_000;
@@ -15,6 +18,16 @@ const LinksBody = z
       .max(MAX_LINK_SUBJECTS),
     // Text PostgreSQL cannot store is refused by apiApp()'s one check, before anything is signed.
     campaignId: z.string().trim().min(1).max(200).optional(),
+    topic: z
+      .string()
+      .regex(TOPIC_KEY, 'a topic key')
+      .optional()
+      .openapi({
+        description:
+          'The topic of this mail (GET /v1/topics): its unsubscribe link and List-Unsubscribe header leave that topic only, and its page offers ' +
+          'all advertising mail as a second choice. Absent: the links leave all advertising mail. An unknown or removed topic is refused (422).',
+        example: 'webinars',
+      }),
   })
   .strict()
   .openapi('LinksRequest');
@@ -48,8 +61,16 @@ const route = createRoute({
 export function linkRoutes(deps: ResolvedDeps) {
   const app = apiApp();
   app.openapi(route, async (c) => {
-    const { subjects, campaignId } = c.req.valid('json');
-    const { links, unknown } = await linksFor(deps.db, deps, subjects, campaignId);
+    const { subjects, campaignId, topic } = c.req.valid('json');
+    if (topic !== undefined) {
+      const t = await findTopic(deps.db, topic);
+      if (!t || t.removedAt) {
+        throw new AppError('validation_failed', `No topic ${topic} to send mail in (GET /v1/topics lists them); nothing was signed.`, [
+          { path: 'topic', message: t ? 'this topic was removed' : 'no topic with this key' },
+        ]);
+      }
+    }
+    const { links, unknown } = await linksFor(deps.db, deps, subjects, campaignId, topic);
     return c.json({ links, unknown }, 200);
   });
   return app;

@@ -11,6 +11,7 @@ import {
   SignJWT,
 } from 'jose';
 import type { Clock } from '../time/clock.js';
+import { TOPIC_KEY } from '../topics/rules.js';
 
 /** What a link lets its holder do. One purpose is never accepted on another's path. */
 export type LinkPurpose = 'u' | 'w' | 'p' | 'c';
@@ -27,6 +28,11 @@ export interface LinkClaims {
   ah?: string;
   /** Confirmation of a pending change (address change, lead profile): that change's id. */
   pc?: string;
+  /**
+   * Unsubscribe links (`u`) for one topic: its key. Absent: all advertising mail (every link
+   * issued before topics existed means that, and still does).
+   */
+  t?: string;
   iat: number;
   exp?: number;
 }
@@ -96,10 +102,10 @@ function isPlainObject(input: unknown): input is Record<string, unknown> {
   return prototype === null || Object.getPrototypeOf(prototype) === null;
 }
 
-/** Signs and verifies link tokens with a rotating key set. */
 /** What a link token says: whom, for what, and for how long. */
-export type SignClaims = { sub: string; p: LinkPurpose; cmp?: string; ah?: string; pc?: string; ttlSeconds?: number };
+export type SignClaims = { sub: string; p: LinkPurpose; cmp?: string; ah?: string; pc?: string; t?: string; ttlSeconds?: number };
 
+/** Signs and verifies link tokens with a rotating key set. */
 export interface LinkSigner {
   sign(claims: SignClaims): Promise<string>;
   /** Signs many at once, in order: the same tokens as {@link sign}, faster where the runtime has threads. */
@@ -245,19 +251,20 @@ export async function createLinkSigner(jwks: JWK[], clock: Clock, opts: { crypto
   const batchSign = fastSign ? (opts.crypto?.importBatchSigner?.(signing, signAlg) ?? null) : null;
 
   /** Checks what a token may say, and its `iat`. */
-  function checked({ sub, p, cmp, ah, pc }: SignClaims): number {
+  function checked({ sub, p, cmp, ah, pc, t }: SignClaims): number {
     // The subject is named by its opaque id only: a link must never carry an address.
     if (!UUID.test(sub)) throw new TypeError('link tokens name subjects by uuid only');
     if (!PURPOSES.has(p)) throw new TypeError(`unknown link purpose ${p}`);
     if (cmp !== undefined && cmp.length > 200) throw new TypeError('campaign id over 200 characters');
     if (ah !== undefined && !ADDRESS_HASH_PREFIX.test(ah)) throw new TypeError('ah is a hex prefix of a keyed address hash');
     if (pc !== undefined && !UUID.test(pc)) throw new TypeError('pc is a pending change id (uuid)');
+    if (t !== undefined && !TOPIC_KEY.test(t)) throw new TypeError('t is a topic key');
     return Math.floor(clock.now().getTime() / 1000);
   }
 
   /** The claims a token carries, in jose's SignJWT order: ours, then sub, iat, exp. */
-  function payloadOf({ p, cmp, ah, pc }: SignClaims): JWTPayload {
-    return { p, ...(cmp ? { cmp } : {}), ...(ah ? { ah } : {}), ...(pc ? { pc } : {}) };
+  function payloadOf({ p, cmp, ah, pc, t }: SignClaims): JWTPayload {
+    return { p, ...(cmp ? { cmp } : {}), ...(ah ? { ah } : {}), ...(pc ? { pc } : {}), ...(t ? { t } : {}) };
   }
 
   /** The JWS signing input (`header.payload`) our signer writes, byte for byte what jose writes. */
@@ -301,13 +308,14 @@ export async function createLinkSigner(jwks: JWK[], clock: Clock, opts: { crypto
 }
 
 function toClaims(payload: JWTPayload): LinkClaims | null {
-  const { sub, p, cmp, ah, pc, iat, exp } = payload as Record<string, unknown>;
+  const { sub, p, cmp, ah, pc, t, iat, exp } = payload as Record<string, unknown>;
   if (typeof sub !== 'string' || !UUID.test(sub)) return null;
   if (typeof p !== 'string' || !PURPOSES.has(p as LinkPurpose)) return null;
   if (typeof iat !== 'number') return null;
   if (cmp !== undefined && (typeof cmp !== 'string' || cmp.length > 200)) return null;
   if (ah !== undefined && (typeof ah !== 'string' || !ADDRESS_HASH_PREFIX.test(ah))) return null;
   if (pc !== undefined && (typeof pc !== 'string' || !UUID.test(pc))) return null;
+  if (t !== undefined && (typeof t !== 'string' || !TOPIC_KEY.test(t))) return null;
   return {
     sub,
     p: p as LinkPurpose,
@@ -315,6 +323,7 @@ function toClaims(payload: JWTPayload): LinkClaims | null {
     ...(typeof cmp === 'string' ? { cmp } : {}),
     ...(typeof ah === 'string' ? { ah } : {}),
     ...(typeof pc === 'string' ? { pc } : {}),
+    ...(typeof t === 'string' ? { t } : {}),
     ...(typeof exp === 'number' ? { exp } : {}),
   };
 }

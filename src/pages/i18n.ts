@@ -255,6 +255,25 @@ const ru = {
   pcWithdrawnAtNotice: (when: string) =>
     `Вы отозвали согласие на обработку персональных данных. Мы удалим ваши данные ${when}. До этого момента их можно скачать, но изменить уже нельзя.`,
   pcAlreadyWithdrawnAtLead: (when: string) => `Согласие уже отозвано, повторно ничего не изменилось. Мы удалим ваши данные ${when}.`,
+  // Topics: the unsubscribe page of a topic link (src/unsubscribe/routes.tsx) and the center's checkboxes.
+  uTopicTitle: (name: string) => `Отписаться от рассылки «${name}»`,
+  uTopicLead: (name: string) => `Вы перестанете получать письма «${name}». Другие наши рассылки и письма, необходимые для оказания услуг, продолжат приходить.`,
+  uTopicRemovedNote: 'Эту рассылку мы больше не отправляем; отписка от неё всё равно будет записана.',
+  uTopicButton: (name: string) => `Отписаться от «${name}»`,
+  uTopicDoneTitle: (name: string) => `Вы отписаны от рассылки «${name}»`,
+  uTopicDoneLead: (name: string) =>
+    `Письма «${name}» больше не придут. Если письмо уже было в пути, оно может прийти в ближайшие часы. Другие наши рассылки продолжат приходить.`,
+  uAllTitle: 'Все рекламные рассылки',
+  uAllLead: 'Если вы не хотите получать от нас никаких рекламно-информационных писем, можно отписаться от всех сразу.',
+  uAllButton: 'Отписаться от всех рекламных рассылок',
+  pcTopicsTitle: 'Какие письма присылать',
+  pcTopicsLegend: 'Рассылки',
+  pcTopicsLead: 'Отметьте рассылки, которые хотите получать. Письма, необходимые для оказания услуг, приходят всегда.',
+  pcTopicsButton: 'Сохранить выбор',
+  pcTopicsSavedTitle: 'Выбор сохранён',
+  pcTopicsSavedLead: 'Мы будем присылать только отмеченные рассылки.',
+  pcTopicsUnchangedLead: 'Выбор не изменился.',
+  pcTopicsNoMarketing: 'Сейчас рекламные письма вам не приходят: отмеченные рассылки начнут приходить, только когда вы снова подпишетесь.',
 };
 
 type Messages = typeof ru;
@@ -474,6 +493,24 @@ const en: Messages = {
   pcWithdrawnAtNotice: (when: string) =>
     `You have withdrawn consent to processing of your personal data. We will delete your data on ${when}. Until then you can download it, but it can no longer be changed.`,
   pcAlreadyWithdrawnAtLead: (when: string) => `Consent is already withdrawn; nothing changed. We will delete your data on ${when}.`,
+  uTopicTitle: (name: string) => `Unsubscribe from “${name}”`,
+  uTopicLead: (name: string) => `You will stop receiving “${name}”. Our other mailings and the messages needed to provide our services will still arrive.`,
+  uTopicRemovedNote: 'We no longer send this mailing; your unsubscribe from it is recorded all the same.',
+  uTopicButton: (name: string) => `Unsubscribe from “${name}”`,
+  uTopicDoneTitle: (name: string) => `You are unsubscribed from “${name}”`,
+  uTopicDoneLead: (name: string) =>
+    `“${name}” will not come any more. A message already on its way may still arrive within a few hours. Our other mailings will still arrive.`,
+  uAllTitle: 'All advertising mail',
+  uAllLead: 'If you want no advertising e-mails from us at all, you can unsubscribe from all of them at once.',
+  uAllButton: 'Unsubscribe from all advertising mail',
+  pcTopicsTitle: 'Which e-mails to send',
+  pcTopicsLegend: 'Mailings',
+  pcTopicsLead: 'Tick the mailings you want. Messages needed to provide our services always arrive.',
+  pcTopicsButton: 'Save my choice',
+  pcTopicsSavedTitle: 'Your choice is saved',
+  pcTopicsSavedLead: 'We will send only the mailings you ticked.',
+  pcTopicsUnchangedLead: 'Your choice has not changed.',
+  pcTopicsNoMarketing: 'You receive no advertising e-mails now: the ticked mailings arrive only once you subscribe again.',
 };
 
 export const messages: Record<Locale, Messages> = { ru, en };

@@ -2,6 +2,7 @@ import { normalizeEmail } from '../consent/email.js';
 import type { FieldProblem, FormFields } from '../pages/forms.js';
 import type { Rectification } from '../subjects/actions.js';
 import { MAX_LENGTH, PHONE, type ProfileField, RECTIFY_FIELDS, type RectifyField } from '../subjects/profile.js';
+import { TOPIC_KEY } from '../topics/rules.js';
 
 /**
  * Reading and checking the preference center's own form, rectification (the frequency form is
@@ -49,4 +50,22 @@ export function typedValues(f: FormFields): Partial<Record<RectifyField, string>
   const out: Partial<Record<RectifyField, string>> = {};
   for (const field of RECTIFY_FIELDS) if (f[field] !== undefined) out[field] = f[field];
   return out;
+}
+
+// ---------- topics ----------
+
+/**
+ * The topics form as the choices it states: for each topic the page showed (a hidden
+ * `shown-<key>`), whether its box (`topic-<key>`) was ticked. An unticked box is not posted at
+ * all, so only the topics shown are decided; a box of a topic not shown, or a field that names no
+ * possible key, is ignored. Null when the form shows no topic: not this form.
+ */
+export function parseTopicsForm(f: FormFields): Map<string, boolean> | null {
+  const wanted = new Map<string, boolean>();
+  for (const name of Object.keys(f)) {
+    if (!name.startsWith('shown-')) continue;
+    const key = name.slice('shown-'.length);
+    if (TOPIC_KEY.test(key)) wanted.set(key, f[`topic-${key}`] !== undefined);
+  }
+  return wanted.size ? wanted : null;
 }

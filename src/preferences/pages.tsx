@@ -275,6 +275,59 @@ export interface CenterView {
   /** "2 рабочих дня" / "2 business days": the erasure and the request deadlines. */
   erasureDays: string;
   requestDays: string;
+  /** The live topics, in the person's language, and whether they receive each. */
+  topics: CenterTopic[];
+}
+
+/** One topic as the center lists it. */
+export interface CenterTopic {
+  key: string;
+  name: string;
+  description: string;
+  subscribed: boolean;
+}
+
+/**
+ * The topics as checkboxes, one form, no script: a ticked box receives the topic. Each topic
+ * shown is named by a hidden field, so an unticked box (which a browser does not post) still
+ * says "not this one".
+ */
+export function TopicsForm(props: { x: Ctx; topics: CenterTopic[]; marketing: string }) {
+  const { x, topics } = props;
+  const t = x.t;
+  return (
+    <form method="post" action={actionUrl(x, 'topics')}>
+      <fieldset aria-describedby="topics-lead">
+        <legend>{t.pcTopicsLegend}</legend>
+        <p class="hint" id="topics-lead">
+          {t.pcTopicsLead}
+          {props.marketing === 'granted' ? null : ` ${t.pcTopicsNoMarketing}`}
+        </p>
+        {topics.map((topic) => (
+          <div class="choice">
+            <input type="hidden" name={`shown-${topic.key}`} value="1" />
+            <input
+              type="checkbox"
+              id={`topic-${topic.key}`}
+              name={`topic-${topic.key}`}
+              value="1"
+              checked={topic.subscribed}
+              aria-describedby={topic.description ? `topic-${topic.key}-description` : undefined}
+            />
+            <div>
+              <label for={`topic-${topic.key}`}>{topic.name}</label>
+              {topic.description ? (
+                <p class="hint" id={`topic-${topic.key}-description`}>
+                  {topic.description}
+                </p>
+              ) : null}
+            </div>
+          </div>
+        ))}
+      </fieldset>
+      <button type="submit">{t.pcTopicsButton}</button>
+    </form>
+  );
 }
 
 /** `GET /p/{token}`: the person's data, consents and frequency, and a form for each right. */
@@ -290,12 +343,9 @@ export function CenterPage(props: { x: Ctx; v: CenterView }) {
   const sections: [string, string][] = [
     ['data', t.pcDataTitle],
     ['export', t.pcExportTitle],
-    ...(!withdrawn && mailing
-      ? ([
-          ['frequency', t.pcFrequencyTitle],
-          ['unsubscribe', t.unsubscribeTitle],
-        ] as [string, string][])
-      : []),
+    ...(!withdrawn && mailing ? ([['frequency', t.pcFrequencyTitle]] as [string, string][]) : []),
+    ...(!withdrawn && v.topics.length ? ([['topics', t.pcTopicsTitle]] as [string, string][]) : []),
+    ...(!withdrawn && mailing ? ([['unsubscribe', t.unsubscribeTitle]] as [string, string][]) : []),
     ...(!withdrawn ? ([['rectify', t.pcRectifyTitle]] as [string, string][]) : []),
     ...(!withdrawn && !restricted ? ([['restrict', t.pcRestrictTitle]] as [string, string][]) : []),
     ...(!withdrawn ? ([['withdraw', t.withdrawTitle]] as [string, string][]) : []),
@@ -368,6 +418,13 @@ export function CenterPage(props: { x: Ctx; v: CenterView }) {
         <section class="card" id="frequency" aria-labelledby="frequency-title">
           <h2 id="frequency-title">{t.pcFrequencyTitle}</h2>
           <FrequencyForm x={x} frequency={p.preferences.frequency} pausedUntil={activePause ?? ''} limits={v.limits} />
+        </section>
+      ) : null}
+
+      {!withdrawn && v.topics.length ? (
+        <section class="card" id="topics" aria-labelledby="topics-title">
+          <h2 id="topics-title">{t.pcTopicsTitle}</h2>
+          <TopicsForm x={x} topics={v.topics} marketing={p.consents.marketing} />
         </section>
       ) : null}
 

@@ -17,10 +17,24 @@ import { rectify } from '../subjects/actions.js';
 import { FIELD_OF_COLUMN, INPUT_ID, RECTIFY_FIELDS, type RectifyField } from '../subjects/profile.js';
 import { restrictByPerson } from '../subjects/restriction.js';
 import { subjectExport, subjectProfile } from '../subjects/view.js';
+import { setTopicChoices } from '../topics/actions.js';
+import { listTopics, topicChoices } from '../topics/queries.js';
+import { subscribedTo, topicName } from '../topics/rules.js';
 import { unsubscribe } from '../unsubscribe/actions.js';
 import { openErasure, withdrawProcessing } from '../withdrawal/actions.js';
-import { parseRectifyForm, typedValues } from './forms.js';
-import { AppealForm, CenterPage, type Ctx, FormErrorPage, FrequencyForm, RectifyForm, RestrictForm, ResultPage, WithdrawConfirmPage } from './pages.js';
+import { parseRectifyForm, parseTopicsForm, typedValues } from './forms.js';
+import {
+  AppealForm,
+  CenterPage,
+  type CenterTopic,
+  type Ctx,
+  FormErrorPage,
+  FrequencyForm,
+  RectifyForm,
+  RestrictForm,
+  ResultPage,
+  WithdrawConfirmPage,
+} from './pages.js';
 
 /** rectify() names changed columns; the page names fields. */
 const COLUMN_FIELD: Record<string, string> = FIELD_OF_COLUMN;
@@ -108,6 +122,13 @@ export function preferencesRoutes(deps: ResolvedDeps) {
       if (erasure) erasureDue = erasureMoment(erasure.received_at, erasure.due_at, o.x.locale);
     }
     const t = o.x.t;
+    const [topics, choices] = await Promise.all([listTopics(deps.db), topicChoices(deps.db, profile.id)]);
+    const centerTopics: CenterTopic[] = topics.map((topic) => ({
+      key: topic.key,
+      name: topicName(topic, o.x.locale),
+      description: topic.description[o.x.locale],
+      subscribed: subscribedTo(topic, choices.get(topic.key)),
+    }));
     return renderPage(
       c,
       200,
@@ -121,6 +142,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
           limits: frequencyLimits(deps.clock.now(), config.timeZone),
           erasureDays: t.businessDays(config.erasureDueBusinessDays),
           requestDays: t.businessDays(config.requestDueBusinessDays),
+          topics: centerTopics,
         }}
       />,
       'center',
@@ -172,6 +194,23 @@ export function preferencesRoutes(deps: ResolvedDeps) {
             r.after.pausedUntil && r.after.pausedUntil > limits.today ? t.pcPauseSavedLead(x.day(r.after.pausedUntil)) : t.pcPauseClearedLead,
           ];
     return result(c, x, t.pcFrequencySavedTitle, lines);
+  });
+
+  // The topics: each box changed is one act of the person's, one ledger event, all or none.
+  // A person who left a topic (by its link or here) comes back to it here, by their own link.
+  app.post('/p/:token/topics', async (c) => {
+    const o = await openForm(c);
+    if (o instanceof Response) return o;
+    const { x, form } = o;
+    const t = x.t;
+    const wanted = parseTopicsForm(form);
+    if (!wanted) return badForm(c, x);
+    if (o.state.processing === 'withdrawn') return blocked(c, x);
+    const r = await setTopicChoices(deps.db, o.state.id, wanted, evidence(c, o.claims));
+    if (r.kind === 'unknown_subject') return gone(c);
+    deps.logger.info('topic choices', { subject: o.state.id, changed: r.changed.length });
+    const lines = [r.changed.length ? t.pcTopicsSavedLead : t.pcTopicsUnchangedLead, ...(o.state.marketing === 'granted' ? [] : [t.pcTopicsNoMarketing])];
+    return result(c, x, t.pcTopicsSavedTitle, lines);
   });
 
   app.post('/p/:token/rectify', async (c) => {

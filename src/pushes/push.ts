@@ -55,6 +55,8 @@ export interface PushOptions {
 interface PushChange {
   seq: number;
   hash: string;
+  /** The topic the record is scoped to; null: all advertising mail. */
+  topic: string | null;
   reason: string;
   active: boolean;
   at: string;
@@ -203,14 +205,20 @@ async function* batchesAfter(db: Db, from: number, batchSize: number): AsyncGene
 }
 
 async function readChanges(db: Db, after: number, limit: number): Promise<PushChange[]> {
-  const rows = await db
-    .selectFrom('suppressions')
-    .select(['seq', 'hash', 'reason', 'active', 'changed_at'])
-    .where('seq', '>', String(after))
-    .orderBy('seq')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({ seq: Number(r.seq), hash: r.hash, reason: r.reason, active: r.active, at: new Date(r.changed_at).toISOString() }));
+  // The global list and the topic records, one sequence (suppressions/queries.ts readFeed).
+  const r = await sql<{ seq: string; hash: string; topic: string | null; reason: string; active: boolean; changed_at: Date }>`
+    (select seq, hash, null::text as topic, reason, active, changed_at from suppressions where seq > ${String(after)} order by seq limit ${limit})
+    union all
+    (select seq, hash, topic, reason, active, changed_at from topic_suppressions where seq > ${String(after)} order by seq limit ${limit})
+    order by seq limit ${limit}`.execute(db);
+  return r.rows.map((r) => ({
+    seq: Number(r.seq),
+    hash: r.hash,
+    topic: r.topic,
+    reason: r.reason,
+    active: r.active,
+    at: new Date(r.changed_at).toISOString(),
+  }));
 }
 
 /** One signed request; the error text, or null on a 2xx. */

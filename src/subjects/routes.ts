@@ -79,6 +79,7 @@ const SubjectExport = z
           policyVersion: z.string().nullable(),
           source: z.string().nullable(),
           campaignId: z.string().nullable(),
+          topic: z.string().optional().openapi({ description: 'For topic_unsubscribed and topic_subscribed: the topic' }),
         }),
       )
       .openapi({ description: 'The consent ledger, the evidence of every grant and withdrawal, oldest first' }),
@@ -100,6 +101,9 @@ const SubjectExport = z
       }),
     ),
     disclosures: z.array(z.object({ recipient: z.string(), legalBasis: z.string(), data: z.string(), at: nullableTimestamp })),
+    topics: z
+      .array(z.object({ topic: z.string(), subscribed: z.boolean(), since: nullableTimestamp }))
+      .openapi({ description: "The person's own choices per topic (the topics they never chose on follow each topic's default)" }),
   })
   .openapi('SubjectExport');
 

@@ -42,15 +42,15 @@ export async function subjectProfile(db: Db, id: string): Promise<SubjectProfile
 
 /**
  * Everything held about a person (right of access): profile, consents, the evidence ledger,
- * sends, suppression state, requests and disclosures.
+ * sends, suppression state, requests, disclosures and their choices per topic.
  */
 export async function subjectExport(db: Db, id: string, now: Date) {
   const profile = await subjectProfile(db, id);
   if (!profile) return null;
-  const [events, sends, requests, disclosures, suppression] = await Promise.all([
+  const [events, sends, requests, disclosures, suppression, topics] = await Promise.all([
     db
       .selectFrom('consent_events')
-      .select(['purpose', 'action', 'actor_type', 'occurred_at', 'ip', 'user_agent', 'policy_version', 'source', 'campaign_id'])
+      .select(['purpose', 'action', 'actor_type', 'occurred_at', 'ip', 'user_agent', 'policy_version', 'source', 'campaign_id', 'details'])
       .where('subject_id', '=', id)
       .orderBy('id')
       .execute(),
@@ -73,6 +73,7 @@ export async function subjectExport(db: Db, id: string, now: Date) {
       .select(['sup.reason', 'sup.active', 'sup.changed_at'])
       .where('s.id', '=', id)
       .executeTakeFirst(),
+    db.selectFrom('topic_choices').select(['topic', 'subscribed', 'updated_at']).where('subject_id', '=', id).orderBy('topic').execute(),
   ]);
   const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
   return {
@@ -88,6 +89,9 @@ export async function subjectExport(db: Db, id: string, now: Date) {
       policyVersion: e.policy_version,
       source: e.source,
       campaignId: e.campaign_id,
+      ...(e.action === 'topic_unsubscribed' || e.action === 'topic_subscribed'
+        ? { topic: String((e.details as { topic?: unknown } | null)?.topic ?? '') }
+        : {}),
     })),
     sends: sends.map((x) => ({ campaignId: x.campaign_id, status: x.status, reservedAt: iso(x.reserved_at), sentAt: iso(x.sent_at) })),
     suppression: suppression ? { reason: suppression.reason, active: suppression.active, since: iso(suppression.changed_at) } : null,
@@ -102,5 +106,6 @@ export async function subjectExport(db: Db, id: string, now: Date) {
       text: r.body,
     })),
     disclosures: disclosures.map((d) => ({ recipient: d.recipient, legalBasis: d.legal_basis, data: d.data_disclosed, at: iso(d.disclosed_at) })),
+    topics: topics.map((c) => ({ topic: c.topic, subscribed: c.subscribed, since: iso(c.updated_at) })),
   };
 }

@@ -12,7 +12,8 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
   return !!ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
-const CSV_HEADER = 'seq,hash,email,reason,active,createdAt\n';
+// `topic` last: a reader that takes the first six columns by position reads what it read before.
+const CSV_HEADER = 'seq,hash,email,reason,active,createdAt,topic\n';
 
 /**
  * The feed's body in this format from pages of records already written in it (queries.ts

@@ -34,6 +34,10 @@ export async function suppress(db: Db, s: SuppressInput): Promise<boolean> {
 /**
  * Lifts an active suppression if its reason is one of `reasons`. The entry stays, inactive,
  * as a tombstone the feed carries. Returns whether anything was lifted.
+ *
+ * The address's topic records still active are sent again after the lift (the sequencer numbers
+ * them after it, migration 0015): a feed consumer that ignores topics then keeps the address
+ * suppressed rather than mail a topic the person left.
  */
 export async function lift(
   db: Db,
@@ -46,7 +50,9 @@ export async function lift(
     .where('active', '=', true)
     .where('reason', 'in', [...l.reasons])
     .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  const lifted = Number(r.numUpdatedRows) > 0;
+  if (lifted) await db.updateTable('topic_suppressions').set({ seq: null }).where('hash', '=', l.hash).where('active', '=', true).execute();
+  return lifted;
 }
 
 export async function findSuppression(db: Db, hash: string) {
@@ -88,22 +94,27 @@ const isoTime = sql<string>`to_char(changed_at at time zone 'UTC', 'YYYY-MM-DD"T
 
 /**
  * One feed record in its format, written by PostgreSQL: `{"seq","hash","email"?,"reason",
- * "active","createdAt"}` as JSON (the address only for a key that may read addresses, and only
- * while kept), or the CSV line `seq,hash,email,reason,active,createdAt`.
+ * "active","createdAt","topic"}` as JSON (the address only for a key that may read addresses,
+ * and only while kept; `topic` null for all advertising mail), or the CSV line
+ * `seq,hash,email,reason,active,createdAt,topic` (topic last and empty for all advertising mail,
+ * so a reader of the first six columns reads what it read before).
  */
 function feedRecordText(format: FeedFormat, withEmail: boolean): RawBuilder<string> {
-  const [hash, email, reason] = [sql.ref('hash'), sql.ref('email'), sql.ref('reason')];
+  const [hash, email, reason, topic] = [sql.ref('hash'), sql.ref('email'), sql.ref('reason'), sql.ref('topic')];
   if (format === 'csv') {
     const emailCell = withEmail ? sql`coalesce(${csvCell(email)}, '')` : sql`''`;
-    return sql`seq::text || ',' || ${csvCell(hash)} || ',' || ${emailCell} || ',' || ${csvCell(reason)} || ',' || active::text || ',' || ${isoTime}`;
+    return sql`seq::text || ',' || ${csvCell(hash)} || ',' || ${emailCell} || ',' || ${csvCell(reason)} || ',' || active::text || ',' || ${isoTime}
+      || ',' || coalesce(${csvCell(topic)}, '')`;
   }
   const emailPart = withEmail ? sql`coalesce(',"email":' || ${jsonText(email)}, '')` : sql`''`;
   return sql`'{"seq":' || seq::text || ',"hash":' || ${jsonText(hash)} || ${emailPart} || ',"reason":' || ${jsonText(reason)}
-    || ',"active":' || active::text || ',"createdAt":"' || ${isoTime} || '"}'`;
+    || ',"active":' || active::text || ',"createdAt":"' || ${isoTime} || '","topic":' || coalesce(${jsonText(topic)}, 'null') || '}'`;
 }
 
 /**
- * The feed's records with `since < seq <= upTo` (at most `limit`), as the text of `format`,
+ * The feed's records with `since < seq <= upTo` (at most `limit`): the global list and the
+ * topic-scoped records (migration 0015), one sequence; a topic record carries the address of
+ * the live person it belongs to, if any (after erasure there is none). As the text of `format`,
  * one page of `pageSize` records at a time: NDJSON and CSV pages are lines joined by `\n`, JSON
  * pages records joined by `,` (no trailing separator; feed.ts `feedChunks` frames them). Keyset
  * pages, so memory stays the same however long the feed is. PostgreSQL writes the records, so
@@ -119,13 +130,18 @@ export async function* readFeedPages(
   const separator = opts.format === 'json' ? ',' : '\n';
   let cursor = opts.since;
   let remaining = opts.limit;
+  const upTo = String(opts.upTo);
   while (remaining > 0 && cursor < opts.upTo) {
+    const [cursorText, n] = [String(cursor), Math.min(pageSize, remaining)];
     const r = await sql<{ last: string | null; n: number; body: string | null }>`
       ${PREPARED} select max(seq)::text as last, count(*)::int as n, string_agg(${text}, ${separator}::text order by seq) as body
-      from (select seq, hash, email, reason, active, changed_at from suppressions
-            where seq > ${String(cursor)}::bigint and seq <= ${String(opts.upTo)}::bigint order by seq limit ${Math.min(pageSize, remaining)}::bigint) page`.execute(
-      db,
-    );
+      from ((select seq, hash, null::text as topic, email, reason, active, changed_at from suppressions
+              where seq > ${cursorText}::bigint and seq <= ${upTo}::bigint order by seq limit ${n}::bigint)
+            union all
+            (select t.seq, t.hash, t.topic, s.email, t.reason, t.active, t.changed_at from topic_suppressions t
+              left join subjects s on s.email_hash = t.hash and s.status <> 'erased'
+              where t.seq > ${cursorText}::bigint and t.seq <= ${upTo}::bigint order by t.seq limit ${n}::bigint)
+            order by seq limit ${n}::bigint) page`.execute(db);
     const page = r.rows[0];
     if (!page || page.n === 0 || page.last === null || page.body === null) return;
     yield page.body;

@@ -21,8 +21,18 @@ const FeedRecordSchema = z
     hash: z.string().openapi({ description: 'HMAC-SHA256 (hex) of the normalized address with SUPPRESSION_HASH_KEY' }),
     email: EmailOut.optional().openapi({ description: 'Only for the suppressions:read scope, and never after erasure' }),
     reason: z.enum(['unsubscribed', 'withdrawn', 'erased', 'bounced', 'complained', 'manual']),
-    active: z.boolean().openapi({ description: 'false: a lifted entry (tombstone); the address may be mailed again' }),
+    active: z.boolean().openapi({ description: 'false: a lifted entry (tombstone); the address may be mailed again (in its scope)' }),
     createdAt: Timestamp,
+    topic: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          'The scope: null for all advertising mail (the global list), or the key of one topic (GET /v1/topics) the person left. ' +
+          'Keep one state per (hash, topic). A consumer that ignores this field and keeps the last record per hash stays on the safe side: ' +
+          'it may suppress more than needed, never less (a person who left everything has an active global record after any topic record).',
+        example: null,
+      }),
   })
   .openapi('SuppressionRecord', { description: 'One record of the feed: one line of the NDJSON format, one row of the CSV, one element of `records` in JSON' });
 
@@ -60,7 +70,7 @@ const feedRoute = createRoute({
       description:
         'The records, in the format asked for (`format`; the Content-Type says which). ' +
         '`application/x-ndjson` (the default): one SuppressionRecord as JSON per line, each line ending with `\\n`; read it line by line. ' +
-        '`text/csv`: a header line `seq,hash,email,reason,active,createdAt`, then one record per line (email empty for the hashed scope). ' +
+        '`text/csv`: a header line `seq,hash,email,reason,active,createdAt,topic`, then one record per line (email empty for the hashed scope, topic empty for all advertising mail). ' +
         '`application/json`: one object with the records and the high-water mark. ' +
         'The body is streamed: a body cut short (no final newline, invalid JSON) is a failed read; ask again from the last seq you applied.',
       headers: feedHeaders,
@@ -75,10 +85,11 @@ const feedRoute = createRoute({
             reason: 'unsubscribed',
             active: true,
             createdAt: '2026-03-02T09:00:00.000Z',
+            topic: null,
           },
         },
         'text/csv': {
-          schema: z.string().openapi({ description: 'CSV (RFC 4180) with a header line: seq,hash,email,reason,active,createdAt' }),
+          schema: z.string().openapi({ description: 'CSV (RFC 4180) with a header line: seq,hash,email,reason,active,createdAt,topic' }),
         },
         'application/json': {
           schema: z.object({ records: z.array(FeedRecordSchema), highWaterMark: z.number().int().openapi({ description: 'Same as X-High-Water-Mark' }) }),

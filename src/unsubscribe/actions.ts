@@ -3,8 +3,12 @@ import { ACTION_PURPOSE, type Evidence } from '../consent/ledger.js';
 import { type Db, PREPARED } from '../db/handle.js';
 import { enqueue } from '../outbox/queries.js';
 import { ON_CONFLICT_SUPPRESS } from '../suppressions/rule.js';
+import { unsubscribeFromTopic } from '../topics/actions.js';
 
-export type UnsubscribeOutcome = { kind: 'unsubscribed' | 'already'; status: 'active' | 'restricted' | 'erased'; locale: string } | { kind: 'unknown_subject' };
+/** `topic`: the act left that topic only (absent: all advertising mail). */
+export type UnsubscribeOutcome =
+  | { kind: 'unsubscribed' | 'already'; status: 'active' | 'restricted' | 'erased'; locale: string; topic?: string }
+  | { kind: 'unknown_subject' };
 
 /**
  * Withdraws marketing consent and suppresses the address, atomically. With `notify` (the
@@ -27,7 +31,13 @@ export type UnsubscribeOutcome = { kind: 'unsubscribed' | 'already'; status: 'ac
  * @example
  * await unsubscribe(db, claims.sub, { actorType: 'subject', at: clock.now(), ip, campaignId: claims.cmp });
  */
-export async function unsubscribe(db: Db, subjectId: string, e: Evidence, opts: { notify?: boolean } = {}): Promise<UnsubscribeOutcome> {
+export async function unsubscribe(db: Db, subjectId: string, e: Evidence, opts: { notify?: boolean; topic?: string } = {}): Promise<UnsubscribeOutcome> {
+  // A topic link (its token's `t`) leaves that topic only: its own one statement, no notice.
+  // A topic never defined here (a restore, another database) falls back to all advertising mail.
+  if (opts.topic !== undefined) {
+    const r = await unsubscribeFromTopic(db, subjectId, opts.topic, e);
+    if (r.kind !== 'unknown_topic') return r.kind === 'unknown_subject' ? r : { ...r, topic: opts.topic };
+  }
   if (!opts.notify) return (await unsubscribeStatement(db, subjectId, e)).outcome;
   // Two round trips only for operators who asked for the notice.
   return db.transaction().execute(async (trx) => {

@@ -7,14 +7,21 @@ import { type UnsubscribeOutcome, unsubscribe } from './actions.js';
  * The act behind every verified unsubscribe link, whichever way it came in: the one-click POST
  * and the page's button (`POST /u/{token}`, ./routes.tsx), a message to the `mailto:` address
  * (./by-mail.ts: the SMTP listener and the inbound webhook). What the link's claims mean (its
- * subject, its campaign, and whatever a link may later name) is read here, once, so every way
- * in does exactly the same thing.
+ * subject, its campaign, its topic) is read here, once, so every way in does exactly the same
+ * thing: a message to the mailto address of a topic link leaves that topic, as the click does.
  *
  * @example
  * const outcome = await unsubscribeByLink(deps, v.claims, personEvidence(c, deps, v.claims, 'one-click'));
  */
-export function unsubscribeByLink(deps: Pick<ResolvedDeps, 'db' | 'config'>, claims: LinkClaims, evidence: Evidence): Promise<UnsubscribeOutcome> {
-  return unsubscribe(deps.db, claims.sub, evidence, { notify: deps.config.notifyOnUnsubscribe });
+export function unsubscribeByLink(
+  deps: Pick<ResolvedDeps, 'db' | 'config'>,
+  claims: LinkClaims,
+  evidence: Evidence,
+  opts: { allMail?: boolean } = {},
+): Promise<UnsubscribeOutcome> {
+  // A topic link leaves its topic; `allMail` is the page's second choice (all advertising mail).
+  const topic = opts.allMail ? undefined : claims.t;
+  return unsubscribe(deps.db, claims.sub, evidence, { notify: deps.config.notifyOnUnsubscribe, ...(topic ? { topic } : {}) });
 }
 
 export type UnsubscribeByTokenOutcome = (UnsubscribeOutcome & { subjectId: string }) | { kind: 'refused'; reason: TokenFailure };

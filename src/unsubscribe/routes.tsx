@@ -5,6 +5,7 @@ import { personEvidence } from '../consent/evidence.js';
 import type { ResolvedDeps } from '../deps.js';
 import { clientWithinMailLimit, requestFreshLink } from '../links/fresh-link.js';
 import { BY_ADDRESS_PATH } from '../links/pages.js';
+import type { LinkClaims } from '../links/tokens.js';
 import { openLinkPage, verifyForPage } from '../links/verify.js';
 import { formField } from '../pages/forms.js';
 import { type Locale, messages } from '../pages/i18n.js';
@@ -12,6 +13,8 @@ import { showActingOn } from '../pages/identity.js';
 import { pageLocale, renderPage } from '../pages/layout.js';
 import { messagePage, unknownSubjectPage } from '../pages/message.js';
 import { loadSubjectState, type SubjectState } from '../subjects/queries.js';
+import { findTopic, topicChoices } from '../topics/queries.js';
+import { topicName } from '../topics/rules.js';
 import { unsubscribeByLink } from './by-link.js';
 import { requestResubscription } from './resubscribe.js';
 
@@ -24,6 +27,11 @@ import { requestResubscription } from './resubscribe.js';
  * (`POST /u/{token}/monthly`); after unsubscribing it offers a way back
  * (`POST /u/{token}/resubscribe`: a confirmation mailed to the address, nothing more).
  * `POST /u/by-address` is the damaged-link page's way to leave: it mails a link, never acts.
+ *
+ * A topic link (its token names a topic, `t`) asks about that topic only, and its POST (the
+ * button, or the mailbox's one-click) leaves that topic only; "all advertising mail" is a second,
+ * separate form (`POST /u/{token}/all`). The topic comes from the signed token alone: nothing in
+ * the body can name another.
  */
 export function unsubscribeRoutes(deps: ResolvedDeps) {
   const app = new Hono();
@@ -50,6 +58,26 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
     if (s.status === 'erased' || s.marketing === 'withdrawn') {
       return renderPage(c, 200, locale, t.unsubscribedTitle, <Done locale={locale} token={token} s={s} orgUrl={deps.config.orgUrl} />);
     }
+    // A topic never defined here means all advertising mail: the page below says so.
+    const topic = o.claims.t ? await findTopic(deps.db, o.claims.t) : undefined;
+    if (topic) {
+      const name = topicName(topic, locale);
+      if ((await topicChoices(deps.db, s.id)).get(topic.key) === false) {
+        return renderPage(c, 200, locale, t.uTopicDoneTitle(name), <TopicDone locale={locale} token={token} name={name} />);
+      }
+      return messagePage(
+        c,
+        200,
+        locale,
+        t.uTopicTitle(name),
+        t.uTopicLead(name),
+        <>
+          {topic.removedAt ? <p class="muted">{t.uTopicRemovedNote}</p> : null}
+          <UnsubscribeForm locale={locale} token={token} label={t.uTopicButton(name)} />
+          <AllOffer locale={locale} token={token} />
+        </>,
+      );
+    }
     const monthly = mayGoMonthly(s) && (await readPreferences(deps.db, s.id)).frequency === 'standard';
     return messagePage(
       c,
@@ -69,16 +97,33 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
     if (v instanceof Response) return v;
     // Any POST to a valid link is the person's act: the page's form, or the mailbox's one-click
     // (RFC 8058 says the body carries List-Unsubscribe=One-Click; we do not refuse a client that
-    // forgets it, since nothing but a deliberate POST reaches here).
-    const source = await oneClickSource(c.req.raw);
-    const outcome = await unsubscribeByLink(deps, v.claims, personEvidence(c, deps, v.claims, source));
+    // forgets it, since nothing but a deliberate POST reaches here). A topic link leaves its topic.
+    return unsubscribeAndRender(c, v, await oneClickSource(c.req.raw), {});
+  });
+
+  // A topic link's second choice: all advertising mail, as a link without a topic does.
+  app.post('/u/:token/all', async (c) => {
+    const v = await verifyForPage(c, deps, 'u');
+    if (v instanceof Response) return v;
+    return unsubscribeAndRender(c, v, 'unsubscribe-page', { allMail: true });
+  });
+
+  /** The act and its page: one statement for a mailbox's one-click, the page a person reads otherwise. */
+  const unsubscribeAndRender = async (c: Context, v: { claims: LinkClaims; token: string }, source: string, opts: { allMail?: boolean }) => {
+    const outcome = await unsubscribeByLink(deps, v.claims, personEvidence(c, deps, v.claims, source), opts);
     if (outcome.kind === 'unknown_subject') return unknownSubjectPage(c, pageLocale(c, deps));
-    deps.logger.info('unsubscribe', { subject: v.claims.sub, outcome: outcome.kind, campaign: v.claims.cmp });
+    deps.logger.info('unsubscribe', { subject: v.claims.sub, outcome: outcome.kind, campaign: v.claims.cmp, topic: outcome.topic });
     const locale = pageLocale(c, deps, outcome.locale);
     // A mailbox's one-click shows its answer to nobody: it stays one statement, the hot path.
     // The page's own button gets the page a person reads: the address and the way back.
     const s = source === 'one-click' ? null : await loadSubjectState(deps.db, v.claims.sub);
     showActingOn(c, s?.email);
+    if (outcome.topic) {
+      const t = source === 'one-click' ? undefined : await findTopic(deps.db, outcome.topic);
+      const name = t ? topicName(t, locale) : outcome.topic;
+      const all = outcome.status !== 'erased' && s?.marketing !== 'withdrawn';
+      return renderPage(c, 200, locale, messages[locale].uTopicDoneTitle(name), <TopicDone locale={locale} token={v.token} name={name} all={all} />);
+    }
     return renderPage(
       c,
       200,
@@ -86,7 +131,7 @@ export function unsubscribeRoutes(deps: ResolvedDeps) {
       messages[locale].unsubscribedTitle,
       <Done locale={locale} token={v.token} s={s} erased={outcome.status === 'erased'} orgUrl={deps.config.orgUrl} />,
     );
-  });
+  };
 
   // "At most one a month instead": the preference center's frequency action, with its ledger
   // event; the subscription stays, and the unsubscribe button is on the answer too.
@@ -143,12 +188,12 @@ async function oneClickSource(req: Request): Promise<string> {
 }
 
 /** The unsubscribe button: first and primary wherever the page offers anything else. */
-function UnsubscribeForm(props: { locale: Locale; token: string }) {
+function UnsubscribeForm(props: { locale: Locale; token: string; label?: string }) {
   const t = messages[props.locale];
   return (
     <form method="post" action={`/u/${props.token}?lang=${props.locale}`}>
       <input type="hidden" name="confirm" value="1" />
-      <button type="submit">{t.unsubscribeButton}</button>
+      <button type="submit">{props.label ?? t.unsubscribeButton}</button>
     </form>
   );
 }
@@ -208,6 +253,24 @@ function Done(props: { locale: Locale; token: string; s: SubjectState | null; er
           </p>
         </Offer>
       ) : null}
+    </>
+  );
+}
+
+/** A topic link's second choice, below its own button and styled apart: all advertising mail. */
+function AllOffer(props: { locale: Locale; token: string }) {
+  const t = messages[props.locale];
+  return <Offer id="all-title" title={t.uAllTitle} lead={t.uAllLead} action={`/u/${props.token}/all?lang=${props.locale}`} button={t.uAllButton} />;
+}
+
+/** The result of a topic link: that topic left, the rest still coming, and (unless gone already) the way to leave it all. */
+function TopicDone(props: { locale: Locale; token: string; name: string; all?: boolean }) {
+  const t = messages[props.locale];
+  return (
+    <>
+      <h1>{t.uTopicDoneTitle(props.name)}</h1>
+      <p>{t.uTopicDoneLead(props.name)}</p>
+      {props.all === false ? null : <AllOffer locale={props.locale} token={props.token} />}
     </>
   );
 }

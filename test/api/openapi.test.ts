@@ -27,7 +27,7 @@ const isApi = (path: string) => path.startsWith('/v1/');
 
 describe('every operation', () => {
   it('is found: the /v1 operations and the service endpoints', () => {
-    expect(ops().filter((o) => isApi(o.path)).length).toBe(22);
+    expect(ops().filter((o) => isApi(o.path)).length).toBe(25);
     expect(ops().map((o) => `${o.method} ${o.path}`)).toEqual(expect.arrayContaining(['GET /healthz', 'GET /.well-known/jwks.json']));
   });
 
@@ -66,11 +66,13 @@ describe('every operation', () => {
     expect(bad.map((o) => `${o.method} ${o.path}`)).toEqual([]);
   });
 
-  it('declares 413 and 415 on the writes, which take a body, and never on a GET', () => {
+  it('declares 413 and 415 on the writes, which take a body, and never on a GET or a DELETE (which take none)', () => {
     const gets = ops().filter((o) => o.method === 'GET');
     expect(gets.length).toBeGreaterThan(5);
     expect(gets.filter((o) => o.op.responses['413'] || o.op.responses['415'] || o.op.requestBody).map((o) => o.path)).toEqual([]);
-    const writes = ops().filter((o) => o.method !== 'GET');
+    const deletes = ops().filter((o) => o.method === 'DELETE');
+    expect(deletes.filter((o) => o.op.responses['413'] || o.op.responses['415'] || o.op.requestBody).map((o) => o.path)).toEqual([]);
+    const writes = ops().filter((o) => o.method !== 'GET' && o.method !== 'DELETE');
     expect(writes.length).toBeGreaterThan(10);
     expect(
       writes.filter((o) => !o.op.responses['400'] || !o.op.responses['413'] || !o.op.responses['415'] || !o.op.requestBody?.required).map((o) => o.path),
@@ -136,7 +138,8 @@ describe('what the service enforces, said in the document', () => {
     expect(ndjson.schema).toEqual({ $ref: '#/components/schemas/SuppressionRecord' });
     expect(feed.responses['200']!.description).toMatch(/one SuppressionRecord as JSON per line/);
     const line = v.at('#/components/schemas/SuppressionRecord');
-    expect(line({ seq: 1, hash: 'ab', reason: 'manual', active: true, createdAt: '2026-03-02T09:00:00.000Z' })).toBe(true);
+    expect(line({ seq: 1, hash: 'ab', reason: 'manual', active: true, createdAt: '2026-03-02T09:00:00.000Z', topic: null })).toBe(true);
+    expect(line({ seq: 2, hash: 'ab', reason: 'unsubscribed', active: true, createdAt: '2026-03-02T09:00:00.000Z', topic: 'webinars' })).toBe(true);
   });
 
   it('gives the right-of-access export a schema of its own, not an open object', () => {

@@ -92,6 +92,13 @@ const WRITES: Record<string, (ctx: Ctx) => Promise<Call>> = {
     const r = await reserved(ctx);
     return call('POST', `/v1/campaigns/${r.campaign}/release`, { subjects: [r.subject] }, ctx.auth);
   },
+  'PUT /v1/topics/{key}': async (ctx) => call('PUT', `/v1/topics/${unique('sweep-topic')}`, { name: { ru: 'Тема', en: 'Topic' } }, ctx.auth),
+  'DELETE /v1/topics/{key}': async (ctx) => {
+    const key = unique('sweep-topic');
+    const res = await ctx.h.app.request(`/v1/topics/${key}`, jsonRequest('PUT', { name: { ru: 'Тема', en: 'Topic' } }, ctx.auth));
+    if (res.status !== 201) throw new Error(`defining a topic answered ${res.status}`);
+    return { path: `/v1/topics/${key}`, init: { method: 'DELETE', headers: { authorization: ctx.auth } } };
+  },
 };
 
 /** Routes that write their own, more specific row instead of the generic one (src/subjects/routes.ts). */

@@ -364,9 +364,10 @@ describe('GET /v1/subjects/{id}/cadence', () => {
       pausedUntil: null,
       limits: { preferenceCap: 3, maxPerWindow: 3, windowDays: 30, windowMode: 'rolling', minGapHours: 72 },
       sends: [
-        { campaignId: a, status: 'sent', at: iso(at(T0, HOUR)) },
-        { campaignId: b, status: 'reserved', at: iso(at(T0, 4 * DAY)) },
+        { campaignId: a, topic: null, status: 'sent', at: iso(at(T0, HOUR)) },
+        { campaignId: b, topic: null, status: 'reserved', at: iso(at(T0, 4 * DAY)) },
       ],
+      sendsByTopic: [{ topic: null, count: 2 }],
       allowedNow: false,
       reason: 'min_gap',
       nextAllowedAt: iso(at(T0, 7 * DAY)),
@@ -407,7 +408,7 @@ describe('GET /v1/subjects/{id}/cadence', () => {
     const inside = campaign();
     await insertSend(h.db, { campaign: inside, subject: id, status: 'sent', reservedAt: at(T0, -10 * DAY), sentAt: at(T0, -10 * DAY) });
     const view = await cadenceOf(id);
-    expect(view.sends).toEqual([{ campaignId: inside, status: 'sent', at: iso(at(T0, -10 * DAY)) }]);
+    expect(view.sends).toEqual([{ campaignId: inside, topic: null, status: 'sent', at: iso(at(T0, -10 * DAY)) }]);
     expect(view.allowedNow).toBe(true);
   });
 

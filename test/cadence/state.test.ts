@@ -25,8 +25,8 @@ describe('readCadenceState: the one place that says which sends count', () => {
     await insertSend(h.db, { campaign: 'old', subject: id, status: 'sent', reservedAt: at(now, -41 * DAY), sentAt: at(now, -41 * DAY) });
     const s = (await readCadenceState(h.db, [id], { since, now })).get(id)!;
     expect(s.sends).toEqual([
-      { campaignId: 'sent', status: 'sent', at: at(now, -2 * DAY) },
-      { campaignId: 'live', status: 'reserved', at: at(now, -HOUR) },
+      { campaignId: 'sent', topic: null, status: 'sent', at: at(now, -2 * DAY) },
+      { campaignId: 'live', topic: null, status: 'reserved', at: at(now, -HOUR) },
     ]);
     expect(s).toMatchObject({
       id,

@@ -238,7 +238,9 @@ describe('a production start', () => {
 
   it('is refused without SMTP_URL, in one line that says why: mail would only become .eml files', () => {
     const e = configError({ ...prod, SMTP_URL: undefined as unknown as string });
-    expect(e.problems).toEqual(['SMTP_URL: required when NODE_ENV=production, or MAIL_API_URL (without either, mail is only written as .eml files under DATA_DIR)']);
+    expect(e.problems).toEqual([
+      'SMTP_URL: required when NODE_ENV=production, or MAIL_API_URL (without either, mail is only written as .eml files under DATA_DIR)',
+    ]);
   });
 
   it('is refused with an http PUBLIC_BASE_URL (RFC 8058: List-Unsubscribe must be https), loopback included', () => {
@@ -272,7 +274,9 @@ describe('a production start', () => {
 
   it('on Node takes the HTTP mail API instead of SMTP_URL in production, with the same checks', () => {
     const node = { ...prod, SMTP_URL: undefined as unknown as string };
-    expect(loadConfig({ ...node, MAIL_API_URL: 'https://api.postmarkapp.com/email', MAIL_API_KEY: 'k' }).mailApi?.url).toBe('https://api.postmarkapp.com/email');
+    expect(loadConfig({ ...node, MAIL_API_URL: 'https://api.postmarkapp.com/email', MAIL_API_KEY: 'k' }).mailApi?.url).toBe(
+      'https://api.postmarkapp.com/email',
+    );
     expect(configError({ ...node, MAIL_API_URL: 'https://api.postmarkapp.com/email' }).problems).toEqual([
       'MAIL_API_KEY: required with MAIL_API_URL (the mail API authenticates every message)',
     ]);

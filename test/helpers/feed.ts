@@ -10,6 +10,8 @@ export interface WireRecord {
   reason: string;
   active: boolean;
   createdAt: string;
+  /** The scope: a topic key, or null for all advertising mail. */
+  topic: string | null;
 }
 
 /** The keyed hash the service should compute for a normalized address (independent of src/). */
@@ -72,6 +74,7 @@ export function parseFeedCsv(text: string): { header: string[]; records: WireRec
       reason: o.reason!,
       active: o.active === 'true',
       createdAt: o.createdAt!,
+      topic: o.topic ? o.topic : null,
     } satisfies WireRecord;
   });
   return { header, records };

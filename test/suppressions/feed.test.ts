@@ -60,7 +60,8 @@ describe('GET /v1/suppressions', () => {
     expect(records.map((r) => [r.email, r.reason, r.active]).sort(byEmail)).toEqual(seeded.map(([e, reason]) => [e, reason, true]).sort(byEmail));
     expectStrictlyIncreasing(records);
     for (const r of records) {
-      expect(Object.keys(r).sort()).toEqual(['active', 'createdAt', 'email', 'hash', 'reason', 'seq']);
+      expect(Object.keys(r).sort()).toEqual(['active', 'createdAt', 'email', 'hash', 'reason', 'seq', 'topic']);
+      expect(r.topic).toBeNull();
       expect(Number.isInteger(r.seq)).toBe(true);
       expect(r.hash).toBe(expectedHash(r.email!));
       expect(new Date(r.createdAt).toISOString()).toBe(r.createdAt);
@@ -72,7 +73,7 @@ describe('GET /v1/suppressions', () => {
     const { res, text } = await getFeed(h, full, { format: 'csv' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/csv');
-    expect(text.split('\n')[0]).toBe('seq,hash,email,reason,active,createdAt');
+    expect(text.split('\n')[0]).toBe('seq,hash,email,reason,active,createdAt,topic');
     const csv = parseFeedCsv(text);
     expect(csv.records).toEqual(ndjson);
   });
@@ -175,7 +176,7 @@ describe('GET /v1/suppressions', () => {
     const csv = await getFeed(h, hashed, { format: 'csv' });
     expect(csv.text).not.toContain('@');
     const parsed = parseFeedCsv(csv.text);
-    expect(parsed.header).toEqual(['seq', 'hash', 'email', 'reason', 'active', 'createdAt']);
+    expect(parsed.header).toEqual(['seq', 'hash', 'email', 'reason', 'active', 'createdAt', 'topic']);
     expect(parsed.records).toEqual(withoutEmail);
 
     const json = await getFeed(h, hashed, { format: 'json' });
@@ -672,6 +673,7 @@ describe('records written by PostgreSQL', () => {
       reason: r.reason,
       active: r.active,
       createdAt: r.changed_at.toISOString(),
+      topic: null,
     });
 
   it('are byte for byte what JSON.stringify wrote of each record, with and without the address', async () => {
@@ -704,9 +706,9 @@ describe('records written by PostgreSQL', () => {
   it('in CSV: every address reads back as stored, or behind a quote where a spreadsheet would take it for a formula', async () => {
     const { text } = await getFeed(h, full, { format: 'csv' });
     const rows = parseCsvRows(text);
-    expect(rows[0]).toEqual(['seq', 'hash', 'email', 'reason', 'active', 'createdAt']);
+    expect(rows[0]).toEqual(['seq', 'hash', 'email', 'reason', 'active', 'createdAt', 'topic']);
     const emails = rows.slice(1).map((r) => {
-      expect(r).toHaveLength(6);
+      expect(r).toHaveLength(7);
       expect(r[2]!).not.toMatch(/^[=+\-@\t\r]/);
       return r[2]!;
     });
