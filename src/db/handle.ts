@@ -3,29 +3,12 @@ import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
 
-/** The comment {@link PREPARED} puts first in a statement's text. */
-export const PREPARED_MARK = '/*prepared*/';
-
 /** An open database and how to close it. `kind` lets callers skip what PGlite cannot do. */
 export interface DbHandle {
   db: Db;
   kind: 'postgres' | 'pglite';
   close(): Promise<void>;
 }
-
-/**
- * Marks a hot statement to be prepared once per connection and executed by name after that:
- * PostgreSQL then parses and plans it once, not on every call (for the one-click statement,
- * a CTE of four writes, parsing and planning were a third of its cost: pgbench 1,500 tps
- * simple against 2,450 prepared). Put it first in the statement's template; only statements
- * whose text is fixed may carry it (the pool keeps one prepared statement per distinct text and
- * connection). PGlite and any driver that does not know the mark run the text as it is: it is a
- * comment.
- *
- * @example
- * await sql`${PREPARED} select id from subjects where id = ${id}`.execute(db);
- */
-export const PREPARED = sql.raw(`${PREPARED_MARK} `);
 
 /** Whether the database answers a trivial query now (the health check); throws when it does not. */
 export async function pingDatabase(db: Db): Promise<void> {

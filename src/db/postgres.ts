@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { type DbHandle, PREPARED_MARK } from './handle.js';
+import type { DbHandle } from './handle.js';
 import type { Database } from './schema.js';
 
 // bigint (int8) as string is pg's default and what we want for seq; timestamps stay Dates.
@@ -43,43 +43,6 @@ export function createPostgresDb(url: string, opts: { max?: number; searchPath?:
   pool.on('connect', (client) => {
     client.on('error', (e) => opts.onIdleError?.(e));
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing(pool) }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, kind: 'postgres', close: () => db.destroy() };
-}
-
-type PoolClient = pg.PoolClient;
-
-/**
- * The pool as Kysely takes it, with statements marked {@link PREPARED_MARK} sent as named
- * prepared statements: pg parses a name once per connection and binds it after that. Each
- * distinct text gets its own name in this pool, so a connection holds at most one prepared
- * statement per marked statement in the code.
- */
-function preparing(pool: pg.Pool) {
-  const wrapped = new WeakMap<PoolClient, PoolClient>();
-  const names = new Map<string, string>();
-  const nameOf = (text: string) => {
-    let name = names.get(text);
-    if (!name) {
-      name = `prepared_${names.size}`;
-      names.set(text, name);
-    }
-    return name;
-  };
-  return {
-    async connect(): Promise<PoolClient> {
-      const client = await pool.connect();
-      let w = wrapped.get(client);
-      if (!w) {
-        w = Object.create(client) as PoolClient;
-        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-        (w as { query: unknown }).query = (text: unknown, values?: unknown[]) =>
-          typeof text === 'string' && text.startsWith(PREPARED_MARK) ? query({ name: nameOf(text), text, values }) : query(text, values);
-        (w as { release: unknown }).release = (destroy?: boolean) => client.release(destroy);
-        wrapped.set(client, w);
-      }
-      return w;
-    },
-    end: () => pool.end(),
-  };
 }

@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
-import { type Db, PREPARED } from '../db/handle.js';
+import type { Db } from '../db/handle.js';
 import type { ActorType, SuppressionReason } from '../db/schema.js';
 import type { FeedFormat } from './feed.js';
 import { ON_CONFLICT_SUPPRESS, suppressChanges } from './rule.js';
@@ -134,7 +134,7 @@ export async function* readFeedPages(
   while (remaining > 0 && cursor < opts.upTo) {
     const [cursorText, n] = [String(cursor), Math.min(pageSize, remaining)];
     const r = await sql<{ last: string | null; n: number; body: string | null }>`
-      ${PREPARED} select max(seq)::text as last, count(*)::int as n, string_agg(${text}, ${separator}::text order by seq) as body
+      select max(seq)::text as last, count(*)::int as n, string_agg(${text}, ${separator}::text order by seq) as body
       from ((select seq, hash, null::text as topic, email, reason, active, changed_at from suppressions
               where seq > ${cursorText}::bigint and seq <= ${upTo}::bigint order by seq limit ${n}::bigint)
             union all

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { ACTION_PURPOSE, type Evidence } from '../consent/ledger.js';
-import { type Db, PREPARED } from '../db/handle.js';
+import type { Db } from '../db/handle.js';
 import { enqueue } from '../outbox/queries.js';
 import { ON_CONFLICT_SUPPRESS } from '../suppressions/rule.js';
 import { unsubscribeFromTopic } from '../topics/actions.js';
@@ -51,7 +51,7 @@ export async function unsubscribe(db: Db, subjectId: string, e: Evidence, opts: 
 
 async function unsubscribeStatement(db: Db, subjectId: string, e: Evidence): Promise<{ outcome: UnsubscribeOutcome; eventId: string | null }> {
   const r = await sql<{ status: 'active' | 'restricted' | 'erased'; locale: string; consent_changed: boolean; suppressed: boolean; event_id: string | null }>`
-    ${PREPARED} with s as (
+    with s as (
       select id, email, email_hash, status, locale from subjects where id = ${subjectId} for update
     ),
     before as (
