@@ -2,13 +2,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { apiApp, EMAIL_FORMAT, Problem, writeErrors } from '../api/openapi.js';
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
-import { AppError, type ErrorCode } from '../errors/index.js';
+import { AppError } from '../errors/index.js';
 import { applyReport, type HashedEvent, summarize } from './apply.js';
 import { type IgnoredEvent, MAIL_SENDER_EVENT_TYPES, MAX_EVENTS_PER_REQUEST } from './events.js';
 import { MAIL_SENDER_SCHEMAS, mailSenderBodySchema } from './openapi.js';
 import { parseMailSenderPayload } from './parse.js';
 import { isSnsEnvelope } from './providers/ses.js';
-import { createSnsVerifier, type SnsRefusalReason } from './sns.js';
+import { createSnsVerifier, snsRefusalCode } from './sns.js';
 import { type SoftBouncePolicy, softBouncePolicy } from './soft-bounce.js';
 import { answerSubscription } from './subscription.js';
 
@@ -129,10 +129,6 @@ const eventsRoute = createRoute({
     },
   },
 });
-
-// A fetch that failed may work on SNS's retry, which only a 5xx brings; the rest will not.
-const snsRefusalCode = (reason: SnsRefusalReason): ErrorCode =>
-  reason === 'certificate_unavailable' ? 'unavailable' : reason === 'topic_not_allowed' ? 'forbidden' : 'unauthorized';
 
 export interface MailSenderOptions {
   /** Soft bounces within the window that suppress an address (default 3 within 30 days). */

@@ -8,6 +8,7 @@
  * certificate chain, and AWS's own validators do not either).
  */
 import { exportSPKI, importX509 } from 'jose';
+import type { ErrorCode } from '../errors/index.js';
 
 /**
  * Fetches the PEM text of an SNS signing certificate. Injected (see `AppDeps.fetchCertificate`)
@@ -186,6 +187,14 @@ export type SnsRefusalReason =
   | 'certificate_invalid'
   | 'certificate_not_current'
   | 'signature_invalid';
+
+/**
+ * The problem a refused SNS message gets, on every route that takes SNS deliveries: only a
+ * failed certificate fetch may work on a retry (a 503, which SNS retries); a topic outside
+ * SNS_TOPIC_ARNS is forbidden; any other refusal is unauthorized.
+ */
+export const snsRefusalCode = (reason: SnsRefusalReason): ErrorCode =>
+  reason === 'certificate_unavailable' ? 'unavailable' : reason === 'topic_not_allowed' ? 'forbidden' : 'unauthorized';
 
 export type SnsCheck =
   | { ok: true }

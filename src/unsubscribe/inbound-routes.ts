@@ -3,9 +3,9 @@ import type { SchemaObject } from 'openapi3-ts/oas31';
 import { apiApp, Problem, writeErrors } from '../api/openapi.js';
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
-import { AppError, type ErrorCode } from '../errors/index.js';
+import { AppError } from '../errors/index.js';
 import { isSnsEnvelope } from '../mailsender/providers/ses.js';
-import { createSnsVerifier, type SnsRefusalReason } from '../mailsender/sns.js';
+import { createSnsVerifier, snsRefusalCode } from '../mailsender/sns.js';
 import { answerSubscription } from '../mailsender/subscription.js';
 import { mailOutcomeLog, unsubscribeByMail } from './by-mail.js';
 import { parseInboundPayload } from './inbound.js';
@@ -126,10 +126,6 @@ const route = createRoute({
     },
   },
 });
-
-// Same rule as the mail sender's webhook: only a failed certificate fetch may work on a retry.
-const snsRefusalCode = (reason: SnsRefusalReason): ErrorCode =>
-  reason === 'certificate_unavailable' ? 'unavailable' : reason === 'topic_not_allowed' ? 'forbidden' : 'unauthorized';
 
 /**
  * `POST /v1/events/inbound` (scope `mail-sender:events`): verify (key, SNS signature), read the
