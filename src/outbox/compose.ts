@@ -39,16 +39,36 @@ export function operatorVars(config: Config): { orgName: string; supportEmail: s
 }
 
 /** The person a row writes to, as read at delivery. */
-export type Recipient = { id: string; email: string | null; email_hash: string; first_name: string | null; locale: string; status: string; withdrawn: boolean };
+export type Recipient = {
+  id: string;
+  email: string | null;
+  email_hash: string;
+  first_name: string | null;
+  locale: string;
+  status: string;
+  withdrawn: boolean;
+  /** Advertising mail withdrawn (an unsubscribe): a confirmation queued before it no longer goes. */
+  marketingWithdrawn: boolean;
+};
 
-/** The people a batch writes to, in one query, with whether they withdrew consent to processing. */
+/** The people a batch writes to, in one query, with whether they withdrew consent to processing, and to advertising mail. */
 export async function recipients(db: Db, rows: OutboxRow[]): Promise<Map<string, Recipient>> {
   const ids = [...new Set(rows.map((r) => r.subject_id).filter((id): id is string => !!id))];
   if (ids.length === 0) return new Map();
   const found = await db
     .selectFrom('subjects as s')
     .leftJoin('consents as p', (j) => j.onRef('p.subject_id', '=', 's.id').on('p.purpose', '=', 'processing'))
-    .select(['s.id', 's.email', 's.email_hash', 's.first_name', 's.locale', 's.status', sql<boolean>`coalesce(p.state = 'withdrawn', false)`.as('withdrawn')])
+    .leftJoin('consents as m', (j) => j.onRef('m.subject_id', '=', 's.id').on('m.purpose', '=', 'marketing'))
+    .select([
+      's.id',
+      's.email',
+      's.email_hash',
+      's.first_name',
+      's.locale',
+      's.status',
+      sql<boolean>`coalesce(p.state = 'withdrawn', false)`.as('withdrawn'),
+      sql<boolean>`coalesce(m.state = 'withdrawn', false)`.as('marketingWithdrawn'),
+    ])
     .where('s.id', 'in', ids)
     .execute();
   return new Map(found.map((s) => [s.id, s]));

@@ -14,7 +14,7 @@ import { redactAddresses } from '../privacy/redact.js';
 import type { Clock } from '../time/clock.js';
 import { claimDue, markDone, markFailed, type OutboxRow, RETRY_BACKOFF } from './claim.js';
 import { compose, recipients } from './compose.js';
-import { CANCELLED_WITHDRAWN, mailAfterWithdrawal } from './queries.js';
+import { CANCELLED_UNSUBSCRIBED, CANCELLED_WITHDRAWN, mailAfterWithdrawal } from './queries.js';
 
 export interface DeliveryDeps {
   db: Db;
@@ -60,6 +60,13 @@ export async function deliverEmails(
       // Queued before the withdrawal committed (enqueue refuses it after): still not sent.
       if (person?.withdrawn && !mailAfterWithdrawal(row.kind)) {
         await markFailed(deps.db, row, CANCELLED_WITHDRAWN, { ...failure, permanent: true });
+        stats.dead++;
+        return;
+      }
+      // Asked to confirm, then unsubscribed before the confirmation went out: stop means stop.
+      // Asking again (a new form, the way back) makes the consent pending and queues a new one.
+      if (person?.marketingWithdrawn && row.kind === 'confirm-subscription') {
+        await markFailed(deps.db, row, CANCELLED_UNSUBSCRIBED, { ...failure, permanent: true });
         stats.dead++;
         return;
       }

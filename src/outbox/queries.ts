@@ -25,6 +25,7 @@ export const withoutAddress = sql<unknown>`payload - 'to'`;
 
 /** The error a cancelled row is parked with. */
 export const CANCELLED_WITHDRAWN = 'cancelled: the person withdrew consent to processing';
+export const CANCELLED_UNSUBSCRIBED = 'cancelled: the person unsubscribed before this confirmation went out';
 
 /**
  * Writes a message to the outbox, in the caller's transaction, so it exists exactly when the

@@ -18,6 +18,7 @@ import {
   submitForm,
   suppressionOf,
 } from '../helpers/pages.js';
+import { deliverDueMail } from '../helpers/rights.js';
 
 const C_TTL = 30 * 86400;
 const oneClick = (): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
@@ -45,6 +46,23 @@ describe('double opt-in (DOUBLE_OPT_IN default: true)', () => {
     expect(consents).toEqual({ processing: 'granted', marketing: 'pending' });
     expect(await consentState(h, id, 'marketing')).toBe('pending');
     expect((await outboxOf(h, id)).map((o) => o.kind)).toEqual(['confirm-subscription']);
+  });
+
+  it('a pending person who unsubscribes before the confirmation goes out is not sent it (stop means stop); one who asks again is', async () => {
+    const { id } = await createSubject(h, 'doi-left-first@example.ru');
+    expect((await outboxOf(h, id)).map((o) => o.kind)).toEqual(['confirm-subscription']);
+    await unsubscribeVia(h, id);
+    expect(await consentState(h, id, 'marketing')).toBe('withdrawn');
+    const sent = await deliverDueMail(h);
+    expect(sent.filter((m) => m.to === 'doi-left-first@example.ru')).toEqual([]);
+    expect((await outboxOf(h, id)).map((o) => o.last_error)).toEqual(['cancelled: the person unsubscribed before this confirmation went out']);
+    // The way back (a new form, later) queues a new confirmation, and that one goes.
+    h.clock.advance(60_000);
+    await createSubject(h, 'doi-left-first@example.ru');
+    expect(await consentState(h, id, 'marketing')).toBe('pending');
+    const again = (await deliverDueMail(h)).filter((m) => m.to === 'doi-left-first@example.ru');
+    expect(again).toHaveLength(1);
+    expect(again[0]!.links.some((l) => l.startsWith('/c/'))).toBe(true);
   });
 
   it('GET /c shows one confirm button and changes nothing', async () => {
