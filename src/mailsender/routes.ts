@@ -7,10 +7,10 @@ import { applyReport, type HashedEvent, summarize } from './apply.js';
 import { type IgnoredEvent, MAIL_SENDER_EVENT_TYPES, MAX_EVENTS_PER_REQUEST } from './events.js';
 import { MAIL_SENDER_SCHEMAS, mailSenderBodySchema } from './openapi.js';
 import { parseMailSenderPayload } from './parse.js';
-import { isSnsEnvelope } from './providers/ses.js';
-import { createSnsVerifier, snsRefusalCode } from './sns.js';
+import { createSnsVerifier } from './sns.js';
 import { type SoftBouncePolicy, softBouncePolicy } from './soft-bounce.js';
 import { answerSubscription } from './subscription.js';
+import { verifiedWebhookBody } from './webhook-body.js';
 
 const GenericEvents = z
   .object({
@@ -166,27 +166,10 @@ export function mailSenderRoutes(deps: ResolvedDeps, opts: MailSenderOptions = {
   app.openapi(eventsRoute, async (c) => {
     // Read the raw text whatever the content type (SNS says text/plain); the JSON validator has
     // already answered 400 to malformed JSON sent as application/json.
-    let body: unknown;
-    try {
-      body = JSON.parse(await c.req.text());
-    } catch {
-      throw new AppError('bad_request', 'The body is not valid JSON.');
-    }
     const requestId = c.get('requestId');
-    if (isSnsEnvelope(body)) {
-      const check = await sns.check(body, deps.clock.now());
-      if (!check.ok) {
-        deps.logger.warn('SNS message refused', {
-          reason: check.reason,
-          cause: check.cause,
-          topicArn: typeof body.TopicArn === 'string' ? body.TopicArn.slice(0, 300) : undefined,
-          messageId: typeof body.MessageId === 'string' ? body.MessageId.slice(0, 100) : undefined,
-          key: c.var.apiKey.id,
-          requestId,
-        });
-        throw new AppError(snsRefusalCode(check.reason), check.detail);
-      }
-    }
+    const body = await verifiedWebhookBody(await c.req.text(), sns, deps.clock.now(), (fields) =>
+      deps.logger.warn('SNS message refused', { ...fields, key: c.var.apiKey.id, requestId }),
+    );
     const parsed = parseMailSenderPayload(body, { snsMessageType: c.req.header('x-amz-sns-message-type') ?? null });
 
     if (parsed.kind === 'unknown') throw new AppError('validation_failed', parsed.detail);

@@ -4,9 +4,9 @@ import { apiApp, Problem, writeErrors } from '../api/openapi.js';
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
-import { isSnsEnvelope } from '../mailsender/providers/ses.js';
-import { createSnsVerifier, snsRefusalCode } from '../mailsender/sns.js';
+import { createSnsVerifier } from '../mailsender/sns.js';
 import { answerSubscription } from '../mailsender/subscription.js';
+import { verifiedWebhookBody } from '../mailsender/webhook-body.js';
 import { mailOutcomeLog, unsubscribeByMail } from './by-mail.js';
 import { parseInboundPayload } from './inbound.js';
 
@@ -142,20 +142,10 @@ export function inboundRoutes(deps: ResolvedDeps) {
   app.openAPIRegistry.registerComponent('schemas', 'PostmarkInbound', PostmarkInbound);
 
   app.openapi(route, async (c) => {
-    let body: unknown;
-    try {
-      body = JSON.parse(await c.req.text());
-    } catch {
-      throw new AppError('bad_request', 'The body is not valid JSON.');
-    }
     const requestId = c.get('requestId');
-    if (isSnsEnvelope(body)) {
-      const check = await sns.check(body, deps.clock.now());
-      if (!check.ok) {
-        deps.logger.warn('SNS message refused', { reason: check.reason, cause: check.cause, key: c.var.apiKey.id, requestId, route: INBOUND_PATH });
-        throw new AppError(snsRefusalCode(check.reason), check.detail);
-      }
-    }
+    const body = await verifiedWebhookBody(await c.req.text(), sns, deps.clock.now(), (fields) =>
+      deps.logger.warn('SNS message refused', { ...fields, key: c.var.apiKey.id, requestId, route: INBOUND_PATH }),
+    );
     const parsed = parseInboundPayload(body, { snsMessageType: c.req.header('x-amz-sns-message-type') ?? null });
     if (parsed.kind === 'unknown') throw new AppError('validation_failed', parsed.detail);
     if (parsed.kind === 'sns_subscription') {

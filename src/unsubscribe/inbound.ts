@@ -8,7 +8,7 @@
  * Postmark: https://postmarkapp.com/developer/webhooks/inbound-webhook
  */
 import { isObj, type Obj } from '../mailsender/events.js';
-import { isSnsEnvelope } from '../mailsender/providers/ses.js';
+import { isSnsEnvelope, openSnsEnvelope } from '../mailsender/providers/ses.js';
 import type { InboundMail } from './mailto.js';
 
 export type InboundProvider = 'ses' | 'postmark';
@@ -45,15 +45,6 @@ const strings = (v: unknown): string[] =>
         .map(text)
         .filter((s): s is string => !!s)
     : [];
-
-function hostOf(url: unknown): string | null {
-  if (typeof url !== 'string') return null;
-  try {
-    return new URL(url).host || null;
-  } catch {
-    return null;
-  }
-}
 
 /** An SES receipt notification: `notificationType: "Received"` with its `receipt` and `mail`. */
 function isSesReceipt(n: Obj): boolean {
@@ -127,23 +118,12 @@ export function parseInboundPayload(body: unknown, headers: { snsMessageType?: s
   const headerType = headers.snsMessageType?.trim() || null;
   if (!isObj(body)) return { kind: 'unknown', detail: 'The body must be a JSON object.' };
   if (isSnsEnvelope(body)) {
-    if (headerType && headerType !== body.Type)
-      return { kind: 'unknown', detail: `x-amz-sns-message-type says ${headerType.slice(0, 40)} but the body is a ${body.Type}.` };
-    if (body.Type === 'SubscriptionConfirmation' || body.Type === 'UnsubscribeConfirmation') {
-      return { kind: 'sns_subscription', messageType: body.Type, subscribeHost: hostOf(body.SubscribeURL) };
-    }
-    let message: unknown = body.Message;
-    if (typeof message === 'string') {
-      try {
-        message = JSON.parse(message);
-      } catch {
-        return { kind: 'unknown', detail: 'The SNS Message is not JSON; only Amazon SES receipt notifications are understood here.' };
-      }
-    }
-    if (!isObj(message) || !isSesReceipt(message)) {
-      return { kind: 'unknown', detail: 'The SNS Message is not an Amazon SES receipt notification (notificationType Received).' };
-    }
-    return parseSesReceipt(message);
+    const opened = openSnsEnvelope(body, headerType, {
+      accepts: isSesReceipt,
+      notJson: 'The SNS Message is not JSON; only Amazon SES receipt notifications are understood here.',
+      notAccepted: 'The SNS Message is not an Amazon SES receipt notification (notificationType Received).',
+    });
+    return opened.kind === 'notification' ? parseSesReceipt(opened.message) : opened;
   }
   if (headerType) {
     if (headerType === 'Notification' && isSesReceipt(body)) return parseSesReceipt(body);

@@ -20,6 +20,7 @@ export function isSesNotification(body: Obj): boolean {
   return typeof t === 'string' && isObj(body.mail);
 }
 
+/** The host of a URL (a subscription's SubscribeURL), never the URL itself; null if none. */
 function hostOf(url: unknown): string | null {
   if (typeof url !== 'string') return null;
   try {
@@ -29,14 +30,25 @@ function hostOf(url: unknown): string | null {
   }
 }
 
+export type OpenedSns =
+  | { kind: 'unknown'; detail: string }
+  | { kind: 'sns_subscription'; messageType: 'SubscriptionConfirmation' | 'UnsubscribeConfirmation'; subscribeHost: string | null }
+  | { kind: 'notification'; message: Obj; messageId: string | null };
+
 /**
- * Reads an SNS envelope: a subscription message as such (see ../subscription.ts), a
- * notification as the SES notification it carries. `headerType` is `x-amz-sns-message-type`.
+ * Opens an SNS envelope (its signature checked apart, ../sns.ts), for every route that takes
+ * SNS deliveries: `x-amz-sns-message-type` (`headerType`) must name the body's type; a
+ * subscription message is one as such (see ../subscription.ts); a notification gives the JSON
+ * object it carries when `carried.accepts` takes it, else `unknown` with the caller's words.
  */
-export function parseSns(body: Obj, headerType: string | null): ParsedPayload {
+export function openSnsEnvelope(
+  body: Obj,
+  headerType: string | null,
+  carried: { accepts: (message: Obj) => boolean; notJson: string; notAccepted: string },
+): OpenedSns {
   const type = body.Type as (typeof SNS_TYPES)[number];
   if (headerType && headerType !== type) {
-    return { kind: 'unknown', detail: `x-amz-sns-message-type says ${headerType} but the body is a ${type}.` };
+    return { kind: 'unknown', detail: `x-amz-sns-message-type says ${headerType.slice(0, 40)} but the body is a ${type}.` };
   }
   if (type === 'SubscriptionConfirmation' || type === 'UnsubscribeConfirmation') {
     return { kind: 'sns_subscription', messageType: type, subscribeHost: hostOf(body.SubscribeURL) };
@@ -46,13 +58,24 @@ export function parseSns(body: Obj, headerType: string | null): ParsedPayload {
     try {
       message = JSON.parse(message);
     } catch {
-      return { kind: 'unknown', detail: 'The SNS Message is not JSON; only Amazon SES notifications are understood.' };
+      return { kind: 'unknown', detail: carried.notJson };
     }
   }
-  if (!isObj(message) || !isSesNotification(message)) {
-    return { kind: 'unknown', detail: 'The SNS Message is not an Amazon SES notification.' };
-  }
-  return parseSes(message, str(body.MessageId));
+  if (!isObj(message) || !carried.accepts(message)) return { kind: 'unknown', detail: carried.notAccepted };
+  return { kind: 'notification', message, messageId: str(body.MessageId) };
+}
+
+/**
+ * Reads an SNS envelope: a subscription message as such (see ../subscription.ts), a
+ * notification as the SES notification it carries. `headerType` is `x-amz-sns-message-type`.
+ */
+export function parseSns(body: Obj, headerType: string | null): ParsedPayload {
+  const opened = openSnsEnvelope(body, headerType, {
+    accepts: isSesNotification,
+    notJson: 'The SNS Message is not JSON; only Amazon SES notifications are understood.',
+    notAccepted: 'The SNS Message is not an Amazon SES notification.',
+  });
+  return opened.kind === 'notification' ? parseSes(opened.message, opened.messageId) : opened;
 }
 
 /** Reads an SES Bounce or Complaint notification; other types are ignored, not refused. */
