@@ -19,45 +19,43 @@ const CampaignParam = z.object({
     .openapi({ param: { name: 'campaignId', in: 'path' }, example: '2026-12-newsletter' }),
 });
 
+/** Who a campaign call names: ids, or addresses as you hold them. */
+const recipientFields = {
+  subjects: z
+    .array(z.uuid().transform((s) => s.toLowerCase()))
+    .min(1)
+    .max(MAX_RESERVATION_SUBJECTS)
+    .optional(),
+  // No `format: email`: the service does not refuse a batch for one entry that is not an
+  // address; it denies that entry as unknown_subject (it matches nobody), as the answer says.
+  emails: z
+    .array(z.string().max(320).openapi({ description: 'An address as you hold it; one that is not an address matches nobody (unknown_subject)' }))
+    .min(1)
+    .max(MAX_RESERVATION_SUBJECTS)
+    .optional(),
+};
+const exactlyOneRecipientList = (b: { subjects?: unknown; emails?: unknown }) => (b.subjects ? 1 : 0) + (b.emails ? 1 : 0) === 1;
+const EXACTLY_ONE = 'send exactly one of subjects or emails';
+const RECIPIENTS_DESCRIPTION =
+  'Exactly one of `subjects` (ids) or `emails` (addresses, resolved to people by keyed hash); both or neither is refused with 422.';
+// The properties are repeated so each branch names what it requires (Redocly's no-required-schema-properties-undefined).
+const onlyList = (list: string, other: string) => ({
+  required: [list],
+  properties: { [list]: { type: 'array' as const } },
+  not: { required: [other], properties: { [other]: { type: 'array' as const } } },
+});
+const ONE_RECIPIENT_LIST = [onlyList('subjects', 'emails'), onlyList('emails', 'subjects')];
+
 const Recipients = z
-  .object({
-    subjects: z
-      .array(z.uuid().transform((s) => s.toLowerCase()))
-      .min(1)
-      .max(MAX_RESERVATION_SUBJECTS)
-      .optional(),
-    // No `format: email`: the service does not refuse a batch for one entry that is not an
-    // address; it denies that entry as unknown_subject (it matches nobody), as the answer says.
-    emails: z
-      .array(z.string().max(320).openapi({ description: 'An address as you hold it; one that is not an address matches nobody (unknown_subject)' }))
-      .min(1)
-      .max(MAX_RESERVATION_SUBJECTS)
-      .optional(),
-  })
+  .object(recipientFields)
   .strict()
-  .refine((b) => (b.subjects ? 1 : 0) + (b.emails ? 1 : 0) === 1, { message: 'send exactly one of subjects or emails' })
-  .openapi('Recipients', {
-    description: 'Exactly one of `subjects` (ids) or `emails` (addresses, resolved to people by keyed hash); both or neither is refused with 422.',
-    oneOf: [
-      // The properties are repeated so each branch names what it requires (Redocly's no-required-schema-properties-undefined).
-      { required: ['subjects'], properties: { subjects: { type: 'array' } }, not: { required: ['emails'], properties: { emails: { type: 'array' } } } },
-      { required: ['emails'], properties: { emails: { type: 'array' } }, not: { required: ['subjects'], properties: { subjects: { type: 'array' } } } },
-    ],
-  });
+  .refine(exactlyOneRecipientList, { message: EXACTLY_ONE })
+  .openapi('Recipients', { description: RECIPIENTS_DESCRIPTION, oneOf: ONE_RECIPIENT_LIST });
 
 /** A reservation's body: the recipients, and the campaign's topic. */
 const ReservationBody = z
   .object({
-    subjects: z
-      .array(z.uuid().transform((s) => s.toLowerCase()))
-      .min(1)
-      .max(MAX_RESERVATION_SUBJECTS)
-      .optional(),
-    emails: z
-      .array(z.string().max(320).openapi({ description: 'An address as you hold it; one that is not an address matches nobody (unknown_subject)' }))
-      .min(1)
-      .max(MAX_RESERVATION_SUBJECTS)
-      .optional(),
+    ...recipientFields,
     topic: z
       .string()
       .regex(TOPIC_KEY, 'a topic key')
@@ -70,14 +68,10 @@ const ReservationBody = z
       }),
   })
   .strict()
-  .refine((b) => (b.subjects ? 1 : 0) + (b.emails ? 1 : 0) === 1, { message: 'send exactly one of subjects or emails' })
+  .refine(exactlyOneRecipientList, { message: EXACTLY_ONE })
   .openapi('ReservationRequest', {
-    description:
-      "Exactly one of `subjects` (ids) or `emails` (addresses, resolved to people by keyed hash); both or neither is refused with 422. Optionally the campaign's `topic`.",
-    oneOf: [
-      { required: ['subjects'], properties: { subjects: { type: 'array' } }, not: { required: ['emails'], properties: { emails: { type: 'array' } } } },
-      { required: ['emails'], properties: { emails: { type: 'array' } }, not: { required: ['subjects'], properties: { subjects: { type: 'array' } } } },
-    ],
+    description: `${RECIPIENTS_DESCRIPTION} Optionally the campaign's \`topic\`.`,
+    oneOf: ONE_RECIPIENT_LIST,
   });
 
 const DenialSchema = z.object({
