@@ -6,40 +6,14 @@
  */
 
 import { sql } from 'kysely';
-import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
-import { fixedClock } from '../../src/time/clock.js';
+import { generateSigningJwk } from '../../src/links/tokens.js';
 import { type LoadFigures, load, openSchema } from '../lib/env.js';
-import { fmtInt, fmtMs, median, ratio, type ScenarioResult } from '../lib/harness.js';
+import { fmtInt, ratio, type ScenarioResult } from '../lib/harness.js';
+import { BODY, CONNECTIONS, checkAllOk, fig, med, ONE_CLICK, POOL, signPaths, WARM } from '../lib/one-click.js';
 import { seedSubjects } from '../lib/seed.js';
 import { startService, tempDir } from '../lib/service.js';
 
-const CONNECTIONS = 32;
-const POOL = '16';
-const WARM = 300;
-const ONE_CLICK = { 'content-type': 'application/x-www-form-urlencoded' };
-const BODY = 'List-Unsubscribe=One-Click';
 const TOPIC = 'webinars';
-
-async function signPaths(ids: string[], now: Date, jwk: Awaited<ReturnType<typeof generateSigningJwk>>, topic?: string): Promise<string[]> {
-  const signer = await createLinkSigner([jwk], fixedClock(now));
-  const out: string[] = [];
-  for (const sub of ids) out.push(`/u/${await signer.sign({ sub, p: 'u', cmp: 'bench', ...(topic ? { t: topic } : {}) })}`);
-  return out;
-}
-
-const fig = (f: LoadFigures) => `${fmtInt(f.perSecond)}/s, p50 ${fmtMs(f.p50)}, p99 ${fmtMs(f.p99)}`;
-const med = (fs: LoadFigures[]): LoadFigures => ({
-  perSecond: median(fs.map((f) => f.perSecond)),
-  p50: median(fs.map((f) => f.p50)),
-  p99: median(fs.map((f) => f.p99)),
-  requests: fs.reduce((a, f) => a + f.requests, 0),
-  non2xx: fs.reduce((a, f) => a + f.non2xx, 0),
-  errors: fs.reduce((a, f) => a + f.errors, 0),
-});
-
-function checkAllOk(what: string, f: LoadFigures) {
-  if (f.non2xx || f.errors) throw new Error(`${what}: ${f.non2xx} non-2xx answers, ${f.errors} errors; status codes ${JSON.stringify(f.codes)}`);
-}
 
 export async function unsubscribeTopicPg(opts: { quick: boolean }): Promise<ScenarioResult> {
   const rounds = opts.quick ? 2 : 3;

@@ -14,36 +14,18 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import type { Db } from '../../src/db/handle.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { createLinkSigner, generateSigningJwk } from '../../src/links/tokens.js';
+import { generateSigningJwk } from '../../src/links/tokens.js';
 import { createPgliteDb } from '../../src/node/pglite.js';
-import { fixedClock } from '../../src/time/clock.js';
 import { unsubscribe } from '../../src/unsubscribe/actions.js';
 import { type LoadFigures, load, openSchema, spawnNode } from '../lib/env.js';
-import { fmtInt, fmtMs, median, ratio, type ScenarioResult } from '../lib/harness.js';
+import { fmtInt, ratio, type ScenarioResult } from '../lib/harness.js';
+import { BODY, CONNECTIONS, checkAllOk, fig, med, ONE_CLICK, POOL, signPaths, WARM } from '../lib/one-click.js';
 import { seedSubjects } from '../lib/seed.js';
 import { freePort, startService, tempDir } from '../lib/service.js';
-
-const CONNECTIONS = 32;
-/**
- * The database pool of the service and of the bare handler alike: PostgreSQL's 100 connections
- * are shared with the loop's 32 and with whatever else runs on the server.
- */
-const POOL = '16';
-/** Warm-up requests per server (people of their own, not counted). */
-const WARM = 300;
-const ONE_CLICK = { 'content-type': 'application/x-www-form-urlencoded' };
-const BODY = 'List-Unsubscribe=One-Click';
 
 /** Splits `ids` into `parts` consecutive slices of `size`. */
 function slices(ids: string[], parts: number, size: number): string[][] {
   return Array.from({ length: parts }, (_, i) => ids.slice(i * size, (i + 1) * size));
-}
-
-async function signPaths(ids: string[], now: Date, jwk: Awaited<ReturnType<typeof generateSigningJwk>>): Promise<string[]> {
-  const signer = await createLinkSigner([jwk], fixedClock(now));
-  const out: string[] = [];
-  for (const sub of ids) out.push(`/u/${await signer.sign({ sub, p: 'u', cmp: 'bench' })}`);
-  return out;
 }
 
 /** `work(i)` for i in 0..n-1 at `concurrency` at a time; rate and latency percentiles. */
@@ -64,20 +46,6 @@ async function loop(n: number, concurrency: number, work: (i: number) => Promise
   const seconds = (performance.now() - started) / 1000;
   lat.sort((a, b) => a - b);
   return { perSecond: n / seconds, p50: lat[Math.floor(n * 0.5)]!, p99: lat[Math.min(n - 1, Math.floor(n * 0.99))]!, requests: n, non2xx: 0, errors: 0 };
-}
-
-const fig = (f: LoadFigures) => `${fmtInt(f.perSecond)}/s, p50 ${fmtMs(f.p50)}, p99 ${fmtMs(f.p99)}`;
-const med = (fs: LoadFigures[]): LoadFigures => ({
-  perSecond: median(fs.map((f) => f.perSecond)),
-  p50: median(fs.map((f) => f.p50)),
-  p99: median(fs.map((f) => f.p99)),
-  requests: fs.reduce((a, f) => a + f.requests, 0),
-  non2xx: fs.reduce((a, f) => a + f.non2xx, 0),
-  errors: fs.reduce((a, f) => a + f.errors, 0),
-});
-
-function checkAllOk(what: string, f: LoadFigures) {
-  if (f.non2xx || f.errors) throw new Error(`${what}: ${f.non2xx} non-2xx answers, ${f.errors} errors; status codes ${JSON.stringify(f.codes)}`);
 }
 
 export async function unsubscribePg(opts: { quick: boolean }): Promise<ScenarioResult> {
