@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileOne } from '../../src/emails/build/compile.js';
-import { buildEmails, buildEmailsModule, EmailBuildError, emitEmailsModule } from '../../src/emails/build/module.js';
+import { buildEmails, buildEmailsModule, EmailBuildError, emitEmailsModule, sharedEnds } from '../../src/emails/build/module.js';
 import { checkPlaceholderContexts, kindOf, placeholders, varsOf } from '../../src/emails/build/placeholders.js';
 import { readSharedTexts } from '../../src/emails/build/texts.js';
 
@@ -91,6 +91,39 @@ describe('compiling a template (fixture emails: test/emails/fixtures/mini)', () 
     expect(source).toContain('  "b": Record<string, never>;');
     expect(source).toContain('(mjml 0.0.0, strict validation)');
     expect(source.endsWith('};\n')).toBe(true);
+  });
+
+  it('writes the start and end every HTML shares once, by whole lines, and each template still reads back whole', () => {
+    const htmls = [
+      '<html>\n<head/>\n<p>one</p>\n<foot/>\n</html>',
+      '<html>\n<head/>\n<p>two, longer</p>\n<foot/>\n</html>',
+      '<html>\n<head/>\n<foot/>\n</html>',
+    ];
+    const { head, foot } = sharedEnds(htmls);
+    expect(head).toBe('<html>\n<head/>\n');
+    expect(foot).toBe('<foot/>\n</html>');
+    // Head and foot never overlap, however alike the documents are.
+    expect(sharedEnds(['a\nb\n', 'a\nb\n'])).toEqual({ head: 'a\nb\n', foot: '' });
+    expect(sharedEnds(['only one'])).toEqual({ head: '', foot: '' });
+    const source = emitEmailsModule(
+      htmls.map((html, i) => [
+        `t${i}`,
+        { vars: [], html, texts: { ru: { strings: { subject: 'а' }, text: 'а', enums: {} }, en: { strings: { subject: 'a' }, text: 'a', enums: {} } } },
+      ]),
+      '0.0.0',
+    );
+    expect(source.match(/<head\/>/g)).toHaveLength(1);
+    // The emitted module evaluates back to the very same documents.
+    const body = source
+      .replace(/^import .*$/m, '')
+      .replace(/export (const|type|interface)/g, '$1')
+      .replace(/: \{ readonly \[N in EmailName\]: CompiledEmail \}/, '');
+    const js = body
+      .replace(/^type .*$/m, '')
+      .replace(/interface EmailVars \{[\s\S]*?\n\}\n/, '')
+      .replace(/ as const;/, ';');
+    const compiled = new Function(`${js}; return COMPILED_EMAILS;`)() as Record<string, { html: string }>;
+    expect(Object.values(compiled).map((c) => c.html)).toEqual(htmls);
   });
 });
 

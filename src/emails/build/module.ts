@@ -120,6 +120,16 @@ export function emitEmailsModule(compiled: readonly [string, CompiledEmail][], m
     ...compiled.map(([n, c]) => `  ${tsString(n)}: ${varsType(c)};`),
     '}',
     '',
+  );
+  // Every template's HTML starts with the same head and ends with the same footer (mjml's
+  // boilerplate, the operator's line): written once, so the Workers bundle carries it once.
+  const { head, foot } = sharedEnds(compiled.map(([, c]) => c.html));
+  out.push(
+    "/** The start every template's HTML shares (mjml's head and styles). */",
+    `const HTML_HEAD = ${tsString(head)};`,
+    "/** The end every template's HTML shares. */",
+    `const HTML_FOOT = ${tsString(foot)};`,
+    '',
     'export const COMPILED_EMAILS: { readonly [N in EmailName]: CompiledEmail } = {',
   );
   for (const [n, c] of compiled) {
@@ -137,11 +147,30 @@ export function emitEmailsModule(compiled: readonly [string, CompiledEmail][], m
       out.push('      },');
     }
     out.push('    },');
-    out.push(`    html: ${tsString(c.html)},`);
+    out.push(`    html: HTML_HEAD + ${tsString(c.html.slice(head.length, c.html.length - foot.length))} + HTML_FOOT,`);
     out.push('  },');
   }
   out.push('};', '');
   return out.join('\n');
+}
+
+/**
+ * The longest start and end all the HTML documents share, each cut after a line break so the
+ * generated file reads by whole lines; head and foot never overlap within the shortest one.
+ */
+export function sharedEnds(htmls: readonly string[]): { head: string; foot: string } {
+  if (htmls.length < 2) return { head: '', foot: '' };
+  const first = htmls[0]!;
+  const shortest = Math.min(...htmls.map((h) => h.length));
+  let h = 0;
+  while (h < shortest && htmls.every((x) => x[h] === first[h])) h++;
+  const head = first.slice(0, first.lastIndexOf('\n', h - 1) + 1);
+  let f = 0;
+  while (f < shortest - head.length && htmls.every((x) => x[x.length - 1 - f] === first[first.length - 1 - f])) f++;
+  // Start the foot at a line's start: where the shared end begins, or after its first line break.
+  const from = first.length - f;
+  const lineStart = from === 0 || first[from - 1] === '\n' ? from : first.indexOf('\n', from) + 1;
+  return { head, foot: lineStart <= 0 ? '' : first.slice(lineStart) };
 }
 
 /** What {@link buildEmails} did: the module was already as built, is stale (`check`), or was written. */
