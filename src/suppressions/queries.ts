@@ -43,16 +43,56 @@ export async function lift(
   db: Db,
   l: { hash: string; reasons: readonly SuppressionReason[]; actorType: ActorType; actorId?: string | null; note?: string | null; at: Date },
 ): Promise<boolean> {
-  const r = await db
-    .updateTable('suppressions')
-    .set({ active: false, seq: null, changed_at: l.at, actor_type: l.actorType, actor_id: l.actorId ?? null, note: l.note ?? null })
-    .where('hash', '=', l.hash)
-    .where('active', '=', true)
-    .where('reason', 'in', [...l.reasons])
-    .executeTakeFirst();
-  const lifted = Number(r.numUpdatedRows) > 0;
-  if (lifted) await db.updateTable('topic_suppressions').set({ seq: null }).where('hash', '=', l.hash).where('active', '=', true).execute();
-  return lifted;
+  return (await liftEach(db, [{ hash: l.hash, note: l.note ?? null }], l)).size > 0;
+}
+
+/**
+ * {@link lift} for many addresses in two statements, each with its own note. Returns the hashes
+ * lifted; an address not actively suppressed with one of `reasons` is left as it is.
+ */
+export async function liftEach(
+  db: Db,
+  entries: readonly { hash: string; note: string | null }[],
+  by: { reasons: readonly SuppressionReason[]; actorType: ActorType; actorId?: string | null; at: Date },
+): Promise<Set<string>> {
+  if (entries.length === 0) return new Set();
+  const r = await sql<{ hash: string }>`
+    update suppressions s set active = false, seq = null, changed_at = ${by.at}, actor_type = ${by.actorType}, actor_id = ${by.actorId ?? null}, note = l.note
+    from unnest(${entries.map((e) => e.hash)}::text[], ${entries.map((e) => e.note)}::text[]) as l(hash, note)
+    where s.hash = l.hash and s.active and s.reason = any(${[...by.reasons]}::text[])
+    returning s.hash`.execute(db);
+  const lifted = r.rows.map((x) => x.hash);
+  if (lifted.length) await db.updateTable('topic_suppressions').set({ seq: null }).where('hash', 'in', lifted).where('active', '=', true).execute();
+  return new Set(lifted);
+}
+
+/**
+ * Gives active entries whose reason is one of `from` a new reason, each its own, as a new feed
+ * record: a staff reason lifted from an address whose person's own act still stands goes back to
+ * that act. An `erased` entry keeps neither the address nor a note.
+ */
+export async function replaceReasons(
+  db: Db,
+  entries: readonly { hash: string; reason: SuppressionReason }[],
+  by: { from: readonly SuppressionReason[]; actorType: ActorType; actorId?: string | null; at: Date },
+): Promise<void> {
+  if (entries.length === 0) return;
+  await sql`
+    update suppressions s set reason = x.reason, seq = null, changed_at = ${by.at}, actor_type = ${by.actorType}, actor_id = ${by.actorId ?? null}, note = null,
+      email = case when x.reason = 'erased' then null else s.email end
+    from unnest(${entries.map((e) => e.hash)}::text[], ${entries.map((e) => e.reason)}::text[]) as x(hash, reason)
+    where s.hash = x.hash and s.active and s.reason = any(${[...by.from]}::text[])`.execute(db);
+}
+
+/** The entries of these hashes, active or not, locked until the transaction ends. */
+export async function lockSuppressions(db: Db, hashes: readonly string[]) {
+  if (hashes.length === 0) return [];
+  return db
+    .selectFrom('suppressions')
+    .select(['hash', 'reason', 'active'])
+    .where('hash', 'in', [...new Set(hashes)])
+    .forUpdate()
+    .execute();
 }
 
 export async function findSuppression(db: Db, hash: string) {

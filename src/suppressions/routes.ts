@@ -5,7 +5,7 @@ import { hasScope } from '../auth/keys.js';
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
-import { suppressManually } from './actions.js';
+import { liftSuppressions, suppressManually } from './actions.js';
 import { etagMatches, FEED_TYPES, feedChunks, feedEtag } from './feed.js';
 import { readFeedPages, sequenceSuppressions } from './queries.js';
 
@@ -126,7 +126,60 @@ const manualRoute = createRoute({
   },
 });
 
-/** `GET /v1/suppressions` (suppressions:read or :hashed) and `POST /v1/suppressions` (suppressions:write). */
+const LiftBody = z
+  .object({
+    entries: z
+      .array(
+        z
+          .object({
+            email: z.string().max(320).openapi(EMAIL_FORMAT),
+            reason: z.string().trim().min(1).max(500).openapi({
+              description: 'Why staff lift it (kept as the entry’s note): a ticket, what the person wrote. Not optional.',
+              example: 'ticket 88: the mailbox was full',
+            }),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(10_000),
+  })
+  .strict()
+  .openapi('SuppressionLifts');
+
+const LiftResultSchema = z
+  .object({
+    index: z.number().int().openapi({ description: 'The entry’s position in the request' }),
+    outcome: z.enum(['lifted', 'own_act', 'own_act_remains', 'not_suppressed']).openapi({
+      description:
+        '`lifted`: a tombstone record (`active: false`) in the feed; `own_act`: refused, the person unsubscribed, withdrew or was erased and only their own confirmed opt-in lifts that; ' +
+        '`own_act_remains`: the staff reason is gone but the person’s own act still stands, so the entry stays active with that reason (`now`); `not_suppressed`: nothing to lift (also a repeated address)',
+    }),
+    was: z.enum(['unsubscribed', 'withdrawn', 'erased', 'bounced', 'complained', 'manual']).optional(),
+    now: z.enum(['unsubscribed', 'withdrawn', 'erased']).optional(),
+  })
+  .openapi('SuppressionLiftResult');
+
+const liftRoute = createRoute({
+  method: 'post',
+  path: '/v1/suppressions/lifts',
+  operationId: 'liftSuppressions',
+  tags: ['Suppressions'],
+  summary: 'Lift bounces, complaints and manual entries, with a stated reason',
+  description:
+    'Staff lift what only staff may lift: `bounced`, `complained` and `manual` entries. The person’s own acts (`unsubscribed`, `withdrawn`, `erased`) are never lifted here, and a staff reason over ' +
+    'an act of the person’s that still stands goes back to that act. All or nothing on bad input: one invalid address or an empty reason refuses the whole request.',
+  ...scoped('suppressions:write'),
+  request: { body: jsonBody(LiftBody), headers: WritePurposeHeader },
+  responses: {
+    200: jsonResponse('What happened to each entry', z.object({ lifted: z.number().int(), results: z.array(LiftResultSchema) })),
+    ...writeErrors,
+  },
+});
+
+/**
+ * `GET /v1/suppressions` (suppressions:read or :hashed), `POST /v1/suppressions` and
+ * `POST /v1/suppressions/lifts` (suppressions:write).
+ */
 export function suppressionRoutes(deps: ResolvedDeps) {
   const app = apiApp();
 
@@ -172,6 +225,20 @@ export function suppressionRoutes(deps: ResolvedDeps) {
     }
     deps.logger.info('manual suppressions', { added: out.added, unchanged: out.unchanged, key: c.var.apiKey.id });
     return c.json({ added: out.added, unchanged: out.unchanged }, 200);
+  });
+
+  app.openapi(liftRoute, async (c) => {
+    const { entries } = c.req.valid('json');
+    const out = await liftSuppressions(deps.db, entries, { keyId: c.var.apiKey.id, at: deps.clock.now() }, deps.hasher);
+    if (out.kind === 'invalid') {
+      throw new AppError(
+        'validation_failed',
+        `${out.entries.length} address(es) are not valid e-mail addresses; nothing was lifted.`,
+        out.entries.slice(0, 100).map((i) => ({ path: `entries.${i}.email`, message: 'not a valid e-mail address' })),
+      );
+    }
+    deps.logger.info('suppressions lifted by staff', { lifted: out.lifted, asked: entries.length, key: c.var.apiKey.id });
+    return c.json({ lifted: out.lifted, results: out.results }, 200);
   });
 
   return app;

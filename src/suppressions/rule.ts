@@ -11,9 +11,46 @@ import type { SuppressionReason } from '../db/schema.js';
  */
 export const SELF_REASONS: readonly SuppressionReason[] = ['unsubscribed', 'withdrawn', 'erased'];
 
+/** One of {@link SELF_REASONS}. */
+export type SelfReason = 'unsubscribed' | 'withdrawn' | 'erased';
+
 /** Whether a reason is the person's own act ({@link SELF_REASONS}). Pure. */
 export function isSelfReason(reason: SuppressionReason): boolean {
   return SELF_REASONS.includes(reason);
+}
+
+/** The reasons only staff lift: every reason that is not the person's own act. */
+export const STAFF_REASONS: readonly SuppressionReason[] = ['bounced', 'complained', 'manual'];
+
+/**
+ * What a staff lift with a stated reason does to an address's entry. Pure.
+ *
+ * - no active entry: nothing (`not_suppressed`);
+ * - the person's own act (`unsubscribed`, `withdrawn`, `erased`): refused (`own_act`); only their
+ *   own confirmed opt-in lifts it;
+ * - a staff reason over an act of the person's that still stands (a bounce after they
+ *   unsubscribed, for an address of someone erased): the entry goes back to that act
+ *   (`own_act_remains`), never to a tombstone the mail sender would read as "mail again";
+ * - else `lifted`.
+ *
+ * `standing`: the person's own act that still holds, from their state (their erasure, their
+ * withdrawn consent), or null.
+ *
+ * @example
+ * staffLift({ active: true, reason: 'bounced' }, null)           // { outcome: 'lifted', was: 'bounced' }
+ * staffLift({ active: true, reason: 'bounced' }, 'unsubscribed') // { outcome: 'own_act_remains', was: 'bounced', now: 'unsubscribed' }
+ */
+export function staffLift(
+  current: { active: boolean; reason: SuppressionReason } | null | undefined,
+  standing: SelfReason | null,
+):
+  | { outcome: 'not_suppressed' }
+  | { outcome: 'own_act' | 'lifted'; was: SuppressionReason }
+  | { outcome: 'own_act_remains'; was: SuppressionReason; now: SelfReason } {
+  if (!current?.active) return { outcome: 'not_suppressed' };
+  if (isSelfReason(current.reason)) return { outcome: 'own_act', was: current.reason };
+  if (standing) return { outcome: 'own_act_remains', was: current.reason, now: standing };
+  return { outcome: 'lifted', was: current.reason };
 }
 
 /**

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { SuppressionReason } from '../../src/db/schema.js';
-import { isSelfReason, reasonAfterErasure, SELF_REASONS, selfSuppressed, suppressChanges } from '../../src/suppressions/rule.js';
+import {
+  isSelfReason,
+  reasonAfterErasure,
+  SELF_REASONS,
+  type SelfReason,
+  STAFF_REASONS,
+  selfSuppressed,
+  staffLift,
+  suppressChanges,
+} from '../../src/suppressions/rule.js';
 
 /** Which suppressions are the person's own, and what suppressing or erasing does to an entry. Pure. */
 
@@ -36,5 +45,26 @@ describe('suppression rule (pure)', () => {
       expect(reasonAfterErasure({ active: false, reason: old })).toBe('erased');
       expect(reasonAfterErasure({ active: true, reason: old })).toBe(isSelfReason(old) ? 'erased' : old);
     }
+  });
+});
+
+describe('staffLift', () => {
+  const ALL: SuppressionReason[] = ['unsubscribed', 'withdrawn', 'erased', 'bounced', 'complained', 'manual'];
+  const STANDING: (SelfReason | null)[] = [null, 'unsubscribed', 'withdrawn', 'erased'];
+
+  it('every reason is either the person’s own or staff’s, never both', () => {
+    expect([...SELF_REASONS, ...STAFF_REASONS].sort()).toEqual([...ALL].sort());
+  });
+
+  it('never lifts the person’s own act, never leaves a tombstone over an act that still stands, lifts a staff reason otherwise', () => {
+    for (const reason of ALL)
+      for (const standing of STANDING) {
+        expect(staffLift({ active: false, reason }, standing)).toEqual({ outcome: 'not_suppressed' });
+        const r = staffLift({ active: true, reason }, standing);
+        if (isSelfReason(reason)) expect(r).toEqual({ outcome: 'own_act', was: reason });
+        else if (standing) expect(r).toEqual({ outcome: 'own_act_remains', was: reason, now: standing });
+        else expect(r).toEqual({ outcome: 'lifted', was: reason });
+      }
+    expect(staffLift(null, null)).toEqual({ outcome: 'not_suppressed' });
   });
 });
