@@ -52,6 +52,18 @@ const Profile = z
       frequency: z.enum(['monthly', 'standard']),
       pausedUntil: z.string().nullable().openapi({ format: 'date', description: 'No mail until the end of this day (TIME_ZONE)' }),
     }),
+    topics: z
+      .array(
+        z.object({
+          topic: z.string(),
+          subscribed: z.boolean().openapi({
+            description: 'Whether they receive this topic, as far as the topic goes (advertising consent, suppression and cadence decide the rest)',
+          }),
+          chosen: z.boolean().openapi({ description: "false: they never chose, and the topic's default decides" }),
+          since: Timestamp.nullable().openapi({ description: 'When they chose; null when they never did' }),
+        }),
+      )
+      .openapi({ description: 'Every live topic (GET /v1/topics), in key order' }),
   })
   .openapi('Subject');
 

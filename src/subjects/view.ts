@@ -1,6 +1,7 @@
 import { pausedUntilText } from '../db/dates.js';
 import type { Db } from '../db/handle.js';
 
+import { type TopicStanding, topicStandings } from '../topics/queries.js';
 import { ALL_PROFILE_COLUMNS, profileOf, type RectifyField } from './profile.js';
 
 /** One person as the API shows them: the profile fields (subjects/profile.ts), state and preferences. */
@@ -11,6 +12,8 @@ export type SubjectProfile = { id: string } & Record<RectifyField, string | null
     updatedAt: string;
     consents: { processing: string; marketing: string };
     preferences: { frequency: 'monthly' | 'standard'; pausedUntil: string | null };
+    /** Every live topic: whether they receive it and whether by their own choice. */
+    topics: TopicStanding[];
   };
 
 /** One person as the API and the preference center show them (row-to-API mapping in one place). */
@@ -23,7 +26,10 @@ export async function subjectProfile(db: Db, id: string): Promise<SubjectProfile
     .where('s.id', '=', id)
     .executeTakeFirst();
   if (!s) return null;
-  const consents = await db.selectFrom('consents').select(['purpose', 'state']).where('subject_id', '=', id).execute();
+  const [consents, topics] = await Promise.all([
+    db.selectFrom('consents').select(['purpose', 'state']).where('subject_id', '=', id).execute(),
+    topicStandings(db, id),
+  ]);
   const state = (p: string) => consents.find((c) => c.purpose === p)?.state ?? 'none';
   // The address first, as the API always listed it.
   const { email, ...rest } = profileOf(s);
@@ -37,6 +43,7 @@ export async function subjectProfile(db: Db, id: string): Promise<SubjectProfile
     updatedAt: new Date(s.updated_at).toISOString(),
     consents: { processing: state('processing'), marketing: state('marketing') },
     preferences: { frequency: s.frequency ?? 'standard', pausedUntil: s.paused_until },
+    topics,
   };
 }
 

@@ -1,7 +1,7 @@
 import { type Selectable, sql } from 'kysely';
 import type { Db } from '../db/handle.js';
 import type { TopicsTable } from '../db/schema.js';
-import type { Topic } from './rules.js';
+import { subscribedTo, type Topic } from './rules.js';
 
 /** Row to {@link Topic}: the one mapping. */
 export function toTopic(r: Selectable<TopicsTable>): Topic {
@@ -37,6 +37,33 @@ export async function findTopic(db: Db, key: string): Promise<Topic | undefined>
 export async function topicChoices(db: Db, subjectId: string): Promise<Map<string, boolean>> {
   const rows = await db.selectFrom('topic_choices').select(['topic', 'subscribed']).where('subject_id', '=', subjectId).execute();
   return new Map(rows.map((r) => [r.topic, r.subscribed]));
+}
+
+/** Where a person stands on one live topic: whether they receive it, and whether by their own choice. */
+export interface TopicStanding {
+  topic: string;
+  subscribed: boolean;
+  /** false: they never chose; the topic's default decides. */
+  chosen: boolean;
+  /** When they made their choice; null when they never did. */
+  since: string | null;
+}
+
+/** A person's standing on every live topic, in key order ({@link subscribedTo} decides). */
+export async function topicStandings(db: Db, subjectId: string): Promise<TopicStanding[]> {
+  const rows = await db
+    .selectFrom('topics as t')
+    .leftJoin('topic_choices as c', (j) => j.onRef('c.topic', '=', 't.key').on('c.subject_id', '=', subjectId))
+    .select(['t.key', 't.default_subscribed', 'c.subscribed', 'c.updated_at'])
+    .where('t.removed_at', 'is', null)
+    .orderBy('t.key')
+    .execute();
+  return rows.map((r) => ({
+    topic: r.key,
+    subscribed: subscribedTo({ defaultSubscribed: r.default_subscribed }, r.subscribed),
+    chosen: r.subscribed !== null,
+    since: r.updated_at ? new Date(r.updated_at).toISOString() : null,
+  }));
 }
 
 /**
