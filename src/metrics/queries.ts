@@ -18,7 +18,8 @@ export interface DatabaseGauges {
 /**
  * Reads every gauge in a few set-based statements. The push lag of an endpoint is the number
  * of feed records past its cursor and the age of the oldest of them (0 when it is caught up);
- * an endpoint never pushed to lags by the whole feed.
+ * an endpoint never pushed to lags by the whole feed. Changes not yet numbered by the
+ * sequencer (a moment after their commit; the push numbers them first) are not counted.
  *
  * @example
  * const g = await readDatabaseGauges(db, config.pushEndpoints, clock.now());
@@ -31,13 +32,18 @@ export async function readDatabaseGauges(db: Db, endpoints: readonly string[], n
   const requests = await deadlineGauges(db, now);
   const pushLag: DatabaseGauges['pushLag'] = [];
   if (endpoints.length > 0) {
-    // One statement for every endpoint: each cursor's records behind, and the oldest one's time.
+    // One statement for every endpoint: each cursor's records behind (the global list and the
+    // topic records share one sequence, as the push reads them), and the oldest one's time.
     const rows = await sql<{ endpoint: string; records: string; oldest: Date | null }>`
-      select e.endpoint,
-             (select count(*) from suppressions s where s.seq > coalesce(pc.last_seq, 0))::text as records,
-             (select min(s.changed_at) from suppressions s where s.seq > coalesce(pc.last_seq, 0)) as oldest
+      select e.endpoint, count(f.seq)::text as records, min(f.changed_at) as oldest
       from unnest(${sql.val([...endpoints])}::text[]) as e(endpoint)
-      left join push_cursors pc on pc.endpoint = e.endpoint`.execute(db);
+      left join push_cursors pc on pc.endpoint = e.endpoint
+      left join (
+        select seq, changed_at from suppressions where seq is not null
+        union all
+        select seq, changed_at from topic_suppressions where seq is not null
+      ) f on f.seq > coalesce(pc.last_seq, 0)
+      group by e.endpoint`.execute(db);
     for (const r of rows.rows) {
       const oldest = r.oldest ? new Date(r.oldest).getTime() : null;
       pushLag.push({ endpoint: r.endpoint, records: Number(r.records), seconds: oldest === null ? 0 : Math.max(0, (now.getTime() - oldest) / 1000) });
