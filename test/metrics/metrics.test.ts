@@ -30,7 +30,7 @@ function sample(name: string, labels: Record<string, string> = {}): number | und
   for (const line of text.split('\n')) {
     const m = /^([a-z_:]+)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
-    const have = (m[2] ?? '').match(/[a-z_]+="(?:[^"\\]|\\.)*"/g) ?? [];
+    const have: string[] = (m[2] ?? '').match(/[a-z_]+="(?:[^"\\]|\\.)*"/g) ?? [];
     if (want.length === have.length && want.every((w) => have.includes(w))) return Number(m[3]);
   }
   return undefined;
@@ -188,7 +188,7 @@ describe('a database that does not answer', () => {
 
 describe('who may scrape /metrics on the public port', () => {
   it('answers 401 problem+json without a key, and with an unknown one', async () => {
-    for (const headers of [{}, { authorization: 'Bearer mpk_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer mpk_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }]) {
       const res = await h.app.request('/metrics', { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toBe('application/problem+json');
