@@ -94,7 +94,14 @@ export interface Harness {
  * runtime's metrics, log context and draining flag (none by default).
  */
 export async function createHarness(
-  opts: { env?: Record<string, string>; now?: string; handle?: DbHandle; clientIp?: string; logger?: Logger; extra?: Pick<AppDeps, 'metrics' | 'logContext' | 'draining'> } = {},
+  opts: {
+    env?: Record<string, string>;
+    now?: string;
+    handle?: DbHandle;
+    clientIp?: string;
+    logger?: Logger;
+    extra?: Pick<AppDeps, 'metrics' | 'logContext' | 'draining'>;
+  } = {},
 ): Promise<Harness> {
   const handle = opts.handle ?? (await createTestDb());
   const config = loadConfig({
