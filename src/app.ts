@@ -14,11 +14,14 @@ import { consentRoutes } from './consent/routes.js';
 import { isUnavailable } from './db/handle.js';
 import type { AppDeps, ResolvedDeps } from './deps.js';
 import { AppError, RETRY_AFTER_SECONDS } from './errors/index.js';
-import { healthRoute, healthRoutes } from './health/routes.js';
+import { healthRoute, healthRoutes, readyRoute } from './health/routes.js';
 import { freshLinkRoutes } from './links/page-routes.js';
 import { linkRoutes } from './links/routes.js';
+import { noLogContext, withLogContext } from './log.js';
 import { mailSenderRoutes } from './mailsender/routes.js';
 import { fetchCertificateOverHttps } from './mailsender/sns.js';
+import { noMetrics } from './metrics/metrics.js';
+import { publicMetricsRoutes } from './metrics/routes.js';
 import { homeRoutes } from './pages/home.js';
 import { messages } from './pages/i18n.js';
 import { operatorIdentity } from './pages/identity.js';
@@ -71,7 +74,7 @@ const API_TAGS = [
   { name: 'Service', description: 'Health, and the public keys that verify the pushes to the mail sender' },
 ];
 
-const isApi = (path: string) => path.startsWith('/v1/') || path === '/v1';
+const isApi = (path: string) => path.startsWith('/v1/') || path === '/v1' || path === '/metrics';
 
 /**
  * Builds the whole service from its dependencies. Used by the Node server, the Workers entry
@@ -89,8 +92,14 @@ export function createApp(input: AppDeps) {
     pushJwks: { keys: [] },
     fetchCertificate: fetchCertificateOverHttps,
     docsAssets: null,
+    metrics: noMetrics,
+    logContext: noLogContext,
+    draining: () => false,
     ...input,
   } as ResolvedDeps;
+  // Every line logged during a request, however deep (deps.logger in an action), carries the
+  // request's id and route template from the runtime's context.
+  deps.logger = withLogContext(deps.logger, deps.logContext);
   // Whatever a runtime reports as the client (a socket, a proxy or CDN header), only a valid IP
   // is kept as consent evidence or used as a rate-limit key.
   const runtimeClientIp = deps.clientIp;
@@ -103,12 +112,17 @@ export function createApp(input: AppDeps) {
   app.use('*', operatorIdentity(config));
 
   app.use('*', async (c, next) => {
-    const started = Date.now();
-    await next();
+    const started = performance.now();
     // Paths hold link tokens, and whatever a client puts where an id goes (an address, say):
-    // log the template of the route that answered (`/u/:token`, `/v1/subjects/:id`), never the path.
-    const path = routePath(c);
-    logger.debug('request', { method: c.req.method, path, status: c.res.status, ms: Date.now() - started, requestId: c.get('requestId') });
+    // log and count the template of the route that will answer (`/u/:token`, the last one
+    // matched; a pattern such as `/v1/*` when none did), never the path.
+    const route = routePath(c, -1) || '*';
+    await deps.logContext.run({ requestId: c.get('requestId'), route }, async () => {
+      await next();
+      const ms = performance.now() - started;
+      deps.metrics.httpRequest({ method: c.req.method, route, status: c.res.status, seconds: ms / 1000 });
+      logger.info('request', { method: c.req.method, route, status: c.res.status, ms: Math.round(ms * 10) / 10 });
+    });
   });
 
   // Campaign batches of 100,000 recipients are bigger than any other body; they get their own limit.
@@ -155,6 +169,8 @@ export function createApp(input: AppDeps) {
   }
 
   app.route('/', healthRoutes(deps));
+  // With METRICS_PORT the Node entry serves /metrics on that port alone; without, here, to a key.
+  if (config.metrics.port === null) app.route('/', publicMetricsRoutes(deps));
   // Public halves only, whatever the runtime handed in (pushJwks is a dependency, not a promise).
   const published = publicJwks(deps.pushJwks.keys);
   app.get('/.well-known/jwks.json', (c) => c.json(published, 200, { 'Cache-Control': 'public, max-age=300' }));
@@ -177,6 +193,7 @@ export function createApp(input: AppDeps) {
 
   // Served by plain handlers above; described here.
   app.openAPIRegistry.registerPath(healthRoute);
+  app.openAPIRegistry.registerPath(readyRoute);
   app.openAPIRegistry.registerPath(jwksRoute);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -5,8 +5,9 @@ import type { Config } from './config/index.js';
 import type { EmailHasher } from './consent/hash.js';
 import type { Db } from './db/handle.js';
 import type { LinkSigner } from './links/tokens.js';
-import type { Logger } from './log.js';
+import type { LogContext, Logger } from './log.js';
 import type { CertificateFetcher } from './mailsender/sns.js';
+import type { Metrics } from './metrics/metrics.js';
 import type { ProductionCalendar } from './time/calendar.js';
 import type { Clock } from './time/clock.js';
 
@@ -33,6 +34,15 @@ export interface AppDeps {
    * them (Workers) `/docs` says where the document is.
    */
   docsAssets?: DocsAssets | null;
+  /** What the app counts (prom-client on Node); counts nothing by default. */
+  metrics?: Metrics;
+  /**
+   * Keeps the request id and route template across a request's awaits, so every line logged
+   * during it carries them (AsyncLocalStorage on Node and Workers); none by default.
+   */
+  logContext?: LogContext;
+  /** True once the process is shutting down: `/readyz` answers 503 so the load balancer stops sending. */
+  draining?: () => boolean;
 }
 
 export type ResolvedDeps = Required<AppDeps>;

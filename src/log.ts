@@ -27,3 +27,39 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
 }
 
 export const silentLogger: Logger = createLogger('silent');
+
+/**
+ * The fields of the request being served (its id and route template), kept by the runtime
+ * across every await of that request: AsyncLocalStorage on Node (src/node/log-context.ts) and
+ * on Workers (src/workers/log-context.ts), injected so the app imports no `node:*` module.
+ */
+export interface LogContext {
+  /** Runs `fn` with `fields` as the context of everything it logs, however deep. */
+  run<T>(fields: Record<string, unknown>, fn: () => T): T;
+  /** The fields of the request in hand, or undefined outside one. */
+  fields(): Record<string, unknown> | undefined;
+}
+
+/** No context: where no runtime keeps one (unit tests), lines carry only their own fields. */
+export const noLogContext: LogContext = { run: (_fields, fn) => fn(), fields: () => undefined };
+
+/**
+ * A logger whose every line also carries the context's fields (the request id and route), so
+ * an action deep inside a request logs them without threading them by hand. A line's own
+ * fields come last and win.
+ *
+ * @example
+ * const logger = withLogContext(createLogger('info'), context);
+ */
+export function withLogContext(logger: Logger, context: LogContext): Logger {
+  const merged = (f?: Record<string, unknown>) => {
+    const ctx = context.fields();
+    return ctx ? { ...ctx, ...f } : f;
+  };
+  return {
+    debug: (m, f) => logger.debug(m, merged(f)),
+    info: (m, f) => logger.info(m, merged(f)),
+    warn: (m, f) => logger.warn(m, merged(f)),
+    error: (m, f) => logger.error(m, merged(f)),
+  };
+}

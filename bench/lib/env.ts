@@ -98,7 +98,7 @@ export async function spawnNode(
   args: string[],
   env: Record<string, string | undefined>,
   port: number,
-  healthPath = '/healthz',
+  healthPath = '/readyz',
   nodeArgs: string[] = [],
 ): Promise<Spawned> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {

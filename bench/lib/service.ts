@@ -9,7 +9,7 @@ import { type Spawned, spawnNode } from './env.js';
 
 /**
  * A port free on loopback right now (the kernel's choice), for a process the run starts: a
- * fixed port could be answered by another run's server (its /healthz looks just as healthy).
+ * fixed port could be answered by another run's server (its /readyz looks just as ready).
  */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -45,7 +45,7 @@ export async function startService(
     DATA_DIR: db.dataDir,
     ...extra,
   };
-  return spawnNode('src/entries/server.ts', [], env, await freePort(), '/healthz', nodeArgs);
+  return spawnNode('src/entries/server.ts', [], env, await freePort(), '/readyz', nodeArgs);
 }
 
 /** A temporary directory, removed by the returned function. */

@@ -183,7 +183,7 @@ export async function unsubscribePglite(opts: { quick: boolean }): Promise<Scena
     loopDb = b.h;
     const paths = await signPaths(a.ids, now, jwk);
     service = await startService({ dataDir: served.dir }, jwk);
-    await load(service.base, { connections: 8, amount: 200, method: 'GET', path: () => '/healthz' });
+    await load(service.base, { connections: 8, amount: 200, method: 'GET', path: () => '/readyz' });
     const db: Db = loopDb.db;
     const figures = { service: [] as LoadFigures[], loop: [] as LoadFigures[] };
     for (let r = 0; r < rounds; r++) {

@@ -12,6 +12,8 @@ export const SCOPES = [
   'subjects:write',
   'requests:manage',
   'mail-sender:events',
+  // Prometheus scrapes of /metrics on the public port (no personal data: counts and ids of endpoints).
+  'metrics:read',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

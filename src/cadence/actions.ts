@@ -1,5 +1,6 @@
 import { normalizeEmail } from '../consent/email.js';
 import type { Db } from '../db/handle.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { liveSubjectsByHashes } from '../subjects/lookup.js';
 import { findTopic, topicsOutsideCap } from '../topics/queries.js';
 import { type CadenceLimits, capGroup } from './policy.js';
@@ -52,7 +53,13 @@ export async function reserveRecipients(
   db: Db,
   campaignId: string,
   body: Recipients & { topic?: string },
-  deps: { hasher: { hash: (email: string) => Promise<string> }; limits: CadenceLimits; ttlHours: number; now: Date },
+  deps: {
+    hasher: { hash: (email: string) => Promise<string> };
+    limits: CadenceLimits;
+    ttlHours: number;
+    now: Date;
+    metrics?: Pick<Metrics, 'reservations'>;
+  },
 ): Promise<
   | { kind: 'decided'; allowed: string[]; denied: (Denial | (Denial & { email: string }) | Unmatched)[]; requested: number }
   | { kind: 'unknown_topic'; removed: boolean }
@@ -73,6 +80,12 @@ export async function reserveRecipients(
       })
     : { allowed: [], denied: [] };
   const denied = [...result.denied.map((d) => (emailOf.has(d.subject) ? { ...d, email: emailOf.get(d.subject)! } : d)), ...unmatched];
+  // Counted once the reservation committed: a failed call reserved nothing and counts nothing.
+  if (deps.metrics) {
+    const byReason: Record<string, number> = {};
+    for (const d of denied) byReason[d.reason] = (byReason[d.reason] ?? 0) + 1;
+    deps.metrics.reservations(result.allowed.length, byReason);
+  }
   return { kind: 'decided', allowed: result.allowed, denied, requested: ids.length + unmatched.length };
 }
 

@@ -190,7 +190,13 @@ export function cadenceRoutes(deps: ResolvedDeps) {
 
   app.openapi(reserveRoute, async (c) => {
     const { campaignId } = c.req.valid('param');
-    const opts = { hasher: deps.hasher, limits: cadenceLimits(deps), ttlHours: deps.config.cadence.reservationTtlHours, now: deps.clock.now() };
+    const opts = {
+      hasher: deps.hasher,
+      limits: cadenceLimits(deps),
+      ttlHours: deps.config.cadence.reservationTtlHours,
+      now: deps.clock.now(),
+      metrics: deps.metrics,
+    };
     const r = await reserveRecipients(deps.db, campaignId, c.req.valid('json'), opts);
     if (r.kind === 'unknown_topic') {
       throw new AppError('validation_failed', 'No topic by this key to send mail in (GET /v1/topics lists them); nothing was reserved.', [

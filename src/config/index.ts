@@ -121,6 +121,13 @@ export const envSchema = z.object({
   POLICY_URL: z.url({ protocol: /^https?$/ }).optional(),
   // After a one-click unsubscribe nothing more is mailed unless the operator opts in.
   NOTIFY_ON_UNSUBSCRIBE: bool(false),
+  // Prometheus metrics (README "Metrics"): on a port of their own without auth, else on the
+  // public port to a key with `metrics:read`. The database's gauges are read within the bound.
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_DB_TIMEOUT_MS: int(2_000, 50, 60_000),
+  // SIGTERM: in-flight requests and the job in hand get this long, then the process exits 1.
+  SHUTDOWN_GRACE_MS: int(10_000, 100, 600_000),
 });
 
 /** The operator's identity, required when NODE_ENV=production. */
@@ -224,6 +231,14 @@ export interface Config {
   jobsIntervalSeconds: number;
   /** Mail the `unsubscribed` notice after a one-click unsubscribe (off: stop means stop). */
   notifyOnUnsubscribe: boolean;
+  /**
+   * `/metrics`: `port` set (`METRICS_PORT`) serves it there on `host` without auth and not on
+   * the public port; null serves it on the public port to a key with `metrics:read`.
+   * `dbTimeoutMs` bounds the database's gauges at each scrape.
+   */
+  metrics: { port: number | null; host: string; dbTimeoutMs: number };
+  /** How long a SIGTERM may take (in-flight requests, the job in hand) before the process exits 1. */
+  shutdownGraceMs: number;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -394,6 +409,8 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { send
     jobsIntervalSeconds: e.JOBS_INTERVAL_SECONDS,
     notifyOnUnsubscribe: e.NOTIFY_ON_UNSUBSCRIBE,
     trustProxy: e.TRUST_PROXY,
+    metrics: { port: e.METRICS_PORT ?? null, host: e.METRICS_HOST, dbTimeoutMs: e.METRICS_DB_TIMEOUT_MS },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }
 

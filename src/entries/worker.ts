@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../log.js';
 import { normalizeIp } from '../privacy/client-ip.js';
 import { createPushSigner, pushSuppressions } from '../pushes/push.js';
 import { systemClock } from '../time/clock.js';
+import { workersLogContext } from '../workers/log-context.js';
 import { type RequestScopedDb, requestScopedDb } from '../workers/request-db.js';
 
 interface WorkerEnv {
@@ -41,7 +42,8 @@ async function buildIsolate(env: WorkerEnv): Promise<Isolate> {
   const vars = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
   const config = loadConfig(
     // Production always: a Worker serves mailboxes, and production refuses placeholders and missing secrets.
-    { ...vars, NODE_ENV: 'production', DATABASE_URL: env.HYPERDRIVE.connectionString, MIGRATE_ON_START: 'false' },
+    // No metrics port on Workers: /metrics (the database's gauges) is served to a key with metrics:read.
+    { ...vars, NODE_ENV: 'production', DATABASE_URL: env.HYPERDRIVE.connectionString, MIGRATE_ON_START: 'false', METRICS_PORT: undefined },
     { mail: 'http' },
   );
   const logger = createLogger(config.logLevel);
@@ -66,6 +68,8 @@ async function buildIsolate(env: WorkerEnv): Promise<Isolate> {
     // Cloudflare sets CF-Connecting-IP itself (a client cannot forge it past the edge); the app
     // still checks it is an address before it is kept as evidence.
     clientIp: (c) => normalizeIp(c.req.header('cf-connecting-ip')),
+    // The request's id and route on every line it logs (workerd's AsyncLocalStorage).
+    logContext: workersLogContext(),
   });
   const mailer = httpMailer({ ...config.mailApi!, timeoutMs: 15_000 });
   // The same job code as `npm run jobs` on Node (src/jobs/run.ts), wired with this runtime's parts.

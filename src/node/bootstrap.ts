@@ -128,9 +128,10 @@ export function startFailureMessage(e: unknown, port?: number): string {
 }
 
 /**
- * Stops the process on SIGINT or SIGTERM, once: `beforeJobs` (a server stops taking requests),
- * then the job loop, the mailer and the database in that order, then exit 0; exit 1 if that takes
- * longer than `graceMs` (a stuck connection must not keep a deploy waiting).
+ * Stops the process on SIGINT or SIGTERM, once: `beforeJobs` (a server stops taking requests
+ * and lets those in flight finish) and the job loop (the job in hand finishes) side by side,
+ * then the mailer and the database in that order, then exit 0; exit 1 if that takes longer
+ * than `graceMs` (`SHUTDOWN_GRACE_MS`: a stuck connection must not keep a deploy waiting).
  */
 export function stopOnSignals(
   b: { logger: Logger; mailer: Mailer; handle: DbHandle },
@@ -140,13 +141,25 @@ export function stopOnSignals(
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    b.logger.info(opts.stopping, { signal });
-    void (opts.beforeJobs ?? (async () => {}))()
-      .then(opts.stopJobs)
+    const started = Date.now();
+    b.logger.info(opts.stopping, { signal, graceMs: opts.graceMs });
+    setTimeout(() => {
+      b.logger.error('shutdown took longer than its bound (SHUTDOWN_GRACE_MS): exiting with work unfinished', { graceMs: opts.graceMs });
+      process.exit(1);
+    }, opts.graceMs).unref();
+    void Promise.all([(opts.beforeJobs ?? (async () => {}))(), opts.stopJobs()])
       .then(() => b.mailer.close())
       .then(() => b.handle.close())
-      .then(() => process.exit(0));
-    setTimeout(() => process.exit(1), opts.graceMs).unref();
+      .then(
+        () => {
+          b.logger.info('stopped', { ms: Date.now() - started });
+          process.exit(0);
+        },
+        (e: unknown) => {
+          b.logger.error('shutdown failed', { error: e instanceof Error ? e.message.slice(0, 200) : String(e) });
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -1,6 +1,6 @@
 // The Node HTTP server of the service, with its limits on slow and numerous clients.
 
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Config } from '../config/index.js';
@@ -62,4 +62,29 @@ export async function serveWithLimits(
 /** The port a listening server got (for port 0). */
 export function listeningPort(server: Server): number {
   return (server.address() as AddressInfo).port;
+}
+
+/**
+ * Stops a server gracefully: no new connections, requests in flight answered, then resolves.
+ * Kept-alive connections would hold `close()` open until their idle timeout (65 s by default),
+ * so idle ones are closed at once and each busy one as soon as its answer is sent; a request
+ * arriving meanwhile on an open connection is answered with `Connection: close`.
+ *
+ * @example
+ * await closeGracefully(server);
+ */
+export function closeGracefully(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.on('request', (_req, res: ServerResponse) => {
+      res.shouldKeepAlive = false;
+    });
+    // A connection turns idle when its answer is written; look for those until all are gone.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    sweep.unref();
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
 }

@@ -1,6 +1,7 @@
 import type { Evidence } from '../consent/ledger.js';
 import type { ResolvedDeps } from '../deps.js';
 import { type LinkClaims, TokenError, type TokenFailure } from '../links/tokens.js';
+import { type Metrics, unsubscribeWay } from '../metrics/metrics.js';
 import { type UnsubscribeOutcome, unsubscribe } from './actions.js';
 
 /**
@@ -13,15 +14,18 @@ import { type UnsubscribeOutcome, unsubscribe } from './actions.js';
  * @example
  * const outcome = await unsubscribeByLink(deps, v.claims, personEvidence(c, deps, v.claims, 'one-click'));
  */
-export function unsubscribeByLink(
-  deps: Pick<ResolvedDeps, 'db' | 'config'>,
+export async function unsubscribeByLink(
+  deps: Pick<ResolvedDeps, 'db' | 'config'> & { metrics?: Pick<Metrics, 'unsubscribed'> },
   claims: LinkClaims,
   evidence: Evidence,
   opts: { allMail?: boolean } = {},
 ): Promise<UnsubscribeOutcome> {
   // A topic link leaves its topic; `allMail` is the page's second choice (all advertising mail).
   const topic = opts.allMail ? undefined : claims.t;
-  return unsubscribe(deps.db, claims.sub, evidence, { notify: deps.config.notifyOnUnsubscribe, ...(topic ? { topic } : {}) });
+  const outcome = await unsubscribe(deps.db, claims.sub, evidence, { notify: deps.config.notifyOnUnsubscribe, ...(topic ? { topic } : {}) });
+  // Counted here, once for every way in, and only when it changed something (committed).
+  if (outcome.kind === 'unsubscribed') deps.metrics?.unsubscribed(unsubscribeWay(evidence.source), outcome.topic ? 'topic' : 'all');
+  return outcome;
 }
 
 export type UnsubscribeByTokenOutcome = (UnsubscribeOutcome & { subjectId: string }) | { kind: 'refused'; reason: TokenFailure };
@@ -35,7 +39,7 @@ export type UnsubscribeByTokenOutcome = (UnsubscribeOutcome & { subjectId: strin
  * await unsubscribeByToken(deps, token, (claims) => mailEvidence(deps, claims, 'mailto'));
  */
 export async function unsubscribeByToken(
-  deps: Pick<ResolvedDeps, 'db' | 'config' | 'signer'>,
+  deps: Pick<ResolvedDeps, 'db' | 'config' | 'signer'> & { metrics?: Pick<Metrics, 'unsubscribed'> },
   token: string,
   evidence: (claims: LinkClaims) => Evidence,
 ): Promise<UnsubscribeByTokenOutcome> {

@@ -1,6 +1,7 @@
 import { mailEvidence } from '../consent/evidence.js';
 import type { ResolvedDeps } from '../deps.js';
 import type { TokenFailure } from '../links/tokens.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { type UnsubscribeByTokenOutcome, unsubscribeByToken } from './by-link.js';
 import { type AutomatedReason, automatedReason, type InboundMail, isUnsubscribeAddress, tokenCandidates } from './mailto.js';
 
@@ -36,7 +37,7 @@ export type MailUnsubscribeOutcome =
  * const outcome = await unsubscribeByMail(deps, mail, 'smtp');
  */
 export async function unsubscribeByMail(
-  deps: Pick<ResolvedDeps, 'db' | 'config' | 'signer' | 'clock'>,
+  deps: Pick<ResolvedDeps, 'db' | 'config' | 'signer' | 'clock'> & { metrics?: Pick<Metrics, 'unsubscribed'> },
   mail: InboundMail,
   way: MailWayIn,
 ): Promise<MailUnsubscribeOutcome> {

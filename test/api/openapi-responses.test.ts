@@ -87,8 +87,18 @@ describe('answers match the schemas the document declares', () => {
     expect(again.status).toBe(304);
   });
 
-  it('the service endpoints: /healthz and the JWK set', async () => {
+  it('the service endpoints: /healthz, /readyz, /metrics and the JWK set', async () => {
     await expectDeclared(await h.app.request('/healthz'), 'GET', '/healthz', 200);
+    await expectDeclared(await h.app.request('/readyz'), 'GET', '/readyz', 200);
+    const scraped = await h.app.request('/metrics', { headers: { authorization: await h.bearer('metrics:read') } });
+    expect([scraped.status, scraped.headers.get('content-type')]).toEqual([200, 'text/plain; version=0.0.4; charset=utf-8']);
+    await expectDeclared(
+      await h.app.request('/metrics', { headers: { authorization: await h.bearer('leads:write') } }),
+      'GET',
+      '/metrics',
+      403,
+      'application/problem+json',
+    );
     await expectDeclared(await h.app.request('/.well-known/jwks.json'), 'GET', '/.well-known/jwks.json', 200);
   });
 

@@ -28,7 +28,9 @@ const isApi = (path: string) => path.startsWith('/v1/');
 describe('every operation', () => {
   it('is found: the /v1 operations and the service endpoints', () => {
     expect(ops().filter((o) => isApi(o.path)).length).toBe(26);
-    expect(ops().map((o) => `${o.method} ${o.path}`)).toEqual(expect.arrayContaining(['GET /healthz', 'GET /.well-known/jwks.json']));
+    expect(ops().map((o) => `${o.method} ${o.path}`)).toEqual(
+      expect.arrayContaining(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /.well-known/jwks.json']),
+    );
   });
 
   it('has a unique camelCase verbNoun operationId', () => {
@@ -54,7 +56,7 @@ describe('every operation', () => {
       const validates = !!o.parameters?.length || !!o.requestBody;
       const need = ['500', ...(isApi(path) ? ['401', '403', '503', ...(validates ? ['422'] : [])] : [])];
       if (!codes.some((c) => c.startsWith('2'))) missing.push(`${method} ${path}: 2xx`);
-      if (path === '/healthz') continue; // its 503 is its answer; it never throws
+      if (path === '/healthz' || path === '/readyz') continue; // they never throw: /readyz's 503 is its answer
       for (const c of need) if (!codes.includes(c)) missing.push(`${method} ${path}: ${c}`);
       for (const [c, r] of Object.entries(o.responses)) if (!r.description?.trim()) missing.push(`${method} ${path}: ${c} description`);
     }
@@ -81,6 +83,8 @@ describe('every operation', () => {
 
   it('says no authentication on the service endpoints, and the scopes on every /v1 one', () => {
     expect(op('GET', '/healthz').security).toEqual([]);
+    expect(op('GET', '/readyz').security).toEqual([]);
+    expect(op('GET', '/metrics').security).toEqual([{ bearer: ['metrics:read'] }, { bearer: ['admin'] }]);
     expect(op('GET', '/.well-known/jwks.json').security).toEqual([]);
     expect(ops().filter((o) => isApi(o.path) && !o.op.security?.length)).toEqual([]);
   });

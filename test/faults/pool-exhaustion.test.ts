@@ -8,7 +8,7 @@ import { consentState, eventsOf, suppressionOf } from '../helpers/pages.js';
 
 /**
  * Pool exhaustion (issue 11, fault 1): requests waiting on a row lock take every connection of
- * the pool. Without bounds everything, /healthz included, hung with no answer; with them each
+ * the pool. Without bounds everything, /readyz included, hung with no answer; with them each
  * request answers 503 with Retry-After within the bound, and all recovers once the lock goes.
  *
  * PostgreSQL only: PGlite has one in-process connection and no pool, so there is nothing to
@@ -105,7 +105,7 @@ describe('pool exhaustion', () => {
         // every connection, the others wait for a connection.
         const clicks = Array.from({ length: POOL + 2 }, () => oneClick(token));
         await lockWaiters(admin, lock.pid, POOL);
-        [health, api] = await Promise.all([h.app.request('/healthz'), h.app.request('/v1/suppressions?since=0', { headers: { authorization: key } })]);
+        [health, api] = await Promise.all([h.app.request('/readyz'), h.app.request('/v1/suppressions?since=0', { headers: { authorization: key } })]);
         answers = await Promise.all(clicks);
       } finally {
         await lock.release();
@@ -129,7 +129,7 @@ describe('pool exhaustion', () => {
       expect((await eventsOf(h, id)).filter((e) => e.action === 'unsubscribed')).toHaveLength(0);
 
       // The lock is gone: the health check, the API and the retried one-click all succeed.
-      expect((await h.app.request('/healthz')).status).toBe(200);
+      expect((await h.app.request('/readyz')).status).toBe(200);
       expect((await h.app.request('/v1/suppressions?since=0', { headers: { authorization: key } })).status).toBe(200);
       const retried = await oneClick(token);
       expect(retried.status).toBe(200);

@@ -94,7 +94,7 @@ describe('PostgreSQL restarted mid-stream', () => {
       // After the restart: the health check answers again, then every refused click is retried.
       let healthy = 0;
       for (let i = 0; i < 100 && healthy !== 200; i++) {
-        healthy = (await fetch(`${base}/healthz`)).status;
+        healthy = (await fetch(`${base}/readyz`)).status;
         if (healthy !== 200) await new Promise((r) => setTimeout(r, 100));
       }
       expect(healthy).toBe(200);

@@ -7,7 +7,7 @@ import { createHarness, type Harness, registerLead } from '../helpers/harness.js
 /**
  * What a client sees when the database is out of reach, on both databases: every statement of
  * the app fails as PostgreSQL fails while it restarts (57P01). /v1 answers 503 problem+json, a
- * public page 503 in the person's language, /healthz 503, each with Retry-After; the log has a
+ * public page 503 in the person's language, /readyz 503, each with Retry-After; the log has a
  * warning with the code and no address or token; nothing answers 500.
  */
 
@@ -58,11 +58,12 @@ describe('the database out of reach', () => {
     expect(await res.json()).toMatchObject({ status: 503, code: 'unavailable', type: 'https://mailprefs.dev/problems/unavailable' });
   });
 
-  it('/healthz answers 503 with Retry-After', async () => {
-    const res = await down.request('/healthz');
+  it('/readyz answers 503 with Retry-After and the reason; /healthz (the process) still 200', async () => {
+    const res = await down.request('/readyz');
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
-    expect(await res.json()).toEqual({ status: 'unavailable' });
+    expect(await res.json()).toEqual({ status: 'unavailable', reason: 'database' });
+    expect((await down.request('/healthz')).status).toBe(200);
   });
 
   it('logs each refusal as a warning with the code, never an error, an address or a token', () => {

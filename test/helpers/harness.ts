@@ -90,10 +90,18 @@ export interface Harness {
 
 /**
  * The app over a fresh database, a fixed clock and a generated signing key. `logger`: where the
- * app logs (silent by default; `test/helpers/log-capture.ts` records every line).
+ * app logs (silent by default; `test/helpers/log-capture.ts` records every line). `extra`: the
+ * runtime's metrics, log context and draining flag (none by default).
  */
 export async function createHarness(
-  opts: { env?: Record<string, string>; now?: string; handle?: DbHandle; clientIp?: string; logger?: Logger } = {},
+  opts: {
+    env?: Record<string, string>;
+    now?: string;
+    handle?: DbHandle;
+    clientIp?: string;
+    logger?: Logger;
+    extra?: Pick<AppDeps, 'metrics' | 'logContext' | 'draining'>;
+  } = {},
 ): Promise<Harness> {
   const handle = opts.handle ?? (await createTestDb());
   const config = loadConfig({
@@ -106,7 +114,7 @@ export async function createHarness(
   const signer = await createLinkSigner([await generateSigningJwk('test-key-1')], clock);
   const hasher = await createEmailHasher(config.suppressionHashKey!);
   const deps = { config, db: handle.db, clock, logger: opts.logger ?? silentLogger, signer, hasher };
-  const app = createApp({ ...deps, clientIp: () => opts.clientIp ?? '198.51.100.7' });
+  const app = createApp({ ...deps, ...opts.extra, clientIp: () => opts.clientIp ?? '198.51.100.7' });
   return {
     app,
     deps,

@@ -23,6 +23,7 @@ const NODE_ONLY_PACKAGES = [
   'pgpass',
   'pg-native',
   'tsx',
+  'prom-client',
 ];
 
 /**

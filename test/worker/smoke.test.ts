@@ -154,7 +154,7 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
     for (;;) {
       if (dev.child.exitCode !== null) throw new Error(`wrangler dev exited (${dev.child.exitCode}):\n${dev.output().slice(-3000)}`);
       if (Date.now() > deadline) throw new Error(`wrangler dev not ready within ${START_BOUND_MS / 1000} s:\n${dev.output().slice(-3000)}`);
-      const ok = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5_000) }).then(
+      const ok = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(5_000) }).then(
         (r) => r.status === 200,
         () => false,
       );
