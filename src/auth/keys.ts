@@ -12,6 +12,8 @@ export const SCOPES = [
   'subjects:write',
   'requests:manage',
   'mail-sender:events',
+  /** Imports of subjects and suppressions (POST /v1/imports/...), and their reports. */
+  'imports:write',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
