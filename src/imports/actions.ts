@@ -407,7 +407,11 @@ async function subjectsBatch(
 ) {
   delta.rows += rows.length;
   const live = rows.filter((r) => r.row.kind !== 'reject') as { line: number; row: Exclude<SubjectRow, { kind: 'reject' }> }[];
-  for (const { row } of rows) if (row.kind === 'reject') delta.rejected++;
+  for (const { row } of rows) {
+    if (row.kind !== 'reject') continue;
+    delta.rejected++;
+    report(delta, reports, row.reports);
+  }
   const hashes = await hashAll(
     deps.hasher,
     live.map((r) => r.row.email),
