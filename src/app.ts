@@ -15,6 +15,7 @@ import { isUnavailable } from './db/handle.js';
 import type { AppDeps, ResolvedDeps } from './deps.js';
 import { AppError, RETRY_AFTER_SECONDS } from './errors/index.js';
 import { healthRoute, healthRoutes, readyRoute } from './health/routes.js';
+import { importRoutes } from './imports/routes.js';
 import { freshLinkRoutes } from './links/page-routes.js';
 import { linkRoutes } from './links/routes.js';
 import { noLogContext, withLogContext } from './log.js';
@@ -71,10 +72,17 @@ const API_TAGS = [
   },
   { name: 'Requests', description: 'Data-subject requests (152-FZ) and their statutory due dates, and deadline gauges' },
   { name: 'Audit', description: 'Who read or changed whose data, why and when' },
+  {
+    name: 'Imports',
+    description:
+      'Bring an existing base in: subjects and suppressions from CSV exports (listmonk, Mautic, Mailchimp, Unisender, SendGrid), streamed, resumable, never resurrecting a suppressed, withdrawn or erased address',
+  },
   { name: 'Service', description: 'Health, and the public keys that verify the pushes to the mail sender' },
 ];
 
 const isApi = (path: string) => path.startsWith('/v1/') || path === '/v1' || path === '/metrics';
+/** The staff imports: a streamed CSV body, with its own content type and size rule. */
+const isImport = (path: string) => path.startsWith('/v1/imports/');
 
 /**
  * Builds the whole service from its dependencies. Used by the Node server, the Workers entry
@@ -135,9 +143,23 @@ export function createApp(input: AppDeps) {
     });
   const apiLimit = limitFor(config.apiBodyLimitBytes);
   const batchLimit = limitFor(Math.max(config.apiBodyLimitBytes, BATCH_BODY_LIMIT));
-  app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/campaigns/') ? batchLimit(c, next) : apiLimit(c, next)));
   app.use('/v1/*', async (c, next) => {
-    if (['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
+    if (!isImport(c.req.path)) return c.req.path.startsWith('/v1/campaigns/') ? batchLimit(c, next) : apiLimit(c, next);
+    // An import streams its body: a declared length over the limit is refused before anything
+    // is read; an undeclared one is counted as it streams (imports/csv.ts decodeUtf8).
+    const declared = Number(c.req.header('content-length') ?? '0');
+    if (declared > config.importBodyLimitBytes)
+      throw new AppError('payload_too_large', `The body is over ${config.importBodyLimitBytes} bytes (IMPORT_BODY_LIMIT_BYTES).`);
+    await next();
+  });
+  app.use('/v1/*', async (c, next) => {
+    if (isImport(c.req.path) && c.req.method === 'POST') {
+      const type = c.req.header('content-type') ?? '';
+      const m = /^text\/csv\s*(;|$)/i.test(type) ? /charset\s*=\s*"?([^";\s]+)/i.exec(type) : null;
+      if (!/^text\/csv\s*(;|$)/i.test(type) || (m && m[1]!.toLowerCase().replace('-', '') !== 'utf8')) {
+        throw new AppError('unsupported_media_type', 'Send the file as text/csv in UTF-8.');
+      }
+    } else if (['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
       const type = c.req.header('content-type') ?? '';
       // Amazon SNS posts its JSON as text/plain; that one sender on that one route is let through.
       const snsDelivery = SNS_WEBHOOKS.has(c.req.path) && !!c.req.header('x-amz-sns-message-type') && /^text\/plain\s*(;|$)/i.test(type);
@@ -183,6 +205,7 @@ export function createApp(input: AppDeps) {
   app.route('/', cadenceRoutes(deps));
   app.route('/', subjectRoutes(deps));
   app.route('/', requestRoutes(deps));
+  app.route('/', importRoutes(deps));
   app.route('/', unsubscribeRoutes(deps));
   app.route('/', withdrawalRoutes(deps));
   app.route('/', confirmationRoutes(deps));

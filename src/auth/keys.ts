@@ -14,6 +14,8 @@ export const SCOPES = [
   'mail-sender:events',
   // Prometheus scrapes of /metrics on the public port (no personal data: counts and ids of endpoints).
   'metrics:read',
+  /** Imports of subjects and suppressions (POST /v1/imports/...), and their reports. */
+  'imports:write',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

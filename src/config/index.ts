@@ -102,6 +102,13 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   JOBS_INTERVAL_SECONDS: int(60, 0, 86_400),
   API_BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
+  // The staff import routes (POST /v1/imports/...) stream their CSV body; this bounds it (1 GiB by default).
+  IMPORT_BODY_LIMIT_BYTES: z.coerce
+    .number({ message: 'must be a number of bytes' })
+    .int('must be a whole number of bytes')
+    .min(1024, 'must be at least 1024 bytes')
+    .max(64 * 1024 * 1024 * 1024, 'must be at most 64 GiB')
+    .default(1024 * 1024 * 1024),
   // Which proxies in front of the service may name the client (X-Forwarded-For, read right to
   // left): false, a hop count (true = 1) or the proxies' CIDRs. See src/privacy/client-ip.ts.
   TRUST_PROXY: z
@@ -224,6 +231,8 @@ export interface Config {
   timeZone: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   apiBodyLimitBytes: number;
+  /** The most bytes a staff import's streamed CSV body may have (IMPORT_BODY_LIMIT_BYTES). */
+  importBodyLimitBytes: number;
   /** Take the client IP (evidence, rate limits) from `X-Forwarded-For`; only behind your own proxy. */
   /** Which proxies may name the client's address (`TRUST_PROXY`). */
   trustProxy: TrustProxy;
@@ -406,6 +415,7 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { send
     timeZone: e.TIME_ZONE,
     logLevel: e.LOG_LEVEL,
     apiBodyLimitBytes: e.API_BODY_LIMIT_BYTES,
+    importBodyLimitBytes: e.IMPORT_BODY_LIMIT_BYTES,
     jobsIntervalSeconds: e.JOBS_INTERVAL_SECONDS,
     notifyOnUnsubscribe: e.NOTIFY_ON_UNSUBSCRIBE,
     trustProxy: e.TRUST_PROXY,

@@ -274,6 +274,32 @@ export interface TopicSuppressionsTable {
   actor_id: string | null;
 }
 
+/** One import of subjects or suppressions (migration 0018); updated with every batch it commits. */
+export interface ImportsTable {
+  id: string;
+  kind: 'subjects' | 'suppressions';
+  status: 'running' | 'done';
+  file_name: string | null;
+  file_sha256: string | null;
+  source: string;
+  options: unknown;
+  committed_line: ColumnType<number, number | undefined, number>;
+  fingerprint: ColumnType<string, string | undefined, string>;
+  counts: unknown;
+  key_id: string | null;
+  started_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+/** A row of an import's report (migration 0018): never the address, nor any other column of the file. */
+export interface ImportRejectsTable {
+  import_id: string;
+  line: number;
+  reason: string;
+  detail: string;
+}
+
 export interface Database {
   subjects: SubjectsTable;
   consents: ConsentsTable;
@@ -295,6 +321,8 @@ export interface Database {
   topics: TopicsTable;
   topic_choices: TopicChoicesTable;
   topic_suppressions: TopicSuppressionsTable;
+  imports: ImportsTable;
+  import_rejects: ImportRejectsTable;
 }
 
 export type Subject = Selectable<SubjectsTable>;

@@ -1,12 +1,23 @@
 // Operator CLI: `npm run cli -- <command>`. Wiring and argument parsing only.
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApiKey, listApiKeys, parseScopes, revokeApiKey, SCOPES } from '../auth/keys.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { migrateToLatest } from '../db/migrate.js';
+import type { SuppressionReason } from '../db/schema.js';
+import { runImport } from '../imports/actions.js';
+import { ImportInputError } from '../imports/csv.js';
+import { PRESET_NAMES, type Target } from '../imports/presets.js';
+import { findUnfinishedImport, reportPages } from '../imports/queries.js';
+import { isPresetName, parseMapping, REPORT_HEADER, reportLine } from '../imports/rules.js';
 import { runJobs } from '../jobs/run.js';
 import { createLogger } from '../log.js';
 import { buildDeps, jobDeps, openDatabase } from '../node/bootstrap.js';
+import { fileSha256, fileSize, fileText, nodeEmailHasher, progressReporter, writeChunks } from '../node/import-file.js';
 import { DataDirInUseError } from '../node/pglite.js';
+import { resolveHashKey } from '../node/secrets.js';
 import { putTopic, removeTopic, type TopicInput } from '../topics/actions.js';
 import { listTopics } from '../topics/queries.js';
 import { TOPIC_KEY } from '../topics/rules.js';
@@ -23,6 +34,11 @@ const USAGE = `Usage: npm run cli -- <command>
              [--default-subscribed yes|no] [--counts-toward-cap yes|no]
                                             define a topic or replace its definition
   topics remove --key KEY                   remove a topic (links already mailed keep working)
+  import subjects FILE [--preset P] [--map target=Column,...] [--source LABEL] [--policy-version V] [--dry-run]
+  import suppressions FILE [--preset P] [--map ...] [--reason R] [--source LABEL] [--dry-run]
+                                            import a CSV file (streamed, in batches; run it again to resume
+                                            an interrupted one); rejected rows go to FILE.rejected.csv
+                                            presets: ${PRESET_NAMES.join(', ')}
 
 Scopes: ${SCOPES.join(', ')}`;
 
@@ -42,6 +58,13 @@ async function main(argv: string[]): Promise<number> {
       'default-subscribed': { type: 'string' },
       'counts-toward-cap': { type: 'string' },
       all: { type: 'boolean' },
+      preset: { type: 'string' },
+      map: { type: 'string' },
+      reason: { type: 'string' },
+      source: { type: 'string' },
+      'policy-version': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      'batch-size': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -55,7 +78,8 @@ async function main(argv: string[]): Promise<number> {
     (group === 'migrate' && !action) ||
     (group === 'keys' && ['create', 'list', 'revoke'].includes(action ?? '')) ||
     (group === 'jobs' && action === 'run') ||
-    (group === 'topics' && ['list', 'put', 'remove'].includes(action ?? ''));
+    (group === 'topics' && ['list', 'put', 'remove'].includes(action ?? '')) ||
+    (group === 'import' && ['subjects', 'suppressions'].includes(action ?? ''));
   if (!known) {
     console.error(`Unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
     return 2;
@@ -72,8 +96,21 @@ async function main(argv: string[]): Promise<number> {
     if (!values.key || !TOPIC_KEY.test(values.key)) throw new UsageError(`topics ${action} needs --key KEY (a-z, 0-9, "-" and "_", 1 to 63 characters)`);
   }
   if (group === 'topics' && action === 'put') topic = topicInput(values);
+  const importArgs = group === 'import' ? importInput(action as 'subjects' | 'suppressions', positionals[2], values) : null;
 
-  const handle = await openDatabase(config, `cli ${group} ${action ?? ''}`.trim());
+  let handle: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    handle = await openDatabase(config, `cli ${group} ${action ?? ''}`.trim());
+  } catch (e) {
+    // The server holds the embedded database: its staff API imports without stopping it.
+    if (e instanceof DataDirInUseError && group === 'import') {
+      throw new UsageError(
+        `${e.message}\nTo import while the server runs, send the file to its staff API instead (a key with the imports:write scope):\n` +
+          `  curl -X POST -H 'Authorization: Bearer <key>' -H 'Content-Type: text/csv' --data-binary @${positionals[2]} '${config.publicBaseUrl}/v1/imports/${action}'`,
+      );
+    }
+    throw e;
+  }
   try {
     // The CLI is often the first thing run against a fresh database.
     await migrateToLatest(handle.db);
@@ -82,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const now = new Date();
+    if (group === 'import') return await importFile(config, handle, importArgs!);
     if (group === 'jobs') {
       const built = await buildDeps(config, handle, createLogger(config.logLevel));
       const r = await runJobs(jobDeps(built)).finally(() => built.mailer.close());
@@ -143,6 +181,118 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+interface ImportArgs {
+  kind: 'subjects' | 'suppressions';
+  file: string;
+  preset: string | null;
+  mapping: Partial<Record<Target, string>>;
+  reason: SuppressionReason | null;
+  source: string;
+  policyVersion: string | null;
+  dryRun: boolean;
+  batchSize: number | undefined;
+}
+
+/** `import subjects|suppressions FILE` and its flags, checked before the database opens. */
+function importInput(kind: 'subjects' | 'suppressions', file: string | undefined, values: Record<string, string | boolean | undefined>): ImportArgs {
+  if (!file) throw new UsageError(`import ${kind} needs the FILE to import`);
+  try {
+    fileSize(file);
+  } catch {
+    throw new UsageError(`Cannot read ${file}`);
+  }
+  const preset = typeof values.preset === 'string' ? values.preset : null;
+  if (preset && !isPresetName(preset)) throw new UsageError(`Unknown preset ${preset}; known: ${PRESET_NAMES.join(', ')}`);
+  const mapping = parseMapping(typeof values.map === 'string' ? values.map : undefined);
+  if (typeof mapping === 'string') throw new UsageError(`--map: ${mapping}`);
+  const reason = typeof values.reason === 'string' ? values.reason : null;
+  if (reason && !['unsubscribed', 'withdrawn', 'bounced', 'complained', 'manual'].includes(reason)) {
+    throw new UsageError('--reason takes unsubscribed, withdrawn, bounced, complained or manual');
+  }
+  const batch = typeof values['batch-size'] === 'string' ? Number(values['batch-size']) : undefined;
+  if (batch !== undefined && (!Number.isInteger(batch) || batch < 1 || batch > 50_000)) throw new UsageError('--batch-size takes 1 to 50000');
+  const source = typeof values.source === 'string' && values.source.trim() ? values.source.trim().slice(0, 100) : (preset ?? 'cli');
+  return {
+    kind,
+    file,
+    preset,
+    mapping,
+    reason: reason as SuppressionReason | null,
+    source,
+    policyVersion: typeof values['policy-version'] === 'string' ? values['policy-version'].trim() || null : null,
+    dryRun: values['dry-run'] === true,
+    batchSize: batch,
+  };
+}
+
+/**
+ * Imports a file: resumes the unfinished import of the same file (by its SHA-256) if there is
+ * one, shows progress on stderr, writes the report beside the file, prints the counts.
+ */
+async function importFile(config: ReturnType<typeof loadConfig>, handle: Awaited<ReturnType<typeof openDatabase>>, a: ImportArgs): Promise<number> {
+  const logger = createLogger(config.logLevel);
+  const hasher = nodeEmailHasher(resolveHashKey(config, logger));
+  const sha = await fileSha256(a.file);
+  const unfinished = a.dryRun ? null : await findUnfinishedImport(handle.db, sha, a.kind);
+  if (unfinished) console.error(`Resuming import ${unfinished.id} of this file after line ${unfinished.committedLine}.`);
+  const reportPath = `${a.file}.rejected.csv`;
+  const progress = progressReporter(fileSize(a.file));
+  // A dry run records nothing, so its report is written as it goes.
+  const dryReport = a.dryRun ? createWriteStream(reportPath, { mode: 0o600 }) : null;
+  dryReport?.write(`${REPORT_HEADER}\n`);
+  const name = basename(a.file);
+  let out: Awaited<ReturnType<typeof runImport>>;
+  try {
+    out = await runImport(
+      handle.db,
+      { hasher, newId: () => crypto.randomUUID(), now: () => new Date(), defaultLocale: config.defaultLocale },
+      {
+        kind: a.kind,
+        text: fileText(a.file, progress.onBytes),
+        preset: a.preset,
+        mapping: a.mapping,
+        reason: a.reason,
+        source: a.source,
+        fileName: name,
+        fileSha256: sha,
+        policyVersion: a.policyVersion,
+        dryRun: a.dryRun,
+        resume: unfinished?.id ?? null,
+        keyId: null,
+        batchSize: a.batchSize,
+        onProgress: progress.onProgress,
+        onReport: dryReport ? (rows) => dryReport.write(rows.map(reportLine).join('')) : undefined,
+      },
+    );
+  } catch (e) {
+    progress.done();
+    dryReport?.end();
+    if (e instanceof ImportInputError) throw new UsageError(`${e.message} What was read before is in; run the command again after fixing the file to go on.`);
+    throw e;
+  }
+  progress.done();
+  if (out.kind !== 'done') {
+    console.error(out.detail);
+    return out.kind === 'bad_header' ? 2 : 1;
+  }
+  if (dryReport) {
+    dryReport.end();
+    await once(dryReport, 'close');
+  } else await writeChunks(reportPath, reportPages(handle.db, out.id!));
+  const c = out.counts;
+  console.log(
+    `${out.dryRun ? 'Dry run (nothing written): would import' : `Import ${out.id}:`} ${c.rows} row(s): ${c.created} person(s) created ` +
+      `(${c.granted} with advertising consent granted, ${c.consentNone} as none: no consent time in the file), ` +
+      `${c.suppressed} suppression(s) added, ${c.alreadySuppressed} already suppressed, ${c.leftAsIs} left as they are, ${c.rejected} rejected` +
+      `${out.resumedFrom ? `; resumed after ${out.resumedFrom} row(s) already in` : ''}.`,
+  );
+  const reasons = Object.entries(c.reported)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  console.log(`Report: ${reportPath}${reasons ? ` (${reasons})` : ' (empty)'}`);
+  return 0;
+}
 
 /** `topics put`'s flags as a topic definition, checked as the API checks its body. */
 function topicInput(values: Record<string, string | boolean | undefined>): TopicInput {
