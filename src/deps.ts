@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { JWK } from 'jose';
+import type { DevMailbox } from './admin/mailbox.js';
 import type { DocsAssets } from './api/docs.js';
 import type { Config } from './config/index.js';
 import type { EmailHasher } from './consent/hash.js';
@@ -33,6 +34,11 @@ export interface AppDeps {
    * them (Workers) `/docs` says where the document is.
    */
   docsAssets?: DocsAssets | null;
+  /**
+   * The development mailbox for the dashboard (`/admin/mailbox`): the Node entry hands in a
+   * reader of DATA_DIR/outbox only when mail goes to files; null: mail goes out for real.
+   */
+  devMailbox?: DevMailbox | null;
 }
 
 export type ResolvedDeps = Required<AppDeps>;

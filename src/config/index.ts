@@ -121,6 +121,10 @@ export const envSchema = z.object({
   POLICY_URL: z.url({ protocol: /^https?$/ }).optional(),
   // After a one-click unsubscribe nothing more is mailed unless the operator opts in.
   NOTIFY_ON_UNSUBSCRIBE: bool(false),
+  // The dashboard's session cookie (src/admin/session.ts): its HMAC key, else one derived from
+  // SUPPRESSION_HASH_KEY with HKDF; and how long a sign-in lasts.
+  ADMIN_SESSION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  ADMIN_SESSION_HOURS: int(8, 1, 24 * 7),
 });
 
 /** The operator's identity, required when NODE_ENV=production. */
@@ -224,6 +228,8 @@ export interface Config {
   jobsIntervalSeconds: number;
   /** Mail the `unsubscribed` notice after a one-click unsubscribe (off: stop means stop). */
   notifyOnUnsubscribe: boolean;
+  /** The dashboard (`/admin`): the session cookie's key (`ADMIN_SESSION_KEY`; unset: derived) and lifetime. */
+  admin: { sessionKey: string | undefined; sessionHours: number };
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -394,6 +400,7 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { send
     jobsIntervalSeconds: e.JOBS_INTERVAL_SECONDS,
     notifyOnUnsubscribe: e.NOTIFY_ON_UNSUBSCRIBE,
     trustProxy: e.TRUST_PROXY,
+    admin: { sessionKey: e.ADMIN_SESSION_KEY, sessionHours: e.ADMIN_SESSION_HOURS },
   };
 }
 
