@@ -10,7 +10,7 @@ import { localDate } from '../time/local-date.js';
 
 export const SUPPRESSION_REASONS: readonly SuppressionReason[] = ['unsubscribed', 'withdrawn', 'erased', 'bounced', 'complained', 'manual'];
 
-/** The range a chart covers: `from` (inclusive) to `to` (exclusive), and its Mondays. */
+/** The range a chart covers: `from` (inclusive) to `to` (inclusive: now), and its Mondays. */
 export interface ChartRange {
   from: Date;
   to: Date;
@@ -41,7 +41,7 @@ export async function suppressionsByWeek(db: Db, r: ChartRange): Promise<{ week:
     .selectFrom('suppressions')
     .select([week('created_at', r.timeZone).as('week'), 'reason', sql<string>`count(*)::text`.as('count')])
     .where('created_at', '>=', r.from)
-    .where('created_at', '<', r.to)
+    .where('created_at', '<=', r.to)
     .groupBy(['week', 'reason'])
     .execute();
   return rows.map((x) => ({ week: x.week, reason: x.reason, count: Number(x.count) }));
@@ -62,7 +62,7 @@ export async function consentsByWeek(db: Db, r: ChartRange): Promise<{ week: str
     .where('purpose', '=', 'marketing')
     .where('action', 'in', ['granted', 'confirmed', 'withdrawn', 'unsubscribed'])
     .where('occurred_at', '>=', r.from)
-    .where('occurred_at', '<', r.to)
+    .where('occurred_at', '<=', r.to)
     .groupBy('week')
     .execute();
   return rows.map((x) => ({ week: x.week, granted: Number(x.granted), withdrawn: Number(x.withdrawn) }));
@@ -75,7 +75,7 @@ export async function unsubscribesByCampaign(db: Db, r: ChartRange, limit: numbe
     .select(['campaign_id', sql<string>`count(*)::text`.as('count')])
     .where('action', '=', 'unsubscribed')
     .where('occurred_at', '>=', r.from)
-    .where('occurred_at', '<', r.to)
+    .where('occurred_at', '<=', r.to)
     .groupBy('campaign_id')
     .orderBy(sql`count(*)`, 'desc')
     .orderBy('campaign_id')
