@@ -17,6 +17,7 @@ import * as m0015 from './20261202_0015_topics.js';
 import * as m0016 from './20261202_0016_send_topics.js';
 import * as m0017 from './20261202_0017_sends_live_reservations.js';
 import * as m0018 from './20261202_0018_imports.js';
+import * as m0019 from './20261202_0019_api_key_last_used.js';
 
 /**
  * Every migration, imported explicitly (no directory scan) so a bundler (Workers) carries them.
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '20261202_0016_send_topics': m0016,
   '20261202_0017_sends_live_reservations': m0017,
   '20261202_0018_imports': m0018,
+  '20261202_0019_api_key_last_used': m0019,
 };

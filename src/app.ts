@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
+import { adminRoutes } from './admin/routes.js';
 import { docsRoutes } from './api/docs.js';
 import { jwksRoute } from './api/openapi.js';
 import { auditStaffWrites } from './audit/writes.js';
@@ -103,6 +104,7 @@ export function createApp(input: AppDeps) {
     metrics: noMetrics,
     logContext: noLogContext,
     draining: () => false,
+    devMailbox: null,
     ...input,
   } as ResolvedDeps;
   // Every line logged during a request, however deep (deps.logger in an action), carries the
@@ -175,8 +177,18 @@ export function createApp(input: AppDeps) {
     await next();
     if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
   });
-  app.use('/v1/*', bearerAuth(deps.db, { basicAllowed: (c) => c.req.method === 'POST' && SNS_WEBHOOKS.has(c.req.path) }));
+  app.use('/v1/*', bearerAuth(deps.db, { now: () => deps.clock.now(), basicAllowed: (c) => c.req.method === 'POST' && SNS_WEBHOOKS.has(c.req.path) }));
   app.use('/v1/*', auditStaffWrites(deps));
+  // The dashboard's forms: a reason of up to 2,000 characters is the largest.
+  app.use(
+    '/admin/*',
+    bodyLimit({
+      maxSize: PUBLIC_BODY_LIMIT,
+      onError: () => {
+        throw new AppError('payload_too_large');
+      },
+    }),
+  );
   for (const p of ['/u/*', '/w/*', '/c/*', '/p/*']) {
     app.use(
       p,
@@ -213,6 +225,7 @@ export function createApp(input: AppDeps) {
   app.route('/', freshLinkRoutes(deps));
   app.route('/', policyRoutes(deps));
   app.route('/', homeRoutes(deps));
+  app.route('/', adminRoutes(deps));
 
   // Served by plain handlers above; described here.
   app.openAPIRegistry.registerPath(healthRoute);

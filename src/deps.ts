@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { JWK } from 'jose';
+import type { DevMailbox } from './admin/mailbox.js';
 import type { DocsAssets } from './api/docs.js';
 import type { Config } from './config/index.js';
 import type { EmailHasher } from './consent/hash.js';
@@ -43,6 +44,11 @@ export interface AppDeps {
   logContext?: LogContext;
   /** True once the process is shutting down: `/readyz` answers 503 so the load balancer stops sending. */
   draining?: () => boolean;
+  /**
+   * The development mailbox for the dashboard (`/admin/mailbox`): the Node entry hands in a
+   * reader of DATA_DIR/outbox only when mail goes to files; null: mail goes out for real.
+   */
+  devMailbox?: DevMailbox | null;
 }
 
 export type ResolvedDeps = Required<AppDeps>;

@@ -24,6 +24,8 @@ export interface ApiKeyIdentity {
   id: string;
   name: string;
   scopes: Scope[];
+  /** When it was last used (see {@link touchApiKey}); null: not since migration 0019. */
+  lastUsedAt?: Date | null;
 }
 
 const enc = new TextEncoder();
@@ -69,7 +71,43 @@ export async function createApiKey(db: Db, input: { name: string; scopes: Scope[
 }
 
 export async function listApiKeys(db: Db) {
-  return db.selectFrom('api_keys').select(['id', 'name', 'scopes', 'created_at', 'revoked_at']).orderBy('created_at').execute();
+  return db.selectFrom('api_keys').select(['id', 'name', 'scopes', 'created_at', 'revoked_at', 'last_used_at']).orderBy('created_at').execute();
+}
+
+/** How stale `last_used_at` may get before a use writes it again: about a minute, never a write per request. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Records a use of the key when the stored one is older than {@link LAST_USED_RESOLUTION_MS}
+ * (or absent); the caller skips the call when the identity it read is fresh, and the statement's
+ * own condition keeps concurrent uses from writing more than once.
+ *
+ * @example
+ * if (isStale(identity, now)) await touchApiKey(db, identity.id, now);
+ */
+export async function touchApiKey(db: Db, id: string, now: Date): Promise<void> {
+  await db
+    .updateTable('api_keys')
+    .set({ last_used_at: now })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', new Date(now.getTime() - LAST_USED_RESOLUTION_MS))]))
+    .execute();
+}
+
+/** Whether a use now should write `last_used_at` (see {@link touchApiKey}). Pure. */
+export function lastUseStale(lastUsedAt: Date | null | undefined, now: Date): boolean {
+  return !lastUsedAt || now.getTime() - new Date(lastUsedAt).getTime() >= LAST_USED_RESOLUTION_MS;
+}
+
+/** The live key with this id (the dashboard's session names its key by id), or null when revoked or unknown. */
+export async function findApiKeyById(db: Db, id: string): Promise<ApiKeyIdentity | null> {
+  const row = await db
+    .selectFrom('api_keys')
+    .select(['id', 'name', 'scopes', 'last_used_at'])
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row ? { id: row.id, name: row.name, scopes: row.scopes as Scope[], lastUsedAt: row.last_used_at } : null;
 }
 
 /** Revokes by id; returns false when there is no such live key. */
@@ -83,11 +121,11 @@ export async function findApiKey(db: Db, key: string): Promise<ApiKeyIdentity | 
   if (!/^mpk_[A-Za-z0-9_-]{8}_[A-Za-z0-9_-]{43}$/.test(key)) return null;
   const row = await db
     .selectFrom('api_keys')
-    .select(['id', 'name', 'scopes'])
+    .select(['id', 'name', 'scopes', 'last_used_at'])
     .where('key_hash', '=', await hashApiKey(key))
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
-  return row ? { id: row.id, name: row.name, scopes: row.scopes as Scope[] } : null;
+  return row ? { id: row.id, name: row.name, scopes: row.scopes as Scope[], lastUsedAt: row.last_used_at } : null;
 }
 
 export function hasScope(identity: ApiKeyIdentity, anyOf: readonly Scope[]): boolean {

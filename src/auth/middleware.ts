@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { Db } from '../db/handle.js';
 import { AppError } from '../errors/index.js';
-import { type ApiKeyIdentity, findApiKey, hasScope, type Scope } from './keys.js';
+import { type ApiKeyIdentity, findApiKey, hasScope, lastUseStale, type Scope, touchApiKey } from './keys.js';
 
 export type AuthVariables = { apiKey: ApiKeyIdentity };
 
@@ -43,7 +43,8 @@ export type BasicAllowed = (c: Context) => boolean;
  * @example
  * app.use('/v1/*', bearerAuth(db, { basicAllowed: (c) => c.req.method === 'POST' && c.req.path === '/v1/events/mail-sender' }));
  */
-export function bearerAuth(db: Db, opts: { basicAllowed?: BasicAllowed } = {}) {
+export function bearerAuth(db: Db, opts: { basicAllowed?: BasicAllowed; now?: () => Date } = {}) {
+  const now = opts.now ?? (() => new Date());
   const basicAllowed = opts.basicAllowed ?? (() => false);
   return createMiddleware<{ Variables: AuthVariables }>(async (c, next) => {
     const header = c.req.header('authorization') ?? '';
@@ -72,6 +73,10 @@ export function bearerAuth(db: Db, opts: { basicAllowed?: BasicAllowed } = {}) {
     if (!identity) throw new AppError('unauthorized', 'The API key is unknown or revoked.');
     c.set('apiKey', identity);
     await next();
+    // Last use for the dashboard's key list: one write a minute per key at most, not one per
+    // request, and only for an answered call (a refused request changes nothing).
+    const at = now();
+    if (c.res.status < 400 && lastUseStale(identity.lastUsedAt, at)) await touchApiKey(db, identity.id, at);
   });
 }
 

@@ -135,6 +135,10 @@ export const envSchema = z.object({
   METRICS_DB_TIMEOUT_MS: int(2_000, 50, 60_000),
   // SIGTERM: in-flight requests and the job in hand get this long, then the process exits 1.
   SHUTDOWN_GRACE_MS: int(10_000, 100, 600_000),
+  // The dashboard's session cookie (src/admin/session.ts): its HMAC key, else one derived from
+  // SUPPRESSION_HASH_KEY with HKDF; and how long a sign-in lasts.
+  ADMIN_SESSION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  ADMIN_SESSION_HOURS: int(8, 1, 24 * 7),
 });
 
 /** The operator's identity, required when NODE_ENV=production. */
@@ -248,6 +252,8 @@ export interface Config {
   metrics: { port: number | null; host: string; dbTimeoutMs: number };
   /** How long a SIGTERM may take (in-flight requests, the job in hand) before the process exits 1. */
   shutdownGraceMs: number;
+  /** The dashboard (`/admin`): the session cookie's key (`ADMIN_SESSION_KEY`; unset: derived) and lifetime. */
+  admin: { sessionKey: string | undefined; sessionHours: number };
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -421,6 +427,7 @@ export function loadConfig(env: Record<string, string | undefined>, opts: { send
     trustProxy: e.TRUST_PROXY,
     metrics: { port: e.METRICS_PORT ?? null, host: e.METRICS_HOST, dbTimeoutMs: e.METRICS_DB_TIMEOUT_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    admin: { sessionKey: e.ADMIN_SESSION_KEY, sessionHours: e.ADMIN_SESSION_HOURS },
   };
 }
 

@@ -157,6 +157,8 @@ export interface ApiKeysTable {
   scopes: string[];
   created_at: Timestamp;
   revoked_at: Timestamp | null;
+  /** Last bearer use or dashboard sign-in, written at most about once a minute (migration 0019). */
+  last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface AuditLogTable {

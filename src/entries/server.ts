@@ -1,9 +1,12 @@
 // Node entry: wiring only.
+
+import { join } from 'node:path';
 import { createApp } from '../app.js';
 import { startJobLoop } from '../jobs/run.js';
 import { internalMetricsApp } from '../metrics/routes.js';
 import { bootstrap, jobDeps, startFailureMessage, stopOnSignals } from '../node/bootstrap.js';
 import { nodeClientIp } from '../node/client-ip.js';
+import { fileMailbox } from '../node/dev-mailbox.js';
 import { loadDocsAssets } from '../node/docs-assets.js';
 import { closeGracefully, listeningPort, serveWithLimits } from '../node/http-server.js';
 import { type InboundSmtp, startInboundSmtp } from '../node/inbound-smtp.js';
@@ -27,6 +30,8 @@ async function main() {
     docsAssets: loadDocsAssets(),
     // TRUST_PROXY decides which entries of X-Forwarded-For were written by our own proxies.
     clientIp: nodeClientIp(deps.config.trustProxy),
+    // The dashboard's development mailbox, only when mail goes to .eml files (bootstrap's choice).
+    devMailbox: deps.config.smtpUrl || deps.config.mailApi ? null : fileMailbox(join(deps.config.dataDir, 'outbox')),
   });
   port = deps.config.port;
   let server: Awaited<ReturnType<typeof serveWithLimits>>;

@@ -65,3 +65,42 @@ export async function cancelQueuedMail(db: Db, subjectId: string, at: Date, reas
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
+
+/** A dead outbox row as staff see it: ids, kind, tries and the last error (never the payload). */
+export interface DeadRow {
+  id: string;
+  kind: string;
+  subjectId: string | null;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  doneAt: Date | null;
+}
+
+/** The outbox's depth (pending rows), its dead rows' count, and the latest `limit` dead rows. */
+export async function outboxOverview(db: Db, limit: number): Promise<{ pending: number; dead: number; deadRows: DeadRow[] }> {
+  const counts = await sql<{ pending: string; dead: string }>`
+    select count(*) filter (where status = 'pending')::text as pending, count(*) filter (where status = 'dead')::text as dead
+    from outbox where status in ('pending', 'dead')`.execute(db);
+  const rows = await db
+    .selectFrom('outbox')
+    .select(['id', 'kind', 'subject_id', 'attempts', 'last_error', 'created_at', 'done_at'])
+    .where('status', '=', 'dead')
+    .orderBy('done_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return {
+    pending: Number(counts.rows[0]?.pending ?? 0),
+    dead: Number(counts.rows[0]?.dead ?? 0),
+    deadRows: rows.map((r) => ({
+      id: String(r.id),
+      kind: r.kind,
+      subjectId: r.subject_id,
+      attempts: r.attempts,
+      lastError: r.last_error,
+      createdAt: new Date(r.created_at),
+      doneAt: r.done_at ? new Date(r.done_at) : null,
+    })),
+  };
+}

@@ -20,3 +20,13 @@ export async function withinLimit(db: Db, key: string, opts: { max: number; wind
 export async function pruneRateLimits(db: Db, now: Date): Promise<void> {
   await sql`delete from rate_limits where window_start < ${new Date(now.getTime() - 86_400_000)}`.execute(db);
 }
+
+/**
+ * Whether `key` has used up `max` hits in its current window, without counting one: for forms
+ * that count only failures (the dashboard's sign-in) but must refuse before trying.
+ */
+export async function limitReached(db: Db, key: string, opts: { max: number; windowMs: number; now: Date }): Promise<boolean> {
+  const cutoff = new Date(opts.now.getTime() - opts.windowMs);
+  const r = await db.selectFrom('rate_limits').select('count').where('key', '=', key).where('window_start', '>', cutoff).executeTakeFirst();
+  return !!r && Number(r.count) >= opts.max;
+}

@@ -178,3 +178,12 @@ export async function deadlineCounts(db: Db, now: Date, soonMs: number): Promise
   const row = r.rows[0]!;
   return { overdue: Number(row.overdue), dueSoon: Number(row.due_soon), open: Number(row.open) };
 }
+
+/**
+ * A request's own text (an appeal's words) and whose it is: personal data, so only the
+ * audited read in admin/actions.ts calls this. Null for no such request.
+ */
+export async function requestText(db: Db, id: string): Promise<{ subjectId: string; body: string | null } | null> {
+  const r = await db.selectFrom('requests').select(['subject_id', 'body']).where('id', '=', id).executeTakeFirst();
+  return r ? { subjectId: r.subject_id, body: r.body } : null;
+}
