@@ -5,8 +5,11 @@
  * Worker's isolate is not a process anyone can scrape.
  */
 
-/** How an unsubscribe reached us: a mailbox's one-click POST, the page's button, a message to the `mailto:` address. */
-export type UnsubscribeWay = 'one_click' | 'page' | 'mailto';
+/**
+ * How an unsubscribe reached us: a mailbox's one-click POST, the unsubscribe page's button, a
+ * message to the `mailto:` address, the preference center's "unsubscribe from everything".
+ */
+export type UnsubscribeWay = 'one_click' | 'page' | 'mailto' | 'preferences';
 
 /** What it left: all advertising mail, or one topic. */
 export type UnsubscribeScope = 'all' | 'topic';

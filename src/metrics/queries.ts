@@ -85,17 +85,19 @@ export async function readDatabaseGaugesWithin(
       await sql`set local statement_timeout = ${sql.raw(String(Math.max(1, Math.floor(boundMs))))}`.execute(trx);
       return readDatabaseGauges(trx, endpoints, now);
     });
+  // One failure reported per scrape: a read cut by its statement timeout after the timer fired
+  // is the same failure.
+  let reported = false;
+  const fail = (e: unknown) => {
+    if (!reported) onFailure(e);
+    reported = true;
+    return null;
+  };
   try {
     return await Promise.race([
-      read.catch((e: unknown) => {
-        onFailure(e);
-        return null;
-      }),
+      read.catch(fail),
       new Promise<null>((resolve) => {
-        timer = setTimeout(() => {
-          onFailure(new Error(`no answer within ${boundMs} ms`));
-          resolve(null);
-        }, boundMs);
+        timer = setTimeout(() => resolve(fail(new Error(`no answer within ${boundMs} ms`))), boundMs);
       }),
     ]);
   } finally {

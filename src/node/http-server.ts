@@ -67,14 +67,17 @@ export function listeningPort(server: Server): number {
 /**
  * Stops a server gracefully: no new connections, requests in flight answered, then resolves.
  * Kept-alive connections would hold `close()` open until their idle timeout (65 s by default),
- * so idle ones are closed at once and each busy one as soon as its answer is sent; a request
- * arriving meanwhile on an open connection is answered with `Connection: close`.
+ * so idle ones are closed at once and each busy one as soon as its answer is sent (a sweep
+ * every 50 ms); a request arriving meanwhile on an open connection is answered with
+ * `Connection: close`.
  *
  * @example
  * await closeGracefully(server);
  */
 export function closeGracefully(server: Server): Promise<void> {
   return new Promise((resolve) => {
+    // A request that arrives on an open connection while draining is answered, then that
+    // connection ends (Connection: close).
     server.on('request', (_req, res: ServerResponse) => {
       res.shouldKeepAlive = false;
     });

@@ -290,6 +290,7 @@ export function preferencesRoutes(deps: ResolvedDeps) {
     if (o instanceof Response) return o;
     const outcome = await unsubscribe(deps.db, o.state.id, evidence(c, o.claims));
     if (outcome.kind === 'unknown_subject' || outcome.status === 'erased') return gone(c);
+    if (outcome.kind === 'unsubscribed') deps.metrics.unsubscribed('preferences', 'all');
     const t = o.x.t;
     return result(c, o.x, t.unsubscribedTitle, [t.unsubscribedLead]);
   });

@@ -43,7 +43,13 @@ beforeAll(async () => {
   expect((await h.app.request('/v1/topics/webinars', jsonRequest('PUT', { name: { ru: 'Вебинары', en: 'Webinars' } }, admin))).status).toBeLessThan(300);
 
   // Four people: a mailbox's one-click, the page's button, a topic link, a message to mailto:.
-  const emails = ['metrics.oneclick@example.ru', 'metrics.page@example.ru', 'metrics.topic@example.ru', 'metrics.mailto@example.ru'];
+  const emails = [
+    'metrics.oneclick@example.ru',
+    'metrics.page@example.ru',
+    'metrics.topic@example.ru',
+    'metrics.mailto@example.ru',
+    'metrics.center@example.ru',
+  ];
   const ids: string[] = [];
   for (const e of emails) {
     ids.push(await createConfirmedSubject(h, e));
@@ -68,6 +74,10 @@ beforeAll(async () => {
     'smtp',
   );
   expect(mailed.kind).toBe('unsubscribed');
+  // The preference center's "unsubscribe from everything".
+  const center = await h.deps.signer.sign({ sub: ids[4]!, p: 'p', ttlSeconds: 86_400 });
+  secrets.push({ label: 'center token', kind: 'token', value: center });
+  expect((await h.app.request(`/p/${center}/unsubscribe`, { method: 'POST' })).status).toBe(200);
   // Refused and unknown paths: the token-looking part must not become a label either.
   expect((await h.app.request(`/u/${tokens[1]!.slice(0, -4)}AAAA`)).status).toBe(400);
   expect((await h.app.request(`/v1/no-such-thing/${tokens[1]}`)).status).toBe(401);
@@ -100,7 +110,7 @@ describe('GET /metrics after real traffic', () => {
     expect(sample('mailprefs_http_request_duration_seconds_bucket', { method: 'POST', route: '/u/:token', status_class: '2xx', le: '+Inf' })).toBe(4);
     expect(sample('mailprefs_http_requests_total', { method: 'GET', route: '/u/:token', status_class: '4xx' })).toBe(1);
     expect(sample('mailprefs_http_requests_total', { method: 'POST', route: '/v1/campaigns/:campaignId/reservations', status_class: '2xx' })).toBe(1);
-    expect(sample('mailprefs_http_requests_total', { method: 'POST', route: '/v1/subjects', status_class: '2xx' })).toBe(5);
+    expect(sample('mailprefs_http_requests_total', { method: 'POST', route: '/v1/subjects', status_class: '2xx' })).toBe(6);
     // Paths nothing answered are counted under the pattern that caught them, never as typed.
     expect(sample('mailprefs_http_requests_total', { method: 'GET', route: '/v1/*', status_class: '4xx' })).toBe(1);
   });
@@ -122,6 +132,7 @@ describe('GET /metrics after real traffic', () => {
     expect(sample('mailprefs_unsubscribes_total', { way: 'page', scope: 'all' })).toBe(1);
     expect(sample('mailprefs_unsubscribes_total', { way: 'one_click', scope: 'topic' })).toBe(1);
     expect(sample('mailprefs_unsubscribes_total', { way: 'mailto', scope: 'all' })).toBe(1);
+    expect(sample('mailprefs_unsubscribes_total', { way: 'preferences', scope: 'all' })).toBe(1);
   });
 
   it('counts reservations allowed and denied by reason', () => {
@@ -140,9 +151,9 @@ describe('GET /metrics after real traffic', () => {
       select ((select count(*) from suppressions where seq is not null) + (select count(*) from topic_suppressions where seq is not null))::int as n`.execute(
       h.db,
     );
-    expect(feed.rows[0]!.n).toBe(4);
+    expect(feed.rows[0]!.n).toBe(5);
     // The label is the endpoint without its credentials and query.
-    expect(sample('mailprefs_push_lag_records', { endpoint: 'https://esp.example.ru/suppressions/push' })).toBe(4);
+    expect(sample('mailprefs_push_lag_records', { endpoint: 'https://esp.example.ru/suppressions/push' })).toBe(5);
     expect(sample('mailprefs_push_lag_seconds', { endpoint: 'https://esp.example.ru/suppressions/push' })).toBeGreaterThanOrEqual(0);
     expect(sample('mailprefs_requests_open')).toBe(1);
     expect(sample('mailprefs_requests_overdue')).toBe(1);

@@ -94,7 +94,9 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
     const handle = createPostgresDb(dbUrl, { max: 1 });
     try {
       await migrateToLatest(handle.db);
-      apiKey = (await createApiKey(handle.db, { name: 'workerd smoke', scopes: ['leads:write', 'links:write', 'suppressions:read'] }, new Date())).key;
+      apiKey = (
+        await createApiKey(handle.db, { name: 'workerd smoke', scopes: ['leads:write', 'links:write', 'suppressions:read', 'metrics:read'] }, new Date())
+      ).key;
     } finally {
       await handle.close();
     }
@@ -119,7 +121,8 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
         `MAIL_API_KEY=${MAIL_API_KEY}`,
         `LINK_SIGNING_KEYS='${keys}'`,
         'SUPPRESSION_HASH_KEY=workerd-smoke-suppression-hash-key-0123456789',
-        'LOG_LEVEL=warn',
+        // info: the request lines (with their id and route) are part of what is checked.
+        'LOG_LEVEL=info',
         'ERASURE_GRACE_HOURS=0',
         '',
       ].join('\n'),
@@ -193,6 +196,12 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
     expect(res.status, await res.clone().text()).toBe(201);
     return ((await res.json()) as { id: string }).id;
   };
+  /** Waits until `what` holds, up to `ms`; whether it did. */
+  const until = async (what: () => boolean, ms: number) => {
+    const end = Date.now() + ms;
+    while (!what() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    return what();
+  };
   const scheduledRun = () => fetch(`${base}/__scheduled?cron=*+*+*+*+*`, { signal: AbortSignal.timeout(60_000) });
   /** Connections the Worker holds open to the smoke database right now. */
   const openConnections = async () => {
@@ -230,6 +239,25 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
     expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const problem = (await bad.json()) as { errors: { path: string; message: string }[] };
     expect(problem.errors.map((e) => e.path)).toEqual(['email']);
+  });
+
+  it('serves /metrics as the database gauges (no prom-client on Workers), and logs the request id and route on its lines', async () => {
+    const res = await api('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const text = await res.text();
+    expect(text).toMatch(/^mailprefs_database_up 1$/m);
+    expect(text).toMatch(/^mailprefs_outbox_pending \d+$/m);
+    expect(text).toMatch(/^mailprefs_requests_overdue \d+$/m);
+    expect(text).not.toContain('mailprefs_http_requests_total');
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    const logged = await until(() => /"msg":"request".*"route":"\/metrics"/.test(dev!.output()), 5_000);
+    expect(logged, dev!.output().slice(-2000)).toBe(true);
+    const line = dev!
+      .output()
+      .split('\n')
+      .find((l) => /"msg":"request".*"route":"\/metrics"/.test(l))!;
+    expect(JSON.parse(line.slice(line.indexOf('{')))).toMatchObject({ level: 'info', method: 'GET', status: 200, requestId: expect.any(String) });
   });
 
   it('registers, signs links, unsubscribes in one click, serves the feed, mails from the scheduled run, and erases on a later one', async () => {
