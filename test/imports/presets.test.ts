@@ -43,7 +43,11 @@ describe('presets, each on a sample in its real format', () => {
   it('listmonk: name split, no opt-in time so consent none, blocklisted → unsubscribed suppression', async () => {
     const r = await load('listmonk-subscribers.csv', 'subjects', 'listmonk');
     expect(r.counts).toMatchObject({ rows: 3, created: 2, granted: 0, consentNone: 2, suppressed: 1 });
-    expect(await person('anna.smirnova@example.org')).toMatchObject({ first_name: 'Anna', last_name: 'Smirnova', consents: { marketing: 'none', processing: 'granted' } });
+    expect(await person('anna.smirnova@example.org')).toMatchObject({
+      first_name: 'Anna',
+      last_name: 'Smirnova',
+      consents: { marketing: 'none', processing: 'granted' },
+    });
     expect(await person('boris@example.org')).toBeNull();
     expect(await suppression('boris@example.org')).toEqual({ reason: 'unsubscribed', active: true });
     expect(r.report).toContain('2,no_consent_evidence');
@@ -114,7 +118,18 @@ describe('presets, each on a sample in its real format', () => {
   });
 
   it('every preset has a sample here', () => {
-    const tested = ['listmonk', 'mautic', 'mailchimp', 'unisender', 'mailchimp-suppressions', 'sendgrid-bounces', 'sendgrid-blocks', 'sendgrid-spam-reports', 'sendgrid-global-unsubscribes', 'sendgrid-unsubscribes'];
+    const tested = [
+      'listmonk',
+      'mautic',
+      'mailchimp',
+      'unisender',
+      'mailchimp-suppressions',
+      'sendgrid-bounces',
+      'sendgrid-blocks',
+      'sendgrid-spam-reports',
+      'sendgrid-global-unsubscribes',
+      'sendgrid-unsubscribes',
+    ];
     expect([...PRESET_NAMES].sort()).toEqual(tested.sort());
   });
 
