@@ -127,7 +127,10 @@ describe('POST /v1/imports/{kind}: attacks', () => {
   it('no cell of the report can start a spreadsheet formula, whatever the file holds', async () => {
     const evil = ["=cmd|' /C calc'!A0", '+1+1', '-2+3', '@SUM(A1)', '\t=1', '=HYPERLINK("http://evil.example")'];
     const rows = ['email,consent_at,first_name,phone'];
-    evil.forEach((e, i) => rows.push(`f${i}@example.ru,"${e.replace(/"/g, '""')}","${e.replace(/"/g, '""')}","${e.replace(/"/g, '""')}"`));
+    for (const [i, e] of evil.entries()) {
+      const q = `"${e.replace(/"/g, '""')}"`;
+      rows.push(`f${i}@example.ru,${q},${q},${q}`);
+    }
     rows.push(`"=1+1@example.ru",,,`);
     const res = await post('/v1/imports/subjects', rows.join('\n'));
     expect(res.status).toBe(200);
