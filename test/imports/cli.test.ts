@@ -12,6 +12,7 @@ let dir: string;
 function start(
   args: string[],
   dataDir: string,
+  extra: NodeJS.ProcessEnv = {},
 ): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }>; stderr: () => string } {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -19,6 +20,7 @@ function start(
     LOG_LEVEL: 'silent',
     NODE_ENV: 'development',
     SUPPRESSION_HASH_KEY: 'cli-import-test-key-0123456789abcdef',
+    ...extra,
   };
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/entries/cli.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
