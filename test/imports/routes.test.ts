@@ -146,3 +146,12 @@ describe('POST /v1/imports/{kind}: attacks', () => {
     expect(reportCell('a,b')).toBe('"a,b"');
   });
 });
+
+describe('IMPORT_BODY_LIMIT_BYTES', () => {
+  it('names the variable and what is wrong with it', async () => {
+    const { loadConfig } = await import('../../src/config/index.js');
+    expect(() => loadConfig({ IMPORT_BODY_LIMIT_BYTES: 'lots' })).toThrow(/IMPORT_BODY_LIMIT_BYTES: must be a number of bytes/);
+    expect(() => loadConfig({ IMPORT_BODY_LIMIT_BYTES: '12' })).toThrow(/IMPORT_BODY_LIMIT_BYTES: must be at least 1024 bytes/);
+    expect(loadConfig({}).importBodyLimitBytes).toBe(1024 ** 3);
+  });
+});
