@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
-import { apiApp, jsonResponse, readErrors, Timestamp, writeErrors } from '../api/openapi.js';
+import { apiApp, jsonResponse, problemResponse, readErrors, Timestamp, writeErrors } from '../api/openapi.js';
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
@@ -105,16 +105,10 @@ const importRoute = createRoute({
   },
   responses: {
     200: jsonResponse('Done (or, with dryRun, what would be done): the counts and where the report is', Summary),
-    409: {
-      description: 'The import to resume is unknown, finished, of the other kind, or the file is not the one it read; or another process moved it on',
-      content: { 'application/problem+json': { schema: z.object({}).passthrough() } },
-    },
+    409: problemResponse('The import to resume is unknown, finished, of the other kind, or the file is not the one it read; or another process moved it on'),
     ...writeErrors,
-    415: { description: 'Content-Type must be text/csv (UTF-8)', content: { 'application/problem+json': { schema: z.object({}).passthrough() } } },
-    422: {
-      description: 'A bad option, a header without an address column, or a body that is not UTF-8 text',
-      content: { 'application/problem+json': { schema: z.object({}).passthrough() } },
-    },
+    415: problemResponse('Content-Type must be text/csv (UTF-8)'),
+    422: problemResponse('A bad option, a header without an address column, or a body that is not UTF-8 text'),
   },
 });
 
@@ -128,7 +122,7 @@ const getRoute = createRoute({
   request: { params: IdParam },
   responses: {
     200: jsonResponse('The import', ImportOut),
-    404: { description: 'No import with this id', content: { 'application/problem+json': { schema: z.object({}).passthrough() } } },
+    404: problemResponse('No import with this id'),
     ...readErrors,
   },
 });
@@ -147,7 +141,7 @@ const reportRoute = createRoute({
   request: { params: IdParam },
   responses: {
     200: { description: 'The report', content: { 'text/csv': { schema: z.string() } } },
-    404: { description: 'No import with this id', content: { 'application/problem+json': { schema: z.object({}).passthrough() } } },
+    404: problemResponse('No import with this id'),
     ...readErrors,
   },
 });
