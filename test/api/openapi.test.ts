@@ -27,7 +27,7 @@ const isApi = (path: string) => path.startsWith('/v1/');
 
 describe('every operation', () => {
   it('is found: the /v1 operations and the service endpoints', () => {
-    expect(ops().filter((o) => isApi(o.path)).length).toBe(28);
+    expect(ops().filter((o) => isApi(o.path)).length).toBe(29);
     expect(ops().map((o) => `${o.method} ${o.path}`)).toEqual(expect.arrayContaining(['GET /healthz', 'GET /.well-known/jwks.json']));
   });
 

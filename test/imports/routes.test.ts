@@ -76,7 +76,7 @@ describe('POST /v1/imports/{kind}', () => {
     expect((await post('/v1/imports/subjects?map=bogus=Col', 'email\na@b.ru\n')).status).toBe(422);
     expect((await post('/v1/imports/subjects', '{"email":"a@b.ru"}', key, 'application/json')).status).toBe(415);
     expect((await post('/v1/imports/subjects', 'email\na@b.ru\n', key, 'text/csv; charset=windows-1251')).status).toBe(415);
-    expect((await post('/v1/imports/people', 'email\na@b.ru\n')).status).toBe(422);
+    expect((await post('/v1/imports/people', 'email\na@b.ru\n')).status).toBe(404);
     expect((await h.app.request(`/v1/imports/${crypto.randomUUID()}`, { headers: { authorization: key } })).status).toBe(404);
     expect((await h.app.request(`/v1/imports/${crypto.randomUUID()}/rejected.csv`, { headers: { authorization: key } })).status).toBe(404);
     expect(await tableCounts(h.db)).toEqual(before);
