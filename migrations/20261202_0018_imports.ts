@@ -25,6 +25,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       updated_at timestamptz not null,
       finished_at timestamptz
     )`.execute(db);
+  // Every import batch asks who holds its addresses (erasure/owners.ts findHashOwners), erased
+  // people included: without this index (the live one excludes erased rows) that branch reads
+  // the whole subjects table once per batch, which grows with the import.
+  await sql`create index subjects_erased_hash on subjects (email_hash) where status = 'erased'`.execute(db);
   await sql`create index imports_unfinished on imports (file_sha256, kind) where status = 'running'`.execute(db);
   await sql`
     create table import_rejects (
@@ -39,4 +43,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop table if exists import_rejects`.execute(db);
   await sql`drop table if exists imports`.execute(db);
+  await sql`drop index if exists subjects_erased_hash`.execute(db);
 }

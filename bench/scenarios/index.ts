@@ -1,6 +1,7 @@
 import type { ScenarioResult } from '../lib/harness.js';
 import { center } from './center.js';
 import { feed } from './feed.js';
+import { imports } from './imports.js';
 import { links } from './links.js';
 import { mailsender } from './mailsender.js';
 import { pushes } from './pushes.js';
@@ -19,4 +20,5 @@ export const SCENARIOS: Record<string, (opts: { quick: boolean }) => Promise<Sce
   center,
   mailsender,
   pushes,
+  imports,
 };

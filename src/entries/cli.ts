@@ -237,7 +237,9 @@ async function importFile(config: ReturnType<typeof loadConfig>, handle: Awaited
   const unfinished = a.dryRun ? null : await findUnfinishedImport(handle.db, sha, a.kind);
   if (unfinished) console.error(`Resuming import ${unfinished.id} of this file after line ${unfinished.committedLine}.`);
   const reportPath = `${a.file}.rejected.csv`;
-  const progress = progressReporter(fileSize(a.file));
+  // IMPORT_PROGRESS_INTERVAL_MS: how often a plain progress line is written when stderr is not a terminal (5 s).
+  const every = Number(process.env.IMPORT_PROGRESS_INTERVAL_MS);
+  const progress = progressReporter(fileSize(a.file), process.stderr, Number.isFinite(every) && every >= 0 ? { everyMs: every } : {});
   // A dry run records nothing, so its report is written as it goes.
   const dryReport = a.dryRun ? createWriteStream(reportPath, { mode: 0o600 }) : null;
   dryReport?.write(`${REPORT_HEADER}\n`);

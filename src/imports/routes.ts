@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
-import { apiApp, jsonResponse, readErrors, Timestamp, writeErrors } from '../api/openapi.js';
+import { apiApp, jsonResponse, problemResponse, readErrors, Timestamp, writeErrors } from '../api/openapi.js';
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
@@ -54,7 +54,6 @@ const ImportOut = z
   })
   .openapi('Import');
 
-const KindParam = z.object({ kind: z.enum(['subjects', 'suppressions']).openapi({ param: { name: 'kind', in: 'path' } }) });
 const IdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
 const ImportQuery = z.object({
@@ -86,37 +85,32 @@ const ImportQuery = z.object({
   resume: z.uuid().optional().openapi({ description: 'An interrupted import to continue: send the same file again; its options are used' }),
 });
 
-const importRoute = createRoute({
-  method: 'post',
-  path: '/v1/imports/{kind}',
-  operationId: 'importCsv',
-  tags: ['Imports'],
-  summary: 'Import subjects or suppressions from a CSV file',
-  description:
-    'The body is the file (UTF-8, with or without BOM; `,` `;` or tab delimited, detected from the header), streamed: any size up to IMPORT_BODY_LIMIT_BYTES, ' +
-    'committed in batches of 5,000 rows. An import never brings back an address that is suppressed, withdrawn or erased, never changes a person already here, ' +
-    'and grants advertising consent only with the time it was given (else none, and the report says so). Importing the same file again changes nothing. ' +
-    'An interrupted import (a dropped connection, a restart) continues with resume=<id> and the same file.',
-  ...scoped('imports:write'),
-  request: {
-    params: KindParam,
-    query: ImportQuery,
-    body: { required: true, content: { 'text/csv': { schema: z.string().openapi({ format: 'binary' }) } } },
-  },
-  responses: {
-    200: jsonResponse('Done (or, with dryRun, what would be done): the counts and where the report is', Summary),
-    409: {
-      description: 'The import to resume is unknown, finished, of the other kind, or the file is not the one it read; or another process moved it on',
-      content: { 'application/problem+json': { schema: z.object({}).passthrough() } },
+/** `POST /v1/imports/subjects` and `POST /v1/imports/suppressions`: one literal path each (a `{kind}` beside `{id}` would be ambiguous). */
+const importRoute = (kind: 'subjects' | 'suppressions') =>
+  createRoute({
+    method: 'post',
+    path: `/v1/imports/${kind}`,
+    operationId: kind === 'subjects' ? 'importSubjects' : 'importSuppressions',
+    tags: ['Imports'],
+    summary: kind === 'subjects' ? 'Import people from a CSV file' : 'Import a suppression list from a CSV file',
+    description:
+      'The body is the file (UTF-8, with or without BOM; `,` `;` or tab delimited, detected from the header), streamed: any size up to IMPORT_BODY_LIMIT_BYTES, ' +
+      'committed in batches of 5,000 rows. An import never brings back an address that is suppressed, withdrawn or erased, never changes a person already here, ' +
+      'and grants advertising consent only with the time it was given (else none, and the report says so). Importing the same file again changes nothing. ' +
+      'An interrupted import (a dropped connection, a restart) continues with resume=<id> and the same file.',
+    ...scoped('imports:write'),
+    request: {
+      query: ImportQuery,
+      body: { required: true, content: { 'text/csv': { schema: z.string().openapi({ format: 'binary' }) } } },
     },
-    ...writeErrors,
-    415: { description: 'Content-Type must be text/csv (UTF-8)', content: { 'application/problem+json': { schema: z.object({}).passthrough() } } },
-    422: {
-      description: 'A bad option, a header without an address column, or a body that is not UTF-8 text',
-      content: { 'application/problem+json': { schema: z.object({}).passthrough() } },
+    responses: {
+      200: jsonResponse('Done (or, with dryRun, what would be done): the counts and where the report is', Summary),
+      409: problemResponse('The import to resume is unknown, finished, of the other kind, or the file is not the one it read; or another process moved it on'),
+      ...writeErrors,
+      415: problemResponse('Content-Type must be text/csv (UTF-8)'),
+      422: problemResponse('A bad option, a header without an address column, or a body that is not UTF-8 text'),
     },
-  },
-});
+  });
 
 const getRoute = createRoute({
   method: 'get',
@@ -128,7 +122,7 @@ const getRoute = createRoute({
   request: { params: IdParam },
   responses: {
     200: jsonResponse('The import', ImportOut),
-    404: { description: 'No import with this id', content: { 'application/problem+json': { schema: z.object({}).passthrough() } } },
+    404: problemResponse('No import with this id'),
     ...readErrors,
   },
 });
@@ -147,7 +141,7 @@ const reportRoute = createRoute({
   request: { params: IdParam },
   responses: {
     200: { description: 'The report', content: { 'text/csv': { schema: z.string() } } },
-    404: { description: 'No import with this id', content: { 'application/problem+json': { schema: z.object({}).passthrough() } } },
+    404: problemResponse('No import with this id'),
     ...readErrors,
   },
 });
@@ -168,17 +162,15 @@ function importOut(r: ImportRecord) {
   };
 }
 
-/** `POST /v1/imports/{kind}`, `GET /v1/imports/{id}`, `GET /v1/imports/{id}/rejected.csv` (imports:write). */
+/** `POST /v1/imports/subjects`, `POST /v1/imports/suppressions`, `GET /v1/imports/{id}`, `GET /v1/imports/{id}/rejected.csv` (imports:write). */
 export function importRoutes(deps: ResolvedDeps) {
   const app = apiApp();
   const limit = deps.config.importBodyLimitBytes;
 
-  app.openapi(importRoute, async (c) => {
-    const { kind } = c.req.valid('param');
-    const q = c.req.valid('query');
+  /** One import, from the query and the body: verify, act, and the answer's body. */
+  const importFrom = async (kind: 'subjects' | 'suppressions', q: z.output<typeof ImportQuery>, body: ReadableStream<Uint8Array> | null, keyId: string) => {
     const mapping = parseMapping(q.map);
     if (typeof mapping === 'string') throw new AppError('validation_failed', `map: ${mapping}.`, [{ path: 'map', message: mapping }]);
-    const body = c.req.raw.body;
     if (!body) throw new AppError('validation_failed', 'The body is empty: send the CSV file.');
     let last: { id: string | null; line: number } = { id: null, line: 0 };
     let out: Awaited<ReturnType<typeof runImport>>;
@@ -197,7 +189,7 @@ export function importRoutes(deps: ResolvedDeps) {
           policyVersion: q.policyVersion ?? null,
           dryRun: q.dryRun,
           resume: q.resume ?? null,
-          keyId: c.var.apiKey.id,
+          keyId,
           onProgress: (p) => {
             last = { id: p.id, line: p.line };
           },
@@ -211,9 +203,12 @@ export function importRoutes(deps: ResolvedDeps) {
     }
     if (out.kind === 'bad_header') throw new AppError('validation_failed', out.detail, [{ path: '(body)', message: out.detail }]);
     if (out.kind === 'not_resumable' || out.kind === 'conflict') throw new AppError('conflict', out.detail);
-    deps.logger.info('import', { importId: out.id, kind, dryRun: out.dryRun, rows: out.counts.rows, created: out.counts.created, key: c.var.apiKey.id });
-    return c.json({ id: out.id, kind, dryRun: out.dryRun, resumedFrom: out.resumedFrom, counts: out.counts, report: out.id ? reportPath(out.id) : null }, 200);
-  });
+    deps.logger.info('import', { importId: out.id, kind, dryRun: out.dryRun, rows: out.counts.rows, created: out.counts.created, key: keyId });
+    return { id: out.id, kind, dryRun: out.dryRun, resumedFrom: out.resumedFrom, counts: out.counts, report: out.id ? reportPath(out.id) : null };
+  };
+  for (const kind of ['subjects', 'suppressions'] as const) {
+    app.openapi(importRoute(kind), async (c) => c.json(await importFrom(kind, c.req.valid('query'), c.req.raw.body, c.var.apiKey.id), 200));
+  }
 
   app.openapi(getRoute, async (c) => {
     const found = await findImport(deps.db, c.req.valid('param').id);

@@ -25,8 +25,8 @@ export const REPORT_REASONS = [
 ] as const;
 export type ReportReason = (typeof REPORT_REASONS)[number];
 
-/** Column index per target. */
-export type ColumnIndex = Partial<Record<Target, number>>;
+/** Column indexes per target, in order of preference: a row's first non-empty one counts. */
+export type ColumnIndex = Partial<Record<Target, number[]>>;
 
 const squash = (h: string) =>
   h
@@ -77,20 +77,20 @@ export function resolveColumns(
   const index: ColumnIndex = {};
   if (preset) {
     for (const [t, names] of Object.entries(preset.columns) as [Target, readonly string[]][]) {
-      const found = names.map((n) => exact.get(n.toLowerCase())).find((i) => i !== undefined);
-      if (found !== undefined) index[t] = found;
+      const found = names.map((n) => exact.get(n.toLowerCase())).filter((i) => i !== undefined);
+      if (found.length) index[t] = found;
     }
   } else {
     for (const [t, names] of Object.entries(GENERIC_COLUMNS) as [Target, readonly string[]][]) {
       if (kind === 'suppressions' && t !== 'email' && t !== 'reason' && t !== 'status') continue;
-      const found = names.map((n) => loose.get(n)).find((i) => i !== undefined);
-      if (found !== undefined) index[t] = found;
+      const found = names.map((n) => loose.get(n)).filter((i) => i !== undefined);
+      if (found.length) index[t] = found;
     }
   }
   for (const [t, column] of Object.entries(mapping) as [Target, string][]) {
     const i = exact.get(column.trim().toLowerCase());
     if (i === undefined) return `the column "${column.slice(0, 60)}" mapped to ${t} is not in the header`;
-    index[t] = i;
+    index[t] = [i];
   }
   if (index.email === undefined) {
     return preset
@@ -225,8 +225,11 @@ const IP = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:]{2,39})$/i;
 const quoteValue = (v: string) => JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
 
 function cell(fields: readonly string[], index: ColumnIndex, t: Target): string {
-  const i = index[t];
-  return i === undefined ? '' : (fields[i] ?? '').trim();
+  for (const i of index[t] ?? []) {
+    const v = (fields[i] ?? '').trim();
+    if (v) return v;
+  }
+  return '';
 }
 
 function address(fields: readonly string[], index: ColumnIndex, line: number): string | ReportRow {

@@ -39,11 +39,14 @@ afterAll(() => h.close());
 const concrete = (path: string) =>
   path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'action' ? 'complete' : name === 'campaignId' ? 'matrix' : '00000000-0000-4000-8000-000000000000'));
 
+// The imports take a CSV file (text/csv); every other write takes JSON.
+const isImport = (op: Operation) => op.path.startsWith('/v1/imports/');
+
 const call = (op: Operation, authorization?: string) =>
   h.app.request(concrete(op.path), {
     method: op.method,
-    headers: { 'content-type': 'application/json', 'x-purpose': 'auth matrix', ...(authorization ? { authorization } : {}) },
-    ...(op.method === 'GET' ? {} : { body: '{}' }),
+    headers: { 'content-type': isImport(op) ? 'text/csv' : 'application/json', 'x-purpose': 'auth matrix', ...(authorization ? { authorization } : {}) },
+    ...(op.method === 'GET' ? {} : { body: isImport(op) ? 'email\n' : '{}' }),
   });
 
 const scopesOf = (op: Operation): Scope[] => op.declared ?? [];

@@ -27,7 +27,7 @@ const isApi = (path: string) => path.startsWith('/v1/');
 
 describe('every operation', () => {
   it('is found: the /v1 operations and the service endpoints', () => {
-    expect(ops().filter((o) => isApi(o.path)).length).toBe(26);
+    expect(ops().filter((o) => isApi(o.path)).length).toBe(30);
     expect(ops().map((o) => `${o.method} ${o.path}`)).toEqual(
       expect.arrayContaining(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /.well-known/jwks.json']),
     );
