@@ -52,7 +52,10 @@ const CHART_DAYS = [30, 90, 180, 365] as const;
  */
 export function adminRoutes(deps: ResolvedDeps) {
   const app = new Hono<Env>();
-  const keyP = sessionKey(deps.config);
+  // Derived at the first dashboard request, not when the app is built (a Worker builds it in
+  // its global scope, where Web Crypto's randomness is not allowed).
+  let derived: Promise<CryptoKey> | undefined;
+  const sessionHmac = () => (derived ??= sessionKey(deps.config));
   const secure = deps.config.publicBaseUrl.startsWith('https://');
   const hours = deps.config.admin.sessionHours;
   const tz = deps.config.timeZone;
@@ -86,7 +89,7 @@ export function adminRoutes(deps: ResolvedDeps) {
   const guard = (section: Section) =>
     createMiddleware<Env>(async (c, next) => {
       const now = deps.clock.now();
-      const key = await keyP;
+      const key = await sessionHmac();
       const session = await openSession(key, getCookie(c, SESSION_COOKIE), now);
       const identity = session ? await findApiKeyById(deps.db, session.keyId) : null;
       const locale = localeOf(c, session?.locale);
@@ -177,7 +180,7 @@ export function adminRoutes(deps: ResolvedDeps) {
     await touchApiKey(deps.db, identity.id, now);
     await audit(c, identity, 'admin.sign_in', null);
     const session = newSession(identity.id, locale, now, hours);
-    setCookie(c, SESSION_COOKIE, await sealSession(await keyP, session), {
+    setCookie(c, SESSION_COOKIE, await sealSession(await sessionHmac(), session), {
       httpOnly: true,
       sameSite: 'Strict',
       secure,
