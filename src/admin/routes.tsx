@@ -55,7 +55,10 @@ export function adminRoutes(deps: ResolvedDeps) {
   // Derived at the first dashboard request, not when the app is built (a Worker builds it in
   // its global scope, where Web Crypto's randomness is not allowed).
   let derived: Promise<CryptoKey> | undefined;
-  const sessionHmac = () => (derived ??= sessionKey(deps.config));
+  const sessionHmac = () => {
+    derived ??= sessionKey(deps.config);
+    return derived;
+  };
   const secure = deps.config.publicBaseUrl.startsWith('https://');
   const hours = deps.config.admin.sessionHours;
   const tz = deps.config.timeZone;

@@ -51,7 +51,11 @@ let processSecret: string | undefined;
  * const key = await sessionKey(config);
  */
 export async function sessionKey(config: Pick<Config, 'admin' | 'suppressionHashKey'>): Promise<CryptoKey> {
-  const secret = config.admin.sessionKey ?? config.suppressionHashKey ?? (processSecret ??= b64url(crypto.getRandomValues(new Uint8Array(32))));
+  let secret = config.admin.sessionKey ?? config.suppressionHashKey;
+  if (!secret) {
+    processSecret ??= b64url(crypto.getRandomValues(new Uint8Array(32)));
+    secret = processSecret;
+  }
   const base = await crypto.subtle.importKey('raw', enc.encode(secret), 'HKDF', false, ['deriveKey']);
   return crypto.subtle.deriveKey(
     { name: 'HKDF', hash: 'SHA-256', salt: enc.encode('mailprefs'), info: enc.encode('admin-session-v1') },
