@@ -116,3 +116,22 @@ export async function csrfValid(key: CryptoKey, s: AdminSession, token: string |
   if (sig?.length !== 32) return false;
   return crypto.subtle.verify('HMAC', key, sig, enc.encode(`csrf.${s.sid}`));
 }
+
+/** The session cookie's value in a `Cookie` header: the first one (browsers send the most specific path first). */
+export function readSessionCookie(header: string | undefined): string | undefined {
+  let found: string | undefined;
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) found ??= part.slice(eq + 1).trim();
+  }
+  return found;
+}
+
+/**
+ * The `Set-Cookie` value of a session (or, with an empty value and `maxAge` 0, of its removal):
+ * httpOnly, SameSite=Strict, only under /admin, Secure on https. Written here rather than with
+ * hono/cookie: the one cookie the service sets, for the Worker bundle's sake.
+ */
+export function sessionCookieHeader(value: string, opts: { maxAge: number; secure: boolean }): string {
+  return `${SESSION_COOKIE}=${value}; Max-Age=${opts.maxAge}; Path=/admin; HttpOnly; SameSite=Strict${opts.secure ? '; Secure' : ''}`;
+}
