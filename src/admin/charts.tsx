@@ -55,7 +55,7 @@ export function Legend(props: { id: string; series: { name: string }[] }) {
  */
 export function ColumnChart(props: { id: string; title: string; labels: string[]; series: Series[]; stacked: boolean }) {
   const { labels, series, stacked } = props;
-  const slot = stacked ? 34 : 12 * series.length + 14;
+  const slot = stacked ? 40 : 14 * series.length + 16;
   const plotH = 180;
   const top = 16;
   const left = 8;
@@ -106,7 +106,7 @@ export function ColumnChart(props: { id: string; title: string; labels: string[]
   });
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-labelledby={`${props.id}-t`} preserveAspectRatio="xMinYMin meet">
+      <svg viewBox={`0 0 ${width} ${height}`} width={String(width)} height={String(height)} role="img" aria-labelledby={`${props.id}-t`}>
         <title id={`${props.id}-t`}>{props.title}</title>
         <defs>
           {series.map((_, i) => (
@@ -131,7 +131,13 @@ export function BarList(props: { id: string; title: string; rows: { label: strin
   const barMax = width - labelW - 50;
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${width} ${props.rows.length * rowH + 8}`} width="100%" role="img" aria-labelledby={`${props.id}-t`}>
+      <svg
+        viewBox={`0 0 ${width} ${props.rows.length * rowH + 8}`}
+        width={String(width)}
+        height={String(props.rows.length * rowH + 8)}
+        role="img"
+        aria-labelledby={`${props.id}-t`}
+      >
         <title id={`${props.id}-t`}>{props.title}</title>
         <defs>
           <Pattern id={`${props.id}-p0`} i={1} />

@@ -52,6 +52,7 @@ pre.text{white-space:pre-wrap;overflow-wrap:anywhere;font:inherit;background:#f8
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;font-size:.9375rem;margin:0 0 1rem}
 th,td{border-bottom:1px solid #d4d4d8;padding:.375rem .625rem;text-align:left;vertical-align:top}
+th[scope=row]{white-space:nowrap}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:1rem}
 .figure{font-size:2rem;font-weight:700;line-height:1.1}

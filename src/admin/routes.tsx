@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { recordAudit } from '../audit/log.js';
 import {
@@ -33,7 +32,17 @@ import { renderAdmin, type Signed } from './layout.js';
 import { isMailFileName, linkRuns, parseMail } from './mailbox.js';
 import { chartRange, consentsByWeek, SUPPRESSION_REASONS, suppressionsByWeek, unsubscribesByCampaign } from './queries.js';
 import { crossSite, daysOverdue, maySee, SECTION_SCOPE, type Section, SIGN_IN_SCOPES, safeNext } from './rules.js';
-import { type AdminSession, csrfToken, csrfValid, newSession, openSession, SESSION_COOKIE, sealSession, sessionKey } from './session.js';
+import {
+  type AdminSession,
+  csrfToken,
+  csrfValid,
+  newSession,
+  openSession,
+  readSessionCookie,
+  sealSession,
+  sessionCookieHeader,
+  sessionKey,
+} from './session.js';
 import { type AdminTexts, adminTexts } from './texts.js';
 
 type Admin = { session: AdminSession; key: ApiKeyIdentity; signed: Signed; locale: Locale; form: FormFields };
@@ -52,7 +61,13 @@ const CHART_DAYS = [30, 90, 180, 365] as const;
  */
 export function adminRoutes(deps: ResolvedDeps) {
   const app = new Hono<Env>();
-  const keyP = sessionKey(deps.config);
+  // Derived at the first dashboard request, not when the app is built (a Worker builds it in
+  // its global scope, where Web Crypto's randomness is not allowed).
+  let derived: Promise<CryptoKey> | undefined;
+  const sessionHmac = () => {
+    derived ??= sessionKey(deps.config);
+    return derived;
+  };
   const secure = deps.config.publicBaseUrl.startsWith('https://');
   const hours = deps.config.admin.sessionHours;
   const tz = deps.config.timeZone;
@@ -86,13 +101,13 @@ export function adminRoutes(deps: ResolvedDeps) {
   const guard = (section: Section) =>
     createMiddleware<Env>(async (c, next) => {
       const now = deps.clock.now();
-      const key = await keyP;
-      const session = await openSession(key, getCookie(c, SESSION_COOKIE), now);
+      const key = await sessionHmac();
+      const session = await openSession(key, readSessionCookie(c.req.header('cookie')), now);
       const identity = session ? await findApiKeyById(deps.db, session.keyId) : null;
       const locale = localeOf(c, session?.locale);
       const t = adminTexts[locale];
       if (!session || !identity || !hasScope(identity, SIGN_IN_SCOPES)) {
-        if (session) deleteCookie(c, SESSION_COOKIE, { path: '/admin', secure });
+        if (session) c.header('Set-Cookie', sessionCookieHeader('', { maxAge: 0, secure }));
         if (c.req.method === 'GET') {
           const u = new URL(c.req.url);
           return c.redirect(`/admin/login?next=${encodeURIComponent(u.pathname + u.search)}`, 303);
@@ -177,19 +192,13 @@ export function adminRoutes(deps: ResolvedDeps) {
     await touchApiKey(deps.db, identity.id, now);
     await audit(c, identity, 'admin.sign_in', null);
     const session = newSession(identity.id, locale, now, hours);
-    setCookie(c, SESSION_COOKIE, await sealSession(await keyP, session), {
-      httpOnly: true,
-      sameSite: 'Strict',
-      secure,
-      path: '/admin',
-      maxAge: hours * 3600,
-    });
+    c.header('Set-Cookie', sessionCookieHeader(await sealSession(await sessionHmac(), session), { maxAge: hours * 3600, secure }));
     deps.logger.info('admin sign-in', { key: identity.id, requestId: c.get('requestId') });
     return c.redirect(next, 303);
   });
 
   app.post('/admin/logout', guard('requests'), (c) => {
-    deleteCookie(c, SESSION_COOKIE, { path: '/admin', secure });
+    c.header('Set-Cookie', sessionCookieHeader('', { maxAge: 0, secure }));
     return c.redirect('/admin/login', 303);
   });
 

@@ -50,14 +50,15 @@ export function safeNext(next: string | undefined | null): string {
 }
 
 /**
- * Whether a state-changing request comes from somewhere else: `Sec-Fetch-Site` other than
- * `same-origin`, or an `Origin` that is not ours. Clients that send neither (scripts, old
- * browsers) are judged by the CSRF token alone.
+ * Whether a state-changing request comes from somewhere else. `Sec-Fetch-Site` decides when the
+ * browser sends it (every current one does; a page cannot forge it): only `same-origin` passes.
+ * Without it, an `Origin` that is not ours is refused (`null` included). Our pages send no
+ * referrer, so Chromium's own posts carry `Origin: null`: that is why the fetch metadata comes
+ * first. Clients that send neither (scripts) are judged by the CSRF token alone.
  */
 export function crossSite(h: { origin: string | undefined; secFetchSite: string | undefined }, ownOrigins: readonly string[]): boolean {
-  if (h.secFetchSite && h.secFetchSite !== 'same-origin') return true;
-  if (h.origin !== undefined && !ownOrigins.includes(h.origin)) return true;
-  return false;
+  if (h.secFetchSite) return h.secFetchSite !== 'same-origin';
+  return h.origin !== undefined && h.origin !== '' && !ownOrigins.includes(h.origin);
 }
 
 /** Whole days a due date is past `now` (0 while it is within the first day). */

@@ -51,8 +51,11 @@ let processSecret: string | undefined;
  * const key = await sessionKey(config);
  */
 export async function sessionKey(config: Pick<Config, 'admin' | 'suppressionHashKey'>): Promise<CryptoKey> {
-  processSecret ??= b64url(crypto.getRandomValues(new Uint8Array(32)));
-  const secret = config.admin.sessionKey ?? config.suppressionHashKey ?? processSecret;
+  let secret = config.admin.sessionKey ?? config.suppressionHashKey;
+  if (!secret) {
+    processSecret ??= b64url(crypto.getRandomValues(new Uint8Array(32)));
+    secret = processSecret;
+  }
   const base = await crypto.subtle.importKey('raw', enc.encode(secret), 'HKDF', false, ['deriveKey']);
   return crypto.subtle.deriveKey(
     { name: 'HKDF', hash: 'SHA-256', salt: enc.encode('mailprefs'), info: enc.encode('admin-session-v1') },
@@ -112,4 +115,23 @@ export async function csrfValid(key: CryptoKey, s: AdminSession, token: string |
   const sig = token ? fromB64url(token) : null;
   if (sig?.length !== 32) return false;
   return crypto.subtle.verify('HMAC', key, sig, enc.encode(`csrf.${s.sid}`));
+}
+
+/** The session cookie's value in a `Cookie` header: the first one (browsers send the most specific path first). */
+export function readSessionCookie(header: string | undefined): string | undefined {
+  let found: string | undefined;
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) found ??= part.slice(eq + 1).trim();
+  }
+  return found;
+}
+
+/**
+ * The `Set-Cookie` value of a session (or, with an empty value and `maxAge` 0, of its removal):
+ * httpOnly, SameSite=Strict, only under /admin, Secure on https. Written here rather than with
+ * hono/cookie: the one cookie the service sets, for the Worker bundle's sake.
+ */
+export function sessionCookieHeader(value: string, opts: { maxAge: number; secure: boolean }): string {
+  return `${SESSION_COOKIE}=${value}; Max-Age=${opts.maxAge}; Path=/admin; HttpOnly; SameSite=Strict${opts.secure ? '; Secure' : ''}`;
 }

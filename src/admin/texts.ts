@@ -36,7 +36,7 @@ const ru = {
   noText: 'У заявки нет текста.',
   readLogged: 'Прочтение записано в журнал аудита.',
   actionsHeading: 'Действия',
-  reasonLabel: 'Причина (для отказа и продления обязательна, уходит человеку)',
+  reasonLabel: 'Причина (обязательна; причину продления получит человек)',
   daysLabel: 'Продлить на рабочих дней',
   actions: { start: 'Взять в работу', complete: 'Выполнено', reject: 'Отказать', extend: 'Продлить срок' },
   done: { start: 'Заявка взята в работу.', complete: 'Заявка закрыта как выполненная.', reject: 'Заявка отклонена.', extend: 'Срок продлён.' },
@@ -156,7 +156,7 @@ const en: Texts = {
   noText: 'This request has no text.',
   readLogged: 'This read is written to the audit log.',
   actionsHeading: 'Actions',
-  reasonLabel: 'Reason (required to reject or extend; it is sent to the person)',
+  reasonLabel: 'Reason (required; an extension’s reason is mailed to the person)',
   daysLabel: 'Extend by business days',
   actions: { start: 'Start', complete: 'Complete', reject: 'Reject', extend: 'Extend' },
   done: {

@@ -76,7 +76,8 @@ export function bearerAuth(db: Db, opts: { basicAllowed?: BasicAllowed; now?: ()
     // Last use for the dashboard's key list: one write a minute per key at most, not one per
     // request, and only for an answered call (a refused request changes nothing).
     const at = now();
-    if (c.res.status < 400 && lastUseStale(identity.lastUsedAt, at)) await touchApiKey(db, identity.id, at);
+    // Bookkeeping only: a failure here must not turn an answer already made (a write committed) into an error.
+    if (c.res.status < 400 && lastUseStale(identity.lastUsedAt, at)) await touchApiKey(db, identity.id, at).catch(() => {});
   });
 }
 

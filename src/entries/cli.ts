@@ -165,7 +165,8 @@ async function main(argv: string[]): Promise<number> {
       const keys = await listApiKeys(handle.db);
       if (keys.length === 0) console.log('No keys.');
       for (const k of keys) {
-        console.log(`${k.id}\t${k.revoked_at ? 'revoked' : 'active'}\t${k.name}\t${k.scopes.join(',')}\t${new Date(k.created_at).toISOString()}`);
+        const used = k.last_used_at ? `last used ${new Date(k.last_used_at).toISOString()}` : 'never used';
+        console.log(`${k.id}\t${k.revoked_at ? 'revoked' : 'active'}\t${k.name}\t${k.scopes.join(',')}\t${new Date(k.created_at).toISOString()}\t${used}`);
       }
       return 0;
     }

@@ -72,7 +72,12 @@ describe('sign-in', () => {
 
   it('refuses a sign-in posted from another site', async () => {
     const { auth } = await apiKey(h, 'admin');
-    const sites: Record<string, string>[] = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }];
+    const sites: Record<string, string>[] = [
+      { origin: 'https://evil.example', 'sec-fetch-site': '' },
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+      { 'sec-fetch-site': 'cross-site', origin: 'null' },
+    ];
     for (const headers of sites) {
       const res = await postForm(h, '/admin/login', { key: auth.slice(7) }, headers);
       expect(res.status).toBe(403);
@@ -188,9 +193,10 @@ describe('CSRF', () => {
       [{ csrf: '' }, {}],
       [{ csrf: 'A'.repeat(43) }, {}],
       [{ csrf: b.csrf }, {}],
-      [{ csrf: a.csrf }, { origin: 'https://evil.example' }],
+      [{ csrf: a.csrf }, { origin: 'https://evil.example', 'sec-fetch-site': '' }],
       [{ csrf: a.csrf }, { 'sec-fetch-site': 'cross-site' }],
-      [{ csrf: a.csrf }, { origin: 'null' }],
+      [{ csrf: a.csrf }, { origin: 'null', 'sec-fetch-site': '' }],
+      [{ csrf: a.csrf }, { origin: 'https://prefs.example.ru', 'sec-fetch-site': 'same-site' }],
     ];
     for (const [fields, headers] of tries) {
       const before = await fingerprint(h.db);
