@@ -1,5 +1,5 @@
 import { type Db, pingDatabase } from '../db/handle.js';
-import { migrationState } from '../db/migrate.js';
+import { migrationState } from '../db/migration-state.js';
 import { redactAddresses } from '../privacy/redact.js';
 
 export type Readiness = { ready: true } | { ready: false; reason: 'database' | 'migrations_pending' | 'migrations_unknown' | 'draining'; detail?: string };

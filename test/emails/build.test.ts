@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileOne } from '../../src/emails/build/compile.js';
 import { buildEmails, buildEmailsModule, EmailBuildError, emitEmailsModule, sharedEnds } from '../../src/emails/build/module.js';
@@ -113,16 +114,14 @@ describe('compiling a template (fixture emails: test/emails/fixtures/mini)', () 
       '0.0.0',
     );
     expect(source.match(/<head\/>/g)).toHaveLength(1);
-    // The emitted module evaluates back to the very same documents.
-    const body = source
-      .replace(/^import .*$/m, '')
-      .replace(/export (const|type|interface)/g, '$1')
-      .replace(/: \{ readonly \[N in EmailName\]: CompiledEmail \}/, '');
-    const js = body
-      .replace(/^type .*$/m, '')
-      .replace(/interface EmailVars \{[\s\S]*?\n\}\n/, '')
-      .replace(/ as const;/, ';');
-    const compiled = new Function(`${js}; return COMPILED_EMAILS;`)() as Record<string, { html: string }>;
+    // A text every template shares is written once per locale, and read back the same below.
+    expect(source).toContain('subject: SHARED_TEXTS.ru.subject,');
+    // The emitted module evaluates back to the very same documents (and texts).
+    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const mod: { exports: Record<string, unknown> } = { exports: {} };
+    new Function('module', 'exports', 'require', js)(mod, mod.exports, () => ({}));
+    const compiled = mod.exports.COMPILED_EMAILS as Record<string, { html: string; texts: { ru: { strings: unknown } } }>;
+    expect(Object.values(compiled).every((c) => JSON.stringify(c.texts.ru.strings) === '{"subject":"а"}')).toBe(true);
     expect(Object.values(compiled).map((c) => c.html)).toEqual(htmls);
   });
 });

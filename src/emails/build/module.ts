@@ -130,8 +130,17 @@ export function emitEmailsModule(compiled: readonly [string, CompiledEmail][], m
     "/** The end every template's HTML shares. */",
     `const HTML_FOOT = ${tsString(foot)};`,
     '',
-    'export const COMPILED_EMAILS: { readonly [N in EmailName]: CompiledEmail } = {',
   );
+  // A text several templates share word for word (the footer, the greeting) is written once per
+  // locale: the Workers bundle escapes every Cyrillic letter to six bytes.
+  const shared = sharedTexts(compiled.map(([, c]) => c));
+  out.push('/** Texts several templates share word for word, per locale. */', 'const SHARED_TEXTS = {');
+  for (const locale of LOCALES) {
+    out.push(`  ${locale}: {`);
+    for (const [k, v] of Object.entries(shared[locale])) out.push(`    ${k}: ${tsString(v)},`);
+    out.push('  },');
+  }
+  out.push('} as const;', '', 'export const COMPILED_EMAILS: { readonly [N in EmailName]: CompiledEmail } = {');
   for (const [n, c] of compiled) {
     out.push(`  ${tsString(n)}: {`);
     out.push(`    vars: ${JSON.stringify(c.vars)},`);
@@ -140,7 +149,7 @@ export function emitEmailsModule(compiled: readonly [string, CompiledEmail][], m
       const t = c.texts[locale];
       out.push(`      ${locale}: {`);
       out.push('        strings: {');
-      for (const [k, v] of Object.entries(t.strings)) out.push(`          ${k}: ${tsString(v)},`);
+      for (const [k, v] of Object.entries(t.strings)) out.push(`          ${k}: ${shared[locale][k] === v ? `SHARED_TEXTS.${locale}.${k}` : tsString(v)},`);
       out.push('        },');
       out.push(`        text: ${tsString(t.text)},`);
       out.push(`        enums: ${JSON.stringify(t.enums)},`);
@@ -171,6 +180,29 @@ export function sharedEnds(htmls: readonly string[]): { head: string; foot: stri
   const from = first.length - f;
   const lineStart = from === 0 || first[from - 1] === '\n' ? from : first.indexOf('\n', from) + 1;
   return { head, foot: lineStart <= 0 ? '' : first.slice(lineStart) };
+}
+
+/**
+ * Per locale, each text key whose most frequent value appears in two templates or more, with that
+ * value; keys are valid identifiers (the texts' schema), so they index `SHARED_TEXTS` as they are.
+ */
+export function sharedTexts(compiled: readonly CompiledEmail[]): Record<(typeof LOCALES)[number], Record<string, string>> {
+  const out = {} as Record<(typeof LOCALES)[number], Record<string, string>>;
+  for (const locale of LOCALES) {
+    const counts = new Map<string, Map<string, number>>();
+    for (const c of compiled)
+      for (const [k, v] of Object.entries(c.texts[locale].strings)) {
+        const byValue = counts.get(k) ?? new Map<string, number>();
+        byValue.set(v, (byValue.get(v) ?? 0) + 1);
+        counts.set(k, byValue);
+      }
+    out[locale] = {};
+    for (const k of [...counts.keys()].sort()) {
+      const [value, n] = [...counts.get(k)!].sort((a, b) => b[1] - a[1])[0]!;
+      if (n >= 2) out[locale][k] = value;
+    }
+  }
+  return out;
 }
 
 /** What {@link buildEmails} did: the module was already as built, is stale (`check`), or was written. */
