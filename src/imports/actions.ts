@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { EmailHasher } from '../consent/hash.js';
 import { appendLedger, type LedgerRow } from '../consent/ledger.js';
 import type { Db } from '../db/handle.js';
+import { timeOrderedId } from '../db/ids.js';
 import type { SuppressionReason } from '../db/schema.js';
 import { findHashOwners, splitOwners } from '../erasure/owners.js';
 import { COLUMN, PROFILE_FIELDS } from '../subjects/profile.js';
@@ -454,7 +455,8 @@ async function subjectsBatch(
       delta.leftAsIs++;
       return;
     }
-    fresh.push({ id: deps.newId(), line, hash, row });
+    // Time-ordered: a million new people land at the edge of every index keyed by them.
+    fresh.push({ id: timeOrderedId(), line, hash, row });
   });
 
   if (fresh.length > 0) {
