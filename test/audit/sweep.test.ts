@@ -30,6 +30,12 @@ const email = () => `${unique('sweep')}@example.ru`;
 
 const call = (method: string, path: string, body: unknown, auth: string): Call => ({ path, init: jsonRequest(method, body, auth) });
 
+/** A CSV body, as the import routes take it. */
+const csv = (path: string, body: string, auth: string): Call => ({
+  path,
+  init: { method: 'POST', headers: { authorization: auth, 'content-type': 'text/csv; charset=utf-8' }, body },
+});
+
 /** Files an access request for a new person and returns its id (an open request any action applies to). */
 async function openRequest(ctx: Ctx): Promise<string> {
   const id = await ctx.subject();
@@ -92,6 +98,14 @@ const WRITES: Record<string, (ctx: Ctx) => Promise<Call>> = {
     const r = await reserved(ctx);
     return call('POST', `/v1/campaigns/${r.campaign}/release`, { subjects: [r.subject] }, ctx.auth);
   },
+  'POST /v1/suppressions/lifts': async (ctx) => {
+    const address = email();
+    const res = await ctx.h.app.request('/v1/suppressions', jsonRequest('POST', { entries: [{ email: address }] }, ctx.auth));
+    if (res.status !== 200) throw new Error(`suppressing answered ${res.status}`);
+    return call('POST', '/v1/suppressions/lifts', { entries: [{ email: address, reason: 'entered by mistake' }] }, ctx.auth);
+  },
+  'POST /v1/imports/subjects': async (ctx) => csv('/v1/imports/subjects?source=sweep', `email,consent_at\n${email()},2026-01-10T10:00:00Z\n`, ctx.auth),
+  'POST /v1/imports/suppressions': async (ctx) => csv('/v1/imports/suppressions?source=sweep&reason=bounced', `email\n${email()}\n`, ctx.auth),
   'PUT /v1/topics/{key}': async (ctx) => call('PUT', `/v1/topics/${unique('sweep-topic')}`, { name: { ru: 'Тема', en: 'Topic' } }, ctx.auth),
   'DELETE /v1/topics/{key}': async (ctx) => {
     const key = unique('sweep-topic');
