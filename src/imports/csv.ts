@@ -36,12 +36,13 @@ const LF = 10;
 /** Text chunks from a web ReadableStream of strings, or any async iterable of them. */
 export type TextSource = AsyncIterable<string> | ReadableStream<string>;
 
-async function* chunksOf(source: TextSource): AsyncGenerator<string> {
-  if (typeof (source as AsyncIterable<string>)[Symbol.asyncIterator] === 'function') {
-    yield* source as AsyncIterable<string>;
+/** The chunks of a web ReadableStream, or of any async iterable, one at a time. */
+async function* chunksOf<T>(source: AsyncIterable<T> | ReadableStream<T>): AsyncGenerator<T> {
+  if (typeof (source as AsyncIterable<T>)[Symbol.asyncIterator] === 'function') {
+    yield* source as AsyncIterable<T>;
     return;
   }
-  const reader = (source as ReadableStream<string>).getReader();
+  const reader = (source as ReadableStream<T>).getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -279,21 +280,7 @@ export async function* decodeUtf8(
       throw new ImportInputError('not_utf8', 'The file is not UTF-8 text (save it as CSV UTF-8).');
     }
   };
-  const chunks: AsyncIterable<Uint8Array> =
-    typeof (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function'
-      ? (source as AsyncIterable<Uint8Array>)
-      : (async function* () {
-          const reader = (source as ReadableStream<Uint8Array>).getReader();
-          try {
-            for (;;) {
-              const { done, value } = await reader.read();
-              if (done) return;
-              yield value;
-            }
-          } finally {
-            reader.releaseLock();
-          }
-        })();
+  const chunks = chunksOf(source);
   for await (const bytes of chunks) {
     total += bytes.length;
     if (opts.maxBytes !== undefined && total > opts.maxBytes) {

@@ -3,12 +3,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { fileMailbox } from '../../src/node/dev-mailbox.js';
 import { deliverEmails } from '../../src/outbox/deliver.js';
-import { ARTIFACTS, CHROMIUM, hasChromium } from '../helpers/browser.js';
+import { ARTIFACTS, hasChromium, launchChromium } from '../helpers/browser.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { apiKey, fileDelivery, fileRequestOk, registerPerson } from '../helpers/rights.js';
 
@@ -47,19 +47,7 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
     await new Promise<void>((resolve) => {
       server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve());
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
 
     const staff = (await apiKey(h, 'leads:write', 'requests:manage')).auth;
     adminKey = (await apiKey(h, 'admin')).auth.slice(7);

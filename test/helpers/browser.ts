@@ -12,17 +12,9 @@ export const hasChromium = existsSync(CHROMIUM);
 /** Screenshots of the browser tests (not committed). */
 export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 
-/**
- * Serves the harness's app on a loopback port and starts headless Chromium with the flags this
- * closed network needs (no background networking, no component updates).
- */
-export async function serveInChromium(h: Harness): Promise<{ base: string; browser: Browser; close(): Promise<void> }> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  let server: ServerType | undefined;
-  const port = await new Promise<number>((resolve) => {
-    server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve(info.port));
-  });
-  const browser = await chromium.launch({
+/** Headless Chromium with the flags this closed network needs (no background networking, no component updates). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
@@ -35,6 +27,19 @@ export async function serveInChromium(h: Harness): Promise<{ base: string; brows
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * Serves the harness's app on a loopback port and starts headless Chromium with the flags this
+ * closed network needs (no background networking, no component updates).
+ */
+export async function serveInChromium(h: Harness): Promise<{ base: string; browser: Browser; close(): Promise<void> }> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  let server: ServerType | undefined;
+  const port = await new Promise<number>((resolve) => {
+    server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve(info.port));
+  });
+  const browser = await launchChromium();
   return {
     base: `http://127.0.0.1:${port}`,
     browser,
