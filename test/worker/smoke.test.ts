@@ -51,6 +51,7 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
   let dbName: string;
   let dbUrl: string;
   let apiKey: string;
+  let staffKey: string;
   let startedMs = 0;
   const killOnExit = () => {
     if (dev?.child.pid) {
@@ -97,6 +98,7 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
       apiKey = (
         await createApiKey(handle.db, { name: 'workerd smoke', scopes: ['leads:write', 'links:write', 'suppressions:read', 'metrics:read'] }, new Date())
       ).key;
+      staffKey = (await createApiKey(handle.db, { name: 'workerd staff', scopes: ['requests:manage'] }, new Date())).key;
     } finally {
       await handle.close();
     }
@@ -258,6 +260,24 @@ describe.skipIf(!onPostgres)('the Worker on workerd (wrangler dev; needs Postgre
       .split('\n')
       .find((l) => /"msg":"request".*"route":"\/metrics"/.test(l))!;
     expect(JSON.parse(line.slice(line.indexOf('{')))).toMatchObject({ level: 'info', method: 'GET', status: 200, requestId: expect.any(String) });
+  });
+
+  it('serves the dashboard: a sign-in with a requests:manage key gives a session cookie that opens the requests list, and nothing opens it without', async () => {
+    const login = await fetch(`${base}/admin/login`);
+    expect(login.status).toBe(200);
+    const signIn = await fetch(`${base}/admin/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+      body: new URLSearchParams({ key: staffKey }).toString(),
+    });
+    expect(signIn.status).toBe(303);
+    const cookie = signIn.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^mp_admin=[^;]+; Max-Age=\d+; Path=\/admin; HttpOnly; SameSite=Strict/);
+    const page = await fetch(`${base}/admin`, { headers: { cookie: cookie.split(';')[0]! } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<form');
+    expect((await fetch(`${base}/admin`, { redirect: 'manual' })).status).not.toBe(200);
   });
 
   it('registers, signs links, unsubscribes in one click, serves the feed, mails from the scheduled run, and erases on a later one', async () => {
