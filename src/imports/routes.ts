@@ -4,6 +4,7 @@ import { apiApp, jsonResponse, problemResponse, readErrors, Timestamp, writeErro
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
+import { redactAddresses } from '../privacy/redact.js';
 import { runImport } from './actions.js';
 import { decodeUtf8, ImportInputError } from './csv.js';
 import { PRESET_NAMES, TARGETS } from './presets.js';
@@ -231,7 +232,7 @@ export function importRoutes(deps: ResolvedDeps) {
         for await (const page of pages) await s.write(page);
       },
       async (err, s) => {
-        deps.logger.error('import report failed mid-stream', { error: String(err), requestId: c.get('requestId') });
+        deps.logger.error('import report failed mid-stream', { error: redactAddresses(String(err)).slice(0, 200), requestId: c.get('requestId') });
         s.abort();
       },
       // biome-ignore lint/suspicious/noExplicitAny: a streamed body is a Response the typed OpenAPI handler cannot describe.

@@ -5,6 +5,7 @@ import { hasScope } from '../auth/keys.js';
 import { scoped } from '../auth/middleware.js';
 import type { ResolvedDeps } from '../deps.js';
 import { AppError } from '../errors/index.js';
+import { redactAddresses } from '../privacy/redact.js';
 import { liftSuppressions, suppressManually } from './actions.js';
 import { etagMatches, FEED_TYPES, feedChunks, feedEtag } from './feed.js';
 import { readFeedPages, sequenceSuppressions } from './queries.js';
@@ -206,7 +207,7 @@ export function suppressionRoutes(deps: ResolvedDeps) {
       async (err, s) => {
         // Headers are gone already; cut the stream so the client sees a truncated body, not a
         // silently complete one.
-        deps.logger.error('suppression feed failed mid-stream', { error: String(err), requestId: c.get('requestId') });
+        deps.logger.error('suppression feed failed mid-stream', { error: redactAddresses(String(err)).slice(0, 200), requestId: c.get('requestId') });
         s.abort();
       },
       // biome-ignore lint/suspicious/noExplicitAny: a streamed body is a Response the typed OpenAPI handler cannot describe.
